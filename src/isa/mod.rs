@@ -1,0 +1,3 @@
+//! Target instruction sets. Only x86-64 for now.
+
+pub mod x64;

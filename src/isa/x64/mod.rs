@@ -1,0 +1,3 @@
+//! The x86-64 back end: registers, the instruction table, encoder, printer and ABI.
+
+pub mod regs;

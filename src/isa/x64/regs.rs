@@ -1,0 +1,109 @@
+//! x86-64 registers: the 16 general-purpose and 16 XMM registers, as regalloc2 physical registers.
+//!
+//! A register's regalloc2 hardware encoding is its x86 encoding (rax = 0 … r15 = 15, xmm0 = 0 …
+//! xmm15 = 15), so the encoder reads the ModRM/REX bits straight from a `PReg`. XMM16–31 and the
+//! AVX-512 mask registers would take encodings 16–31 of the float class and the vector class.
+
+use regalloc2::{PReg, RegClass};
+
+/// Hardware encodings of the general-purpose registers.
+pub mod gpr {
+    pub const RAX: u8 = 0;
+    pub const RCX: u8 = 1;
+    pub const RDX: u8 = 2;
+    pub const RBX: u8 = 3;
+    pub const RSP: u8 = 4;
+    pub const RBP: u8 = 5;
+    pub const RSI: u8 = 6;
+    pub const RDI: u8 = 7;
+    pub const R8: u8 = 8;
+    pub const R9: u8 = 9;
+    pub const R10: u8 = 10;
+    pub const R11: u8 = 11;
+    pub const R12: u8 = 12;
+    pub const R13: u8 = 13;
+    pub const R14: u8 = 14;
+    pub const R15: u8 = 15;
+}
+
+/// The general-purpose register with x86 encoding `enc` (0–15).
+pub const fn gpr(enc: u8) -> PReg {
+    PReg::new(enc as usize, RegClass::Int)
+}
+
+/// The XMM register with x86 encoding `enc` (0–15).
+pub const fn xmm(enc: u8) -> PReg {
+    PReg::new(enc as usize, RegClass::Float)
+}
+
+pub const RAX: PReg = gpr(gpr::RAX);
+pub const RCX: PReg = gpr(gpr::RCX);
+pub const RDX: PReg = gpr(gpr::RDX);
+pub const RBX: PReg = gpr(gpr::RBX);
+pub const RSP: PReg = gpr(gpr::RSP);
+pub const RBP: PReg = gpr(gpr::RBP);
+pub const RSI: PReg = gpr(gpr::RSI);
+pub const RDI: PReg = gpr(gpr::RDI);
+pub const R8: PReg = gpr(gpr::R8);
+pub const R9: PReg = gpr(gpr::R9);
+pub const R10: PReg = gpr(gpr::R10);
+pub const R11: PReg = gpr(gpr::R11);
+pub const R12: PReg = gpr(gpr::R12);
+pub const R13: PReg = gpr(gpr::R13);
+pub const R14: PReg = gpr(gpr::R14);
+pub const R15: PReg = gpr(gpr::R15);
+
+/// The x86 encoding (0–15) of a register; the low three bits go in ModRM/SIB, the fourth in REX.
+pub fn enc(reg: PReg) -> u8 {
+    reg.hw_enc() as u8
+}
+
+const GPR_NAMES_64: [&str; 16] = [
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13",
+    "r14", "r15",
+];
+const GPR_NAMES_32: [&str; 16] = [
+    "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi", "r8d", "r9d", "r10d", "r11d", "r12d",
+    "r13d", "r14d", "r15d",
+];
+const GPR_NAMES_16: [&str; 16] = [
+    "ax", "cx", "dx", "bx", "sp", "bp", "si", "di", "r8w", "r9w", "r10w", "r11w", "r12w", "r13w",
+    "r14w", "r15w",
+];
+const GPR_NAMES_8: [&str; 16] = [
+    "al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil", "r8b", "r9b", "r10b", "r11b", "r12b",
+    "r13b", "r14b", "r15b",
+];
+const XMM_NAMES: [&str; 16] = [
+    "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+    "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
+];
+
+/// The register's name (without `%`) when accessed with the given operand size in bytes; XMM
+/// registers have one name whatever the size.
+pub fn name(reg: PReg, size_bytes: u8) -> &'static str {
+    let i = usize::from(enc(reg));
+    match reg.class() {
+        RegClass::Int => match size_bytes {
+            1 => GPR_NAMES_8[i],
+            2 => GPR_NAMES_16[i],
+            4 => GPR_NAMES_32[i],
+            _ => GPR_NAMES_64[i],
+        },
+        _ => XMM_NAMES[i],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_encodings() {
+        assert_eq!(name(R12, 8), "r12");
+        assert_eq!(name(RSI, 1), "sil");
+        assert_eq!(name(xmm(9), 4), "xmm9");
+        assert_eq!(enc(R15), 15);
+        assert_eq!(RCX.class(), RegClass::Int);
+    }
+}

@@ -1,0 +1,2 @@
+//! The target-independent back end: lowering driver, VCode, register allocation glue and the
+//! machine-code buffer.
