@@ -25,6 +25,12 @@ impl Type {
     pub const F32: Type = Type(7);
     pub const F64: Type = Type(8);
     pub const F128: Type = Type(9);
+    pub const I8X16: Type = Type(0x41);
+    pub const I16X8: Type = Type(0x32);
+    pub const I32X4: Type = Type(0x23);
+    pub const I64X2: Type = Type(0x14);
+    pub const F32X4: Type = Type(0x27);
+    pub const F64X2: Type = Type(0x18);
 
     /// Every scalar type, in a fixed order (useful for tables indexed by type).
     pub const SCALARS: [Type; 9] = [
@@ -270,6 +276,16 @@ mod tests {
         assert_eq!((v.bits(), v.lane_count(), v.lane_bits()), (128, 4, 32));
         assert_eq!(v.lane_type(), Type::I32);
         assert_eq!(Type::parse("f32x4").unwrap().as_int(), v);
+        assert_eq!(Type::I32X4, v);
+        for (t, name) in [
+            (Type::I8X16, "i8x16"),
+            (Type::I16X8, "i16x8"),
+            (Type::I64X2, "i64x2"),
+            (Type::F32X4, "f32x4"),
+            (Type::F64X2, "f64x2"),
+        ] {
+            assert_eq!(t.to_string(), name);
+        }
         assert_eq!(Type::I32.double_width(), Some(Type::I64));
         assert_eq!(Type::I8.half_width(), None);
         assert!(Type::I128.is_int() && !Type::F64.is_int() && Type::F64.is_float());
