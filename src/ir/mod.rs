@@ -1,8 +1,12 @@
 //! The CLIF-compatible intermediate representation. Depends on nothing else in rulesel.
 
 pub mod condcodes;
+pub mod dfg;
 pub mod entity;
+pub mod function;
 pub mod immediates;
+pub mod instructions;
+pub mod layout;
 pub mod memflags;
 pub mod opcodes;
 pub mod signature;
@@ -10,11 +14,15 @@ pub mod trapcode;
 pub mod types;
 
 pub use condcodes::{FloatCC, IntCC};
+pub use dfg::{DataFlowGraph, ExternalName, ValueDef};
 pub use entity::{
     Block, Constant, DynamicStackSlot, EntityRef, EntityVec, ExceptionTable, FuncRef, GlobalValue,
     Inst, JumpTable, SecondaryMap, SigRef, StackSlot, Value,
 };
+pub use function::{Function, GlobalValueData, StackSlotData};
 pub use immediates::{Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32};
+pub use instructions::{BlockArg, BlockCall, InstructionData};
+pub use layout::Layout;
 pub use memflags::MemFlags;
 pub use opcodes::{InstructionFormat, Opcode, OpcodeInfo};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
