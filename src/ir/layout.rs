@@ -2,11 +2,12 @@
 //! block in order. Blocks and instructions that exist in the data-flow graph but not in the layout
 //! are not part of the function's code.
 
-use super::entity::{Block, EntityRef, Inst, SecondaryMap};
+use super::entity::{Block, Inst, SecondaryMap};
 
 #[derive(Clone, Debug, Default)]
 struct BlockNode {
     in_layout: bool,
+    cold: bool,
     insts: Vec<Inst>,
 }
 
@@ -32,6 +33,15 @@ impl Layout {
 
     pub fn is_block_inserted(&self, block: Block) -> bool {
         self.nodes[block].in_layout
+    }
+
+    /// Marks `block` as rarely executed (`block3 cold:`), a hint for code placement.
+    pub fn set_cold(&mut self, block: Block) {
+        self.nodes[block].cold = true;
+    }
+
+    pub fn is_cold(&self, block: Block) -> bool {
+        self.nodes[block].cold
     }
 
     /// The blocks in layout order.
@@ -104,6 +114,7 @@ impl Layout {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::entity::EntityRef;
 
     #[test]
     fn order() {

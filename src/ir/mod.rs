@@ -2,16 +2,21 @@
 
 pub mod condcodes;
 pub mod dfg;
+pub mod diagnostic;
 pub mod entity;
 pub mod function;
 pub mod immediates;
 pub mod instructions;
 pub mod layout;
+pub mod lexer;
 pub mod memflags;
 pub mod opcodes;
+pub mod parser;
+pub mod runcmd;
 pub mod signature;
 pub mod trapcode;
 pub mod types;
+pub mod write;
 
 pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{DataFlowGraph, ExternalName, ValueDef};
@@ -25,6 +30,8 @@ pub use instructions::{BlockArg, BlockCall, InstructionData};
 pub use layout::Layout;
 pub use memflags::MemFlags;
 pub use opcodes::{InstructionFormat, Opcode, OpcodeInfo};
+pub use parser::{parse_functions, parse_test_file, Header, ParseError, TestFile, TestFunction};
+pub use runcmd::{DataValue, Expectation, RunCommand};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;
 pub use types::Type;

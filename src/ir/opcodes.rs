@@ -525,7 +525,6 @@ use TypeRule::*;
 
 const I8: TypeRule = Fixed(Type::I8);
 const I32: TypeRule = Fixed(Type::I32);
-const I64: TypeRule = Fixed(Type::I64);
 const I8X16: TypeRule = Fixed(Type::I8X16);
 const A0: CtrlType = FromArg(0);
 const A1: CtrlType = FromArg(1);
@@ -590,8 +589,8 @@ opcodes! {
     GlobalValue "global_value" UnaryGlobalValue Explicit, Any [] -> [Ctrl] PURE;
     SymbolValue "symbol_value" UnaryGlobalValue Explicit, Addr [] -> [Ctrl] PURE;
     TlsValue "tls_value" UnaryGlobalValue Explicit, Addr [] -> [Ctrl] PURE;
-    GetPinnedReg "get_pinned_reg" NullAry Fixed0, Any [] -> [I64] SIDE;
-    SetPinnedReg "set_pinned_reg" Unary Fixed0, Any [I64] -> [] SIDE;
+    GetPinnedReg "get_pinned_reg" NullAry Explicit, Addr [] -> [Ctrl] SIDE;
+    SetPinnedReg "set_pinned_reg" Unary A0, Addr [Ctrl] -> [] SIDE;
     GetFramePointer "get_frame_pointer" NullAry Explicit, Addr [] -> [Ctrl] PURE;
     GetStackPointer "get_stack_pointer" NullAry Explicit, Addr [] -> [Ctrl] PURE;
     GetReturnAddress "get_return_address" NullAry Explicit, Addr [] -> [Ctrl] PURE;

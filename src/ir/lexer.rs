@@ -1,0 +1,219 @@
+//! The CLIF lexer: turns text into tokens with byte spans, and keeps comments aside (the parser
+//! reads `; run:` commands from them).
+
+use super::function::SourcePos;
+use logos::Logos;
+
+/// A CLIF token. Literals keep their text; the parser interprets them once it knows the type.
+#[derive(Logos, Clone, Copy, PartialEq, Eq, Debug)]
+#[logos(skip r"[ \t\r\n\f]+")]
+pub enum Token<'a> {
+    #[regex(r";[^\n]*", allow_greedy = true)]
+    Comment(&'a str),
+    #[token("(")]
+    LParen,
+    #[token(")")]
+    RParen,
+    #[token("[")]
+    LBracket,
+    #[token("]")]
+    RBracket,
+    #[token("{")]
+    LBrace,
+    #[token("}")]
+    RBrace,
+    #[token(",")]
+    Comma,
+    #[token(":")]
+    Colon,
+    #[token("=")]
+    Equal,
+    #[token("==")]
+    EqualEqual,
+    #[token("!=")]
+    NotEqual,
+    #[token("->")]
+    Arrow,
+    #[token(".")]
+    Dot,
+    /// A name such as `%add_i64`.
+    #[regex(r"%[A-Za-z0-9_]+", |lex| &lex.slice()[1..])]
+    Name(&'a str),
+    /// A word: keyword, entity (`v3`, `block1`), type, opcode, flag.
+    #[regex(r"[A-Za-z_][A-Za-z0-9_]*")]
+    Ident(&'a str),
+    /// An integer literal, possibly signed: `-1`, `+8`, `0xff_ff`.
+    #[regex(r"[+-]?0x[0-9a-fA-F_]+")]
+    #[regex(r"[+-]?[0-9][0-9_]*")]
+    Integer(&'a str),
+    /// A float literal: `0x1.8p3`, `-0.0`, `+Inf`, `NaN:0x1`, `-sNaN:0x1`.
+    #[regex(r"[+-]?0x[0-9a-fA-F_]*\.[0-9a-fA-F_]*(p[+-]?[0-9]+)?")]
+    #[regex(r"[+-]?0x[0-9a-fA-F_]+p[+-]?[0-9]+")]
+    #[regex(r"[+-]?[0-9]+\.[0-9]*([eE][+-]?[0-9]+)?")]
+    #[regex(r"[+-]?(Inf|s?NaN(:0x[0-9a-fA-F]+)?)", priority = 10)]
+    Float(&'a str),
+}
+
+impl Token<'_> {
+    /// How the token is described in "expected …, found …" messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Token::Comment(_) => "a comment".into(),
+            Token::Name(n) => format!("'%{n}'"),
+            Token::Ident(s) | Token::Integer(s) | Token::Float(s) => format!("'{s}'"),
+            Token::LParen => "'('".into(),
+            Token::RParen => "')'".into(),
+            Token::LBracket => "'['".into(),
+            Token::RBracket => "']'".into(),
+            Token::LBrace => "'{'".into(),
+            Token::RBrace => "'}'".into(),
+            Token::Comma => "','".into(),
+            Token::Colon => "':'".into(),
+            Token::Equal => "'='".into(),
+            Token::EqualEqual => "'=='".into(),
+            Token::NotEqual => "'!='".into(),
+            Token::Arrow => "'->'".into(),
+            Token::Dot => "'.'".into(),
+        }
+    }
+}
+
+/// A token and where it starts and ends (byte offsets).
+#[derive(Clone, Copy, Debug)]
+pub struct Spanned<'a> {
+    pub token: Token<'a>,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// A lexing failure: an offset and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LexError {
+    pub offset: usize,
+    pub message: String,
+}
+
+/// Splits `text` into tokens and comments, both in order. `base` is added to every offset (for
+/// lexing a piece of a larger text).
+pub fn tokenize(text: &str, base: usize) -> Result<(Vec<Spanned<'_>>, Vec<Spanned<'_>>), LexError> {
+    let mut tokens = Vec::new();
+    let mut comments = Vec::new();
+    let mut lexer = Token::lexer(text);
+    while let Some(result) = lexer.next() {
+        let span = lexer.span();
+        let (start, end) = (span.start + base, span.end + base);
+        match result {
+            Ok(token @ Token::Comment(_)) => comments.push(Spanned { token, start, end }),
+            Ok(token) => tokens.push(Spanned { token, start, end }),
+            Err(()) => {
+                let c = text[span.start..].chars().next().unwrap_or('?');
+                return Err(LexError {
+                    offset: start,
+                    message: format!("unexpected character '{c}'"),
+                });
+            }
+        }
+    }
+    Ok((tokens, comments))
+}
+
+/// Maps byte offsets to 1-based line and column (columns count characters).
+#[derive(Clone, Debug)]
+pub struct LineMap<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineMap<'a> {
+    pub fn new(text: &'a str) -> LineMap<'a> {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineMap { text, line_starts }
+    }
+
+    pub fn pos(&self, offset: usize) -> SourcePos {
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let end = offset.min(self.text.len());
+        let col = self
+            .text
+            .get(start..end)
+            .map_or(end.saturating_sub(start), |s| s.chars().count());
+        SourcePos {
+            line: line as u32,
+            col: col as u32 + 1,
+        }
+    }
+
+    /// The 1-based line number of `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s <= offset).max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<Token<'_>> {
+        tokenize(text, 0)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|s| s.token)
+            .collect()
+    }
+
+    #[test]
+    fn tokens() {
+        assert_eq!(
+            kinds("v2 = iadd.i64 v0, v1"),
+            vec![
+                Token::Ident("v2"),
+                Token::Equal,
+                Token::Ident("iadd"),
+                Token::Dot,
+                Token::Ident("i64"),
+                Token::Ident("v0"),
+                Token::Comma,
+                Token::Ident("v1")
+            ]
+        );
+        assert_eq!(
+            kinds("load.i64 v0+8 ss0-4"),
+            vec![
+                Token::Ident("load"),
+                Token::Dot,
+                Token::Ident("i64"),
+                Token::Ident("v0"),
+                Token::Integer("+8"),
+                Token::Ident("ss0"),
+                Token::Integer("-4")
+            ]
+        );
+        assert_eq!(
+            kinds("0x1.8p3 -0.0 +Inf NaN -sNaN:0x1 0xff_ff -> %f"),
+            vec![
+                Token::Float("0x1.8p3"),
+                Token::Float("-0.0"),
+                Token::Float("+Inf"),
+                Token::Float("NaN"),
+                Token::Float("-sNaN:0x1"),
+                Token::Integer("0xff_ff"),
+                Token::Arrow,
+                Token::Name("f")
+            ]
+        );
+        let (tokens, comments) = tokenize("a ; run: %f() == 1\nb", 0).unwrap();
+        assert_eq!((tokens.len(), comments.len()), (2, 1));
+        assert_eq!(tokenize("a $ b", 0).unwrap_err().offset, 2);
+    }
+
+    #[test]
+    fn positions() {
+        let map = LineMap::new("ab\ncd\n");
+        assert_eq!(map.pos(0), SourcePos { line: 1, col: 1 });
+        assert_eq!(map.pos(4), SourcePos { line: 2, col: 2 });
+        assert_eq!(map.pos(6), SourcePos { line: 3, col: 1 });
+    }
+}
