@@ -60,6 +60,18 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
                 continue;
             }
         };
+        for tf in &file.functions {
+            if let Err(errors) = ir::verify_function(&tf.function) {
+                failed = true;
+                for e in errors {
+                    let pos = e.pos.unwrap_or_default();
+                    eprint!(
+                        "{}",
+                        ir::diagnostic::render(&shown, &text, pos, &e.describe())
+                    );
+                }
+            }
+        }
         if print {
             print!("{file}");
         }

@@ -3,6 +3,7 @@
 pub mod condcodes;
 pub mod dfg;
 pub mod diagnostic;
+pub mod dominators;
 pub mod entity;
 pub mod function;
 pub mod immediates;
@@ -16,6 +17,7 @@ pub mod runcmd;
 pub mod signature;
 pub mod trapcode;
 pub mod types;
+pub mod verifier;
 pub mod write;
 
 pub use condcodes::{FloatCC, IntCC};
@@ -35,3 +37,4 @@ pub use runcmd::{DataValue, Expectation, RunCommand};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;
 pub use types::Type;
+pub use verifier::{verify_function, VerifierError};
