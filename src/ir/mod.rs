@@ -1,5 +1,6 @@
 //! The CLIF-compatible intermediate representation. Depends on nothing else in rulesel.
 
+pub mod builder;
 pub mod condcodes;
 pub mod dfg;
 pub mod diagnostic;
@@ -20,6 +21,7 @@ pub mod types;
 pub mod verifier;
 pub mod write;
 
+pub use builder::FunctionBuilder;
 pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{DataFlowGraph, ExternalName, ValueDef};
 pub use entity::{
