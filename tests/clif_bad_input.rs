@@ -167,7 +167,11 @@ fn command_line_reports_path_line_column_and_caret() {
     let dir = std::env::temp_dir().join(format!("rulesel-bad-input-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bad.clif");
-    std::fs::write(&path, "function %f() {\nblock0:\n    v0 = nosuch.i32 1\n}\n").unwrap();
+    std::fs::write(
+        &path,
+        "function %f() {\nblock0:\n    v0 = nosuch.i32 1\n}\n",
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
         .arg("parse")
         .arg(&path)
@@ -181,4 +185,43 @@ fn command_line_reports_path_line_column_and_caret() {
         path.display()
     );
     assert_eq!(stderr, expected);
+}
+
+/// Cutting every shared file short at many points, or damaging a byte, gives errors, not panics.
+#[test]
+fn truncated_and_damaged_files_never_panic() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/clif-runtests");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "clif") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let step = (text.len() / 40).max(1);
+        for cut in (0..text.len()).step_by(step) {
+            if !text.is_char_boundary(cut) {
+                continue;
+            }
+            let _ = first_error(&text[..cut]);
+            let mut damaged = text.clone();
+            let replacement = ["}", "v99", "(", "0x", ",", "block9"][cut % 6];
+            let end = (cut + 1..=text.len())
+                .find(|&e| damaged.is_char_boundary(e))
+                .unwrap_or(text.len());
+            damaged.replace_range(cut..end, replacement);
+            let _ = first_error(&damaged);
+            checked += 2;
+        }
+    }
+    assert!(checked > 10_000, "{checked}");
+}
+
+bad_input! {
+    value_number_too_high:
+        "function %f() {\nblock0:\n    v4000000000 = iconst.i32 1\n    return\n}"
+        => "3:5: error: v4000000000 is numbered too high (the limit is 16777216)";
+    wide_vector_constant:
+        "function %f() {\nblock0:\n    v0 = vconst.i8x32 0x1\n    return\n}"
+        => "3:23: error: vector constants of type i8x32 are not supported";
 }

@@ -83,7 +83,10 @@ block0(v0: f32, v1: i128, v2: i32x4):
 ";
     let file = parse_test_file(text).unwrap();
     assert_eq!(file.headers.len(), 3);
-    assert_eq!(file.headers[1].to_string(), "target x86_64 sse41 has_avx=false");
+    assert_eq!(
+        file.headers[1].to_string(),
+        "target x86_64 sse41 has_avx=false"
+    );
     let cmds = &file.functions[0].run_commands;
     assert_eq!(cmds.len(), 3);
     assert_eq!(

@@ -45,6 +45,9 @@ pub fn parse_int_literal(text: &str) -> Result<(bool, u128), String> {
 /// Parses an integer literal for a `bits`-wide integer and returns its bit pattern, zero-extended.
 /// Both signed (`-1`) and unsigned (`0xff`) spellings of a `bits`-wide value are accepted.
 pub fn parse_int_bits(text: &str, bits: u32) -> Result<u128, String> {
+    if bits == 0 || bits > 128 {
+        return Err(format!("no integer literal of {bits} bits is supported"));
+    }
     let (negative, magnitude) = parse_int_literal(text)?;
     let mask = if bits >= 128 {
         u128::MAX
@@ -255,7 +258,7 @@ fn parse_float(text: &str, fmt: FloatFormat) -> Result<u128, String> {
         let (digits, exp) = match hex.split_once('p') {
             Some((d, e)) => {
                 let e = e.parse::<i64>().map_err(|_| bad("bad exponent"))?;
-                if e.abs() > 100_000 {
+                if e.unsigned_abs() > 100_000 {
                     return Err(bad("exponent out of range"));
                 }
                 (d, e)
@@ -301,6 +304,9 @@ fn parse_float(text: &str, fmt: FloatFormat) -> Result<u128, String> {
         // otherwise as f64, then re-encode exactly.
         if fmt.total_bits() == 32 {
             let v = text.parse::<f32>().map_err(|_| bad("not a number"))?;
+            if !v.is_finite() {
+                return Err(bad("too large"));
+            }
             return Ok(u128::from(v.to_bits()));
         }
         let v = body.parse::<f64>().map_err(|_| bad("not a number"))?;
@@ -417,6 +423,7 @@ mod tests {
         );
         assert!(parse_int_literal("0x1_0000_0000_0000_0000_0000_0000_0000_0000").is_err());
         assert!(parse_int_literal("12a").is_err());
+        assert!(parse_int_bits("-1", 0).is_err() && parse_int_bits("1", 256).is_err());
         assert!(parse_int_literal("-").is_err());
         assert_eq!(Imm64::parse("0xffff_ffff_ffff_ffff"), Ok(Imm64(-1)));
         assert_eq!(Imm64(-1).to_string(), "-1");

@@ -119,6 +119,9 @@ struct Parser<'a> {
     lines: LineMap<'a>,
 }
 
+/// Entity numbers in text must be below this.
+const MAX_ENTITY_NUMBER: u32 = 1 << 24;
+
 /// The number in an entity name such as `v12` for prefix `v`.
 fn entity_number(word: &str, prefix: &str) -> Option<u32> {
     let digits = word.strip_prefix(prefix)?;
@@ -209,6 +212,11 @@ impl<'a> Parser<'a> {
     fn entity(&mut self, prefix: &str, what: &str) -> PResult<(u32, usize)> {
         match self.peek() {
             Some(Token::Ident(s)) => match entity_number(s, prefix) {
+                // Values and blocks keep their numbers, so bound them to keep tables small.
+                Some(n) if n >= MAX_ENTITY_NUMBER => Err(self.error_at(
+                    self.offset(),
+                    format!("{s} is numbered too high (the limit is {MAX_ENTITY_NUMBER})"),
+                )),
                 Some(n) => {
                     let at = self.offset();
                     self.pos += 1;
@@ -1055,6 +1063,12 @@ impl<'a> Parser<'a> {
             f.0.to_le_bytes().to_vec()
         } else {
             let ty = ctrl.unwrap_or(Type::I8X16);
+            if ty.bits() > 128 {
+                return Err(self.error_at(
+                    at,
+                    format!("vector constants of type {ty} are not supported"),
+                ));
+            }
             let size = ty.bytes() as usize;
             if self.eat(Token::LBracket) {
                 let lane = ty.lane_type();

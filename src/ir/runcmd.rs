@@ -277,6 +277,12 @@ impl<'a> RunParser<'a, '_> {
 
     /// One value of type `ty`: an integer, a float, or a vector as `[lanes]` or one integer.
     pub fn data_value(&mut self, ty: Type) -> Result<DataValue, RunError> {
+        if ty.bits() > 128 {
+            return Err((
+                self.offset(),
+                format!("values of type {ty} are not supported"),
+            ));
+        }
         if ty.is_vector() && self.peek() == Some(Token::LBracket) {
             self.pos += 1;
             let lane = ty.lane_type();
