@@ -13,7 +13,7 @@ use super::instructions::{
     BlockArg, BlockCall, EntityList, ExceptionTableData, InstructionData, JumpTableData, ListPool,
     ValueList,
 };
-use super::opcodes::{CtrlType, Opcode};
+use super::opcodes::CtrlType;
 use super::signature::Signature;
 use super::types::Type;
 use std::fmt;
@@ -339,21 +339,10 @@ impl DataFlowGraph {
     }
 }
 
-impl Opcode {
-    /// Whether an instruction with this opcode may be removed when its results are unused.
-    pub fn is_pure(self) -> bool {
-        let info = self.info();
-        !(info.is_terminator()
-            || info.is_call()
-            || info.can_trap()
-            || info.can_store()
-            || info.has_other_side_effects())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ir::opcodes::Opcode;
 
     #[test]
     fn values_and_aliases() {

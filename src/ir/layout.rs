@@ -101,11 +101,6 @@ impl Layout {
             .flat_map(move |&b| self.nodes[b].insts.iter().copied())
     }
 
-    /// The layout-order position of each block, for dense per-block tables.
-    pub fn block_index(&self, block: Block) -> Option<usize> {
-        self.blocks.iter().position(|&b| b == block)
-    }
-
     pub fn num_blocks(&self) -> usize {
         self.blocks.len()
     }

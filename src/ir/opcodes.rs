@@ -481,6 +481,16 @@ impl OpcodeInfo {
     pub fn has_other_side_effects(&self) -> bool {
         self.flags.contains(OpcodeFlags::OTHER_SIDE_EFFECTS)
     }
+
+    /// Whether an instruction with this opcode may be removed when its results are unused, or
+    /// moved: it cannot trap, store, call, branch, or have another effect.
+    pub fn is_pure(&self) -> bool {
+        !(self.is_terminator()
+            || self.is_call()
+            || self.can_trap()
+            || self.can_store()
+            || self.has_other_side_effects())
+    }
 }
 
 const TERM: OpcodeFlags = OpcodeFlags::TERMINATOR;
@@ -864,6 +874,8 @@ mod tests {
             }
         }
         assert_eq!(Opcode::from_name("iadd_imm"), Some(Opcode::IaddImm));
+        assert!(Opcode::Iadd.info().is_pure() && !Opcode::Udiv.info().is_pure());
+        assert!(!Opcode::Store.info().is_pure() && !Opcode::Call.info().is_pure());
         assert_eq!(Opcode::from_name("nosuch"), None);
     }
 

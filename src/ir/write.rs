@@ -6,10 +6,9 @@
 //! the preamble. An alias (`v1 -> v0`) prints just before the first instruction that uses it.
 
 use super::dfg::ValueDef;
-use super::entity::Inst;
-use super::entity::{SecondaryMap, Value};
+use super::entity::{ExceptionTable, Inst, SecondaryMap, Value};
 use super::function::Function;
-use super::instructions::{BlockCall, InstructionData};
+use super::instructions::{BlockArg, BlockCall, InstructionData};
 use super::opcodes::CtrlType;
 use std::fmt::{self, Write};
 
@@ -93,7 +92,7 @@ fn write_aliases_used_by(
     let mut used: Vec<Value> = dfg.inst_args(inst).to_vec();
     for call in dfg.branch_destinations(inst) {
         for arg in dfg.block_call_args(*call) {
-            if let super::instructions::BlockArg::Value(v) = arg {
+            if let BlockArg::Value(v) = arg {
                 used.push(*v);
             }
         }
@@ -285,11 +284,7 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
     }
 }
 
-fn write_exception_table(
-    w: &mut dyn Write,
-    func: &Function,
-    table: super::entity::ExceptionTable,
-) -> fmt::Result {
+fn write_exception_table(w: &mut dyn Write, func: &Function, table: ExceptionTable) -> fmt::Result {
     let data = &func.dfg.exception_tables[table];
     write!(w, "{}, ", data.sig)?;
     write_block_call(w, func, data.targets[0])?;
