@@ -88,12 +88,6 @@ impl Layout {
         self.inst_block[inst]
     }
 
-    /// The position of `inst` within its block.
-    pub fn inst_position(&self, inst: Inst) -> Option<usize> {
-        let block = self.inst_block(inst)?;
-        self.nodes[block].insts.iter().position(|&i| i == inst)
-    }
-
     /// All instructions in layout order.
     pub fn insts(&self) -> impl Iterator<Item = Inst> + '_ {
         self.blocks

@@ -16,7 +16,7 @@
 
 use super::dfg::ValueDef;
 use super::dominators::{ControlFlowGraph, DominatorTree};
-use super::entity::{Block, Inst, Value};
+use super::entity::{Block, Inst, SecondaryMap, Value};
 use super::function::{Function, GlobalValueData, SourcePos};
 use super::instructions::{BlockArg, BlockCall, InstructionData};
 use super::opcodes::{CtrlType, Opcode};
@@ -69,9 +69,16 @@ impl std::error::Error for VerifierError {}
 pub fn verify_function(func: &Function) -> Result<(), Vec<VerifierError>> {
     let cfg = ControlFlowGraph::compute(func);
     let domtree = DominatorTree::compute(func, &cfg);
+    let mut inst_index = SecondaryMap::with_default(u32::MAX);
+    for &block in func.layout.blocks() {
+        for (i, &inst) in func.layout.block_insts(block).iter().enumerate() {
+            inst_index[inst] = i as u32;
+        }
+    }
     let mut v = Verifier {
         func,
         domtree,
+        inst_index,
         errors: Vec::new(),
     };
     v.run();
@@ -85,6 +92,8 @@ pub fn verify_function(func: &Function) -> Result<(), Vec<VerifierError>> {
 struct Verifier<'a> {
     func: &'a Function,
     domtree: DominatorTree,
+    /// Each instruction's position in its block, for same-block dominance in O(1).
+    inst_index: SecondaryMap<Inst, u32>,
     errors: Vec<VerifierError>,
 }
 
@@ -231,7 +240,7 @@ impl Verifier<'_> {
                 .func
                 .layout
                 .inst_block(i)
-                .map(|b| (b, self.func.layout.inst_position(i))),
+                .map(|b| (b, Some(self.inst_index[i] as usize))),
             ValueDef::Param(b, _) => self.func.layout.is_block_inserted(b).then_some((b, None)),
             ValueDef::Alias(_) => {
                 self.error(Some(at.inst), "ssa", format!("{v} is an alias in a cycle"));
