@@ -1,4 +1,21 @@
 //! The CLIF-compatible intermediate representation. Depends on nothing else in rulesel.
+//!
+//! ```text
+//!  .clif text ──lexer──▶ tokens ──parser──▶ TestFile { headers, functions + run commands }
+//!                                               │
+//!  FunctionBuilder ─────────────────────────▶ Function ──verifier──▶ Ok / Vec<VerifierError>
+//!                                               │  └──write──▶ .clif text (a fixed point)
+//!          ┌────────────────────────────────────┴──────────────┐
+//!          ▼                                                   ▼
+//!   DataFlowGraph                                           Layout
+//!     insts: Inst → InstructionData (one variant per format)  block order
+//!     results, block params, values: Value → (type, def)      instructions of each block
+//!     pools: value lists, branch-argument lists
+//!     signatures, external functions, constants, jump and exception tables
+//! ```
+//!
+//! [`opcodes`] is the one table of the instruction set; the parser, printer, verifier and the
+//! rule language all read it.
 
 pub mod builder;
 pub mod condcodes;
