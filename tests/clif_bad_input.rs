@@ -225,3 +225,15 @@ bad_input! {
         "function %f() {\nblock0:\n    v0 = vconst.i8x32 0x1\n    return\n}"
         => "3:23: error: vector constants of type i8x32 are not supported";
 }
+
+bad_input! {
+    iconst_is_at_most_64_bits:
+        "function %f() {\nblock0:\n    v0 = iconst.i128 1\n    return\n}"
+        => "3:17: error: iconst does not accept type i128 (expected an integer type of at most 64 bits)";
+    call_of_undeclared_signature_in_try_call:
+        "function %f() {\n    fn0 = %g()\nblock0:\n    try_call fn0(), sig4, block1, []\nblock1:\n    return\n}"
+        => "4:21: error: undeclared signature sig4";
+    try_call_return_value_out_of_range:
+        "function %f() {\n    sig0 = () -> i64\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1(ret1), []\nblock1(v0: i64):\n    return\n}"
+        => "5:5: error: function %f, inst0 (try_call): ret1 is not a return value of this call's normal edge [block-args]";
+}

@@ -612,7 +612,7 @@ opcodes! {
     SequencePoint "sequence_point" NullAry Fixed0, Any [] -> [] SIDE;
 
     // Constants.
-    Iconst "iconst" UnaryImm Explicit, Int [] -> [Ctrl] PURE;
+    Iconst "iconst" UnaryImm Explicit, IntUpTo64 [] -> [Ctrl] PURE;
     F16const "f16const" UnaryIeee16 Fixed0, Any [] -> [Fixed(Type::F16)] PURE;
     F32const "f32const" UnaryIeee32 Fixed0, Any [] -> [Fixed(Type::F32)] PURE;
     F64const "f64const" UnaryIeee64 Fixed0, Any [] -> [Fixed(Type::F64)] PURE;
