@@ -23,6 +23,7 @@ pub mod prelude;
 pub mod program;
 pub mod reference;
 pub mod sema;
+pub mod testkit;
 
 pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
 pub use env::{TermEnv, Word};
