@@ -46,9 +46,12 @@ impl Rng {
     }
 }
 
+/// A fake opcode: (name, value operands, immediates as (field, DSL type)).
+pub type FakeOpcode = (&'static str, u32, &'static [(&'static str, &'static str)]);
+
 /// The fake opcode table: (name, value operands, immediates as (field, DSL type)). Opcode
 /// numbers are positions in this table.
-pub const FAKE_OPCODES: &[(&str, u32, &[(&str, &str)])] = &[
+pub const FAKE_OPCODES: &[FakeOpcode] = &[
     ("iadd", 2, &[]),
     ("isub", 2, &[]),
     ("imul", 2, &[]),
