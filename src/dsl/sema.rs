@@ -39,6 +39,14 @@ struct Sema<'a, H> {
     bool_ty: Option<TypeId>,
 }
 
+/// The host's extern bindings while `extern` forms are resolved: one Rust function may back
+/// several terms, so each is moved into the program once and then shared by its id.
+struct Bindings<H> {
+    sigs: Vec<(String, BindingKind, super::env::ExternSig)>,
+    funcs: Vec<Option<ExternFn<H>>>,
+    ids: Vec<Option<ExternId>>,
+}
+
 /// A pattern or `let` variable in scope while checking one rule.
 struct Var {
     name: String,
@@ -293,7 +301,16 @@ impl<H> Sema<'_, H> {
                 _ => {}
             }
         }
-        let mut bindings: Vec<Option<_>> = env.bindings.into_iter().map(Some).collect();
+        let mut bindings = Bindings {
+            sigs: Vec::new(),
+            funcs: Vec::new(),
+            ids: Vec::new(),
+        };
+        for b in env.bindings {
+            bindings.sigs.push((b.rust_name, b.kind, b.sig));
+            bindings.funcs.push(Some(b.func));
+            bindings.ids.push(None);
+        }
         for d in defs {
             if let Def::Extern(e) = d {
                 self.extern_def(e, &mut bindings);
@@ -373,7 +390,7 @@ impl<H> Sema<'_, H> {
         }
     }
 
-    fn extern_def(&mut self, e: &ast::ExternDef, bindings: &mut [Option<super::env::Binding<H>>]) {
+    fn extern_def(&mut self, e: &ast::ExternDef, bindings: &mut Bindings<H>) {
         let Some(&term) = self.out.term_names.get(&e.term.name) else {
             self.error(e.term.span, format!("unknown term `{}`", e.term.name));
             return;
@@ -403,10 +420,11 @@ impl<H> Sema<'_, H> {
             );
             return;
         }
-        let Some(idx) = bindings.iter().position(|b| {
-            b.as_ref()
-                .is_some_and(|b| b.rust_name == e.rust.name && b.kind == want)
-        }) else {
+        let Some(idx) = bindings
+            .sigs
+            .iter()
+            .position(|(name, kind, _)| *name == e.rust.name && *kind == want)
+        else {
             self.error(
                 e.rust.span,
                 format!(
@@ -416,15 +434,15 @@ impl<H> Sema<'_, H> {
             );
             return;
         };
-        let binding = bindings[idx].take().expect("position found a binding");
+        let sig = bindings.sigs[idx].2.clone();
         let (want_args, want_rets): (Vec<TypeId>, Vec<TypeId>) = match want {
             BindingKind::Constructor => (info.args.clone(), vec![info.ret]),
             BindingKind::Extractor => (vec![info.ret], info.args.clone()),
         };
         let mut ok = true;
         for (role, want, have) in [
-            ("argument", &want_args, &binding.sig.args),
-            ("result", &want_rets, &binding.sig.rets),
+            ("argument", &want_args, &sig.args),
+            ("result", &want_rets, &sig.rets),
         ] {
             if want.len() != have.len() {
                 self.error(
@@ -465,7 +483,7 @@ impl<H> Sema<'_, H> {
                 }
             }
         }
-        if want == BindingKind::Constructor && binding.sig.fallible && !info.partial {
+        if want == BindingKind::Constructor && sig.fallible && !info.partial {
             self.error(
                 e.rust.span,
                 format!(
@@ -478,9 +496,17 @@ impl<H> Sema<'_, H> {
         if !ok {
             return;
         }
-        let ext = ExternId(self.out.externs.len() as u32);
-        self.out.externs.push(binding.func);
-        self.out.extern_names.push(binding.rust_name);
+        let ext = match (bindings.ids[idx], bindings.funcs[idx].take()) {
+            (Some(ext), _) => ext,
+            (None, Some(func)) => {
+                let ext = ExternId(self.out.externs.len() as u32);
+                self.out.externs.push(func);
+                self.out.extern_names.push(e.rust.name.clone());
+                bindings.ids[idx] = Some(ext);
+                ext
+            }
+            (None, None) => unreachable!("a binding's function is moved out only with its id set"),
+        };
         if let TermKind::Decl { ctor, extractor } = &mut self.out.terms[term.index()].kind {
             match want {
                 BindingKind::Constructor => *ctor = Ctor::Extern(ext),
