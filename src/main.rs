@@ -1,7 +1,7 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
-use rulesel::ir;
+use rulesel::{dsl, ir};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,12 +27,19 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compiles a rule set and prints its findings (default: the rules built into the binary).
+    Check {
+        /// Directory of `.rules` files to check instead of the embedded rules.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
+        Command::Check { rules } => check(rules),
     }
 }
 
@@ -80,5 +87,39 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn check(rules: Option<PathBuf>) -> ExitCode {
+    let sources = match rules {
+        Some(dir) => match dsl::load_rules_dir(&dir) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => dsl::embedded_sources(),
+    };
+    let env = dsl::prelude::standard_env::<dsl::prelude::NoHost>();
+    match dsl::compile(sources, env) {
+        Ok(prog) => {
+            for w in &prog.warnings {
+                print!("{}", prog.sources.render(w));
+            }
+            println!(
+                "{} rules, {} terms, compiled in {:.2} ms",
+                prog.rule_count(),
+                prog.term_count(),
+                prog.compile_time.as_secs_f64() * 1e3
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print!("{}", e.render());
+            let n = e.errors().count();
+            println!("{n} error{}", if n == 1 { "" } else { "s" });
+            ExitCode::FAILURE
+        }
     }
 }

@@ -1,1 +1,277 @@
 //! The rule language: lexer, parser, checker, match-tree compiler and executor.
+//!
+//! ```text
+//! .rules text ─lexer/parse─▶ ast ─sema (+ host TermEnv)─▶ Checked ─overlap─▶ findings
+//!                                                            │
+//!                                                            └─compile─▶ MatchCode ─exec─▶ results
+//! ```
+//!
+//! Entry points: [`compile`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
+//! [`RuleProgram`] (or located diagnostics); a [`Machine`] runs a term of the program against
+//! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary, and
+//! [`load_rules_dir`] reads another directory at run time.
+
+pub mod ast;
+pub mod compile;
+pub mod diag;
+pub mod env;
+pub mod exec;
+pub mod lexer;
+pub mod overlap;
+pub mod parse;
+pub mod prelude;
+pub mod program;
+pub mod reference;
+pub mod sema;
+pub mod testkit;
+
+pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
+pub use env::{TermEnv, Word};
+pub use exec::{ExecError, Host, Machine, MatchCode};
+pub use program::{RuleId, TermId};
+pub use reference::Reference;
+
+use env::ExternFn;
+use program::{CRule, TermFrame, TermInfo, TypeInfo};
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The rule files built into the binary, as (path, text).
+pub const EMBEDDED_RULES: &[(&str, &str)] = &[(
+    "rules/prelude.rules",
+    include_str!("../../rules/prelude.rules"),
+)];
+
+/// A [`SourceMap`] of [`EMBEDDED_RULES`].
+pub fn embedded_sources() -> SourceMap {
+    let mut map = SourceMap::new();
+    for (path, text) in EMBEDDED_RULES {
+        map.add(*path, *text);
+    }
+    map
+}
+
+/// Reads every `*.rules` file under `dir` (recursively, in path order).
+pub fn load_rules_dir(dir: &Path) -> Result<SourceMap, String> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                walk(&path, out)?;
+            } else if path.extension().is_some_and(|e| e == "rules") {
+                out.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut paths = Vec::new();
+    walk(dir, &mut paths).map_err(|e| format!("{}: {e}", dir.display()))?;
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("{}: no .rules files", dir.display()));
+    }
+    let mut map = SourceMap::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        map.add(p.display().to_string(), text);
+    }
+    Ok(map)
+}
+
+/// A compiled rule program, ready to run.
+pub struct RuleProgram<H> {
+    pub sources: SourceMap,
+    /// Warnings found while compiling (unused variables, shadowed rules).
+    pub warnings: Vec<Diagnostic>,
+    pub code: MatchCode,
+    pub compile_time: Duration,
+    pub(crate) types: Vec<TypeInfo>,
+    pub(crate) terms: Vec<TermInfo>,
+    pub(crate) rules: Vec<CRule>,
+    pub(crate) frames: Vec<TermFrame>,
+    pub(crate) rules_of: Vec<Vec<RuleId>>,
+    pub(crate) externs: Vec<ExternFn<H>>,
+    term_names: HashMap<String, TermId>,
+}
+
+impl<H> RuleProgram<H> {
+    /// The term named `name` (declared, opcode, variant `Enum.Variant` or built in).
+    pub fn term(&self, name: &str) -> Option<TermId> {
+        self.term_names.get(name).copied()
+    }
+
+    pub fn term_name(&self, t: TermId) -> &str {
+        &self.terms[t.index()].name
+    }
+
+    pub fn term_arity(&self, t: TermId) -> usize {
+        self.terms[t.index()].args.len()
+    }
+
+    pub fn term_partial(&self, t: TermId) -> bool {
+        self.terms[t.index()].partial
+    }
+
+    pub fn term_count(&self) -> usize {
+        self.terms.len()
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// The rules of a term, in definition order.
+    pub fn rules_of(&self, t: TermId) -> &[RuleId] {
+        &self.rules_of[t.index()]
+    }
+
+    /// The stable id of a rule: `path:line`, followed by its name if it has one.
+    pub fn rule_label(&self, r: RuleId) -> String {
+        let rule = &self.rules[r.index()];
+        let lc = self.sources.line_col(rule.span);
+        let mut s = format!("{}:{}", self.sources.path(rule.span.file), lc.line);
+        if let Some(n) = &rule.name {
+            let _ = write!(s, " {n}");
+        }
+        s
+    }
+
+    /// The rule with the given name, if any rule has it.
+    pub fn rule_named(&self, name: &str) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|r| r.name.as_deref() == Some(name))
+            .map(|i| RuleId(i as u32))
+    }
+
+    /// A coverage report: one line per rule, `count  label`, unfired rules marked.
+    pub fn coverage_report(&self, counts: &[u64]) -> String {
+        let mut out = String::new();
+        for (i, &c) in counts.iter().enumerate() {
+            let mark = if c == 0 { "  (never fired)" } else { "" };
+            let _ = writeln!(out, "{c:>10}  {}{mark}", self.rule_label(RuleId(i as u32)));
+        }
+        out
+    }
+}
+
+/// A program that did not compile: the diagnostics (errors and warnings) and the sources they
+/// point into.
+pub struct CompileError {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl CompileError {
+    /// Every diagnostic rendered with location, source line and caret.
+    pub fn render(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| self.sources.render(d))
+            .collect()
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+impl std::fmt::Debug for CompileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// Parses, checks and compiles all files of `sources` against the host environment `env`.
+/// Host-registered terms appear in messages as lines of a synthetic `<host>` file.
+pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram<H>, CompileError> {
+    let start = Instant::now();
+    let files: Vec<FileId> = sources.file_ids().collect();
+    let host_spans = add_host_file(&mut sources, &env);
+    let mut diags = Vec::new();
+    let mut asts = Vec::new();
+    for f in files {
+        match parse::parse_file(f, sources.text(f)) {
+            Ok(defs) => asts.push(defs),
+            Err(d) => diags.push(d),
+        }
+    }
+    if diags.iter().any(|d| d.is_error()) {
+        return Err(CompileError {
+            sources,
+            diagnostics: diags,
+        });
+    }
+    let Some(checked) = sema::check(&asts, env, &host_spans, &mut diags) else {
+        return Err(CompileError {
+            sources,
+            diagnostics: diags,
+        });
+    };
+    overlap::check(&checked, &sources, &mut diags);
+    if diags.iter().any(|d| d.is_error()) {
+        return Err(CompileError {
+            sources,
+            diagnostics: diags,
+        });
+    }
+    let code = compile::compile(&checked);
+    Ok(RuleProgram {
+        sources,
+        warnings: diags,
+        code,
+        compile_time: start.elapsed(),
+        types: checked.types,
+        terms: checked.terms,
+        rules: checked.rules,
+        frames: checked.frames,
+        rules_of: checked.rules_of,
+        externs: checked.externs,
+        term_names: checked.term_names,
+    })
+}
+
+/// Writes one line per host-registered term or constant into a `<host>` file, so that
+/// findings about them have a location to point at.
+fn add_host_file<H>(sources: &mut SourceMap, env: &TermEnv<H>) -> sema::HostSpans {
+    let mut text = String::new();
+    let line = |text: &mut String, s: String| {
+        let lo = text.len();
+        text.push_str(&s);
+        text.push('\n');
+        (lo, lo + s.len())
+    };
+    let mut ranges = (Vec::new(), Vec::new(), Vec::new());
+    for op in &env.opcodes {
+        let imms: Vec<&str> = op.immediates.iter().map(|i| i.1.as_str()).collect();
+        let s = format!(
+            "(opcode {} {} (values {}) (immediates {}))",
+            op.name,
+            op.opcode,
+            op.value_args,
+            imms.join(" ")
+        );
+        ranges.0.push(line(&mut text, s));
+    }
+    for t in &env.host_terms {
+        let s = format!("(host-term {} ({}) {})", t.name, t.args.join(" "), t.ret);
+        ranges.1.push(line(&mut text, s));
+    }
+    for c in &env.consts {
+        let s = format!("(host-const ${} {} {})", c.name, c.ty, c.value);
+        ranges.2.push(line(&mut text, s));
+    }
+    let file = sources.add("<host>", text);
+    let spans = |v: Vec<(usize, usize)>| {
+        v.into_iter()
+            .map(|(lo, hi)| Span::new(file, lo, hi))
+            .collect()
+    };
+    sema::HostSpans {
+        opcodes: spans(ranges.0),
+        host_terms: spans(ranges.1),
+        consts: spans(ranges.2),
+    }
+}

@@ -1,0 +1,454 @@
+//! The match-tree compiler: all rules of a term become one decision tree, flattened into
+//! [`MatchCode`].
+//!
+//! Rules are inserted in priority order (highest first, then file order) into a trie of their
+//! [`Step`]s. A new rule's step joins an existing child when that child has the same step, and
+//! may skip backwards over children whose step *excludes* it (a different opcode, variant or
+//! literal for the same slot): no input can reach both, so trying the new rule earlier than
+//! those children cannot change which rule wins. Any other child stops the search and the
+//! step becomes a new last child. A depth-first walk of the trie therefore meets rules in
+//! priority order, with shared steps tested once:
+//!
+//! ```text
+//! rules (priority order)            trie                       flattened
+//! 1 (lower (iadd x (iconst k)))     root                       switch opcode(arg0) → L1, L2
+//! 2 (lower (isub x y))              ├ opcode(arg0)=iadd        L1: load args; definst …
+//! 3 (lower (iadd x y))              │ ├ definst(arg0.1)            test opcode=iconst else L1b
+//!                                   │ │ └ opcode=iconst → rule 1   … accept 1; return
+//!                                   │ └ rule 3                 L1b: accept 3 …
+//!                                   └ opcode(arg0)=isub → 2    L2: load args; accept 2 …
+//! ```
+//!
+//! Flattening emits each child after its previous sibling; every test's failure address is the
+//! start of its next sibling (or the parent's continuation). A run of sibling opcode tests on
+//! one slot becomes a `SwitchOpcode` with a dense table; when the selected child fails, control
+//! skips the whole run, since its other children test other opcodes.
+
+use super::exec::{MatchCode, Op, Pc, NO_TARGET};
+use super::program::*;
+use super::sema::Checked;
+
+#[derive(Debug)]
+struct Node {
+    step: Option<Step>,
+    accept: Option<RuleId>,
+    children: Vec<u32>,
+}
+
+/// Builds the match code of every rule-defined term.
+pub fn compile<H>(p: &Checked<H>) -> MatchCode {
+    let opcode_count = p
+        .terms
+        .iter()
+        .filter_map(|t| match t.kind {
+            TermKind::Opcode { opcode, .. } => Some(opcode + 1),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let mut code = MatchCode {
+        opcode_count,
+        ..MatchCode::default()
+    };
+    for (t, rules) in p.rules_of.iter().enumerate() {
+        if rules.is_empty() {
+            code.entry.push(NO_TARGET);
+            code.frame_size.push(0);
+            continue;
+        }
+        let trie = build_trie(p, rules);
+        let frame = &p.frames[t];
+        let mut em = Emitter {
+            p,
+            code: &mut code,
+            trie: &trie,
+            frame,
+            locals_base: frame.slot_count(),
+            temps_base: frame.slot_count() + frame.max_locals,
+            next_temp: 0,
+            max_temps: 0,
+            term_fails: Vec::new(),
+        };
+        let entry = em.code.ops.len() as Pc;
+        let rest = em.children(&trie[0].children);
+        let fail = em.code.ops.len() as Pc;
+        em.code.ops.push(Op::Fail);
+        let term_fails = std::mem::take(&mut em.term_fails);
+        em.patch(rest, fail);
+        em.patch(term_fails, fail);
+        let size = em.temps_base + em.max_temps;
+        code.entry.push(entry);
+        code.frame_size.push(size);
+    }
+    code
+}
+
+fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
+    let mut order = rules.to_vec();
+    order.sort_by_key(|r| (-i64::from(p.rules[r.index()].prio), r.0));
+    let mut nodes = vec![Node {
+        step: None,
+        accept: None,
+        children: Vec::new(),
+    }];
+    for r in order {
+        let mut cur = 0usize;
+        for step in &p.rules[r.index()].steps {
+            let mut found = None;
+            for &c in nodes[cur].children.iter().rev() {
+                match &nodes[c as usize].step {
+                    Some(s) if s == step => {
+                        found = Some(c as usize);
+                        break;
+                    }
+                    Some(s) if s.excludes(step, &p.terms) => continue,
+                    _ => break,
+                }
+            }
+            cur = found.unwrap_or_else(|| {
+                nodes.push(Node {
+                    step: Some(*step),
+                    accept: None,
+                    children: Vec::new(),
+                });
+                let id = nodes.len() - 1;
+                nodes[cur].children.push(id as u32);
+                id
+            });
+        }
+        nodes.push(Node {
+            step: None,
+            accept: Some(r),
+            children: Vec::new(),
+        });
+        let id = nodes.len() as u32 - 1;
+        nodes[cur].children.push(id);
+    }
+    nodes
+}
+
+struct Emitter<'a, H> {
+    p: &'a Checked<H>,
+    code: &'a mut MatchCode,
+    trie: &'a [Node],
+    frame: &'a TermFrame,
+    locals_base: u32,
+    temps_base: u32,
+    next_temp: u32,
+    max_temps: u32,
+    /// Right-hand-side failures: the whole term fails.
+    term_fails: Vec<usize>,
+}
+
+/// Addresses of instructions whose failure target is not known yet.
+type Fixups = Vec<usize>;
+
+impl<H> Emitter<'_, H> {
+    fn pc(&self) -> Pc {
+        self.code.ops.len() as Pc
+    }
+
+    fn patch(&mut self, fixups: Fixups, target: Pc) {
+        for at in fixups {
+            if let Some(f) = self.code.ops[at].fail_mut() {
+                *f = target;
+            }
+        }
+    }
+
+    /// Emits sibling subtrees in order; returns the failures of the last one (they continue
+    /// wherever the parent's failure goes).
+    fn children(&mut self, kids: &[u32]) -> Fixups {
+        let mut pending = Fixups::new();
+        let mut i = 0;
+        while i < kids.len() {
+            let here = self.pc();
+            self.patch(std::mem::take(&mut pending), here);
+            let run = self.switch_run(&kids[i..]);
+            if run >= 2 {
+                pending = self.switch(&kids[i..i + run]);
+                i += run;
+            } else {
+                pending = self.node(kids[i] as usize);
+                i += 1;
+            }
+        }
+        pending
+    }
+
+    /// Length of the run of opcode tests on one slot, with distinct opcodes, at `kids[0]`.
+    fn switch_run(&self, kids: &[u32]) -> usize {
+        let Some(Step::Opcode { inst, .. }) = self.trie[kids[0] as usize].step else {
+            return 0;
+        };
+        let mut seen = Vec::new();
+        for &k in kids {
+            match self.trie[k as usize].step {
+                Some(Step::Opcode { inst: i, term, .. }) if i == inst => {
+                    let op = self.opcode(term).0;
+                    if seen.contains(&op) {
+                        break;
+                    }
+                    seen.push(op);
+                }
+                _ => break,
+            }
+        }
+        seen.len()
+    }
+
+    fn opcode(&self, t: TermId) -> (u32, u32) {
+        match self.p.terms[t.index()].kind {
+            TermKind::Opcode { opcode, value_args } => (opcode, value_args),
+            _ => unreachable!("opcode steps name opcode terms"),
+        }
+    }
+
+    fn switch(&mut self, kids: &[u32]) -> Fixups {
+        let Some(Step::Opcode { inst, .. }) = self.trie[kids[0] as usize].step else {
+            unreachable!("switch runs start with an opcode step")
+        };
+        let table = self.code.tables.len() as u32;
+        let n = self.code.opcode_count as usize;
+        self.code.tables.resize(table as usize + n, NO_TARGET);
+        let mut fails = vec![self.code.ops.len()];
+        self.code.ops.push(Op::SwitchOpcode {
+            inst,
+            table,
+            fail: NO_TARGET,
+        });
+        for &k in kids {
+            let node = &self.trie[k as usize];
+            let Some(Step::Opcode { term, out, .. }) = node.step else {
+                unreachable!("switch runs hold opcode steps")
+            };
+            let (opcode, values) = self.opcode(term);
+            let pc = self.pc();
+            self.code.tables[(table + opcode) as usize] = pc;
+            self.load_inst(inst, term, out, values);
+            let kids_fails = self.children(&node.children);
+            fails.extend(kids_fails);
+        }
+        fails
+    }
+
+    fn load_inst(&mut self, inst: Slot, term: TermId, out: Slot, values: u32) {
+        let n = self.p.terms[term.index()].args.len() as u32;
+        if n > 0 {
+            self.code.ops.push(Op::LoadInst {
+                inst,
+                out,
+                values,
+                imms: n - values,
+            });
+        }
+    }
+
+    fn node(&mut self, n: usize) -> Fixups {
+        let node = &self.trie[n];
+        if let Some(rule) = node.accept {
+            self.accept(rule);
+            return Fixups::new();
+        }
+        let mut fails = Fixups::new();
+        let step = node.step.expect("inner trie nodes hold a step");
+        let at = self.code.ops.len();
+        match step {
+            Step::DefInst { value, inst } => {
+                self.code.ops.push(Op::DefInst {
+                    value,
+                    inst,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+            }
+            Step::CtrlType { inst, out } => self.code.ops.push(Op::CtrlType { inst, out }),
+            Step::Opcode { inst, term, out } => {
+                let (opcode, values) = self.opcode(term);
+                self.code.ops.push(Op::TestOpcode {
+                    inst,
+                    opcode,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+                self.load_inst(inst, term, out, values);
+            }
+            Step::Variant { value, term, out } => {
+                let TermKind::Variant { ty, tag } = self.p.terms[term.index()].kind else {
+                    unreachable!("variant steps name variant terms")
+                };
+                let TypeKind::Enum { boxed, .. } = self.p.types[ty.index()].kind else {
+                    unreachable!("variants belong to enums")
+                };
+                let n = self.p.terms[term.index()].args.len() as u32;
+                fails.push(at);
+                if boxed {
+                    self.code.ops.push(Op::TestBoxedTag {
+                        slot: value,
+                        tag,
+                        fail: NO_TARGET,
+                    });
+                    if n > 0 {
+                        self.code.ops.push(Op::LoadFields {
+                            slot: value,
+                            out,
+                            n,
+                        });
+                    }
+                } else {
+                    self.code.ops.push(Op::TestTag {
+                        slot: value,
+                        tag,
+                        fail: NO_TARGET,
+                    });
+                }
+            }
+            Step::Extract { value, term, out } => {
+                let TermKind::Decl {
+                    extractor: Some(ext),
+                    ..
+                } = self.p.terms[term.index()].kind
+                else {
+                    unreachable!("extract steps name extern extractors")
+                };
+                let n = self.p.terms[term.index()].args.len() as u32;
+                self.code.ops.push(Op::Extract {
+                    ext,
+                    value,
+                    out,
+                    n,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+            }
+            Step::Lit { slot, value } => {
+                self.code.ops.push(Op::TestLit {
+                    slot,
+                    value,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+            }
+            Step::Eq { a, b } => {
+                self.code.ops.push(Op::TestEq {
+                    a,
+                    b,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+            }
+            Step::IsTrue { slot } => {
+                self.code.ops.push(Op::TestTrue {
+                    slot,
+                    fail: NO_TARGET,
+                });
+                fails.push(at);
+            }
+            Step::Eval { expr, out } => {
+                self.next_temp = 0;
+                let r = self.expr(expr, &mut fails);
+                if r != out {
+                    self.code.ops.push(Op::Move { out, from: r });
+                }
+            }
+        }
+        let kid_fails = self.children(&node.children);
+        fails.extend(kid_fails);
+        fails
+    }
+
+    fn accept(&mut self, rule: RuleId) {
+        self.code.ops.push(Op::Accept { rule });
+        self.next_temp = 0;
+        let mut fails = std::mem::take(&mut self.term_fails);
+        let r = self.expr(self.p.rules[rule.index()].body, &mut fails);
+        self.term_fails = fails;
+        self.code.ops.push(Op::Return { slot: r, rule });
+    }
+
+    fn temp(&mut self) -> Slot {
+        let s = Slot(self.temps_base + self.next_temp);
+        self.next_temp += 1;
+        self.max_temps = self.max_temps.max(self.next_temp);
+        s
+    }
+
+    /// Emits code computing expression `e`; returns the slot holding its value. Failing calls
+    /// are added to `fails`.
+    fn expr(&mut self, e: ExprId, fails: &mut Fixups) -> Slot {
+        match &self.frame.exprs[e.index()] {
+            CExpr::Slot(s) => *s,
+            CExpr::Local(l) => Slot(self.locals_base + l),
+            CExpr::Const(v) => {
+                let out = self.temp();
+                self.code.ops.push(Op::Const { out, value: *v });
+                out
+            }
+            CExpr::Let { binds, body } => {
+                for &(l, v) in binds {
+                    let r = self.expr(v, fails);
+                    let local = Slot(self.locals_base + l);
+                    if r != local {
+                        self.code.ops.push(Op::Move {
+                            out: local,
+                            from: r,
+                        });
+                    }
+                }
+                self.expr(*body, fails)
+            }
+            CExpr::Call { term, args } => {
+                let (term, args) = (*term, args.clone());
+                let arg_slots: Vec<Slot> = args.iter().map(|&a| self.expr(a, fails)).collect();
+                let start = self.code.operands.len() as u32;
+                let n = arg_slots.len() as u32;
+                self.code.operands.extend(arg_slots);
+                let out = self.temp();
+                let at = self.code.ops.len();
+                let info = &self.p.terms[term.index()];
+                match info.kind {
+                    TermKind::Decl {
+                        ctor: Ctor::Extern(ext),
+                        ..
+                    } => {
+                        self.code.ops.push(Op::CallExtern {
+                            ext,
+                            args: start,
+                            n,
+                            out,
+                            fail: NO_TARGET,
+                        });
+                        fails.push(at);
+                    }
+                    TermKind::Decl { .. } => {
+                        self.code.ops.push(Op::CallTerm {
+                            term,
+                            args: start,
+                            n,
+                            out,
+                            fail: NO_TARGET,
+                        });
+                        fails.push(at);
+                    }
+                    TermKind::Variant { ty, tag } => {
+                        let boxed = matches!(
+                            self.p.types[ty.index()].kind,
+                            TypeKind::Enum { boxed: true, .. }
+                        );
+                        self.code.ops.push(Op::MakeVariant {
+                            tag,
+                            boxed,
+                            args: start,
+                            n,
+                            out,
+                        });
+                    }
+                    TermKind::Opcode { .. } | TermKind::HasType => {
+                        unreachable!("sema rejects calls to extractor-only terms")
+                    }
+                }
+                out
+            }
+        }
+    }
+}

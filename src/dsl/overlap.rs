@@ -1,0 +1,404 @@
+//! Overlap and shadowing between the rules of a term.
+//!
+//! Rules are compared through their [`Step`]s (which name shared slots, see
+//! [`program`](super::program)):
+//!
+//! * **Overlap** (error): two rules of equal priority *may* match one input — no slot is tested
+//!   for two different opcodes, variants or literals, also across slots a repeated variable
+//!   makes equal. Guards and extern extractors are assumed able to succeed, as in ISLE, so two
+//!   rules told apart only by guards need distinct priorities.
+//! * **Shadowing** (warning): a rule can never fire because one higher-priority rule succeeds on
+//!   every input it matches (each of that rule's steps is also a step of this one — identical
+//!   guards included), or because higher-priority rules that differ from it only by the variant
+//!   of one enum slot together cover every variant. This direction is kept sound: a warning
+//!   is never wrong, though some shadowing goes unreported.
+//!
+//! Comparing all pairs would be quadratic in the rules of a term (`lower` may have thousands),
+//! so rules are bucketed by priority and by the values they test at the two slots most often
+//! tested; only buckets that can agree are compared.
+
+use super::diag::{Diagnostic, SourceMap};
+use super::program::*;
+use super::sema::Checked;
+use std::collections::{BTreeMap, HashMap};
+
+/// What a rule tests, prepared for comparisons.
+struct Facts {
+    /// Steps, sorted (for subset tests).
+    steps: Vec<Step>,
+    /// (slot, value) of every opcode, variant and literal test, sorted by slot.
+    tests: Vec<(Slot, u64)>,
+    eqs: Vec<(Slot, Slot)>,
+}
+
+fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
+    let mut steps = r.steps.clone();
+    steps.sort();
+    let mut tests: Vec<(Slot, u64)> = r.steps.iter().filter_map(|s| test_of(p, s)).collect();
+    tests.sort();
+    let eqs = r
+        .steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Eq { a, b } => Some((a, b)),
+            _ => None,
+        })
+        .collect();
+    Facts { steps, tests, eqs }
+}
+
+fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
+    match *s {
+        Step::Opcode { inst, term, .. } => match p.terms[term.index()].kind {
+            TermKind::Opcode { opcode, .. } => Some((inst, u64::from(opcode))),
+            _ => None,
+        },
+        Step::Variant { value, term, .. } => match p.terms[term.index()].kind {
+            TermKind::Variant { tag, .. } => Some((value, u64::from(tag))),
+            _ => None,
+        },
+        Step::Lit { slot, value } => Some((slot, value)),
+        _ => None,
+    }
+}
+
+fn find(parent: &mut HashMap<Slot, Slot>, s: Slot) -> Slot {
+    let mut x = s;
+    while let Some(&p) = parent.get(&x) {
+        if p == x {
+            break;
+        }
+        x = p;
+    }
+    x
+}
+
+/// Whether some input may satisfy the tests of both rules.
+fn may_overlap(a: &Facts, b: &Facts) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.tests.len() && j < b.tests.len() {
+        let (sa, va) = a.tests[i];
+        let (sb, vb) = b.tests[j];
+        if sa == sb && va != vb {
+            return false;
+        }
+        if sa <= sb {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    if a.eqs.is_empty() && b.eqs.is_empty() {
+        return true;
+    }
+    let mut parent = HashMap::new();
+    for &(x, y) in a.eqs.iter().chain(&b.eqs) {
+        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
+        if rx != ry {
+            parent.insert(rx, ry);
+        }
+    }
+    let mut class_value: HashMap<Slot, u64> = HashMap::new();
+    for &(s, v) in a.tests.iter().chain(&b.tests) {
+        let root = find(&mut parent, s);
+        if *class_value.entry(root).or_insert(v) != v {
+            return false;
+        }
+    }
+    true
+}
+
+/// Whether every step of `s` also holds whenever `r`'s steps hold.
+fn covers(s: &Facts, r: &Facts) -> bool {
+    s.steps.iter().all(|st| match *st {
+        Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
+        _ => r.steps.binary_search(st).is_ok(),
+    })
+}
+
+/// `a` and `b` are forced equal by `r` (by equalities or equal literals).
+fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
+    let mut parent = HashMap::new();
+    for &(x, y) in &r.eqs {
+        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
+        if rx != ry {
+            parent.insert(rx, ry);
+        }
+    }
+    if find(&mut parent, a) == find(&mut parent, b) {
+        return true;
+    }
+    let lit = |s: Slot| r.tests.iter().find(|t| t.0 == s).map(|t| t.1);
+    matches!((lit(a), lit(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Bucket key: priority and the tested values at the two most tested slots.
+type Key = (i32, Option<u64>, Option<u64>);
+
+fn compatible(a: &Key, b: &Key) -> bool {
+    let agree = |x: Option<u64>, y: Option<u64>| x.is_none() || y.is_none() || x == y;
+    agree(a.1, b.1) && agree(a.2, b.2)
+}
+
+/// Reports overlapping rules (errors) and shadowed rules (warnings).
+pub fn check<H>(p: &Checked<H>, sources: &SourceMap, diags: &mut Vec<Diagnostic>) {
+    for (t, rules) in p.rules_of.iter().enumerate() {
+        if rules.len() > 1 {
+            check_term(p, TermId(t as u32), rules, sources, diags);
+        }
+    }
+}
+
+fn check_term<H>(
+    p: &Checked<H>,
+    term: TermId,
+    rules: &[RuleId],
+    sources: &SourceMap,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let facts: Vec<Facts> = rules
+        .iter()
+        .map(|r| facts(p, &p.rules[r.index()]))
+        .collect();
+    let mut counts: HashMap<Slot, usize> = HashMap::new();
+    for f in &facts {
+        for &(s, _) in &f.tests {
+            *counts.entry(s).or_default() += 1;
+        }
+    }
+    let mut by_count: Vec<(usize, Slot)> = counts.into_iter().map(|(s, c)| (c, s)).collect();
+    by_count.sort_by(|a, b| b.cmp(a));
+    let k1 = by_count.first().map(|x| x.1);
+    let k2 = by_count.get(1).map(|x| x.1);
+    let value_at =
+        |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
+    let mut buckets: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for (i, f) in facts.iter().enumerate() {
+        let key = (
+            p.rules[rules[i].index()].prio,
+            value_at(f, k1),
+            value_at(f, k2),
+        );
+        buckets.entry(key).or_default().push(i);
+    }
+    let keys: Vec<Key> = buckets.keys().copied().collect();
+    let label = |i: usize| {
+        let r = &p.rules[rules[i].index()];
+        let lc = sources.line_col(r.span);
+        format!("{}:{}", sources.path(r.span.file), lc.line)
+    };
+    for (ka, key_a) in keys.iter().enumerate() {
+        for key_b in &keys[ka..] {
+            if key_a.0 != key_b.0 || !compatible(key_a, key_b) {
+                continue;
+            }
+            let same = key_a == key_b;
+            for (x, &i) in buckets[key_a].iter().enumerate() {
+                let others = if same {
+                    &buckets[key_b][x + 1..]
+                } else {
+                    &buckets[key_b][..]
+                };
+                for &j in others {
+                    if !may_overlap(&facts[i], &facts[j]) {
+                        continue;
+                    }
+                    let (first, second) = (i.min(j), i.max(j));
+                    let (r1, r2) = (
+                        &p.rules[rules[first].index()],
+                        &p.rules[rules[second].index()],
+                    );
+                    let example = example_input(p, term, r1, r2);
+                    diags.push(
+                        Diagnostic::error(
+                            r2.pattern_span,
+                            format!(
+                                "rules overlap: this rule and the rule at {} have the same priority ({}) and can both match {example}",
+                                label(first),
+                                r2.prio
+                            ),
+                        )
+                        .with_note(r1.pattern_span, "the other rule"),
+                    );
+                }
+            }
+        }
+    }
+    for (i, f) in facts.iter().enumerate() {
+        let r = &p.rules[rules[i].index()];
+        let mut variant_cover: HashMap<(Slot, TypeId), Vec<(u32, usize)>> = HashMap::new();
+        let mut shadowed_by = None;
+        'keys: for key in &keys {
+            let rkey = (r.prio, value_at(f, k1), value_at(f, k2));
+            if key.0 <= r.prio || !compatible(key, &rkey) {
+                continue;
+            }
+            for &j in &buckets[key] {
+                if covers(&facts[j], f) {
+                    shadowed_by = Some(vec![j]);
+                    break 'keys;
+                }
+                if let Some((slot, ty, tag)) = covers_but_variant(p, &facts[j], f) {
+                    variant_cover.entry((slot, ty)).or_default().push((tag, j));
+                }
+            }
+        }
+        if shadowed_by.is_none() {
+            shadowed_by = variant_cover.iter().find_map(|(&(_, ty), tags)| {
+                let TypeKind::Enum { variants, .. } = &p.types[ty.index()].kind else {
+                    return None;
+                };
+                let all = (0..variants.len() as u32).all(|v| tags.iter().any(|t| t.0 == v));
+                all.then(|| tags.iter().map(|t| t.1).collect())
+            });
+        }
+        if let Some(by) = shadowed_by {
+            let names: Vec<String> = by.iter().map(|&j| label(j)).collect();
+            let mut d = Diagnostic::warning(
+                r.pattern_span,
+                format!(
+                    "rule can never fire: higher-priority rules cover every input it matches ({})",
+                    names.join(", ")
+                ),
+            );
+            for &j in &by {
+                d = d.with_note(
+                    p.rules[rules[j].index()].pattern_span,
+                    "shadowed by this rule",
+                );
+            }
+            diags.push(d);
+        }
+    }
+}
+
+/// If `s` covers `r` except for one variant test on a slot `r` leaves untested (with no
+/// tests on that variant's fields), returns that slot and the variant's tag.
+fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, TypeId, u32)> {
+    let mut extra = None;
+    for st in &s.steps {
+        let implied = match *st {
+            Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
+            _ => r.steps.binary_search(st).is_ok(),
+        };
+        if implied {
+            continue;
+        }
+        match (*st, extra) {
+            (Step::Variant { value, term, .. }, None) => {
+                if r.tests.iter().any(|t| t.0 == value) {
+                    return None;
+                }
+                let TermKind::Variant { ty, tag } = p.terms[term.index()].kind else {
+                    return None;
+                };
+                extra = Some((value, ty, tag, *st));
+            }
+            _ => return None,
+        }
+    }
+    let (slot, ty, tag, step) = extra?;
+    let Step::Variant { term, out, .. } = step else {
+        return None;
+    };
+    let n = p.terms[term.index()].args.len() as u32;
+    let touches_fields = s.steps.iter().any(|st| {
+        let uses = |x: Slot| x.0 >= out.0 && x.0 < out.0 + n;
+        match *st {
+            Step::Eq { a, b } => uses(a) || uses(b),
+            Step::Lit { slot, .. } => uses(slot),
+            Step::Variant { value, .. } | Step::Extract { value, .. } => uses(value),
+            Step::DefInst { value, .. } => uses(value),
+            _ => false,
+        }
+    });
+    (!touches_fields).then_some((slot, ty, tag))
+}
+
+/// An input both rules may match, written as a call of the term with `_` for anything left
+/// open and `vN` for values a repeated variable forces equal.
+fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> String {
+    let steps: Vec<Step> = a.steps.iter().chain(&b.steps).copied().collect();
+    let mut eq_names: HashMap<Slot, String> = HashMap::new();
+    let mut parent = HashMap::new();
+    for s in &steps {
+        if let Step::Eq { a, b } = *s {
+            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+            if ra != rb {
+                parent.insert(ra, rb);
+            }
+        }
+    }
+    let mut roots: Vec<Slot> = Vec::new();
+    for s in &steps {
+        if let Step::Eq { a, b } = *s {
+            for x in [a, b] {
+                let root = find(&mut parent, x);
+                let n = roots.iter().position(|&r| r == root).unwrap_or_else(|| {
+                    roots.push(root);
+                    roots.len() - 1
+                });
+                eq_names.insert(x, format!("v{n}"));
+            }
+        }
+    }
+    let arity = p.terms[term.index()].args.len();
+    let args: Vec<String> = (0..arity as u32)
+        .map(|i| render(p, &steps, &eq_names, Slot(i), 0))
+        .collect();
+    let mut s = format!("({}", p.terms[term.index()].name);
+    for a in args {
+        s.push(' ');
+        s.push_str(&a);
+    }
+    s.push(')');
+    s
+}
+
+fn render<H>(
+    p: &Checked<H>,
+    steps: &[Step],
+    eqs: &HashMap<Slot, String>,
+    slot: Slot,
+    depth: u32,
+) -> String {
+    if depth > 16 {
+        return "…".to_string();
+    }
+    let sub = |s: Slot| render(p, steps, eqs, s, depth + 1);
+    let mut shape = None;
+    let mut ctrl = None;
+    for st in steps {
+        match *st {
+            Step::Lit { slot: s, value } if s == slot => shape = Some(value.to_string()),
+            Step::DefInst { value, inst } if value == slot => shape = Some(sub(inst)),
+            Step::CtrlType { inst, out } if inst == slot => ctrl = Some(sub(out)),
+            Step::Opcode { inst: s, term, out }
+            | Step::Variant {
+                value: s,
+                term,
+                out,
+            }
+            | Step::Extract {
+                value: s,
+                term,
+                out,
+            } if s == slot && shape.is_none() => {
+                let info = &p.terms[term.index()];
+                let mut text = format!("({}", info.name);
+                for k in 0..info.args.len() as u32 {
+                    text.push(' ');
+                    text.push_str(&sub(Slot(out.0 + k)));
+                }
+                text.push(')');
+                shape = Some(text);
+            }
+            _ => {}
+        }
+    }
+    let base = shape.unwrap_or_else(|| eqs.get(&slot).cloned().unwrap_or_else(|| "_".to_string()));
+    match ctrl {
+        Some(ty) => format!("(has_type {ty} {base})"),
+        None => base,
+    }
+}

@@ -1,0 +1,124 @@
+//! Parser glue: runs the logos lexer, feeds the LALRPOP parser and turns its errors into
+//! located [`Diagnostic`]s.
+
+use super::ast::Def;
+use super::diag::{Diagnostic, FileId, Span};
+use super::lexer::Tok;
+use lalrpop_util::ParseError;
+use logos::Logos;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused)]
+    grammar,
+    "/rules.rs"
+);
+
+/// An error found by the lexer (or by a grammar action on a token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LexError {
+    /// A character that starts no token.
+    BadChar(Span),
+    /// An integer literal wider than 128 bits.
+    IntTooLarge(Span),
+}
+
+/// Parses one file. The first syntax error ends parsing (the grammar has no error recovery).
+pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def>, Diagnostic> {
+    let tokens = Tok::lexer(text).spanned().map(|(tok, range)| match tok {
+        Ok(t) => Ok((range.start, t, range.end)),
+        Err(()) => Err(LexError::BadChar(Span::new(file, range.start, range.end))),
+    });
+    grammar::FileParser::new()
+        .parse(file, tokens)
+        .map_err(|e| to_diagnostic(file, text, e))
+}
+
+fn to_diagnostic(file: FileId, text: &str, e: ParseError<usize, Tok<'_>, LexError>) -> Diagnostic {
+    match e {
+        ParseError::User {
+            error: LexError::BadChar(span),
+        } => {
+            let c = text[span.lo as usize..].chars().next().unwrap_or('?');
+            Diagnostic::error(span, format!("unexpected character `{c}`"))
+        }
+        ParseError::User {
+            error: LexError::IntTooLarge(span),
+        } => Diagnostic::error(span, "integer literal does not fit in 128 bits"),
+        ParseError::InvalidToken { location } => {
+            Diagnostic::error(Span::new(file, location, location + 1), "invalid token")
+        }
+        ParseError::UnrecognizedEof { location, expected } => Diagnostic::error(
+            Span::new(file, location, location),
+            format!("unexpected end of file{}", expected_list(&expected)),
+        ),
+        ParseError::UnrecognizedToken {
+            token: (lo, tok, hi),
+            expected,
+        } => Diagnostic::error(
+            Span::new(file, lo, hi),
+            format!("unexpected `{tok}`{}", expected_list(&expected)),
+        ),
+        ParseError::ExtraToken {
+            token: (lo, tok, hi),
+        } => Diagnostic::error(Span::new(file, lo, hi), format!("unexpected `{tok}`")),
+    }
+}
+
+/// `; expected one of `(`, `)`` from LALRPOP's quoted terminal names.
+fn expected_list(expected: &[String]) -> String {
+    if expected.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = expected
+        .iter()
+        .map(|e| match e.as_str() {
+            "Name" => "a name".to_string(),
+            "Int" => "an integer".to_string(),
+            "ConstName" => "a `$constant`".to_string(),
+            quoted => format!("`{}`", quoted.trim_matches('"')),
+        })
+        .collect();
+    if names.len() == 1 {
+        format!("; expected {}", names[0])
+    } else {
+        format!("; expected one of {}", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsl::ast::{Expr, Pattern};
+
+    #[test]
+    fn parses_every_form() {
+        let src = "(type u64 (primitive u64))
+            (type Cc (enum Eq (Lt (signed bool))))
+            (decl partial f (u64 u64) u64)
+            (extern constructor g rust_g)
+            (extern extractor h rust_h)
+            (const $Ten u64 10)
+            (rule named 3 (f x @ (h _ 1) (and y $Ten)) (if-let z (g x)) (if (g y)) (let ((w u64 (g z))) w))";
+        let defs = parse_file(FileId(0), src).expect("valid file");
+        assert_eq!(defs.len(), 7);
+        let Def::Rule(r) = &defs[6] else {
+            panic!("last form is a rule")
+        };
+        assert_eq!(r.name.as_ref().map(|n| n.name.as_str()), Some("named"));
+        assert_eq!(r.prio.map(|p| p.0), Some(3));
+        assert_eq!(r.guards.len(), 2);
+        let Pattern::Term(head, args, _) = &r.pattern else {
+            panic!("rule pattern is a term")
+        };
+        assert_eq!(head.name, "f");
+        assert!(matches!(args[0], Pattern::Bind(..)));
+        assert!(matches!(r.body, Expr::Let(..)));
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let e = parse_file(FileId(0), "(rule (f x)\n  ))").unwrap_err();
+        assert_eq!((e.span.lo, e.span.hi), (14, 15));
+        assert!(e.message.starts_with("unexpected `)`"), "{}", e.message);
+    }
+}

@@ -1,0 +1,277 @@
+//! A checked rule program: resolved types and terms, and every rule reduced to a list of
+//! match [`Step`]s over the *slots* of its term plus a right-hand side expression.
+//!
+//! Slots are the central idea. All rules of one term share a [`TermFrame`] whose slots are
+//! interned *paths* into the term's input: `arg 0`, `output 1 of iadd applied to arg 0`, `the
+//! instruction defining that value`, `the result of guard expression #3`. Two rules that
+//! look at the same part of the input therefore name the same slot, so identical steps are
+//! equal values — that is what lets the match-tree compiler share tests between rules and the
+//! overlap checker compare rules by plain set operations.
+
+use super::diag::Span;
+use std::collections::HashMap;
+
+macro_rules! index_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+index_type!(
+    /// A type of the rule program.
+    TypeId
+);
+index_type!(
+    /// A term of the rule program (declared, opcode, enum variant or built in).
+    TermId
+);
+index_type!(
+    /// A rule, numbered in the order the files define them.
+    RuleId
+);
+index_type!(
+    /// A word in a term's frame.
+    Slot
+);
+index_type!(
+    /// An expression in a term's expression arena.
+    ExprId
+);
+index_type!(
+    /// A host extern function.
+    ExternId
+);
+
+#[derive(Clone, Debug)]
+pub struct TypeInfo {
+    pub name: String,
+    pub kind: TypeKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeKind {
+    /// One word; `rust` names the Rust type externs use for it.
+    Primitive { rust: String },
+    /// `variants` are the variant terms in tag order. `boxed` enums (some variant has fields)
+    /// are handles into the executor's arena; others are their tag.
+    Enum { variants: Vec<TermId>, boxed: bool },
+}
+
+/// How a declared term builds values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ctor {
+    None,
+    Rules,
+    Extern(ExternId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TermKind {
+    /// Declared by `decl` (or by the host): a constructor and/or an extern extractor.
+    Decl {
+        ctor: Ctor,
+        extractor: Option<ExternId>,
+    },
+    /// An IR opcode: an extractor on `Inst` (or on a `Value` through its defining instruction).
+    Opcode { opcode: u32, value_args: u32 },
+    /// An enum variant: extractor and constructor.
+    Variant { ty: TypeId, tag: u32 },
+    /// `(has_type ty inst)`: binds the controlling type of an `Inst`, and the `Inst` itself.
+    HasType,
+}
+
+#[derive(Clone, Debug)]
+pub struct TermInfo {
+    pub name: String,
+    pub args: Vec<TypeId>,
+    pub ret: TypeId,
+    pub partial: bool,
+    pub kind: TermKind,
+    pub span: Span,
+}
+
+/// One test or binding of a rule's left-hand side, or of a guard. Outputs of a step live in
+/// consecutive slots starting at `out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Step {
+    /// `inst` := the instruction defining the value in `value`; fails for block parameters.
+    DefInst { value: Slot, inst: Slot },
+    /// `out` := controlling type of the instruction in `inst`. Never fails.
+    CtrlType { inst: Slot, out: Slot },
+    /// The instruction in `inst` has `term`'s opcode; binds value arguments then immediates.
+    Opcode { inst: Slot, term: TermId, out: Slot },
+    /// The enum value in `value` is variant `term`; binds its fields.
+    Variant {
+        value: Slot,
+        term: TermId,
+        out: Slot,
+    },
+    /// The extern extractor `term` succeeds on `value`; binds its outputs.
+    Extract {
+        value: Slot,
+        term: TermId,
+        out: Slot,
+    },
+    /// The word in `slot` equals `value`.
+    Lit { slot: Slot, value: u64 },
+    /// Two slots hold equal words (`a < b`).
+    Eq { a: Slot, b: Slot },
+    /// Evaluates a guard expression into `out`; fails if a partial call in it fails.
+    Eval { expr: ExprId, out: Slot },
+    /// The `bool` in `slot` is true.
+    IsTrue { slot: Slot },
+}
+
+impl Step {
+    /// Two steps that can never both succeed on the same input (so their order is free).
+    pub fn excludes(&self, other: &Step, terms: &[TermInfo]) -> bool {
+        match (*self, *other) {
+            (
+                Step::Opcode {
+                    inst: a, term: x, ..
+                },
+                Step::Opcode {
+                    inst: b, term: y, ..
+                },
+            ) => a == b && opcode_of(terms, x) != opcode_of(terms, y),
+            (
+                Step::Variant {
+                    value: a, term: x, ..
+                },
+                Step::Variant {
+                    value: b, term: y, ..
+                },
+            ) => a == b && x != y,
+            (Step::Lit { slot: a, value: x }, Step::Lit { slot: b, value: y }) => a == b && x != y,
+            _ => false,
+        }
+    }
+}
+
+fn opcode_of(terms: &[TermInfo], t: TermId) -> Option<u32> {
+    match terms[t.index()].kind {
+        TermKind::Opcode { opcode, .. } => Some(opcode),
+        _ => None,
+    }
+}
+
+/// A resolved expression. `Local`s are `let` variables, numbered per rule.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CExpr {
+    Slot(Slot),
+    Local(u32),
+    Const(u64),
+    Call {
+        term: TermId,
+        args: Vec<ExprId>,
+    },
+    Let {
+        binds: Vec<(u32, ExprId)>,
+        body: ExprId,
+    },
+}
+
+/// Where a slot's word comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlotOrigin {
+    Arg(u32),
+    /// Output `index` of extractor `term` applied to `parent`.
+    Out {
+        parent: Slot,
+        term: TermId,
+        index: u32,
+    },
+    DefInst(Slot),
+    CtrlType(Slot),
+    Expr(ExprId),
+}
+
+/// The slots and expressions shared by all rules of one term.
+#[derive(Default, Debug)]
+pub struct TermFrame {
+    pub origins: Vec<SlotOrigin>,
+    keys: HashMap<SlotOrigin, Slot>,
+    pub exprs: Vec<CExpr>,
+    expr_ids: HashMap<CExpr, ExprId>,
+    /// Largest number of `let` locals of any rule of the term.
+    pub max_locals: u32,
+}
+
+impl TermFrame {
+    /// A frame whose first `arity` slots are the term's arguments.
+    pub fn new(arity: usize) -> TermFrame {
+        let mut f = TermFrame::default();
+        for i in 0..arity as u32 {
+            f.slot(SlotOrigin::Arg(i));
+        }
+        f
+    }
+
+    pub fn slot(&mut self, origin: SlotOrigin) -> Slot {
+        if let Some(&s) = self.keys.get(&origin) {
+            return s;
+        }
+        let s = Slot(self.origins.len() as u32);
+        self.origins.push(origin);
+        self.keys.insert(origin, s);
+        s
+    }
+
+    /// The first of `n` consecutive slots holding the outputs of `term` applied to `parent`.
+    pub fn outputs(&mut self, parent: Slot, term: TermId, n: usize) -> Slot {
+        let first = SlotOrigin::Out {
+            parent,
+            term,
+            index: 0,
+        };
+        if let Some(&s) = self.keys.get(&first) {
+            return s;
+        }
+        let base = Slot(self.origins.len() as u32);
+        for index in 0..n.max(1) as u32 {
+            let o = SlotOrigin::Out {
+                parent,
+                term,
+                index,
+            };
+            self.keys.insert(o, Slot(self.origins.len() as u32));
+            self.origins.push(o);
+        }
+        base
+    }
+
+    pub fn expr(&mut self, e: CExpr) -> ExprId {
+        if let Some(&id) = self.expr_ids.get(&e) {
+            return id;
+        }
+        let id = ExprId(self.exprs.len() as u32);
+        self.exprs.push(e.clone());
+        self.expr_ids.insert(e, id);
+        id
+    }
+
+    pub fn slot_count(&self) -> u32 {
+        self.origins.len() as u32
+    }
+}
+
+/// A checked rule.
+#[derive(Clone, Debug)]
+pub struct CRule {
+    pub term: TermId,
+    pub prio: i32,
+    /// Left-hand side tests then guards, in evaluation order.
+    pub steps: Vec<Step>,
+    pub body: ExprId,
+    pub name: Option<String>,
+    pub span: Span,
+    /// Span of the left-hand side pattern (for messages).
+    pub pattern_span: Span,
+}

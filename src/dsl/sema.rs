@@ -1,0 +1,1017 @@
+//! Name resolution and type checking: turns the AST of all files of a program, plus the
+//! host's [`TermEnv`], into a [`Checked`] program of resolved types, terms and rules (see
+//! [`program`](super::program)). Every problem found is a located [`Diagnostic`]; checking goes
+//! on after an error so that one run reports as much as it can.
+
+use super::ast::{self, Def, Expr, Guard, Pattern, TypeBody};
+use super::diag::{Diagnostic, Span};
+use super::env::{BindingKind, ExternFn, TermEnv};
+use super::program::*;
+use std::collections::HashMap;
+
+/// The result of checking: everything later stages need.
+pub struct Checked<H> {
+    pub types: Vec<TypeInfo>,
+    pub terms: Vec<TermInfo>,
+    pub rules: Vec<CRule>,
+    /// Frame of every term (empty for terms without rules).
+    pub frames: Vec<TermFrame>,
+    /// Rules of every term, in definition order.
+    pub rules_of: Vec<Vec<RuleId>>,
+    pub externs: Vec<ExternFn<H>>,
+    pub extern_names: Vec<String>,
+    pub term_names: HashMap<String, TermId>,
+}
+
+/// Spans of the host-registered entries in the synthetic `<host>` file, in registration
+/// order: opcodes, then host terms, then constants.
+pub struct HostSpans {
+    pub opcodes: Vec<Span>,
+    pub host_terms: Vec<Span>,
+    pub consts: Vec<Span>,
+}
+
+struct Sema<'a, H> {
+    out: Checked<H>,
+    diags: &'a mut Vec<Diagnostic>,
+    type_names: HashMap<String, TypeId>,
+    consts: HashMap<String, (TypeId, u64)>,
+    bool_ty: Option<TypeId>,
+}
+
+/// The host's extern bindings while `extern` forms are resolved: one Rust function may back
+/// several terms, so each is moved into the program once and then shared by its id.
+struct Bindings<H> {
+    sigs: Vec<(String, BindingKind, super::env::ExternSig)>,
+    funcs: Vec<Option<ExternFn<H>>>,
+    ids: Vec<Option<ExternId>>,
+}
+
+/// A pattern or `let` variable in scope while checking one rule.
+struct Var {
+    name: String,
+    ty: TypeId,
+    span: Span,
+    used: bool,
+    place: Place,
+}
+
+#[derive(Clone, Copy)]
+enum Place {
+    Slot(Slot),
+    Local(u32),
+}
+
+struct RuleCtx {
+    term: TermId,
+    vars: Vec<Var>,
+    steps: Vec<Step>,
+    locals: u32,
+    /// Where a call to a partial term may fail: in guards yes; in the right-hand side only
+    /// if the rule's own term is partial.
+    in_guard: bool,
+}
+
+/// Checks a whole program. Returns `None` when any error was reported.
+pub fn check<H>(
+    files: &[Vec<Def>],
+    env: TermEnv<H>,
+    host: &HostSpans,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Checked<H>> {
+    let mut s = Sema {
+        out: Checked {
+            types: Vec::new(),
+            terms: Vec::new(),
+            rules: Vec::new(),
+            frames: Vec::new(),
+            rules_of: Vec::new(),
+            externs: Vec::new(),
+            extern_names: Vec::new(),
+            term_names: HashMap::new(),
+        },
+        diags,
+        type_names: HashMap::new(),
+        consts: HashMap::new(),
+        bool_ty: None,
+    };
+    let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
+    let defs: Vec<&Def> = files.iter().flatten().collect();
+    s.declare_types(&defs);
+    s.declare_host(env, host, &defs);
+    s.mark_rule_defined(&defs);
+    for d in &defs {
+        if let Def::Rule(r) = d {
+            s.rule(r);
+        }
+    }
+    let errors_after = s.diags.iter().filter(|d| d.is_error()).count();
+    (errors_after == errors_before).then_some(s.out)
+}
+
+impl<H> Sema<'_, H> {
+    fn error(&mut self, span: Span, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(span, msg));
+    }
+
+    fn type_name(&self, t: TypeId) -> &str {
+        &self.out.types[t.index()].name
+    }
+
+    fn lookup_type(&mut self, id: &ast::Ident) -> Option<TypeId> {
+        let t = self.type_names.get(&id.name).copied();
+        if t.is_none() {
+            self.error(id.span, format!("unknown type `{}`", id.name));
+        }
+        t
+    }
+
+    fn add_term(&mut self, info: TermInfo) -> Option<TermId> {
+        if let Some(&prev) = self.out.term_names.get(&info.name) {
+            let prev_span = self.out.terms[prev.index()].span;
+            self.diags.push(
+                Diagnostic::error(
+                    info.span,
+                    format!("term `{}` is already defined", info.name),
+                )
+                .with_note(prev_span, "first defined here"),
+            );
+            return None;
+        }
+        let id = TermId(self.out.terms.len() as u32);
+        self.out.term_names.insert(info.name.clone(), id);
+        self.out.terms.push(info);
+        self.out.frames.push(TermFrame::default());
+        self.out.rules_of.push(Vec::new());
+        Some(id)
+    }
+
+    /// Types first (all names, then bodies), so types and decls may refer to each other in any
+    /// order and across files.
+    fn declare_types(&mut self, defs: &[&Def]) {
+        for d in defs {
+            let Def::Type(t) = d else { continue };
+            if let Some(&prev) = self.type_names.get(&t.name.name) {
+                let prev_span = self.out.types[prev.index()].span;
+                self.diags.push(
+                    Diagnostic::error(
+                        t.name.span,
+                        format!("type `{}` is already defined", t.name.name),
+                    )
+                    .with_note(prev_span, "first defined here"),
+                );
+                continue;
+            }
+            let id = TypeId(self.out.types.len() as u32);
+            self.type_names.insert(t.name.name.clone(), id);
+            let kind = match &t.body {
+                TypeBody::Primitive(r) => TypeKind::Primitive {
+                    rust: r.name.clone(),
+                },
+                TypeBody::Enum(vs) => TypeKind::Enum {
+                    variants: Vec::new(),
+                    boxed: vs.iter().any(|v| !v.fields.is_empty()),
+                },
+            };
+            if matches!(&kind, TypeKind::Primitive { rust } if rust == "bool") {
+                self.bool_ty = Some(id);
+            }
+            self.out.types.push(TypeInfo {
+                name: t.name.name.clone(),
+                kind,
+                span: t.name.span,
+            });
+        }
+        for d in defs {
+            let Def::Type(t) = d else { continue };
+            let TypeBody::Enum(vs) = &t.body else {
+                continue;
+            };
+            let Some(&ty) = self.type_names.get(&t.name.name) else {
+                continue;
+            };
+            if self.out.types[ty.index()].span != t.name.span {
+                continue;
+            }
+            let mut variants = Vec::new();
+            for (tag, v) in vs.iter().enumerate() {
+                let args: Option<Vec<TypeId>> =
+                    v.fields.iter().map(|f| self.lookup_type(&f.ty)).collect();
+                let Some(args) = args else { continue };
+                let info = TermInfo {
+                    name: format!("{}.{}", t.name.name, v.name.name),
+                    args,
+                    ret: ty,
+                    partial: false,
+                    kind: TermKind::Variant {
+                        ty,
+                        tag: tag as u32,
+                    },
+                    span: v.name.span,
+                };
+                if let Some(id) = self.add_term(info) {
+                    variants.push(id);
+                }
+            }
+            if let TypeKind::Enum { variants: vs, .. } = &mut self.out.types[ty.index()].kind {
+                *vs = variants;
+            }
+        }
+    }
+
+    fn host_type(&mut self, name: &str, span: Span) -> Option<TypeId> {
+        self.lookup_type(&ast::Ident {
+            name: name.to_string(),
+            span,
+        })
+    }
+
+    /// Opcode terms, host terms, constants, `decl`s and `extern` bindings.
+    fn declare_host(&mut self, env: TermEnv<H>, host: &HostSpans, defs: &[&Def]) {
+        let (inst, value) = (self.type_names.get("Inst"), self.type_names.get("Value"));
+        let (inst, value) = (inst.copied(), value.copied());
+        if let (Some(inst), Some(ty)) = (inst, self.type_names.get("Type").copied()) {
+            self.add_term(TermInfo {
+                name: "has_type".to_string(),
+                args: vec![ty, inst],
+                ret: inst,
+                partial: false,
+                kind: TermKind::HasType,
+                span: Span::default(),
+            });
+        }
+        for (op, &span) in env.opcodes.iter().zip(&host.opcodes) {
+            let (Some(inst), Some(value)) = (inst, value) else {
+                self.error(
+                    span,
+                    "opcode terms need the types `Inst` and `Value` to be declared",
+                );
+                break;
+            };
+            let mut args = vec![value; op.value_args as usize];
+            for (_, ty) in &op.immediates {
+                match self.host_type(ty, span) {
+                    Some(t) => args.push(t),
+                    None => continue,
+                }
+            }
+            self.add_term(TermInfo {
+                name: op.name.clone(),
+                args,
+                ret: inst,
+                partial: true,
+                kind: TermKind::Opcode {
+                    opcode: op.opcode,
+                    value_args: op.value_args,
+                },
+                span,
+            });
+        }
+        for (ht, &span) in env.host_terms.into_iter().zip(&host.host_terms) {
+            let args: Option<Vec<TypeId>> =
+                ht.args.iter().map(|a| self.host_type(a, span)).collect();
+            let ret = self.host_type(&ht.ret, span);
+            let (Some(args), Some(ret)) = (args, ret) else {
+                continue;
+            };
+            let ext = ExternId(self.out.externs.len() as u32);
+            self.out.externs.push(ht.func);
+            self.out.extern_names.push(ht.name.clone());
+            self.add_term(TermInfo {
+                name: ht.name,
+                args,
+                ret,
+                partial: ht.partial,
+                kind: TermKind::Decl {
+                    ctor: Ctor::Extern(ext),
+                    extractor: None,
+                },
+                span,
+            });
+        }
+        for (c, &span) in env.consts.iter().zip(&host.consts) {
+            if let Some(t) = self.host_type(&c.ty, span) {
+                self.consts.insert(c.name.clone(), (t, c.value));
+            }
+        }
+        for d in defs {
+            match d {
+                Def::Decl(decl) => self.decl(decl),
+                Def::Const(c) => self.const_def(c),
+                _ => {}
+            }
+        }
+        let mut bindings = Bindings {
+            sigs: Vec::new(),
+            funcs: Vec::new(),
+            ids: Vec::new(),
+        };
+        for b in env.bindings {
+            bindings.sigs.push((b.rust_name, b.kind, b.sig));
+            bindings.funcs.push(Some(b.func));
+            bindings.ids.push(None);
+        }
+        for d in defs {
+            if let Def::Extern(e) = d {
+                self.extern_def(e, &mut bindings);
+            }
+        }
+    }
+
+    /// Terms with rules are constructors wherever they are used, whatever the file order.
+    fn mark_rule_defined(&mut self, defs: &[&Def]) {
+        for d in defs {
+            let Def::Rule(r) = d else { continue };
+            let Pattern::Term(head, ..) = &r.pattern else {
+                continue;
+            };
+            let Some(&t) = self.out.term_names.get(&head.name) else {
+                continue;
+            };
+            if let TermKind::Decl {
+                ctor: c @ Ctor::None,
+                ..
+            } = &mut self.out.terms[t.index()].kind
+            {
+                *c = Ctor::Rules;
+            }
+        }
+    }
+
+    fn decl(&mut self, d: &ast::Decl) {
+        if let Some(span) = d.multi {
+            self.error(span, "`multi` terms are not supported");
+            return;
+        }
+        let args: Option<Vec<TypeId>> = d.args.iter().map(|a| self.lookup_type(a)).collect();
+        let ret = self.lookup_type(&d.ret);
+        let (Some(args), Some(ret)) = (args, ret) else {
+            return;
+        };
+        self.add_term(TermInfo {
+            name: d.name.name.clone(),
+            args,
+            ret,
+            partial: d.partial,
+            kind: TermKind::Decl {
+                ctor: Ctor::None,
+                extractor: None,
+            },
+            span: d.name.span,
+        });
+    }
+
+    fn const_def(&mut self, c: &ast::ConstDef) {
+        let Some(ty) = self.lookup_type(&c.ty) else {
+            return;
+        };
+        let Some(value) = self.literal(c.value, c.value_span, ty) else {
+            return;
+        };
+        if self
+            .consts
+            .insert(c.name.name.clone(), (ty, value))
+            .is_some()
+        {
+            self.error(
+                c.name.span,
+                format!("constant `${}` is already defined", c.name.name),
+            );
+        }
+    }
+
+    /// The Rust type name an extern must use for DSL type `t`, if `t` can cross to Rust.
+    fn rust_name(&self, t: TypeId) -> Option<&str> {
+        let info = &self.out.types[t.index()];
+        match &info.kind {
+            TypeKind::Primitive { rust } => Some(rust),
+            TypeKind::Enum { boxed: false, .. } => Some(&info.name),
+            TypeKind::Enum { boxed: true, .. } => None,
+        }
+    }
+
+    fn extern_def(&mut self, e: &ast::ExternDef, bindings: &mut Bindings<H>) {
+        let Some(&term) = self.out.term_names.get(&e.term.name) else {
+            self.error(e.term.span, format!("unknown term `{}`", e.term.name));
+            return;
+        };
+        let info = self.out.terms[term.index()].clone();
+        let TermKind::Decl { ctor, extractor } = info.kind else {
+            self.error(
+                e.term.span,
+                format!("`{}` is not a declared term", e.term.name),
+            );
+            return;
+        };
+        let want = match e.kind {
+            ast::ExternKind::Constructor => BindingKind::Constructor,
+            ast::ExternKind::Extractor => BindingKind::Extractor,
+        };
+        let what = match want {
+            BindingKind::Constructor => "constructor",
+            BindingKind::Extractor => "extractor",
+        };
+        if (want == BindingKind::Constructor && ctor != Ctor::None)
+            || (want == BindingKind::Extractor && extractor.is_some())
+        {
+            self.error(
+                e.span,
+                format!("term `{}` already has an extern {what}", info.name),
+            );
+            return;
+        }
+        let Some(idx) = bindings
+            .sigs
+            .iter()
+            .position(|(name, kind, _)| *name == e.rust.name && *kind == want)
+        else {
+            self.error(
+                e.rust.span,
+                format!(
+                    "extern {what} `{}` has no Rust binding in the term environment",
+                    e.rust.name
+                ),
+            );
+            return;
+        };
+        let sig = bindings.sigs[idx].2.clone();
+        let (want_args, want_rets): (Vec<TypeId>, Vec<TypeId>) = match want {
+            BindingKind::Constructor => (info.args.clone(), vec![info.ret]),
+            BindingKind::Extractor => (vec![info.ret], info.args.clone()),
+        };
+        let mut ok = true;
+        for (role, want, have) in [
+            ("argument", &want_args, &sig.args),
+            ("result", &want_rets, &sig.rets),
+        ] {
+            if want.len() != have.len() {
+                self.error(
+                    e.rust.span,
+                    format!(
+                        "`{}` has {} {role}s in Rust but the {what} `{}` needs {}",
+                        e.rust.name,
+                        have.len(),
+                        info.name,
+                        want.len()
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            for (i, (&t, &r)) in want.iter().zip(have.iter()).enumerate() {
+                match self.rust_name(t) {
+                    Some(n) if n == r => {}
+                    Some(n) => {
+                        let msg = format!(
+                            "{role} {} of `{}` is `{}` (Rust `{n}`) but the Rust binding `{}` uses `{r}`",
+                            i + 1,
+                            info.name,
+                            self.type_name(t),
+                            e.rust.name
+                        );
+                        self.error(e.rust.span, msg);
+                        ok = false;
+                    }
+                    None => {
+                        let msg = format!(
+                            "`{}` is an enum with fields and cannot cross to Rust",
+                            self.type_name(t)
+                        );
+                        self.error(e.rust.span, msg);
+                        ok = false;
+                    }
+                }
+            }
+        }
+        if want == BindingKind::Constructor && sig.fallible && !info.partial {
+            self.error(
+                e.rust.span,
+                format!(
+                    "`{}` can fail (returns `Option`) but `{}` is not declared `partial`",
+                    e.rust.name, info.name
+                ),
+            );
+            ok = false;
+        }
+        if !ok {
+            return;
+        }
+        let ext = match (bindings.ids[idx], bindings.funcs[idx].take()) {
+            (Some(ext), _) => ext,
+            (None, Some(func)) => {
+                let ext = ExternId(self.out.externs.len() as u32);
+                self.out.externs.push(func);
+                self.out.extern_names.push(e.rust.name.clone());
+                bindings.ids[idx] = Some(ext);
+                ext
+            }
+            (None, None) => unreachable!("a binding's function is moved out only with its id set"),
+        };
+        if let TermKind::Decl { ctor, extractor } = &mut self.out.terms[term.index()].kind {
+            match want {
+                BindingKind::Constructor => *ctor = Ctor::Extern(ext),
+                BindingKind::Extractor => *extractor = Some(ext),
+            }
+        }
+    }
+
+    /// Checks that integer `v` fits type `t`; returns its word.
+    fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
+        let info = &self.out.types[t.index()];
+        let (lo, hi): (i128, i128) = match &info.kind {
+            TypeKind::Enum { .. } => {
+                let msg = format!("integer literal where the enum `{}` is expected", info.name);
+                self.error(span, msg);
+                return None;
+            }
+            TypeKind::Primitive { rust } => match rust.as_str() {
+                "bool" => (0, 1),
+                "u8" => (0, u8::MAX.into()),
+                "u16" => (0, u16::MAX.into()),
+                "u32" => (0, u32::MAX.into()),
+                "i8" => (i8::MIN.into(), i8::MAX.into()),
+                "i16" => (i16::MIN.into(), i16::MAX.into()),
+                "i32" => (i32::MIN.into(), i32::MAX.into()),
+                "i64" => (i64::MIN.into(), i64::MAX.into()),
+                "u64" => (0, u64::MAX.into()),
+                _ => (i64::MIN.into(), u64::MAX.into()),
+            },
+        };
+        if v < lo || v > hi {
+            let msg = format!("literal {v} does not fit in `{}`", info.name);
+            self.error(span, msg);
+            return None;
+        }
+        Some(v as u64)
+    }
+
+    fn rule(&mut self, r: &ast::Rule) {
+        let Pattern::Term(head, args, pspan) = &r.pattern else {
+            return;
+        };
+        let Some(&term) = self.out.term_names.get(&head.name) else {
+            self.error(head.span, format!("unknown term `{}`", head.name));
+            return;
+        };
+        let info = self.out.terms[term.index()].clone();
+        match info.kind {
+            TermKind::Decl {
+                ctor: Ctor::None | Ctor::Rules,
+                ..
+            } => {}
+            TermKind::Decl {
+                ctor: Ctor::Extern(_),
+                ..
+            } => {
+                self.error(
+                    head.span,
+                    format!(
+                        "term `{}` has an extern constructor and cannot also have rules",
+                        head.name
+                    ),
+                );
+                return;
+            }
+            _ => {
+                self.error(
+                    head.span,
+                    format!("`{}` cannot be defined by rules", head.name),
+                );
+                return;
+            }
+        }
+        if args.len() != info.args.len() {
+            self.error(
+                *pspan,
+                format!(
+                    "term `{}` takes {} arguments, found {}",
+                    head.name,
+                    info.args.len(),
+                    args.len()
+                ),
+            );
+            return;
+        }
+        let prio = match r.prio {
+            None => 0,
+            Some((p, span)) => match i32::try_from(p) {
+                Ok(p) => p,
+                Err(_) => {
+                    self.error(span, format!("priority {p} is out of range"));
+                    return;
+                }
+            },
+        };
+        if self.out.frames[term.index()].slot_count() == 0 {
+            self.out.frames[term.index()] = TermFrame::new(info.args.len());
+        }
+        let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        let mut cx = RuleCtx {
+            term,
+            vars: Vec::new(),
+            steps: Vec::new(),
+            locals: 0,
+            in_guard: true,
+        };
+        for (i, (p, &t)) in args.iter().zip(&info.args).enumerate() {
+            self.pattern(&mut cx, p, Slot(i as u32), t);
+        }
+        for g in &r.guards {
+            match g {
+                Guard::IfLet(p, e, _) => {
+                    if let Some((t, id)) = self.expr(&mut cx, e, None) {
+                        let out = self.frame(term).slot(SlotOrigin::Expr(id));
+                        cx.steps.push(Step::Eval { expr: id, out });
+                        self.pattern(&mut cx, p, out, t);
+                    }
+                }
+                Guard::If(e, _) => {
+                    if let Some((t, id)) = self.expr(&mut cx, e, None) {
+                        let out = self.frame(term).slot(SlotOrigin::Expr(id));
+                        cx.steps.push(Step::Eval { expr: id, out });
+                        if Some(t) == self.bool_ty {
+                            cx.steps.push(Step::IsTrue { slot: out });
+                        }
+                    }
+                }
+            }
+        }
+        cx.in_guard = info.partial;
+        let body = self.expr(&mut cx, &r.body, Some(info.ret));
+        for v in &cx.vars {
+            if !v.used && !v.name.starts_with('_') {
+                self.diags.push(Diagnostic::warning(
+                    v.span,
+                    format!(
+                        "unused variable `{}` (prefix it with `_` if that is intended)",
+                        v.name
+                    ),
+                ));
+            }
+        }
+        let frame = &mut self.out.frames[term.index()];
+        frame.max_locals = frame.max_locals.max(cx.locals);
+        let new_errors = self.diags.iter().filter(|d| d.is_error()).count() > errors;
+        let Some((_, body)) = body else { return };
+        if new_errors {
+            return;
+        }
+        let id = RuleId(self.out.rules.len() as u32);
+        self.out.rules_of[term.index()].push(id);
+        self.out.rules.push(CRule {
+            term,
+            prio,
+            steps: cx.steps,
+            body,
+            name: r.name.as_ref().map(|n| n.name.clone()),
+            span: r.span,
+            pattern_span: *pspan,
+        });
+    }
+
+    fn frame(&mut self, t: TermId) -> &mut TermFrame {
+        &mut self.out.frames[t.index()]
+    }
+
+    fn type_mismatch(&mut self, span: Span, what: &str, found: TypeId, expected: TypeId) {
+        let msg = format!(
+            "type mismatch: {what} is `{}` but `{}` is expected here",
+            self.type_name(found),
+            self.type_name(expected)
+        );
+        self.error(span, msg);
+    }
+
+    fn pattern(&mut self, cx: &mut RuleCtx, p: &Pattern, slot: Slot, ty: TypeId) {
+        match p {
+            Pattern::Wildcard(_) => {}
+            Pattern::Var(v) => self.bind_var(cx, v, slot, ty),
+            Pattern::Bind(v, sub) => {
+                self.bind_var(cx, v, slot, ty);
+                self.pattern(cx, sub, slot, ty);
+            }
+            Pattern::Int(n, span) => {
+                if let Some(value) = self.literal(*n, *span, ty) {
+                    cx.steps.push(Step::Lit { slot, value });
+                }
+            }
+            Pattern::Const(c) => {
+                if let Some((t, value)) = self.constant(c) {
+                    if t == ty {
+                        cx.steps.push(Step::Lit { slot, value });
+                    } else {
+                        self.type_mismatch(c.span, &format!("`${}`", c.name), t, ty);
+                    }
+                }
+            }
+            Pattern::And(ps, _) => {
+                for sub in ps {
+                    self.pattern(cx, sub, slot, ty);
+                }
+            }
+            Pattern::Term(head, args, span) => self.extractor(cx, head, args, *span, slot, ty),
+        }
+    }
+
+    fn constant(&mut self, c: &ast::Ident) -> Option<(TypeId, u64)> {
+        let k = self.consts.get(&c.name).copied();
+        if k.is_none() {
+            self.error(c.span, format!("unknown constant `${}`", c.name));
+        }
+        k
+    }
+
+    fn bind_var(&mut self, cx: &mut RuleCtx, v: &ast::Ident, slot: Slot, ty: TypeId) {
+        if let Some(prev) = cx.vars.iter_mut().rev().find(|x| x.name == v.name) {
+            prev.used = true;
+            let (prev_ty, place) = (prev.ty, prev.place);
+            if prev_ty != ty {
+                self.type_mismatch(v.span, &format!("`{}`", v.name), prev_ty, ty);
+                return;
+            }
+            if let Place::Slot(a) = place {
+                if a != slot {
+                    cx.steps.push(Step::Eq {
+                        a: a.min(slot),
+                        b: a.max(slot),
+                    });
+                }
+            }
+            return;
+        }
+        cx.vars.push(Var {
+            name: v.name.clone(),
+            ty,
+            span: v.span,
+            used: false,
+            place: Place::Slot(slot),
+        });
+    }
+
+    fn extractor(
+        &mut self,
+        cx: &mut RuleCtx,
+        head: &ast::Ident,
+        args: &[Pattern],
+        span: Span,
+        slot: Slot,
+        ty: TypeId,
+    ) {
+        let Some(&t) = self.out.term_names.get(&head.name) else {
+            self.error(head.span, format!("unknown term `{}`", head.name));
+            return;
+        };
+        let info = self.out.terms[t.index()].clone();
+        if args.len() != info.args.len() {
+            self.error(
+                span,
+                format!(
+                    "term `{}` takes {} arguments, found {}",
+                    head.name,
+                    info.args.len(),
+                    args.len()
+                ),
+            );
+            return;
+        }
+        let value_ty = self.type_names.get("Value").copied();
+        let mut on = slot;
+        match info.kind {
+            TermKind::Opcode { .. } if Some(ty) == value_ty && ty != info.ret => {
+                let inst = self.frame(cx.term).slot(SlotOrigin::DefInst(slot));
+                cx.steps.push(Step::DefInst { value: slot, inst });
+                on = inst;
+            }
+            _ if ty != info.ret => {
+                let msg = format!(
+                    "type mismatch: `{}` matches a `{}` but the value here is a `{}`",
+                    head.name,
+                    self.type_name(info.ret),
+                    self.type_name(ty)
+                );
+                self.error(head.span, msg);
+                return;
+            }
+            _ => {}
+        }
+        let n = args.len();
+        match info.kind {
+            TermKind::Opcode { .. } => {
+                let out = self.frame(cx.term).outputs(on, t, n);
+                cx.steps.push(Step::Opcode {
+                    inst: on,
+                    term: t,
+                    out,
+                });
+                self.sub_patterns(cx, args, out, &info.args);
+            }
+            TermKind::Variant { .. } => {
+                let out = self.frame(cx.term).outputs(on, t, n);
+                cx.steps.push(Step::Variant {
+                    value: on,
+                    term: t,
+                    out,
+                });
+                self.sub_patterns(cx, args, out, &info.args);
+            }
+            TermKind::HasType => {
+                let out = self.frame(cx.term).slot(SlotOrigin::CtrlType(on));
+                cx.steps.push(Step::CtrlType { inst: on, out });
+                self.pattern(cx, &args[0], out, info.args[0]);
+                self.pattern(cx, &args[1], on, info.args[1]);
+            }
+            TermKind::Decl {
+                extractor: Some(_), ..
+            } => {
+                let out = self.frame(cx.term).outputs(on, t, n);
+                cx.steps.push(Step::Extract {
+                    value: on,
+                    term: t,
+                    out,
+                });
+                self.sub_patterns(cx, args, out, &info.args);
+            }
+            TermKind::Decl {
+                extractor: None, ..
+            } => {
+                self.error(
+                    head.span,
+                    format!(
+                        "term `{}` has no extractor and cannot be used in a pattern",
+                        head.name
+                    ),
+                );
+            }
+        }
+    }
+
+    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, tys: &[TypeId]) {
+        for (i, (p, &t)) in args.iter().zip(tys).enumerate() {
+            self.pattern(cx, p, Slot(out.0 + i as u32), t);
+        }
+    }
+
+    /// Checks an expression against `expected` (needed for literals) and interns it.
+    fn expr(
+        &mut self,
+        cx: &mut RuleCtx,
+        e: &Expr,
+        expected: Option<TypeId>,
+    ) -> Option<(TypeId, ExprId)> {
+        let (ty, ce) = match e {
+            Expr::Var(v) => {
+                let Some(var) = cx.vars.iter_mut().rev().find(|x| x.name == v.name) else {
+                    self.error(v.span, format!("unbound variable `{}`", v.name));
+                    return None;
+                };
+                var.used = true;
+                let ce = match var.place {
+                    Place::Slot(s) => CExpr::Slot(s),
+                    Place::Local(l) => CExpr::Local(l),
+                };
+                (var.ty, ce)
+            }
+            Expr::Int(n, span) => {
+                let Some(t) = expected else {
+                    self.error(*span, "cannot tell the type of this literal here");
+                    return None;
+                };
+                (t, CExpr::Const(self.literal(*n, *span, t)?))
+            }
+            Expr::Const(c) => {
+                let (t, v) = self.constant(c)?;
+                (t, CExpr::Const(v))
+            }
+            Expr::Call(head, args, span) => self.call(cx, head, args, *span)?,
+            Expr::Let(binds, body, _) => {
+                let scope = cx.vars.len();
+                let mut cbinds = Vec::new();
+                for b in binds {
+                    let t = self.lookup_type(&b.ty);
+                    let value = self.expr(cx, &b.value, t);
+                    let (Some(t), Some((_, value))) = (t, value) else {
+                        cx.vars.truncate(scope);
+                        return None;
+                    };
+                    let local = cx.locals;
+                    cx.locals += 1;
+                    cbinds.push((local, value));
+                    cx.vars.push(Var {
+                        name: b.var.name.clone(),
+                        ty: t,
+                        span: b.var.span,
+                        used: false,
+                        place: Place::Local(local),
+                    });
+                }
+                let body = self.expr(cx, body, expected);
+                for v in cx.vars.drain(scope..) {
+                    if !v.used && !v.name.starts_with('_') {
+                        self.diags.push(Diagnostic::warning(
+                            v.span,
+                            format!(
+                                "unused variable `{}` (prefix it with `_` if that is intended)",
+                                v.name
+                            ),
+                        ));
+                    }
+                }
+                let (t, body) = body?;
+                (
+                    t,
+                    CExpr::Let {
+                        binds: cbinds,
+                        body,
+                    },
+                )
+            }
+        };
+        if let Some(want) = expected {
+            if want != ty {
+                self.type_mismatch(e.span(), "this expression", ty, want);
+                return None;
+            }
+        }
+        Some((ty, self.frame(cx.term).expr(ce)))
+    }
+
+    fn call(
+        &mut self,
+        cx: &mut RuleCtx,
+        head: &ast::Ident,
+        args: &[Expr],
+        span: Span,
+    ) -> Option<(TypeId, CExpr)> {
+        let Some(&t) = self.out.term_names.get(&head.name) else {
+            self.error(head.span, format!("unknown term `{}`", head.name));
+            return None;
+        };
+        let info = self.out.terms[t.index()].clone();
+        let can_build = match info.kind {
+            TermKind::Decl { ctor, .. } => ctor != Ctor::None,
+            TermKind::Variant { .. } => true,
+            TermKind::Opcode { .. } | TermKind::HasType => false,
+        };
+        if !can_build {
+            self.error(
+                head.span,
+                format!(
+                    "term `{}` has no constructor (no rules and no extern constructor)",
+                    head.name
+                ),
+            );
+            return None;
+        }
+        if args.len() != info.args.len() {
+            self.error(
+                span,
+                format!(
+                    "term `{}` takes {} arguments, found {}",
+                    head.name,
+                    info.args.len(),
+                    args.len()
+                ),
+            );
+            return None;
+        }
+        if info.partial && !cx.in_guard {
+            let rule_term = self.out.terms[cx.term.index()].name.clone();
+            self.error(
+                head.span,
+                format!(
+                    "`{}` is partial and may fail here; call it in an `if-let` or declare `{rule_term}` partial",
+                    head.name
+                ),
+            );
+            return None;
+        }
+        let mut cargs = Vec::new();
+        for (a, &at) in args.iter().zip(&info.args) {
+            cargs.push(self.expr(cx, a, Some(at))?.1);
+        }
+        if t == cx.term {
+            let frame = &self.out.frames[t.index()];
+            let forwards = cargs
+                .iter()
+                .enumerate()
+                .all(|(i, &a)| frame.exprs[a.index()] == CExpr::Slot(Slot(i as u32)));
+            if forwards {
+                self.error(
+                    head.span,
+                    format!(
+                        "infinite recursion: `{}` calls itself with its own arguments",
+                        head.name
+                    ),
+                );
+                return None;
+            }
+        }
+        Some((
+            info.ret,
+            CExpr::Call {
+                term: t,
+                args: cargs,
+            },
+        ))
+    }
+}
