@@ -219,6 +219,7 @@ fn check(
     c: &Choice,
     fmt: &mut GasFormatter,
     text_mismatches: &mut Vec<String>,
+    listing: &mut Vec<(Vec<u8>, String)>,
 ) -> Vec<String> {
     let row = op.row();
     let mut buf = X64Buffer::new();
@@ -447,7 +448,53 @@ fn check(
     if norm(&ours) != theirs {
         text_mismatches.push(format!("{}: ours `{}` iced `{}`", row.name, ours, theirs));
     }
+    // Branch and call targets are absolute addresses, which change when instructions are
+    // listed back to back; everything else goes into the objdump listing.
+    if kind_of_target(row).is_none() {
+        listing.push((bytes.to_vec(), ours));
+    }
     errs
+}
+
+/// Disassemble the concatenated `listing` with the system's objdump and compare its text with
+/// ours, line by line. `None` when objdump is not installed.
+fn objdump_mismatches(listing: &[(Vec<u8>, String)]) -> Option<Vec<String>> {
+    let path = std::env::temp_dir().join(format!("rulesel-x64-listing-{}.bin", std::process::id()));
+    let bytes: Vec<u8> = listing
+        .iter()
+        .flat_map(|(b, _)| b.iter().copied())
+        .collect();
+    std::fs::write(&path, &bytes).ok()?;
+    let out = std::process::Command::new("objdump")
+        .args(["-D", "-b", "binary", "-m", "i386:x86-64", "-w"])
+        .arg(&path)
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Lines are `  addr:\tbytes\ttext`; drop objdump's `# address` comments.
+    let theirs: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let mut fields = l.splitn(3, '\t');
+            let (_, _, t) = (fields.next()?, fields.next()?, fields.next()?);
+            Some(t.split(" #").next().unwrap_or("").trim_end().to_string())
+        })
+        .collect();
+    let mut mismatches = Vec::new();
+    if theirs.len() != listing.len() {
+        mismatches.push(format!(
+            "objdump lists {} instructions, we emitted {}",
+            theirs.len(),
+            listing.len()
+        ));
+    }
+    for ((_, ours), theirs) in listing.iter().zip(&theirs) {
+        if ours != theirs {
+            mismatches.push(format!("ours `{ours}` objdump `{theirs}`"));
+        }
+    }
+    Some(mismatches)
 }
 
 /// objdump writes the scale whenever there is an index (`(%rax,%rcx,1)`); iced omits a scale
@@ -528,11 +575,12 @@ fn every_row_matches_iced() {
     let mut fmt = formatter();
     let mut failures = Vec::new();
     let mut text_mismatches = Vec::new();
+    let mut listing = Vec::new();
     let mut exercised = HashSet::new();
     let mut encodings = 0usize;
     for &op in ALL_OPS {
         for c in choices(op) {
-            failures.extend(check(op, &c, &mut fmt, &mut text_mismatches));
+            failures.extend(check(op, &c, &mut fmt, &mut text_mismatches, &mut listing));
             exercised.insert(op);
             encodings += 1;
         }
@@ -554,6 +602,20 @@ fn every_row_matches_iced() {
         let key = t.split(':').next().unwrap_or("").to_string();
         if seen.insert(key) {
             println!("TEXT {t}");
+        }
+    }
+    match objdump_mismatches(&listing) {
+        None => println!("objdump not installed: listing not compared"),
+        Some(m) => {
+            println!(
+                "objdump: {} instructions listed, {} lines differ",
+                listing.len(),
+                m.len()
+            );
+            for line in m.iter().take(40) {
+                println!("OBJDUMP {line}");
+            }
+            text_mismatches.extend(m);
         }
     }
     assert_eq!(exercised.len(), TABLE.len(), "every row exercised");
