@@ -411,3 +411,124 @@ impl Inst {
         found
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::x64::regs::{self, PINNED_VREGS, RAX, RCX, RDX, RSP};
+    use regalloc2::VReg;
+
+    fn v(n: usize) -> Reg {
+        Reg::virt(VReg::new(PINNED_VREGS + n, RegClass::Int))
+    }
+
+    fn operands(inst: &Inst) -> Vec<Operand> {
+        let mut out = Vec::new();
+        inst.collect_operands(&mut out);
+        out
+    }
+
+    #[test]
+    fn two_address_forms_reuse_their_input() {
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Reg(v(2))], &[v(1)]).unwrap();
+        assert_eq!(
+            operands(&add),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_reuse_def(v(1).to_vreg(), 0),
+                Operand::reg_use(v(2).to_vreg()),
+            ]
+        );
+        // Memory form: the address registers are uses after the slots.
+        let mem = Amode::base_index(v(3), v(4), 2, 8);
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Mem(mem)], &[v(1)]).unwrap();
+        assert_eq!(
+            operands(&add),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_reuse_def(v(1).to_vreg(), 0),
+                Operand::reg_use(v(3).to_vreg()),
+                Operand::reg_use(v(4).to_vreg()),
+            ]
+        );
+    }
+
+    #[test]
+    fn implicit_registers_are_fixed_constraints() {
+        let div = Inst::new(
+            Op::idiv_rm64,
+            &[Arg::Reg(v(0)), Arg::Reg(v(1)), Arg::Reg(v(2))],
+            &[v(3), v(4)],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&div),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_fixed_use(v(1).to_vreg(), RAX),
+                Operand::reg_fixed_def(v(3).to_vreg(), RAX),
+                Operand::reg_fixed_use(v(2).to_vreg(), RDX),
+                Operand::reg_fixed_def(v(4).to_vreg(), RDX),
+            ]
+        );
+        let shl = Inst::new(Op::shl_r32_cl, &[Arg::Reg(v(0)), Arg::Reg(v(1))], &[v(2)]).unwrap();
+        assert_eq!(
+            operands(&shl)[2],
+            Operand::reg_fixed_use(v(1).to_vreg(), RCX)
+        );
+        let mulx = Inst::new(
+            Op::mulx_r64_r64_rm64,
+            &[Arg::Reg(v(0)), Arg::Reg(v(1))],
+            &[v(2), v(3)],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&mulx),
+            [
+                Operand::reg_def(v(2).to_vreg()),
+                Operand::reg_def(v(3).to_vreg()),
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_fixed_use(v(1).to_vreg(), RDX),
+            ]
+        );
+    }
+
+    #[test]
+    fn physical_registers_are_not_allocated() {
+        let store = Inst::new(
+            Op::mov_m64_r64,
+            &[Arg::Mem(Amode::base_disp(RSP, 8)), Arg::Reg(v(0))],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&store),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::fixed_nonallocatable(RSP),
+            ]
+        );
+    }
+
+    #[test]
+    fn allocations_make_every_register_physical() {
+        let mem = Amode::base_index(v(3), v(4), 0, 0);
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Mem(mem)], &[v(1)]).unwrap();
+        assert!(add.first_virtual_reg().is_some());
+        let regs = [regs::R9, regs::R9, regs::RSI, regs::R13];
+        let allocs: Vec<Allocation> = regs.iter().map(|&r| Allocation::reg(r)).collect();
+        let done = add.with_allocs(&allocs);
+        assert_eq!(done.first_virtual_reg(), None);
+        assert_eq!(done.value(0), Value::Reg(Reg::phys(regs::R9)));
+        assert_eq!(
+            done.value(1),
+            Value::Mem(Amode::base_index(regs::RSI, regs::R13, 0, 0))
+        );
+        let mut renamed = add;
+        renamed.map_regs(|r| if r == v(3) { v(7) } else { r });
+        assert_eq!(
+            renamed.value(1),
+            Value::Mem(Amode::base_index(v(7), v(4), 0, 0))
+        );
+    }
+}

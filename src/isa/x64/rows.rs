@@ -534,3 +534,55 @@ table! {
     vfnmsub231ss_x_x_xm32: "vfnmsub231ss" "vfnmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbf).p(P66).vex(false).r();
     vfnmsub231sd_x_x_xm64: "vfnmsub231sd" "vfnmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbf).p(P66).vex(false).w().r();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use TermType as T;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let names: HashSet<&str> = TABLE.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), TABLE.len());
+        assert_eq!(ALL_OPS.len(), TABLE.len());
+        assert_eq!(Op::by_name("lea_r64"), Some(Op::lea_r64));
+        assert_eq!(Op::by_name("lea_r65"), None);
+    }
+
+    #[test]
+    fn term_signatures_follow_operands() {
+        let sig = |op: Op| op.row().term_signature();
+        assert_eq!(
+            sig(Op::add_r64_rm64),
+            (vec![T::Gpr, T::GprMem], vec![T::Gpr])
+        );
+        assert_eq!(
+            sig(Op::idiv_rm64),
+            (vec![T::GprMem, T::Gpr, T::Gpr], vec![T::Gpr, T::Gpr])
+        );
+        assert_eq!(sig(Op::jcc), (vec![T::Cc, T::Label], vec![]));
+        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm], vec![]));
+        assert_eq!(
+            sig(Op::vfmadd231sd_x_x_xm64),
+            (vec![T::Xmm, T::Xmm, T::XmmMem], vec![T::Xmm])
+        );
+        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm], vec![T::Gpr]));
+    }
+
+    #[test]
+    fn every_row_fits_an_inst() {
+        for row in TABLE {
+            let slots: usize = row.operands.iter().map(OpSpec::reg_slots).sum();
+            assert!(
+                slots <= crate::isa::x64::inst::MAX_REG_SLOTS,
+                "{}",
+                row.name
+            );
+            let mems = row.operands.iter().filter(|o| o.kind.is_mem()).count();
+            assert!(mems <= 1, "{} has two memory operands", row.name);
+            let imms = row.operands.iter().filter(|o| o.kind == Kind::Imm).count();
+            assert!(imms <= 1, "{} has two immediates", row.name);
+        }
+    }
+}
