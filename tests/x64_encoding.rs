@@ -1,10 +1,12 @@
 //! Every row of the x64 instruction table, encoded over a spread of registers, addressing modes
 //! and immediates, decoded by iced-x86 and compared: mnemonic, lock prefix, length, every
-//! operand, and the printer's text against iced's GAS formatter.
+//! operand, the CPU feature, and the printer's text against iced's GAS formatter and objdump.
 
 use std::collections::HashSet;
 
-use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, OpKind, Register};
+use iced_x86::{
+    CpuidFeature, Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, OpKind, Register,
+};
 use regalloc2::{PReg, RegClass};
 use rulesel::isa::x64::amode::{Amode, FrameArea, FrameResolver};
 use rulesel::isa::x64::encode::{emit, X64Buffer};
@@ -12,7 +14,7 @@ use rulesel::isa::x64::inst::{Arg, Inst, Value};
 use rulesel::isa::x64::print::{att, Names};
 use rulesel::isa::x64::regs::{self, Reg, RBP, RCX, RSP};
 use rulesel::isa::x64::rows::{Op, ALL_OPS, TABLE};
-use rulesel::isa::x64::table::{Cc, Form, Kind, Loc, OpSpec, Width};
+use rulesel::isa::x64::table::{Cc, Feature, Form, Kind, Loc, OpSpec, Width};
 use rulesel::machinst::buffer::{CompiledCode, MachLabel, RelocKind, SymbolId};
 
 /// Frame slots live at rsp + 8·index + offset in these tests.
@@ -300,6 +302,13 @@ fn check(
     if d.has_lock_prefix() != row.enc.lock {
         err("lock prefix disagrees".into());
     }
+    if !feature_matches(row.enc.feature, d.cpuid_features()) {
+        err(format!(
+            "row needs {:?}, iced says {:?}",
+            row.enc.feature,
+            d.cpuid_features()
+        ));
+    }
     if row.enc.form == Form::Nop {
         return errs;
     }
@@ -495,6 +504,35 @@ fn objdump_mismatches(listing: &[(Vec<u8>, String)]) -> Option<Vec<String>> {
         }
     }
     Some(mismatches)
+}
+
+/// Does the row's feature agree with iced's CPUID features for the decoded instruction?
+fn feature_matches(feature: Feature, iced: &[CpuidFeature]) -> bool {
+    use CpuidFeature as C;
+    let baseline = [
+        C::INTEL8086,
+        C::INTEL186,
+        C::INTEL286,
+        C::INTEL386,
+        C::INTEL486,
+        C::X64,
+        C::SSE,
+        C::SSE2,
+        C::CMOV,
+        C::MULTIBYTENOP,
+    ];
+    let wanted = match feature {
+        Feature::Base => return iced.iter().all(|f| baseline.contains(f)),
+        Feature::Sse41 => C::SSE4_1,
+        Feature::Popcnt => C::POPCNT,
+        Feature::Lzcnt => C::LZCNT,
+        Feature::Bmi1 => C::BMI1,
+        Feature::Bmi2 => C::BMI2,
+        Feature::Fma => C::FMA,
+        Feature::Avx => C::AVX,
+        Feature::Cmpxchg16b => C::CMPXCHG16B,
+    };
+    iced.contains(&wanted)
 }
 
 /// objdump writes the scale whenever there is an index (`(%rax,%rcx,1)`); iced omits a scale

@@ -232,6 +232,23 @@ pub struct Encoding {
     /// VEX encoded, with this `L` bit.
     pub vex: Option<bool>,
     pub form: Form,
+    /// The CPU feature the row needs beyond x86-64's baseline (SSE2, CMOV).
+    pub feature: Feature,
+}
+
+/// CPU features instructions may need; lowering only uses a row whose feature the target has.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Feature {
+    /// Every x86-64 processor (includes SSE2 and CMOV).
+    Base,
+    Sse41,
+    Popcnt,
+    Lzcnt,
+    Bmi1,
+    Bmi2,
+    Fma,
+    Avx,
+    Cmpxchg16b,
 }
 
 /// One instruction form. See the module documentation.
@@ -521,6 +538,7 @@ pub const fn enc(map: Map, opcode: u8) -> Encoding {
         modrm: ModRm::None,
         vex: None,
         form: Form::Plain,
+        feature: Feature::Base,
     }
 }
 
@@ -575,6 +593,10 @@ impl Encoding {
     }
     pub const fn nop(mut self) -> Self {
         self.form = Form::Nop;
+        self
+    }
+    pub const fn needs(mut self, feature: Feature) -> Self {
+        self.feature = feature;
         self
     }
 }
