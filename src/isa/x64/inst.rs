@@ -31,10 +31,10 @@ use std::fmt;
 
 use regalloc2::{Allocation, Operand, PReg, RegClass};
 
-use super::amode::Amode;
+use super::amode::{Amode, FrameArea};
 use super::regs::{Reg, RSP};
 use super::rows::Op;
-use super::table::{Access, Cc, Kind, Loc, OpSpec, Width};
+use super::table::{Access, Cc, Form, Kind, Loc, OpSpec, Width};
 use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
 
 /// The most register slots any row needs (`lock cmpxchg16b`: rdx and rax read and written, rcx
@@ -397,6 +397,60 @@ impl Inst {
             }
         });
         self
+    }
+
+    /// Is this a return?
+    pub fn is_ret(&self) -> bool {
+        self.op.row().intel == "ret"
+    }
+
+    /// Does this instruction end a block by jumping (a branch to a label or an indirect jump)?
+    pub fn is_branch(&self) -> bool {
+        matches!(self.op.row().enc.form, Form::Branch { .. }) || self.op == Op::jmp_rm64
+    }
+
+    /// The move regalloc2 asks for between two allocations (`Edit::Move`): register to
+    /// register, spill, or reload. Spill slots are [`FrameArea::SpillSlot`] addresses; XMM
+    /// values move whole (128 bits). `None` for a stack-to-stack move, which regalloc2 does not
+    /// produce.
+    pub fn gen_move(from: Allocation, to: Allocation) -> Option<Inst> {
+        let slot = |a: Allocation| {
+            a.as_stack().map(|s| Amode::Frame {
+                area: FrameArea::SpillSlot,
+                index: s.index() as u32,
+                offset: 0,
+            })
+        };
+        let class = from.as_reg().or(to.as_reg())?.class();
+        let xmm = class == RegClass::Float;
+        let built = match (from.as_reg(), to.as_reg()) {
+            (Some(f), Some(t)) => {
+                let op = if xmm {
+                    Op::movaps_x_xm128
+                } else {
+                    Op::mov_r64_rm64
+                };
+                Inst::new(op, &[Arg::Reg(f.into())], &[t.into()])
+            }
+            (Some(f), None) => {
+                let op = if xmm {
+                    Op::movups_m128_x
+                } else {
+                    Op::mov_m64_r64
+                };
+                Inst::new(op, &[Arg::Mem(slot(to)?), Arg::Reg(f.into())], &[])
+            }
+            (None, Some(t)) => {
+                let op = if xmm {
+                    Op::movups_x_xm128
+                } else {
+                    Op::mov_r64_rm64
+                };
+                Inst::new(op, &[Arg::Mem(slot(from)?)], &[t.into()])
+            }
+            (None, None) => return None,
+        };
+        built.ok()
     }
 
     /// The registers still virtual, if any (an instruction must have none to be encoded).
