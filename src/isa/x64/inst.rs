@@ -52,6 +52,15 @@ pub enum Arg {
     Symbol(SymbolId),
 }
 
+/// A source that may be a register, memory or an immediate, as lowering has it before it picks
+/// between a row and its immediate sibling ([`Op::imm_form`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RegMemImm {
+    Reg(Reg),
+    Mem(Amode),
+    Imm(i64),
+}
+
 /// The value of one operand of an instruction, as the encoder and printer see it. For a
 /// read-and-written register this is the def (equal to the use once allocated).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -246,6 +255,36 @@ impl Inst {
             return Err(end);
         }
         Ok(inst)
+    }
+
+    /// `op` with its last input given as a [`RegMemImm`]: a register or memory goes to `op`
+    /// itself, an immediate to `op`'s immediate sibling, which must exist and take the value.
+    pub fn new_rmi(
+        op: Op,
+        leading: &[Arg],
+        src: RegMemImm,
+        outputs: &[Reg],
+    ) -> Result<Inst, InstError> {
+        let mut inputs = leading.to_vec();
+        let op = match src {
+            RegMemImm::Reg(r) => {
+                inputs.push(Arg::Reg(r));
+                op
+            }
+            RegMemImm::Mem(a) => {
+                inputs.push(Arg::Mem(a));
+                op
+            }
+            RegMemImm::Imm(v) => {
+                inputs.push(Arg::Imm(v));
+                op.imm_form().ok_or(InstError {
+                    op,
+                    operand: leading.len(),
+                    problem: "the row has no immediate form",
+                })?
+            }
+        };
+        Inst::new(op, &inputs, outputs)
     }
 
     fn check_amode(a: Amode) -> Result<Amode, &'static str> {
@@ -545,6 +584,22 @@ mod tests {
                 Operand::reg_fixed_use(v(1).to_vreg(), RDX),
             ]
         );
+    }
+
+    #[test]
+    fn register_memory_or_immediate_sources_pick_the_row() {
+        let with = |src| Inst::new_rmi(Op::sub_r32_rm32, &[Arg::Reg(v(0))], src, &[v(1)]);
+        assert_eq!(with(RegMemImm::Reg(v(2))).unwrap().op, Op::sub_r32_rm32);
+        let mem = RegMemImm::Mem(Amode::base_disp(v(2), 4));
+        assert_eq!(with(mem).unwrap().op, Op::sub_r32_rm32);
+        assert_eq!(with(RegMemImm::Imm(-3)).unwrap().op, Op::sub_r32_imm32);
+        let mul = Inst::new_rmi(
+            Op::imul_r64_rm64,
+            &[Arg::Reg(v(0))],
+            RegMemImm::Imm(3),
+            &[v(1)],
+        );
+        assert!(mul.is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::table::Map::{Legacy as L1, M0F, M0F38, M0F3A};
 use super::table::Prefix::{P66, PF2, PF3};
 use super::table::Width::{W128 as X, W16 as W, W32 as L, W64 as Q, W8 as B};
 use super::table::*;
+use std::sync::OnceLock;
 
 macro_rules! table {
     ($($name:ident: $intel:literal $att:literal $suffix:literal [$($op:expr),*] $enc:expr;)*) => {
@@ -53,6 +54,31 @@ impl Op {
     /// The row named `name`, if any (the rule language looks terms up by name).
     pub fn by_name(name: &str) -> Option<Op> {
         ALL_OPS.iter().copied().find(|op| op.row().name == name)
+    }
+
+    /// For a row whose last input is a register-or-memory source (`add_r64_rm64`), the row
+    /// that takes an immediate there instead (`add_r64_imm32`), found once by name.
+    pub fn imm_form(self) -> Option<Op> {
+        static SIBLINGS: OnceLock<Vec<Option<Op>>> = OnceLock::new();
+        let siblings = SIBLINGS.get_or_init(|| {
+            ALL_OPS
+                .iter()
+                .map(|op| {
+                    let (stem, rm) = op.row().name.rsplit_once("_rm")?;
+                    if stem.contains("_rm") || rm.contains('_') {
+                        return None;
+                    }
+                    let prefix = format!("{stem}_imm");
+                    ALL_OPS.iter().copied().find(|o| {
+                        o.row()
+                            .name
+                            .strip_prefix(&prefix)
+                            .is_some_and(|bits| bits.parse::<u8>().is_ok())
+                    })
+                })
+                .collect()
+        });
+        siblings[self as usize]
     }
 }
 
@@ -570,6 +596,18 @@ mod tests {
             (vec![T::Xmm, T::Xmm, T::XmmMem], vec![T::Xmm])
         );
         assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm], vec![T::Gpr]));
+    }
+
+    #[test]
+    fn immediate_siblings() {
+        assert_eq!(Op::add_r64_rm64.imm_form(), Some(Op::add_r64_imm32));
+        assert_eq!(Op::cmp_r8_rm8.imm_form(), Some(Op::cmp_r8_imm8));
+        assert_eq!(Op::sub_r16_rm16.imm_form(), Some(Op::sub_r16_imm16));
+        assert_eq!(Op::mov_r32_rm32.imm_form(), Some(Op::mov_r32_imm32));
+        assert_eq!(Op::mov_r64_rm64.imm_form(), Some(Op::mov_r64_imm32));
+        assert_eq!(Op::imul_r64_rm64.imm_form(), None);
+        assert_eq!(Op::addsd_x_xm64.imm_form(), None);
+        assert_eq!(Op::add_m64_r64.imm_form(), None);
     }
 
     #[test]
