@@ -75,6 +75,16 @@ fn memory_forms(constant: MachLabel) -> Vec<Amode> {
         label: constant,
         disp: 8,
     });
+    forms.push(Amode::RipSymbol {
+        symbol: SymbolId(9),
+        got: false,
+        disp: 0,
+    });
+    forms.push(Amode::RipSymbol {
+        symbol: SymbolId(9),
+        got: true,
+        disp: 0,
+    });
     forms.push(Amode::Frame {
         area: FrameArea::SpillSlot,
         index: 2,
@@ -184,6 +194,9 @@ impl Names for Addresses<'_> {
     }
     fn frame(&self) -> Option<&dyn FrameResolver> {
         Some(&TestFrame)
+    }
+    fn rip_symbol(&self, _symbol: SymbolId, _got: bool, _disp: i32) -> String {
+        "0x0".to_string()
     }
 }
 
@@ -377,6 +390,25 @@ fn check(
                                 d.memory_index_scale(),
                                 d.memory_displacement64()
                             ));
+                        }
+                    }
+                    Amode::RipSymbol { got, .. } => {
+                        // The field is zero until relocated: the target is the instruction's end.
+                        let kind = if got {
+                            RelocKind::GotPcRel4
+                        } else {
+                            RelocKind::PcRel4
+                        };
+                        let reloc = code.relocs.iter().find(|r| r.symbol == SymbolId(9));
+                        let ok_reloc = reloc.is_some_and(|r| {
+                            let imm_len = e as i64 - (r.offset as i64 + 4);
+                            r.kind == kind && r.addend == -4 - imm_len
+                        });
+                        if d.memory_base() != Register::RIP
+                            || d.memory_displacement64() != u64::from(e)
+                            || !ok_reloc
+                        {
+                            err(format!("rip symbol operand, relocation {reloc:?}"));
                         }
                     }
                     Amode::Frame { .. } => unreachable!(),

@@ -14,8 +14,9 @@
 //! - The displacement is 8 bits when it fits in an i8, else 32; none when zero (see above).
 //! - A row with an imm8 opcode uses it when the immediate fits in an i8.
 //! - The two-byte VEX prefix is used when the map is 0F and W, X and B are clear.
-//! - RIP-relative operands are a 32-bit label fixup whose addend accounts for any immediate
-//!   after it, since the CPU adds the displacement to the end of the instruction.
+//! - RIP-relative operands are a 32-bit label fixup (or a relocation, for symbols) whose addend
+//!   accounts for any immediate after it, since the CPU adds the displacement to the end of
+//!   the instruction.
 
 use std::fmt;
 
@@ -293,6 +294,16 @@ fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32) {
         Amode::Rip { label, disp } => {
             buf.put_u8((reg << 3) | 0b101);
             buf.put_label_rel32(label, disp.wrapping_sub(4 + imm_len as i32));
+        }
+        Amode::RipSymbol { symbol, got, disp } => {
+            buf.put_u8((reg << 3) | 0b101);
+            let kind = if got {
+                RelocKind::GotPcRel4
+            } else {
+                RelocKind::PcRel4
+            };
+            buf.add_reloc(kind, symbol, i64::from(disp) - 4 - i64::from(imm_len));
+            buf.put_bytes(&[0; 4]);
         }
         Amode::Base {
             base,

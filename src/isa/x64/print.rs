@@ -32,13 +32,16 @@ pub trait Names {
     /// `(%rip)`.
     fn rip(&self, label: MachLabel, disp: i32) -> String;
     fn symbol(&self, symbol: SymbolId) -> String;
+    /// What is printed before `(%rip)` for a relocated symbol operand (objdump shows the
+    /// unrelocated displacement, `0x0`).
+    fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String;
     /// The frame layout, once known; before that, frame addresses print as `SpillSlot2+4`.
     fn frame(&self) -> Option<&dyn FrameResolver> {
         None
     }
 }
 
-/// Symbolic names: `.L3`, `.L3+8(%rip)`, `sym2`.
+/// Symbolic names: `.L3`, `.L3+8(%rip)`, `sym2`, `sym2@GOTPCREL(%rip)`.
 pub struct SymbolicNames;
 
 impl Names for SymbolicNames {
@@ -53,6 +56,13 @@ impl Names for SymbolicNames {
     }
     fn symbol(&self, symbol: SymbolId) -> String {
         format!("sym{}", symbol.0)
+    }
+    fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String {
+        let got = if got { "@GOTPCREL" } else { "" };
+        match disp {
+            0 => format!("sym{}{got}", symbol.0),
+            d => format!("sym{}{got}{:+}", symbol.0, d),
+        }
     }
 }
 
@@ -95,6 +105,9 @@ fn mem_text(a: &Amode, names: &dyn Names) -> String {
             }
         }
         Amode::Rip { label, disp } => format!("{}(%rip)", names.rip(label, disp)),
+        Amode::RipSymbol { symbol, got, disp } => {
+            format!("{}(%rip)", names.rip_symbol(symbol, got, disp))
+        }
         Amode::Frame {
             area,
             index,
