@@ -325,8 +325,13 @@ fn check(
     if row.enc.form == Form::Nop {
         return errs;
     }
+    // A register in both ModRM fields is one operand of ours and two of iced's.
     let shown: Vec<usize> = (0..row.operands.len())
         .filter(|&i| row.operands[i].shown())
+        .flat_map(|i| {
+            let twice = row.operands[i].loc == Loc::RegAndRm;
+            std::iter::repeat_n(i, 1 + usize::from(twice))
+        })
         .collect();
     if shown.len() != d.op_count() as usize {
         err(format!(

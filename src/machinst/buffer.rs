@@ -6,7 +6,7 @@
 //! The emitter writes ordinary instruction bytes with [`MachBuffer::put_bytes`], and every
 //! branch whose target is a label with [`MachBuffer::put_branch`]. Branches stay *symbolic*
 //! until [`MachBuffer::finish`]: the buffer is a byte vector (the "raw" bytes, without branches)
-//! plus a list of [`Item`]s — label bindings, branches and alignment requests — each pinned to the
+//! plus a list of `Item`s — label bindings, branches and alignment requests — each pinned to the
 //! raw offset where it occurs. Nothing is patched while emitting, so no decision made early has to
 //! be undone later. `finish` then runs four steps:
 //!
@@ -26,7 +26,7 @@
 //!
 //! - `items` is sorted by raw offset, and among items at one raw offset by the order of the calls
 //!   that made them; a record (trap, relocation, fixup…) remembers how many items existed when it
-//!   was made ([`Pos`]), which places it exactly between items at the same raw offset.
+//!   was made (`Pos`), which places it exactly between items at the same raw offset.
 //! - Step 2 only deletes branches and retargets conditional ones; it never moves bytes, so raw
 //!   offsets stay valid. A deleted branch has size 0.
 //! - Step 3 only grows branches, never shrinks one, so it terminates after at most one pass more
@@ -86,13 +86,13 @@ pub struct SymbolId(pub u32);
 /// How a relocation's value is computed and stored (ELF x86-64 names in brackets).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RelocKind {
-    /// 8-byte absolute address: S + A [R_X86_64_64].
+    /// 8-byte absolute address: S + A (`R_X86_64_64`).
     Abs8,
-    /// 4-byte PC-relative: S + A - P [R_X86_64_PC32].
+    /// 4-byte PC-relative: S + A - P (`R_X86_64_PC32`).
     PcRel4,
-    /// 4-byte PC-relative call through the PLT: L + A - P [R_X86_64_PLT32].
+    /// 4-byte PC-relative call through the PLT: L + A - P (`R_X86_64_PLT32`).
     CallPlt4,
-    /// 4-byte PC-relative address of the symbol's GOT entry: G + GOT + A - P [R_X86_64_GOTPCREL].
+    /// 4-byte PC-relative address of the symbol's GOT entry: G + GOT + A - P (`R_X86_64_GOTPCREL`).
     GotPcRel4,
 }
 

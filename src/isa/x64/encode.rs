@@ -176,6 +176,10 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
         }
         match (spec.loc, value) {
             (Loc::Reg, Value::Reg(r)) => reg_field = enc_of(r),
+            (Loc::RegAndRm, Value::Reg(r)) => {
+                reg_field = enc_of(r);
+                rm = Some(RmOperand::Reg(enc_of(r)));
+            }
             (Loc::Rm, Value::Reg(r)) => rm = Some(RmOperand::Reg(enc_of(r))),
             (Loc::Rm, Value::Mem(a)) => rm = Some(RmOperand::Mem(a.resolve(frame))),
             (Loc::Vvvv, Value::Reg(r)) => vvvv = enc_of(r),

@@ -450,8 +450,9 @@ impl Inst {
 
     /// The move regalloc2 asks for between two allocations (`Edit::Move`): register to
     /// register, spill, or reload. Spill slots are [`FrameArea::SpillSlot`] addresses; XMM
-    /// values move whole (128 bits). `None` for a stack-to-stack move, which regalloc2 does not
-    /// produce.
+    /// values move whole (128 bits), so a float spill slot must span 16 bytes (regalloc2
+    /// `spillslot_size` of 2 with 8-byte slots). `None` for a stack-to-stack move, which
+    /// regalloc2 does not produce.
     pub fn gen_move(from: Allocation, to: Allocation) -> Option<Inst> {
         let slot = |a: Allocation| {
             a.as_stack().map(|s| Amode::Frame {

@@ -175,6 +175,9 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
             Value::Symbol(s) => names.symbol(s),
             Value::Cc(_) => continue,
         };
+        if spec.loc == Loc::RegAndRm {
+            operands.push(text.clone());
+        }
         let star = indirect && matches!(spec.kind, Kind::GprMem);
         operands.push(if star { format!("*{text}") } else { text });
     }

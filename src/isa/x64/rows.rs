@@ -434,6 +434,10 @@ table! {
     ud2: "ud2" "ud2" false [] enc(M0F, 0x0b);
     int3: "int3" "int3" false [] enc(L1, 0xcc);
     nop_n: "nop" "nop" false [imm(B, 0)] enc(M0F, 0x1f).nop();
+    // Zeroing idioms: the register is written, never read (no false dependency).
+    xor_r32_zero: "xor" "xor" false [same(L)] enc(L1, 0x33).r();
+    xorps_x_zero: "xorps" "xorps" false [xsame()] enc(M0F, 0x57).r();
+    pxor_x_zero: "pxor" "pxor" false [xsame()] enc(M0F, 0xef).p(P66).r();
     // SSE moves. Register-to-register movss/movsd keep the destination's upper lanes.
     movss_x_m32: "movss" "movss" false [x(WO), m(L, R)] enc(M0F, 0x10).p(PF3).r();
     movss_m32_x: "movss" "movss" false [m(L, WO), x(R)] enc(M0F, 0x11).p(PF3).r();

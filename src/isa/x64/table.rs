@@ -121,6 +121,9 @@ pub enum Loc {
     Fixed { enc: u8, shown: bool },
     /// Folded into the opcode (condition codes) or a branch/call displacement.
     Opcode,
+    /// One written register in both ModRM.reg and ModRM.rm: the zeroing idioms
+    /// (`xor %eax,%eax`), which the CPU knows do not read the register.
+    RegAndRm,
 }
 
 /// One operand of a row.
@@ -459,6 +462,24 @@ pub const fn xm(width: Width) -> OpSpec {
         width,
         access: Access::Read,
         loc: Loc::Rm,
+    }
+}
+/// A GPR written with itself as the other operand (zeroing idiom).
+pub const fn same(width: Width) -> OpSpec {
+    OpSpec {
+        kind: Kind::Gpr,
+        width,
+        access: Access::Write,
+        loc: Loc::RegAndRm,
+    }
+}
+/// An XMM register written with itself as the other operand (zeroing idiom).
+pub const fn xsame() -> OpSpec {
+    OpSpec {
+        kind: Kind::Xmm,
+        width: Width::W128,
+        access: Access::Write,
+        loc: Loc::RegAndRm,
     }
 }
 /// XMM in VEX.vvvv, read.
