@@ -121,8 +121,12 @@ pub enum FrameInst {
     },
 }
 
+/// `size ptr [base ± disp]`; `size` empty for `lea`, which names no memory size.
 fn mem(f: &mut fmt::Formatter<'_>, size: &str, base: PReg, disp: i32) -> fmt::Result {
-    write!(f, "{size} ptr [{}", name(base, 8))?;
+    if !size.is_empty() {
+        write!(f, "{size} ptr ")?;
+    }
+    write!(f, "[{}", name(base, 8))?;
     match disp {
         0 => {}
         d if d < 0 => write!(f, " - {:#x}", d.unsigned_abs())?,
@@ -151,7 +155,7 @@ impl fmt::Display for FrameInst {
             }
             FrameInst::Lea { dst, base, disp } => {
                 write!(f, "lea {}, ", r(dst))?;
-                mem(f, "qword", base, disp)
+                mem(f, "", base, disp)
             }
             FrameInst::StoreXmm { src, disp } => {
                 f.write_str("movdqu ")?;
