@@ -1,2 +1,4 @@
 //! The target-independent back end: lowering driver, VCode, register allocation glue and the
 //! machine-code buffer.
+
+pub mod buffer;

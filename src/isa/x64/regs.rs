@@ -1,10 +1,94 @@
-//! x86-64 registers: the 16 general-purpose and 16 XMM registers, as regalloc2 physical registers.
+//! x86-64 registers: the 16 general-purpose and 16 XMM registers, as regalloc2 physical registers,
+//! and [`Reg`], the register an instruction names before and after allocation.
 //!
 //! A register's regalloc2 hardware encoding is its x86 encoding (rax = 0 … r15 = 15, xmm0 = 0 …
-//! xmm15 = 15), so the encoder reads the ModRM/REX bits straight from a `PReg`. XMM16–31 and the
-//! AVX-512 mask registers would take encodings 16–31 of the float class and the vector class.
+//! xmm15 = 15), so the encoder reads the ModRM/REX bits straight from a `PReg`. XMM16–31 would
+//! take encodings 16–31 of the float class, and AVX-512 mask registers the vector class.
+//!
+//! # Virtual and physical registers in one type
+//!
+//! ```text
+//!   Reg = regalloc2 VReg bits (index << 2 | class)
+//!   index 0 .. PINNED_VREGS          a physical register, pinned: index = PReg::index()
+//!   index PINNED_VREGS ..            a virtual register the allocator assigns
+//! ```
+//!
+//! Lowering numbers its virtual registers from [`PINNED_VREGS`] up, so an instruction can name
+//! `rsp` or a fixed `rcx` in the same field where it names a virtual register. Operand collection
+//! turns a pinned register into `Operand::fixed_nonallocatable`; applying an allocation replaces
+//! every virtual register by the physical one, after which `Reg::to_preg` succeeds everywhere.
 
-use regalloc2::{PReg, RegClass};
+use regalloc2::{PReg, RegClass, VReg};
+
+/// The number of regalloc2 virtual-register indices reserved for physical registers; the first
+/// virtual register lowering creates is `VReg::new(PINNED_VREGS, class)`.
+pub const PINNED_VREGS: usize = PReg::NUM_INDEX;
+
+/// A register operand: virtual before register allocation, physical after (see module doc).
+/// 32 bits, `Copy`, ordered and hashable like the `VReg` it wraps.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reg(VReg);
+
+impl Reg {
+    /// "No register": fills unused operand slots.
+    pub const INVALID: Reg = Reg(VReg::invalid());
+
+    /// The virtual register `vreg`; its index must be at least [`PINNED_VREGS`].
+    pub fn virt(vreg: VReg) -> Reg {
+        debug_assert!(vreg.vreg() >= PINNED_VREGS);
+        Reg(vreg)
+    }
+
+    /// The physical register `preg`, pinned.
+    pub const fn phys(preg: PReg) -> Reg {
+        Reg(VReg::new(preg.index(), preg.class()))
+    }
+
+    /// The physical register, if this is one.
+    pub fn to_preg(self) -> Option<PReg> {
+        (self.is_valid() && self.0.vreg() < PINNED_VREGS).then(|| PReg::from_index(self.0.vreg()))
+    }
+
+    /// The regalloc2 virtual register (pinned ones included).
+    pub fn to_vreg(self) -> VReg {
+        self.0
+    }
+
+    pub fn class(self) -> RegClass {
+        self.0.class()
+    }
+
+    pub fn is_valid(self) -> bool {
+        self != Reg::INVALID
+    }
+
+    /// Is this a virtual register still waiting for an allocation?
+    pub fn is_virtual(self) -> bool {
+        self.is_valid() && self.0.vreg() >= PINNED_VREGS
+    }
+
+    /// The register's name for an access of `size_bytes`, `%`-less: `rax`, `r9d`, `xmm3` for
+    /// physical registers, `v300` for a virtual register whatever the size.
+    pub fn name(self, size_bytes: u8) -> String {
+        match self.to_preg() {
+            Some(p) => name(p, size_bytes).to_string(),
+            None if self.is_valid() => format!("v{}", self.0.vreg()),
+            None => "<invalid>".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Reg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "%{}", self.name(8))
+    }
+}
+
+impl From<PReg> for Reg {
+    fn from(p: PReg) -> Reg {
+        Reg::phys(p)
+    }
+}
 
 /// Hardware encodings of the general-purpose registers.
 pub mod gpr {
@@ -79,6 +163,11 @@ const XMM_NAMES: [&str; 16] = [
     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
 ];
 
+/// The sixteen registers of a class in encoding order.
+pub fn all(class: RegClass) -> impl Iterator<Item = PReg> {
+    (0..16u8).map(move |e| PReg::new(usize::from(e), class))
+}
+
 /// The register's name (without `%`) when accessed with the given operand size in bytes; XMM
 /// registers have one name whatever the size.
 pub fn name(reg: PReg, size_bytes: u8) -> &'static str {
@@ -105,5 +194,18 @@ mod tests {
         assert_eq!(name(xmm(9), 4), "xmm9");
         assert_eq!(enc(R15), 15);
         assert_eq!(RCX.class(), RegClass::Int);
+    }
+
+    #[test]
+    fn pinned_and_virtual() {
+        let p = Reg::phys(R13);
+        assert_eq!(p.to_preg(), Some(R13));
+        assert!(!p.is_virtual());
+        let v = Reg::virt(VReg::new(PINNED_VREGS + 3, RegClass::Float));
+        assert!(v.is_virtual());
+        assert_eq!(v.to_preg(), None);
+        assert_eq!(v.class(), RegClass::Float);
+        assert_eq!(Reg::INVALID.to_preg(), None);
+        assert_eq!(Reg::phys(xmm(3)).name(4), "xmm3");
     }
 }

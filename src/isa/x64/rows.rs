@@ -1,0 +1,536 @@
+//! The x86-64 instruction table: one line per instruction form. See `table.rs` for what the
+//! fields mean. A line reads
+//!
+//! ```text
+//!   name: "intel mnemonic" "AT&T mnemonic" att_suffix [operands, Intel order] encoding;
+//! ```
+//!
+//! and produces both a variant of [`Op`] (the row's identity, used by lowering and the ABI
+//! layer) and an entry of [`TABLE`] at the same index. Adding an instruction is adding a line;
+//! the encoder, printer, operand collection, rule terms and the iced-x86 cross-check follow.
+
+use super::regs::gpr::{RAX, RBX, RCX, RDX};
+use super::table::Access::{Read as R, ReadWrite as RW, Write as WO};
+use super::table::Map::{Legacy as L1, M0F, M0F38, M0F3A};
+use super::table::Prefix::{P66, PF2, PF3};
+use super::table::Width::{W128 as X, W16 as W, W32 as L, W64 as Q, W8 as B};
+use super::table::*;
+
+macro_rules! table {
+    ($($name:ident: $intel:literal $att:literal $suffix:literal [$($op:expr),*] $enc:expr;)*) => {
+        /// The identity of a table row: `TABLE[op as usize]` describes it.
+        #[allow(non_camel_case_types)]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+        #[repr(u16)]
+        pub enum Op {
+            $($name),*
+        }
+
+        /// Every row, in [`Op`] order.
+        pub static TABLE: &[Row] = &[
+            $(Row {
+                name: stringify!($name),
+                intel: $intel,
+                att: $att,
+                att_suffix: $suffix,
+                operands: &[$($op),*],
+                enc: $enc,
+            }),*
+        ];
+
+        /// Every [`Op`], in table order.
+        pub const ALL_OPS: &[Op] = &[$(Op::$name),*];
+    };
+}
+
+impl Op {
+    /// The row describing this instruction form.
+    pub fn row(self) -> &'static Row {
+        &TABLE[self as usize]
+    }
+
+    /// The row named `name`, if any (the rule language looks terms up by name).
+    pub fn by_name(name: &str) -> Option<Op> {
+        ALL_OPS.iter().copied().find(|op| op.row().name == name)
+    }
+}
+
+table! {
+    // Integer arithmetic and logic: reg ← reg op r/m, mem op= reg, and immediate forms (imm8 chosen when it fits).
+    add_r8_rm8: "add" "add" true [r(B, RW), rm(B)] enc(L1, 0x02).r();
+    add_m8_r8: "add" "add" true [m(B, RW), r(B, R)] enc(L1, 0x00).r();
+    add_r8_imm8: "add" "add" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(0);
+    add_m8_imm8: "add" "add" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(0);
+    add_r16_rm16: "add" "add" true [r(W, RW), rm(W)] enc(L1, 0x03).o16().r();
+    add_m16_r16: "add" "add" true [m(W, RW), r(W, R)] enc(L1, 0x01).o16().r();
+    add_r16_imm16: "add" "add" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(0).imm8(0x83);
+    add_m16_imm16: "add" "add" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(0).imm8(0x83);
+    add_r32_rm32: "add" "add" true [r(L, RW), rm(L)] enc(L1, 0x03).r();
+    add_m32_r32: "add" "add" true [m(L, RW), r(L, R)] enc(L1, 0x01).r();
+    add_r32_imm32: "add" "add" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(0).imm8(0x83);
+    add_m32_imm32: "add" "add" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(0).imm8(0x83);
+    add_r64_rm64: "add" "add" true [r(Q, RW), rm(Q)] enc(L1, 0x03).w().r();
+    add_m64_r64: "add" "add" true [m(Q, RW), r(Q, R)] enc(L1, 0x01).w().r();
+    add_r64_imm32: "add" "add" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(0).imm8(0x83);
+    add_m64_imm32: "add" "add" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(0).imm8(0x83);
+    or_r8_rm8: "or" "or" true [r(B, RW), rm(B)] enc(L1, 0x0a).r();
+    or_m8_r8: "or" "or" true [m(B, RW), r(B, R)] enc(L1, 0x08).r();
+    or_r8_imm8: "or" "or" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(1);
+    or_m8_imm8: "or" "or" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(1);
+    or_r16_rm16: "or" "or" true [r(W, RW), rm(W)] enc(L1, 0x0b).o16().r();
+    or_m16_r16: "or" "or" true [m(W, RW), r(W, R)] enc(L1, 0x09).o16().r();
+    or_r16_imm16: "or" "or" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(1).imm8(0x83);
+    or_m16_imm16: "or" "or" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(1).imm8(0x83);
+    or_r32_rm32: "or" "or" true [r(L, RW), rm(L)] enc(L1, 0x0b).r();
+    or_m32_r32: "or" "or" true [m(L, RW), r(L, R)] enc(L1, 0x09).r();
+    or_r32_imm32: "or" "or" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(1).imm8(0x83);
+    or_m32_imm32: "or" "or" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(1).imm8(0x83);
+    or_r64_rm64: "or" "or" true [r(Q, RW), rm(Q)] enc(L1, 0x0b).w().r();
+    or_m64_r64: "or" "or" true [m(Q, RW), r(Q, R)] enc(L1, 0x09).w().r();
+    or_r64_imm32: "or" "or" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(1).imm8(0x83);
+    or_m64_imm32: "or" "or" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(1).imm8(0x83);
+    adc_r8_rm8: "adc" "adc" true [r(B, RW), rm(B)] enc(L1, 0x12).r();
+    adc_m8_r8: "adc" "adc" true [m(B, RW), r(B, R)] enc(L1, 0x10).r();
+    adc_r8_imm8: "adc" "adc" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(2);
+    adc_m8_imm8: "adc" "adc" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(2);
+    adc_r16_rm16: "adc" "adc" true [r(W, RW), rm(W)] enc(L1, 0x13).o16().r();
+    adc_m16_r16: "adc" "adc" true [m(W, RW), r(W, R)] enc(L1, 0x11).o16().r();
+    adc_r16_imm16: "adc" "adc" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(2).imm8(0x83);
+    adc_m16_imm16: "adc" "adc" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(2).imm8(0x83);
+    adc_r32_rm32: "adc" "adc" true [r(L, RW), rm(L)] enc(L1, 0x13).r();
+    adc_m32_r32: "adc" "adc" true [m(L, RW), r(L, R)] enc(L1, 0x11).r();
+    adc_r32_imm32: "adc" "adc" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(2).imm8(0x83);
+    adc_m32_imm32: "adc" "adc" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(2).imm8(0x83);
+    adc_r64_rm64: "adc" "adc" true [r(Q, RW), rm(Q)] enc(L1, 0x13).w().r();
+    adc_m64_r64: "adc" "adc" true [m(Q, RW), r(Q, R)] enc(L1, 0x11).w().r();
+    adc_r64_imm32: "adc" "adc" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(2).imm8(0x83);
+    adc_m64_imm32: "adc" "adc" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(2).imm8(0x83);
+    sbb_r8_rm8: "sbb" "sbb" true [r(B, RW), rm(B)] enc(L1, 0x1a).r();
+    sbb_m8_r8: "sbb" "sbb" true [m(B, RW), r(B, R)] enc(L1, 0x18).r();
+    sbb_r8_imm8: "sbb" "sbb" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(3);
+    sbb_m8_imm8: "sbb" "sbb" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(3);
+    sbb_r16_rm16: "sbb" "sbb" true [r(W, RW), rm(W)] enc(L1, 0x1b).o16().r();
+    sbb_m16_r16: "sbb" "sbb" true [m(W, RW), r(W, R)] enc(L1, 0x19).o16().r();
+    sbb_r16_imm16: "sbb" "sbb" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(3).imm8(0x83);
+    sbb_m16_imm16: "sbb" "sbb" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(3).imm8(0x83);
+    sbb_r32_rm32: "sbb" "sbb" true [r(L, RW), rm(L)] enc(L1, 0x1b).r();
+    sbb_m32_r32: "sbb" "sbb" true [m(L, RW), r(L, R)] enc(L1, 0x19).r();
+    sbb_r32_imm32: "sbb" "sbb" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(3).imm8(0x83);
+    sbb_m32_imm32: "sbb" "sbb" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(3).imm8(0x83);
+    sbb_r64_rm64: "sbb" "sbb" true [r(Q, RW), rm(Q)] enc(L1, 0x1b).w().r();
+    sbb_m64_r64: "sbb" "sbb" true [m(Q, RW), r(Q, R)] enc(L1, 0x19).w().r();
+    sbb_r64_imm32: "sbb" "sbb" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(3).imm8(0x83);
+    sbb_m64_imm32: "sbb" "sbb" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(3).imm8(0x83);
+    and_r8_rm8: "and" "and" true [r(B, RW), rm(B)] enc(L1, 0x22).r();
+    and_m8_r8: "and" "and" true [m(B, RW), r(B, R)] enc(L1, 0x20).r();
+    and_r8_imm8: "and" "and" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(4);
+    and_m8_imm8: "and" "and" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(4);
+    and_r16_rm16: "and" "and" true [r(W, RW), rm(W)] enc(L1, 0x23).o16().r();
+    and_m16_r16: "and" "and" true [m(W, RW), r(W, R)] enc(L1, 0x21).o16().r();
+    and_r16_imm16: "and" "and" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(4).imm8(0x83);
+    and_m16_imm16: "and" "and" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(4).imm8(0x83);
+    and_r32_rm32: "and" "and" true [r(L, RW), rm(L)] enc(L1, 0x23).r();
+    and_m32_r32: "and" "and" true [m(L, RW), r(L, R)] enc(L1, 0x21).r();
+    and_r32_imm32: "and" "and" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(4).imm8(0x83);
+    and_m32_imm32: "and" "and" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(4).imm8(0x83);
+    and_r64_rm64: "and" "and" true [r(Q, RW), rm(Q)] enc(L1, 0x23).w().r();
+    and_m64_r64: "and" "and" true [m(Q, RW), r(Q, R)] enc(L1, 0x21).w().r();
+    and_r64_imm32: "and" "and" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(4).imm8(0x83);
+    and_m64_imm32: "and" "and" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(4).imm8(0x83);
+    sub_r8_rm8: "sub" "sub" true [r(B, RW), rm(B)] enc(L1, 0x2a).r();
+    sub_m8_r8: "sub" "sub" true [m(B, RW), r(B, R)] enc(L1, 0x28).r();
+    sub_r8_imm8: "sub" "sub" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(5);
+    sub_m8_imm8: "sub" "sub" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(5);
+    sub_r16_rm16: "sub" "sub" true [r(W, RW), rm(W)] enc(L1, 0x2b).o16().r();
+    sub_m16_r16: "sub" "sub" true [m(W, RW), r(W, R)] enc(L1, 0x29).o16().r();
+    sub_r16_imm16: "sub" "sub" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(5).imm8(0x83);
+    sub_m16_imm16: "sub" "sub" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(5).imm8(0x83);
+    sub_r32_rm32: "sub" "sub" true [r(L, RW), rm(L)] enc(L1, 0x2b).r();
+    sub_m32_r32: "sub" "sub" true [m(L, RW), r(L, R)] enc(L1, 0x29).r();
+    sub_r32_imm32: "sub" "sub" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(5).imm8(0x83);
+    sub_m32_imm32: "sub" "sub" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(5).imm8(0x83);
+    sub_r64_rm64: "sub" "sub" true [r(Q, RW), rm(Q)] enc(L1, 0x2b).w().r();
+    sub_m64_r64: "sub" "sub" true [m(Q, RW), r(Q, R)] enc(L1, 0x29).w().r();
+    sub_r64_imm32: "sub" "sub" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(5).imm8(0x83);
+    sub_m64_imm32: "sub" "sub" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(5).imm8(0x83);
+    xor_r8_rm8: "xor" "xor" true [r(B, RW), rm(B)] enc(L1, 0x32).r();
+    xor_m8_r8: "xor" "xor" true [m(B, RW), r(B, R)] enc(L1, 0x30).r();
+    xor_r8_imm8: "xor" "xor" true [rr(B, RW), imm(B, 1)] enc(L1, 0x80).digit(6);
+    xor_m8_imm8: "xor" "xor" true [m(B, RW), imm(B, 1)] enc(L1, 0x80).digit(6);
+    xor_r16_rm16: "xor" "xor" true [r(W, RW), rm(W)] enc(L1, 0x33).o16().r();
+    xor_m16_r16: "xor" "xor" true [m(W, RW), r(W, R)] enc(L1, 0x31).o16().r();
+    xor_r16_imm16: "xor" "xor" true [rr(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(6).imm8(0x83);
+    xor_m16_imm16: "xor" "xor" true [m(W, RW), imm(W, 2)] enc(L1, 0x81).o16().digit(6).imm8(0x83);
+    xor_r32_rm32: "xor" "xor" true [r(L, RW), rm(L)] enc(L1, 0x33).r();
+    xor_m32_r32: "xor" "xor" true [m(L, RW), r(L, R)] enc(L1, 0x31).r();
+    xor_r32_imm32: "xor" "xor" true [rr(L, RW), imm(L, 4)] enc(L1, 0x81).digit(6).imm8(0x83);
+    xor_m32_imm32: "xor" "xor" true [m(L, RW), imm(L, 4)] enc(L1, 0x81).digit(6).imm8(0x83);
+    xor_r64_rm64: "xor" "xor" true [r(Q, RW), rm(Q)] enc(L1, 0x33).w().r();
+    xor_m64_r64: "xor" "xor" true [m(Q, RW), r(Q, R)] enc(L1, 0x31).w().r();
+    xor_r64_imm32: "xor" "xor" true [rr(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(6).imm8(0x83);
+    xor_m64_imm32: "xor" "xor" true [m(Q, RW), imm(Q, 4)] enc(L1, 0x81).w().digit(6).imm8(0x83);
+    cmp_r8_rm8: "cmp" "cmp" true [r(B, R), rm(B)] enc(L1, 0x3a).r();
+    cmp_m8_r8: "cmp" "cmp" true [m(B, R), r(B, R)] enc(L1, 0x38).r();
+    cmp_r8_imm8: "cmp" "cmp" true [rr(B, R), imm(B, 1)] enc(L1, 0x80).digit(7);
+    cmp_m8_imm8: "cmp" "cmp" true [m(B, R), imm(B, 1)] enc(L1, 0x80).digit(7);
+    cmp_r16_rm16: "cmp" "cmp" true [r(W, R), rm(W)] enc(L1, 0x3b).o16().r();
+    cmp_m16_r16: "cmp" "cmp" true [m(W, R), r(W, R)] enc(L1, 0x39).o16().r();
+    cmp_r16_imm16: "cmp" "cmp" true [rr(W, R), imm(W, 2)] enc(L1, 0x81).o16().digit(7).imm8(0x83);
+    cmp_m16_imm16: "cmp" "cmp" true [m(W, R), imm(W, 2)] enc(L1, 0x81).o16().digit(7).imm8(0x83);
+    cmp_r32_rm32: "cmp" "cmp" true [r(L, R), rm(L)] enc(L1, 0x3b).r();
+    cmp_m32_r32: "cmp" "cmp" true [m(L, R), r(L, R)] enc(L1, 0x39).r();
+    cmp_r32_imm32: "cmp" "cmp" true [rr(L, R), imm(L, 4)] enc(L1, 0x81).digit(7).imm8(0x83);
+    cmp_m32_imm32: "cmp" "cmp" true [m(L, R), imm(L, 4)] enc(L1, 0x81).digit(7).imm8(0x83);
+    cmp_r64_rm64: "cmp" "cmp" true [r(Q, R), rm(Q)] enc(L1, 0x3b).w().r();
+    cmp_m64_r64: "cmp" "cmp" true [m(Q, R), r(Q, R)] enc(L1, 0x39).w().r();
+    cmp_r64_imm32: "cmp" "cmp" true [rr(Q, R), imm(Q, 4)] enc(L1, 0x81).w().digit(7).imm8(0x83);
+    cmp_m64_imm32: "cmp" "cmp" true [m(Q, R), imm(Q, 4)] enc(L1, 0x81).w().digit(7).imm8(0x83);
+    test_rm8_r8: "test" "test" true [rm(B), r(B, R)] enc(L1, 0x84).r();
+    test_rm8_imm8: "test" "test" true [rm(B), imm(B, 1)] enc(L1, 0xf6).digit(0);
+    test_rm16_r16: "test" "test" true [rm(W), r(W, R)] enc(L1, 0x85).o16().r();
+    test_rm16_imm16: "test" "test" true [rm(W), imm(W, 2)] enc(L1, 0xf7).o16().digit(0);
+    test_rm32_r32: "test" "test" true [rm(L), r(L, R)] enc(L1, 0x85).r();
+    test_rm32_imm32: "test" "test" true [rm(L), imm(L, 4)] enc(L1, 0xf7).digit(0);
+    test_rm64_r64: "test" "test" true [rm(Q), r(Q, R)] enc(L1, 0x85).w().r();
+    test_rm64_imm32: "test" "test" true [rm(Q), imm(Q, 4)] enc(L1, 0xf7).w().digit(0);
+    // Moves. Writing an 8- or 16-bit register keeps the rest of it, so those destinations are read too.
+    mov_r8_rm8: "mov" "mov" true [r(B, RW), rm(B)] enc(L1, 0x8a).r();
+    mov_m8_r8: "mov" "mov" true [m(B, WO), r(B, R)] enc(L1, 0x88).r();
+    mov_m8_imm8: "mov" "mov" true [m(B, WO), imm(B, 1)] enc(L1, 0xc6).digit(0);
+    mov_r8_imm8: "mov" "mov" true [or(B, RW), imm(B, 1)] enc(L1, 0xb0);
+    mov_r16_rm16: "mov" "mov" true [r(W, RW), rm(W)] enc(L1, 0x8b).o16().r();
+    mov_m16_r16: "mov" "mov" true [m(W, WO), r(W, R)] enc(L1, 0x89).o16().r();
+    mov_m16_imm16: "mov" "mov" true [m(W, WO), imm(W, 2)] enc(L1, 0xc7).o16().digit(0);
+    mov_r16_imm16: "mov" "mov" true [or(W, RW), imm(W, 2)] enc(L1, 0xb8).o16();
+    mov_r32_rm32: "mov" "mov" true [r(L, WO), rm(L)] enc(L1, 0x8b).r();
+    mov_m32_r32: "mov" "mov" true [m(L, WO), r(L, R)] enc(L1, 0x89).r();
+    mov_m32_imm32: "mov" "mov" true [m(L, WO), imm(L, 4)] enc(L1, 0xc7).digit(0);
+    mov_r32_imm32: "mov" "mov" true [or(L, WO), imm(L, 4)] enc(L1, 0xb8);
+    mov_r64_rm64: "mov" "mov" true [r(Q, WO), rm(Q)] enc(L1, 0x8b).w().r();
+    mov_m64_r64: "mov" "mov" true [m(Q, WO), r(Q, R)] enc(L1, 0x89).w().r();
+    mov_m64_imm32: "mov" "mov" true [m(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
+    mov_r64_imm32: "mov" "mov" true [rr(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
+    movabs_r64_imm64: "mov" "movabs" true [or(Q, WO), imm(Q, 8)] enc(L1, 0xb8).w();
+    movzx_r32_rm8: "movzx" "movzbl" false [r(L, WO), rm(B)] enc(M0F, 0xb6).r();
+    movzx_r64_rm8: "movzx" "movzbq" false [r(Q, WO), rm(B)] enc(M0F, 0xb6).w().r();
+    movzx_r32_rm16: "movzx" "movzwl" false [r(L, WO), rm(W)] enc(M0F, 0xb7).r();
+    movzx_r64_rm16: "movzx" "movzwq" false [r(Q, WO), rm(W)] enc(M0F, 0xb7).w().r();
+    movsx_r32_rm8: "movsx" "movsbl" false [r(L, WO), rm(B)] enc(M0F, 0xbe).r();
+    movsx_r64_rm8: "movsx" "movsbq" false [r(Q, WO), rm(B)] enc(M0F, 0xbe).w().r();
+    movsx_r32_rm16: "movsx" "movswl" false [r(L, WO), rm(W)] enc(M0F, 0xbf).r();
+    movsx_r64_rm16: "movsx" "movswq" false [r(Q, WO), rm(W)] enc(M0F, 0xbf).w().r();
+    movsxd_r64_rm32: "movsxd" "movslq" false [r(Q, WO), rm(L)] enc(L1, 0x63).w().r();
+    lea_r32: "lea" "lea" false [r(L, WO), m(L, R)] enc(L1, 0x8d).r();
+    lea_r64: "lea" "lea" false [r(Q, WO), m(Q, R)] enc(L1, 0x8d).w().r();
+    // One-operand arithmetic: neg, not; multiply and divide on rdx:rax.
+    not_r8: "not" "not" true [rr(B, RW)] enc(L1, 0xf6).digit(2);
+    not_m8: "not" "not" true [m(B, RW)] enc(L1, 0xf6).digit(2);
+    not_r16: "not" "not" true [rr(W, RW)] enc(L1, 0xf7).o16().digit(2);
+    not_m16: "not" "not" true [m(W, RW)] enc(L1, 0xf7).o16().digit(2);
+    not_r32: "not" "not" true [rr(L, RW)] enc(L1, 0xf7).digit(2);
+    not_m32: "not" "not" true [m(L, RW)] enc(L1, 0xf7).digit(2);
+    not_r64: "not" "not" true [rr(Q, RW)] enc(L1, 0xf7).w().digit(2);
+    not_m64: "not" "not" true [m(Q, RW)] enc(L1, 0xf7).w().digit(2);
+    neg_r8: "neg" "neg" true [rr(B, RW)] enc(L1, 0xf6).digit(3);
+    neg_m8: "neg" "neg" true [m(B, RW)] enc(L1, 0xf6).digit(3);
+    neg_r16: "neg" "neg" true [rr(W, RW)] enc(L1, 0xf7).o16().digit(3);
+    neg_m16: "neg" "neg" true [m(W, RW)] enc(L1, 0xf7).o16().digit(3);
+    neg_r32: "neg" "neg" true [rr(L, RW)] enc(L1, 0xf7).digit(3);
+    neg_m32: "neg" "neg" true [m(L, RW)] enc(L1, 0xf7).digit(3);
+    neg_r64: "neg" "neg" true [rr(Q, RW)] enc(L1, 0xf7).w().digit(3);
+    neg_m64: "neg" "neg" true [m(Q, RW)] enc(L1, 0xf7).w().digit(3);
+    imul_r16_rm16: "imul" "imul" true [r(W, RW), rm(W)] enc(M0F, 0xaf).o16().r();
+    imul_r16_rm16_imm16: "imul" "imul" true [r(W, WO), rm(W), imm(W, 2)] enc(L1, 0x69).o16().r().imm8(0x6b);
+    imul_r32_rm32: "imul" "imul" true [r(L, RW), rm(L)] enc(M0F, 0xaf).r();
+    imul_r32_rm32_imm32: "imul" "imul" true [r(L, WO), rm(L), imm(L, 4)] enc(L1, 0x69).r().imm8(0x6b);
+    imul_r64_rm64: "imul" "imul" true [r(Q, RW), rm(Q)] enc(M0F, 0xaf).w().r();
+    imul_r64_rm64_imm32: "imul" "imul" true [r(Q, WO), rm(Q), imm(Q, 4)] enc(L1, 0x69).w().r().imm8(0x6b);
+    mul_rm16: "mul" "mul" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, WO)] enc(L1, 0xf7).o16().digit(4);
+    mul_rm32: "mul" "mul" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, WO)] enc(L1, 0xf7).digit(4);
+    mul_rm64: "mul" "mul" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, WO)] enc(L1, 0xf7).w().digit(4);
+    imul_rm16: "imul" "imul" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, WO)] enc(L1, 0xf7).o16().digit(5);
+    imul_rm32: "imul" "imul" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, WO)] enc(L1, 0xf7).digit(5);
+    imul_rm64: "imul" "imul" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, WO)] enc(L1, 0xf7).w().digit(5);
+    div_rm16: "div" "div" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, RW)] enc(L1, 0xf7).o16().digit(6);
+    div_rm32: "div" "div" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, RW)] enc(L1, 0xf7).digit(6);
+    div_rm64: "div" "div" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, RW)] enc(L1, 0xf7).w().digit(6);
+    idiv_rm16: "idiv" "idiv" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, RW)] enc(L1, 0xf7).o16().digit(7);
+    idiv_rm32: "idiv" "idiv" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, RW)] enc(L1, 0xf7).digit(7);
+    idiv_rm64: "idiv" "idiv" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, RW)] enc(L1, 0xf7).w().digit(7);
+    cwd: "cwd" "cwtd" false [fixed(RAX, W, R), fixed(RDX, W, RW)] enc(L1, 0x99).o16();
+    cdq: "cdq" "cltd" false [fixed(RAX, L, R), fixed(RDX, L, WO)] enc(L1, 0x99);
+    cqo: "cqo" "cqto" false [fixed(RAX, Q, R), fixed(RDX, Q, WO)] enc(L1, 0x99).w();
+    // Shifts and rotates, by an immediate or by %cl.
+    rol_r8_imm8: "rol" "rol" true [rr(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(0);
+    rol_m8_imm8: "rol" "rol" true [m(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(0);
+    rol_r8_cl: "rol" "rol" true [rr(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(0);
+    rol_m8_cl: "rol" "rol" true [m(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(0);
+    rol_r16_imm8: "rol" "rol" true [rr(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(0);
+    rol_m16_imm8: "rol" "rol" true [m(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(0);
+    rol_r16_cl: "rol" "rol" true [rr(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(0);
+    rol_m16_cl: "rol" "rol" true [m(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(0);
+    rol_r32_imm8: "rol" "rol" true [rr(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(0);
+    rol_m32_imm8: "rol" "rol" true [m(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(0);
+    rol_r32_cl: "rol" "rol" true [rr(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(0);
+    rol_m32_cl: "rol" "rol" true [m(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(0);
+    rol_r64_imm8: "rol" "rol" true [rr(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(0);
+    rol_m64_imm8: "rol" "rol" true [m(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(0);
+    rol_r64_cl: "rol" "rol" true [rr(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(0);
+    rol_m64_cl: "rol" "rol" true [m(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(0);
+    ror_r8_imm8: "ror" "ror" true [rr(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(1);
+    ror_m8_imm8: "ror" "ror" true [m(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(1);
+    ror_r8_cl: "ror" "ror" true [rr(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(1);
+    ror_m8_cl: "ror" "ror" true [m(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(1);
+    ror_r16_imm8: "ror" "ror" true [rr(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(1);
+    ror_m16_imm8: "ror" "ror" true [m(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(1);
+    ror_r16_cl: "ror" "ror" true [rr(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(1);
+    ror_m16_cl: "ror" "ror" true [m(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(1);
+    ror_r32_imm8: "ror" "ror" true [rr(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(1);
+    ror_m32_imm8: "ror" "ror" true [m(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(1);
+    ror_r32_cl: "ror" "ror" true [rr(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(1);
+    ror_m32_cl: "ror" "ror" true [m(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(1);
+    ror_r64_imm8: "ror" "ror" true [rr(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(1);
+    ror_m64_imm8: "ror" "ror" true [m(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(1);
+    ror_r64_cl: "ror" "ror" true [rr(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(1);
+    ror_m64_cl: "ror" "ror" true [m(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(1);
+    shl_r8_imm8: "shl" "shl" true [rr(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(4);
+    shl_m8_imm8: "shl" "shl" true [m(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(4);
+    shl_r8_cl: "shl" "shl" true [rr(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(4);
+    shl_m8_cl: "shl" "shl" true [m(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(4);
+    shl_r16_imm8: "shl" "shl" true [rr(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(4);
+    shl_m16_imm8: "shl" "shl" true [m(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(4);
+    shl_r16_cl: "shl" "shl" true [rr(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(4);
+    shl_m16_cl: "shl" "shl" true [m(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(4);
+    shl_r32_imm8: "shl" "shl" true [rr(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(4);
+    shl_m32_imm8: "shl" "shl" true [m(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(4);
+    shl_r32_cl: "shl" "shl" true [rr(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(4);
+    shl_m32_cl: "shl" "shl" true [m(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(4);
+    shl_r64_imm8: "shl" "shl" true [rr(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(4);
+    shl_m64_imm8: "shl" "shl" true [m(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(4);
+    shl_r64_cl: "shl" "shl" true [rr(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(4);
+    shl_m64_cl: "shl" "shl" true [m(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(4);
+    shr_r8_imm8: "shr" "shr" true [rr(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(5);
+    shr_m8_imm8: "shr" "shr" true [m(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(5);
+    shr_r8_cl: "shr" "shr" true [rr(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(5);
+    shr_m8_cl: "shr" "shr" true [m(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(5);
+    shr_r16_imm8: "shr" "shr" true [rr(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(5);
+    shr_m16_imm8: "shr" "shr" true [m(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(5);
+    shr_r16_cl: "shr" "shr" true [rr(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(5);
+    shr_m16_cl: "shr" "shr" true [m(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(5);
+    shr_r32_imm8: "shr" "shr" true [rr(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(5);
+    shr_m32_imm8: "shr" "shr" true [m(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(5);
+    shr_r32_cl: "shr" "shr" true [rr(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(5);
+    shr_m32_cl: "shr" "shr" true [m(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(5);
+    shr_r64_imm8: "shr" "shr" true [rr(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(5);
+    shr_m64_imm8: "shr" "shr" true [m(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(5);
+    shr_r64_cl: "shr" "shr" true [rr(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(5);
+    shr_m64_cl: "shr" "shr" true [m(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(5);
+    sar_r8_imm8: "sar" "sar" true [rr(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(7);
+    sar_m8_imm8: "sar" "sar" true [m(B, RW), imm(B, 1)] enc(L1, 0xc0).digit(7);
+    sar_r8_cl: "sar" "sar" true [rr(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(7);
+    sar_m8_cl: "sar" "sar" true [m(B, RW), shown(RCX, B, R)] enc(L1, 0xd2).digit(7);
+    sar_r16_imm8: "sar" "sar" true [rr(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(7);
+    sar_m16_imm8: "sar" "sar" true [m(W, RW), imm(B, 1)] enc(L1, 0xc1).o16().digit(7);
+    sar_r16_cl: "sar" "sar" true [rr(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(7);
+    sar_m16_cl: "sar" "sar" true [m(W, RW), shown(RCX, B, R)] enc(L1, 0xd3).o16().digit(7);
+    sar_r32_imm8: "sar" "sar" true [rr(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(7);
+    sar_m32_imm8: "sar" "sar" true [m(L, RW), imm(B, 1)] enc(L1, 0xc1).digit(7);
+    sar_r32_cl: "sar" "sar" true [rr(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(7);
+    sar_m32_cl: "sar" "sar" true [m(L, RW), shown(RCX, B, R)] enc(L1, 0xd3).digit(7);
+    sar_r64_imm8: "sar" "sar" true [rr(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(7);
+    sar_m64_imm8: "sar" "sar" true [m(Q, RW), imm(B, 1)] enc(L1, 0xc1).w().digit(7);
+    sar_r64_cl: "sar" "sar" true [rr(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(7);
+    sar_m64_cl: "sar" "sar" true [m(Q, RW), shown(RCX, B, R)] enc(L1, 0xd3).w().digit(7);
+    // Bit scans and counts, byte swap, bit test.
+    bsf_r16_rm16: "bsf" "bsf" true [r(W, WO), rm(W)] enc(M0F, 0xbc).o16().r();
+    bsf_r32_rm32: "bsf" "bsf" true [r(L, WO), rm(L)] enc(M0F, 0xbc).r();
+    bsf_r64_rm64: "bsf" "bsf" true [r(Q, WO), rm(Q)] enc(M0F, 0xbc).w().r();
+    bsr_r16_rm16: "bsr" "bsr" true [r(W, WO), rm(W)] enc(M0F, 0xbd).o16().r();
+    bsr_r32_rm32: "bsr" "bsr" true [r(L, WO), rm(L)] enc(M0F, 0xbd).r();
+    bsr_r64_rm64: "bsr" "bsr" true [r(Q, WO), rm(Q)] enc(M0F, 0xbd).w().r();
+    tzcnt_r16_rm16: "tzcnt" "tzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbc).p(PF3).o16().r();
+    tzcnt_r32_rm32: "tzcnt" "tzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbc).p(PF3).r();
+    tzcnt_r64_rm64: "tzcnt" "tzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbc).p(PF3).w().r();
+    lzcnt_r16_rm16: "lzcnt" "lzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbd).p(PF3).o16().r();
+    lzcnt_r32_rm32: "lzcnt" "lzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbd).p(PF3).r();
+    lzcnt_r64_rm64: "lzcnt" "lzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbd).p(PF3).w().r();
+    popcnt_r16_rm16: "popcnt" "popcnt" true [r(W, WO), rm(W)] enc(M0F, 0xb8).p(PF3).o16().r();
+    popcnt_r32_rm32: "popcnt" "popcnt" true [r(L, WO), rm(L)] enc(M0F, 0xb8).p(PF3).r();
+    popcnt_r64_rm64: "popcnt" "popcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xb8).p(PF3).w().r();
+    bswap_r32: "bswap" "bswap" false [or(L, RW)] enc(M0F, 0xc8);
+    bswap_r64: "bswap" "bswap" false [or(Q, RW)] enc(M0F, 0xc8).w();
+    bt_rm16_r16: "bt" "bt" true [rm(W), r(W, R)] enc(M0F, 0xa3).o16().r();
+    bt_rm16_imm8: "bt" "bt" true [rm(W), imm(B, 1)] enc(M0F, 0xba).o16().digit(4);
+    bt_rm32_r32: "bt" "bt" true [rm(L), r(L, R)] enc(M0F, 0xa3).r();
+    bt_rm32_imm8: "bt" "bt" true [rm(L), imm(B, 1)] enc(M0F, 0xba).digit(4);
+    bt_rm64_r64: "bt" "bt" true [rm(Q), r(Q, R)] enc(M0F, 0xa3).w().r();
+    bt_rm64_imm8: "bt" "bt" true [rm(Q), imm(B, 1)] enc(M0F, 0xba).w().digit(4);
+    // Conditions: the condition code is added to the opcode.
+    setcc_r8: "setcc" "set" false [cc(), rr(B, RW)] enc(M0F, 0x90).digit(0);
+    setcc_m8: "setcc" "set" false [cc(), m(B, WO)] enc(M0F, 0x90).digit(0);
+    cmovcc_r16_rm16: "cmovcc" "cmov" false [cc(), r(W, RW), rm(W)] enc(M0F, 0x40).o16().r();
+    cmovcc_r32_rm32: "cmovcc" "cmov" false [cc(), r(L, RW), rm(L)] enc(M0F, 0x40).r();
+    cmovcc_r64_rm64: "cmovcc" "cmov" false [cc(), r(Q, RW), rm(Q)] enc(M0F, 0x40).w().r();
+    // Control flow. Branches to labels are sized by the MachBuffer (rel8 or rel32).
+    jmp: "jmp" "jmp" false [label()] enc(L1, 0xe9).branch(0xeb);
+    jcc: "jcc" "j" false [cc(), label()] enc(M0F, 0x80).branch(0x70);
+    jmp_rm64: "jmp" "jmp" false [rm(Q)] enc(L1, 0xff).digit(4);
+    call_label: "call" "call" false [label()] enc(L1, 0xe8);
+    call_sym: "call" "call" false [sym()] enc(L1, 0xe8);
+    call_rm64: "call" "call" false [rm(Q)] enc(L1, 0xff).digit(2);
+    ret: "ret" "ret" false [] enc(L1, 0xc3);
+    ret_imm16: "ret" "ret" false [imm(W, 2)] enc(L1, 0xc2);
+    push_r64: "push" "push" false [or(Q, R)] enc(L1, 0x50);
+    push_m64: "push" "push" false [m(Q, R)] enc(L1, 0xff).digit(6);
+    push_imm32: "push" "push" false [imm(Q, 4)] enc(L1, 0x68).imm8(0x6a);
+    pop_r64: "pop" "pop" false [or(Q, WO)] enc(L1, 0x58);
+    pop_m64: "pop" "pop" false [m(Q, WO)] enc(L1, 0x8f).digit(0);
+    // Exchange and atomics.
+    xchg_r8_r8: "xchg" "xchg" true [rr(B, RW), r(B, RW)] enc(L1, 0x86).r();
+    xchg_m8_r8: "xchg" "xchg" true [m(B, RW), r(B, RW)] enc(L1, 0x86).r();
+    lock_xadd_m8_r8: "xadd" "xadd" true [m(B, RW), r(B, RW)] enc(M0F, 0xc0).lock().r();
+    lock_cmpxchg_m8_r8: "cmpxchg" "cmpxchg" true [m(B, RW), r(B, R), fixed(RAX, B, RW)] enc(M0F, 0xb0).lock().r();
+    xchg_r16_r16: "xchg" "xchg" true [rr(W, RW), r(W, RW)] enc(L1, 0x87).o16().r();
+    xchg_m16_r16: "xchg" "xchg" true [m(W, RW), r(W, RW)] enc(L1, 0x87).o16().r();
+    lock_xadd_m16_r16: "xadd" "xadd" true [m(W, RW), r(W, RW)] enc(M0F, 0xc1).o16().lock().r();
+    lock_cmpxchg_m16_r16: "cmpxchg" "cmpxchg" true [m(W, RW), r(W, R), fixed(RAX, W, RW)] enc(M0F, 0xb1).o16().lock().r();
+    xchg_r32_r32: "xchg" "xchg" true [rr(L, RW), r(L, RW)] enc(L1, 0x87).r();
+    xchg_m32_r32: "xchg" "xchg" true [m(L, RW), r(L, RW)] enc(L1, 0x87).r();
+    lock_xadd_m32_r32: "xadd" "xadd" true [m(L, RW), r(L, RW)] enc(M0F, 0xc1).lock().r();
+    lock_cmpxchg_m32_r32: "cmpxchg" "cmpxchg" true [m(L, RW), r(L, R), fixed(RAX, L, RW)] enc(M0F, 0xb1).lock().r();
+    xchg_r64_r64: "xchg" "xchg" true [rr(Q, RW), r(Q, RW)] enc(L1, 0x87).w().r();
+    xchg_m64_r64: "xchg" "xchg" true [m(Q, RW), r(Q, RW)] enc(L1, 0x87).w().r();
+    lock_xadd_m64_r64: "xadd" "xadd" true [m(Q, RW), r(Q, RW)] enc(M0F, 0xc1).w().lock().r();
+    lock_cmpxchg_m64_r64: "cmpxchg" "cmpxchg" true [m(Q, RW), r(Q, R), fixed(RAX, Q, RW)] enc(M0F, 0xb1).w().lock().r();
+    lock_cmpxchg16b_m128: "cmpxchg16b" "cmpxchg16b" false [m(X, RW), fixed(RDX, Q, RW), fixed(RAX, Q, RW), fixed(RCX, Q, R), fixed(RBX, Q, R)] enc(M0F, 0xc7).w().lock().digit(1);
+    mfence: "mfence" "mfence" false [] enc(M0F, 0xae).modrm_byte(0xf0);
+    ud2: "ud2" "ud2" false [] enc(M0F, 0x0b);
+    int3: "int3" "int3" false [] enc(L1, 0xcc);
+    nop_n: "nop" "nop" false [imm(B, 0)] enc(M0F, 0x1f).nop();
+    // SSE moves. Register-to-register movss/movsd keep the destination's upper lanes.
+    movss_x_m32: "movss" "movss" false [x(WO), m(L, R)] enc(M0F, 0x10).p(PF3).r();
+    movss_m32_x: "movss" "movss" false [m(L, WO), x(R)] enc(M0F, 0x11).p(PF3).r();
+    movss_x_x: "movss" "movss" false [x(RW), xr(R)] enc(M0F, 0x10).p(PF3).r();
+    movsd_x_m64: "movsd" "movsd" false [x(WO), m(Q, R)] enc(M0F, 0x10).p(PF2).r();
+    movsd_m64_x: "movsd" "movsd" false [m(Q, WO), x(R)] enc(M0F, 0x11).p(PF2).r();
+    movsd_x_x: "movsd" "movsd" false [x(RW), xr(R)] enc(M0F, 0x10).p(PF2).r();
+    movd_x_rm32: "movd" "movd" true [x(WO), rm(L)] enc(M0F, 0x6e).p(P66).r();
+    movd_r32_x: "movd" "movd" true [rr(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
+    movd_m32_x: "movd" "movd" true [m(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
+    movq_x_rm64: "movq" "movq" true [x(WO), rm(Q)] enc(M0F, 0x6e).p(P66).w().r();
+    movq_r64_x: "movq" "movq" true [rr(Q, WO), x(R)] enc(M0F, 0x7e).p(P66).w().r();
+    movq_x_xm64: "movq" "movq" false [x(WO), xm(Q)] enc(M0F, 0x7e).p(PF3).r();
+    movq_m64_x: "movq" "movq" false [m(Q, WO), x(R)] enc(M0F, 0xd6).p(P66).r();
+    movaps_x_xm128: "movaps" "movaps" false [x(WO), xm(X)] enc(M0F, 0x28).r();
+    movaps_m128_x: "movaps" "movaps" false [m(X, WO), x(R)] enc(M0F, 0x29).r();
+    movups_x_xm128: "movups" "movups" false [x(WO), xm(X)] enc(M0F, 0x10).r();
+    movups_m128_x: "movups" "movups" false [m(X, WO), x(R)] enc(M0F, 0x11).r();
+    movapd_x_xm128: "movapd" "movapd" false [x(WO), xm(X)] enc(M0F, 0x28).p(P66).r();
+    movapd_m128_x: "movapd" "movapd" false [m(X, WO), x(R)] enc(M0F, 0x29).p(P66).r();
+    movupd_x_xm128: "movupd" "movupd" false [x(WO), xm(X)] enc(M0F, 0x10).p(P66).r();
+    movupd_m128_x: "movupd" "movupd" false [m(X, WO), x(R)] enc(M0F, 0x11).p(P66).r();
+    movdqa_x_xm128: "movdqa" "movdqa" false [x(WO), xm(X)] enc(M0F, 0x6f).p(P66).r();
+    movdqa_m128_x: "movdqa" "movdqa" false [m(X, WO), x(R)] enc(M0F, 0x7f).p(P66).r();
+    movdqu_x_xm128: "movdqu" "movdqu" false [x(WO), xm(X)] enc(M0F, 0x6f).p(PF3).r();
+    movdqu_m128_x: "movdqu" "movdqu" false [m(X, WO), x(R)] enc(M0F, 0x7f).p(PF3).r();
+    // SSE scalar arithmetic (two-address: the destination is also the first source).
+    addss_x_xm32: "addss" "addss" false [x(RW), xm(L)] enc(M0F, 0x58).p(PF3).r();
+    addsd_x_xm64: "addsd" "addsd" false [x(RW), xm(Q)] enc(M0F, 0x58).p(PF2).r();
+    mulss_x_xm32: "mulss" "mulss" false [x(RW), xm(L)] enc(M0F, 0x59).p(PF3).r();
+    mulsd_x_xm64: "mulsd" "mulsd" false [x(RW), xm(Q)] enc(M0F, 0x59).p(PF2).r();
+    subss_x_xm32: "subss" "subss" false [x(RW), xm(L)] enc(M0F, 0x5c).p(PF3).r();
+    subsd_x_xm64: "subsd" "subsd" false [x(RW), xm(Q)] enc(M0F, 0x5c).p(PF2).r();
+    minss_x_xm32: "minss" "minss" false [x(RW), xm(L)] enc(M0F, 0x5d).p(PF3).r();
+    minsd_x_xm64: "minsd" "minsd" false [x(RW), xm(Q)] enc(M0F, 0x5d).p(PF2).r();
+    divss_x_xm32: "divss" "divss" false [x(RW), xm(L)] enc(M0F, 0x5e).p(PF3).r();
+    divsd_x_xm64: "divsd" "divsd" false [x(RW), xm(Q)] enc(M0F, 0x5e).p(PF2).r();
+    maxss_x_xm32: "maxss" "maxss" false [x(RW), xm(L)] enc(M0F, 0x5f).p(PF3).r();
+    maxsd_x_xm64: "maxsd" "maxsd" false [x(RW), xm(Q)] enc(M0F, 0x5f).p(PF2).r();
+    sqrtss_x_xm32: "sqrtss" "sqrtss" false [x(RW), xm(L)] enc(M0F, 0x51).p(PF3).r();
+    sqrtsd_x_xm64: "sqrtsd" "sqrtsd" false [x(RW), xm(Q)] enc(M0F, 0x51).p(PF2).r();
+    ucomiss_x_xm32: "ucomiss" "ucomiss" false [x(R), xm(L)] enc(M0F, 0x2e).r();
+    ucomisd_x_xm64: "ucomisd" "ucomisd" false [x(R), xm(Q)] enc(M0F, 0x2e).p(P66).r();
+    // Conversions. cvtsi2s* and cvts*2s* write only the low lane, so they read the destination.
+    cvtsi2ss_x_rm32: "cvtsi2ss" "cvtsi2ss" true [x(RW), rm(L)] enc(M0F, 0x2a).p(PF3).r();
+    cvtsi2ss_x_rm64: "cvtsi2ss" "cvtsi2ss" true [x(RW), rm(Q)] enc(M0F, 0x2a).p(PF3).w().r();
+    cvtsi2sd_x_rm32: "cvtsi2sd" "cvtsi2sd" true [x(RW), rm(L)] enc(M0F, 0x2a).p(PF2).r();
+    cvtsi2sd_x_rm64: "cvtsi2sd" "cvtsi2sd" true [x(RW), rm(Q)] enc(M0F, 0x2a).p(PF2).w().r();
+    cvttss2si_r32_xm32: "cvttss2si" "cvttss2si" false [r(L, WO), xm(L)] enc(M0F, 0x2c).p(PF3).r();
+    cvttss2si_r64_xm32: "cvttss2si" "cvttss2si" false [r(Q, WO), xm(L)] enc(M0F, 0x2c).p(PF3).w().r();
+    cvttsd2si_r32_xm64: "cvttsd2si" "cvttsd2si" false [r(L, WO), xm(Q)] enc(M0F, 0x2c).p(PF2).r();
+    cvttsd2si_r64_xm64: "cvttsd2si" "cvttsd2si" false [r(Q, WO), xm(Q)] enc(M0F, 0x2c).p(PF2).w().r();
+    cvtss2sd_x_xm32: "cvtss2sd" "cvtss2sd" false [x(RW), xm(L)] enc(M0F, 0x5a).p(PF3).r();
+    cvtsd2ss_x_xm64: "cvtsd2ss" "cvtsd2ss" false [x(RW), xm(Q)] enc(M0F, 0x5a).p(PF2).r();
+    // Packed logic (sign-bit tricks for fabs/fneg/fcopysign, zeroing).
+    andps_x_xm128: "andps" "andps" false [x(RW), xm(X)] enc(M0F, 0x54).r();
+    andpd_x_xm128: "andpd" "andpd" false [x(RW), xm(X)] enc(M0F, 0x54).p(P66).r();
+    andnps_x_xm128: "andnps" "andnps" false [x(RW), xm(X)] enc(M0F, 0x55).r();
+    andnpd_x_xm128: "andnpd" "andnpd" false [x(RW), xm(X)] enc(M0F, 0x55).p(P66).r();
+    orps_x_xm128: "orps" "orps" false [x(RW), xm(X)] enc(M0F, 0x56).r();
+    orpd_x_xm128: "orpd" "orpd" false [x(RW), xm(X)] enc(M0F, 0x56).p(P66).r();
+    xorps_x_xm128: "xorps" "xorps" false [x(RW), xm(X)] enc(M0F, 0x57).r();
+    xorpd_x_xm128: "xorpd" "xorpd" false [x(RW), xm(X)] enc(M0F, 0x57).p(P66).r();
+    pand_x_xm128: "pand" "pand" false [x(RW), xm(X)] enc(M0F, 0xdb).p(P66).r();
+    pandn_x_xm128: "pandn" "pandn" false [x(RW), xm(X)] enc(M0F, 0xdf).p(P66).r();
+    por_x_xm128: "por" "por" false [x(RW), xm(X)] enc(M0F, 0xeb).p(P66).r();
+    pxor_x_xm128: "pxor" "pxor" false [x(RW), xm(X)] enc(M0F, 0xef).p(P66).r();
+    roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r();
+    roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r();
+    // AVX three-operand scalar arithmetic and packed logic (VEX; the two-byte VEX form when it can).
+    vaddss_x_x_xm32: "vaddss" "vaddss" false [x(WO), vx(), xm(L)] enc(M0F, 0x58).p(PF3).vex(false).r();
+    vaddsd_x_x_xm64: "vaddsd" "vaddsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x58).p(PF2).vex(false).r();
+    vmulss_x_x_xm32: "vmulss" "vmulss" false [x(WO), vx(), xm(L)] enc(M0F, 0x59).p(PF3).vex(false).r();
+    vmulsd_x_x_xm64: "vmulsd" "vmulsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x59).p(PF2).vex(false).r();
+    vsubss_x_x_xm32: "vsubss" "vsubss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5c).p(PF3).vex(false).r();
+    vsubsd_x_x_xm64: "vsubsd" "vsubsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5c).p(PF2).vex(false).r();
+    vdivss_x_x_xm32: "vdivss" "vdivss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5e).p(PF3).vex(false).r();
+    vdivsd_x_x_xm64: "vdivsd" "vdivsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5e).p(PF2).vex(false).r();
+    vandps_x_x_xm128: "vandps" "vandps" false [x(WO), vx(), xm(X)] enc(M0F, 0x54).vex(false).r();
+    vxorps_x_x_xm128: "vxorps" "vxorps" false [x(WO), vx(), xm(X)] enc(M0F, 0x57).vex(false).r();
+    // BMI1/BMI2 (VEX-encoded general-purpose instructions).
+    andn_r32_r32_rm32: "andn" "andn" false [r(L, WO), vr(L, R), rm(L)] enc(M0F38, 0xf2).vex(false).r();
+    blsr_r32_rm32: "blsr" "blsr" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(1);
+    blsmsk_r32_rm32: "blsmsk" "blsmsk" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(2);
+    blsi_r32_rm32: "blsi" "blsi" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(3);
+    bzhi_r32_rm32_r32: "bzhi" "bzhi" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf5).vex(false).r();
+    shlx_r32_rm32_r32: "shlx" "shlx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(P66).vex(false).r();
+    sarx_r32_rm32_r32: "sarx" "sarx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF3).vex(false).r();
+    shrx_r32_rm32_r32: "shrx" "shrx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF2).vex(false).r();
+    rorx_r32_rm32_imm8: "rorx" "rorx" false [r(L, WO), rm(L), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).r();
+    mulx_r32_r32_rm32: "mulx" "mulx" false [r(L, WO), vr(L, WO), rm(L), fixed(RDX, L, R)] enc(M0F38, 0xf6).p(PF2).vex(false).r();
+    andn_r64_r64_rm64: "andn" "andn" false [r(Q, WO), vr(Q, R), rm(Q)] enc(M0F38, 0xf2).vex(false).w().r();
+    blsr_r64_rm64: "blsr" "blsr" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(1);
+    blsmsk_r64_rm64: "blsmsk" "blsmsk" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(2);
+    blsi_r64_rm64: "blsi" "blsi" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(3);
+    bzhi_r64_rm64_r64: "bzhi" "bzhi" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf5).vex(false).w().r();
+    shlx_r64_rm64_r64: "shlx" "shlx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(P66).vex(false).w().r();
+    sarx_r64_rm64_r64: "sarx" "sarx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF3).vex(false).w().r();
+    shrx_r64_rm64_r64: "shrx" "shrx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF2).vex(false).w().r();
+    rorx_r64_rm64_imm8: "rorx" "rorx" false [r(Q, WO), rm(Q), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).w().r();
+    mulx_r64_r64_rm64: "mulx" "mulx" false [r(Q, WO), vr(Q, WO), rm(Q), fixed(RDX, Q, R)] enc(M0F38, 0xf6).p(PF2).vex(false).w().r();
+    // FMA3 scalar: dst = ±(a·b) ± c with the operand order in the name (132, 213, 231).
+    vfmadd132ss_x_x_xm32: "vfmadd132ss" "vfmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x99).p(P66).vex(false).r();
+    vfmadd132sd_x_x_xm64: "vfmadd132sd" "vfmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x99).p(P66).vex(false).w().r();
+    vfmadd213ss_x_x_xm32: "vfmadd213ss" "vfmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xa9).p(P66).vex(false).r();
+    vfmadd213sd_x_x_xm64: "vfmadd213sd" "vfmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xa9).p(P66).vex(false).w().r();
+    vfmadd231ss_x_x_xm32: "vfmadd231ss" "vfmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xb9).p(P66).vex(false).r();
+    vfmadd231sd_x_x_xm64: "vfmadd231sd" "vfmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xb9).p(P66).vex(false).w().r();
+    vfmsub132ss_x_x_xm32: "vfmsub132ss" "vfmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9b).p(P66).vex(false).r();
+    vfmsub132sd_x_x_xm64: "vfmsub132sd" "vfmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9b).p(P66).vex(false).w().r();
+    vfmsub213ss_x_x_xm32: "vfmsub213ss" "vfmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xab).p(P66).vex(false).r();
+    vfmsub213sd_x_x_xm64: "vfmsub213sd" "vfmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xab).p(P66).vex(false).w().r();
+    vfmsub231ss_x_x_xm32: "vfmsub231ss" "vfmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbb).p(P66).vex(false).r();
+    vfmsub231sd_x_x_xm64: "vfmsub231sd" "vfmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbb).p(P66).vex(false).w().r();
+    vfnmadd132ss_x_x_xm32: "vfnmadd132ss" "vfnmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9d).p(P66).vex(false).r();
+    vfnmadd132sd_x_x_xm64: "vfnmadd132sd" "vfnmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9d).p(P66).vex(false).w().r();
+    vfnmadd213ss_x_x_xm32: "vfnmadd213ss" "vfnmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xad).p(P66).vex(false).r();
+    vfnmadd213sd_x_x_xm64: "vfnmadd213sd" "vfnmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xad).p(P66).vex(false).w().r();
+    vfnmadd231ss_x_x_xm32: "vfnmadd231ss" "vfnmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbd).p(P66).vex(false).r();
+    vfnmadd231sd_x_x_xm64: "vfnmadd231sd" "vfnmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbd).p(P66).vex(false).w().r();
+    vfnmsub132ss_x_x_xm32: "vfnmsub132ss" "vfnmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9f).p(P66).vex(false).r();
+    vfnmsub132sd_x_x_xm64: "vfnmsub132sd" "vfnmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9f).p(P66).vex(false).w().r();
+    vfnmsub213ss_x_x_xm32: "vfnmsub213ss" "vfnmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xaf).p(P66).vex(false).r();
+    vfnmsub213sd_x_x_xm64: "vfnmsub213sd" "vfnmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xaf).p(P66).vex(false).w().r();
+    vfnmsub231ss_x_x_xm32: "vfnmsub231ss" "vfnmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbf).p(P66).vex(false).r();
+    vfnmsub231sd_x_x_xm64: "vfnmsub231sd" "vfnmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbf).p(P66).vex(false).w().r();
+}
