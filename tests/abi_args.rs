@@ -3,11 +3,12 @@
 //! Cranelift's choices).
 
 use rulesel::ir::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature, Type};
-use rulesel::isa::x64::abi::frame::FrameSlot;
 use rulesel::isa::x64::abi::moves::{
-    arg_passes, call_plan, caller_frame_slot, ret_passes, sret_return, ArgPass, Extend, Place,
+    arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ret_passes, sret_return,
+    ArgPass, Extend, Place,
 };
 use rulesel::isa::x64::abi::AbiLayout;
+use rulesel::isa::x64::amode::Amode;
 use rulesel::isa::x64::regs::{R9, RAX, RCX, RDI};
 use rulesel::settings::Flags;
 
@@ -362,8 +363,16 @@ fn moves_address_the_return_area_above_the_arguments() {
     let rets = ret_passes(&layout);
     assert_eq!(rets[2].place, Place::RetArea(0));
     assert_eq!(
-        caller_frame_slot(&layout, rets[2].place),
-        Some(FrameSlot::Outgoing(16))
+        caller_amode(&layout, rets[2].place),
+        Some(outgoing_amode(16))
+    );
+    assert_eq!(
+        callee_amode(Place::ArgStack(8)).map(|a| a.offset(0)),
+        Some(Amode::Frame {
+            area: rulesel::isa::x64::amode::FrameArea::IncomingArg,
+            index: 0,
+            offset: 8
+        })
     );
     assert_eq!(
         arg_passes(&layout).last(),

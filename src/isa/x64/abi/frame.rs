@@ -29,7 +29,8 @@
 //! ```
 //!
 //! The stack pointer does not move between the prologue and the epilogue, so every slot has a
-//! fixed offset from rsp; that is what [`FrameLayout::sp_offset`] returns. The prologue pushes
+//! fixed offset from rsp; that is what [`FrameLayout::sp_offset`] returns, and how the layout
+//! resolves `Amode::Frame` operands as their [`FrameResolver`]. The prologue pushes
 //! the callee-saved GPRs and then subtracts [`FrameLayout::sp_adjust`], chosen so that rsp is
 //! 16-aligned: every call site then meets the ABI's alignment without further adjustment.
 //!
@@ -39,6 +40,8 @@
 use super::args::AbiLayout;
 use super::registers::callee_saved;
 use super::Unsupported;
+use crate::isa::x64::amode::{FrameArea, FrameResolver};
+use crate::isa::x64::regs::RSP;
 use crate::settings::Flags;
 use regalloc2::{PReg, PRegSet, RegClass};
 
@@ -66,20 +69,6 @@ pub struct FrameRequest<'a> {
     pub clobbered: PRegSet,
     /// The function makes no calls.
     pub is_leaf: bool,
-}
-
-/// A place in the frame, for [`FrameLayout::sp_offset`].
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum FrameSlot {
-    /// `offset` bytes into the outgoing area (stack arguments, return area, by-ref copies of
-    /// the call being made).
-    Outgoing(u32),
-    /// `offset` bytes into explicit stack slot `slot`.
-    StackSlot { slot: u32, offset: u32 },
-    /// regalloc2 spill slot `n`.
-    Spill(u32),
-    /// `offset` bytes into this function's incoming stack-argument area.
-    IncomingArg(u32),
 }
 
 /// The layout of one function's frame. Offsets in the fields are from rsp after the prologue.
@@ -181,23 +170,23 @@ impl FrameLayout {
         8 * self.saved_gprs.len() as u32 + self.sp_adjust
     }
 
-    /// The rsp-relative offset of `slot`, valid between the prologue and the epilogue.
-    pub fn sp_offset(&self, slot: FrameSlot) -> i32 {
-        let offset = match slot {
-            FrameSlot::Outgoing(offset) => offset,
-            FrameSlot::StackSlot { slot, offset } => {
-                self.stack_slot_offsets[slot as usize] + offset
-            }
-            FrameSlot::Spill(n) => self.spill_offset + 8 * n,
-            FrameSlot::IncomingArg(offset) => self.size_below_fp() + 16 + offset,
+    /// The rsp-relative offset of byte `offset` of slot `index` in `area` (see [`FrameArea`]
+    /// for what the index means), valid between the prologue and the epilogue. `index` must
+    /// name a stack slot of the [`FrameRequest`] when `area` is `StackSlot`.
+    pub fn sp_offset(&self, area: FrameArea, index: u32, offset: i32) -> i32 {
+        let start = match area {
+            FrameArea::OutgoingArg => 0,
+            FrameArea::StackSlot => self.stack_slot_offsets[index as usize],
+            FrameArea::SpillSlot => self.spill_offset + 8 * index,
+            FrameArea::IncomingArg => self.size_below_fp() + 16,
         };
-        offset as i32
+        (start as i32).wrapping_add(offset)
     }
 
-    /// The rbp-relative offset of `slot` (for code that addresses the frame through rbp, such as
-    /// unwind information and debuggers).
-    pub fn fp_offset(&self, slot: FrameSlot) -> i32 {
-        self.sp_offset(slot) - self.size_below_fp() as i32
+    /// The rbp-relative offset of the same place (for code that addresses the frame through
+    /// rbp, such as unwind information and debuggers).
+    pub fn fp_offset(&self, area: FrameArea, index: u32, offset: i32) -> i32 {
+        self.sp_offset(area, index, offset) - self.size_below_fp() as i32
     }
 
     /// The rsp-relative offset of the save slot of `saved_xmms[i]`.
@@ -206,10 +195,18 @@ impl FrameLayout {
     }
 }
 
+/// Frame addresses resolve to rsp-relative ones: rsp is fixed between prologue and epilogue.
+impl FrameResolver for FrameLayout {
+    fn frame_address(&self, area: FrameArea, index: u32, offset: i32) -> (PReg, i32) {
+        (RSP, self.sp_offset(area, index, offset))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ir::{AbiParam, CallConv, Signature, Type};
+    use crate::isa::x64::amode::Amode;
     use crate::isa::x64::regs::{xmm, R12, RBX, RSI};
 
     fn abi(cc: CallConv, int_params: usize) -> AbiLayout {
@@ -272,14 +269,18 @@ mod tests {
         // Two pushes (16 bytes) keep the alignment, so the adjustment is a multiple of 16.
         assert_eq!(frame.sp_adjust, 128);
         assert_eq!((frame.size_below_fp() + 16) % 16, 0);
-        assert_eq!(
-            frame.sp_offset(FrameSlot::StackSlot { slot: 1, offset: 8 }),
-            72
-        );
-        assert_eq!(frame.sp_offset(FrameSlot::Spill(2)), 112);
-        assert_eq!(frame.sp_offset(FrameSlot::IncomingArg(0)), 128 + 16 + 16);
-        assert_eq!(frame.fp_offset(FrameSlot::IncomingArg(8)), 24);
-        assert_eq!(frame.fp_offset(FrameSlot::Spill(0)), 96 - 144);
+        assert_eq!(frame.sp_offset(FrameArea::StackSlot, 1, 8), 72);
+        assert_eq!(frame.sp_offset(FrameArea::SpillSlot, 2, 0), 112);
+        assert_eq!(frame.sp_offset(FrameArea::IncomingArg, 0, 0), 128 + 16 + 16);
+        assert_eq!(frame.sp_offset(FrameArea::OutgoingArg, 0, 8), 8);
+        assert_eq!(frame.fp_offset(FrameArea::IncomingArg, 0, 8), 24);
+        assert_eq!(frame.fp_offset(FrameArea::SpillSlot, 0, 0), 96 - 144);
+        let spill = Amode::Frame {
+            area: FrameArea::SpillSlot,
+            index: 1,
+            offset: 4,
+        };
+        assert_eq!(spill.resolve(&frame), Amode::base_disp(RSP, 108));
     }
 
     #[test]

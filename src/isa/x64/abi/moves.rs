@@ -1,24 +1,26 @@
 //! What lowering does with an [`AbiLayout`]: the per-value steps at a call site, on function
 //! entry and at a return, as plain data over locations. Lowering turns each step into
 //! instructions (fixed-register operands for registers, loads and stores through
-//! [`FrameSlot`]s for the stack) without knowing any convention's rules.
+//! `Amode::Frame` operands for the stack) without knowing any convention's rules.
 //!
 //! Both sides of a call read the same [`ArgPass`] list; they address the stack differently:
 //!
 //! | place | caller (before/after the call) | callee (entry/return) |
 //! |---|---|---|
 //! | `Place::Reg(r)` | fixed use / def of `r` on the call | fixed def on entry / use on `ret` |
-//! | `Place::ArgStack(o)` | `FrameSlot::Outgoing(o)` | `FrameSlot::IncomingArg(o)` |
-//! | `Place::RetArea(o)` | `FrameSlot::Outgoing(ret_area_offset + o)` | `[ret-area temporary + o]` |
+//! | `Place::ArgStack(o)` | outgoing area + o | incoming-argument area + o |
+//! | `Place::RetArea(o)` | outgoing area + ret_area_offset + o | `[ret-area temporary + o]` |
+//!
+//! [`caller_amode`] and [`callee_amode`] give the `Amode::Frame` operands for these.
 //!
 //! The *return-area temporary* is the virtual register a callee copies its incoming
 //! return-area pointer into on entry ([`ArgPass::RetAreaPointer`]), so the pointer survives until
 //! the results are stored at `return`.
 
 use super::args::{AbiArg, AbiLayout, ArgLoc, ArgSlot};
-use super::frame::FrameSlot;
 use super::registers::call_clobbers;
 use crate::ir::{ArgumentExtension, Type};
+use crate::isa::x64::amode::{Amode, FrameArea};
 use crate::isa::x64::regs::RAX;
 use crate::settings::Flags;
 use regalloc2::{PReg, PRegSet};
@@ -78,7 +80,7 @@ pub struct ValuePart {
 pub enum ArgPass {
     /// A part of a value passed directly.
     Part(ValuePart),
-    /// Caller: store the value at `FrameSlot::Outgoing(copy)` and pass that address at
+    /// Caller: store the value at byte `copy` of the outgoing area and pass that address at
     /// `pointer`. Callee: the value is in memory at the address found at `pointer`.
     ByRef {
         value: usize,
@@ -93,8 +95,8 @@ pub enum ArgPass {
         offset: u32,
         size: u32,
     },
-    /// The hidden return-area pointer. Caller: pass the address of
-    /// `FrameSlot::Outgoing(ret_area)`. Callee: copy it into the return-area temporary.
+    /// The hidden return-area pointer. Caller: pass the address of byte `ret_area` of the
+    /// outgoing area. Callee: copy it into the return-area temporary.
     RetAreaPointer { place: Place, ret_area: u32 },
 }
 
@@ -196,20 +198,33 @@ pub fn call_plan(callee: &AbiLayout, flags: &Flags, is_exception_edge: bool) -> 
     }
 }
 
-/// The frame slot a caller uses for `place` (registers have none).
-pub fn caller_frame_slot(callee: &AbiLayout, place: Place) -> Option<FrameSlot> {
-    match place {
-        Place::Reg(_) => None,
-        Place::ArgStack(offset) => Some(FrameSlot::Outgoing(offset)),
-        Place::RetArea(offset) => Some(FrameSlot::Outgoing(callee.ret_area_offset() + offset)),
+/// Byte `offset` of the outgoing area, as a memory operand the frame resolves.
+pub fn outgoing_amode(offset: u32) -> Amode {
+    Amode::Frame {
+        area: FrameArea::OutgoingArg,
+        index: 0,
+        offset: offset as i32,
     }
 }
 
-/// The frame slot a callee uses for `place`; results in the return area are addressed through
-/// the return-area temporary instead, so they have none.
-pub fn callee_frame_slot(place: Place) -> Option<FrameSlot> {
+/// The memory operand a caller uses for `place` (registers have none).
+pub fn caller_amode(callee: &AbiLayout, place: Place) -> Option<Amode> {
     match place {
-        Place::ArgStack(offset) => Some(FrameSlot::IncomingArg(offset)),
+        Place::Reg(_) => None,
+        Place::ArgStack(offset) => Some(outgoing_amode(offset)),
+        Place::RetArea(offset) => Some(outgoing_amode(callee.ret_area_offset() + offset)),
+    }
+}
+
+/// The memory operand a callee uses for `place`. Results in the return area are addressed
+/// through the return-area temporary (`Amode::base_disp(temp, offset)`), so they have none here.
+pub fn callee_amode(place: Place) -> Option<Amode> {
+    match place {
+        Place::ArgStack(offset) => Some(Amode::Frame {
+            area: FrameArea::IncomingArg,
+            index: 0,
+            offset: offset as i32,
+        }),
         Place::Reg(_) | Place::RetArea(_) => None,
     }
 }
