@@ -44,6 +44,7 @@ fn frame(
         outgoing_area_size: 0,
         clobbered: clobbered.iter().copied().collect(),
         is_leaf: leaf,
+        tail_call_args_size: 0,
     };
     FrameLayout::compute(&abi, &req, &Flags::default()).unwrap()
 }

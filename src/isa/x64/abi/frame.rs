@@ -3,10 +3,13 @@
 //!
 //! ```text
 //!   higher addresses
-//!   ┌───────────────────────────────┐
-//!   │ incoming stack arguments      │  rbp + 16 + offset  (Windows: the 32-byte shadow space
-//!   │                               │                      first, then the fifth argument)
-//!   ├───────────────────────────────┤ ← caller's rsp before `call`, 16-aligned
+//!   ┌───────────────────────────────┐ ← caller's rsp before it reserved the arguments
+//!   │ incoming stack arguments      │  rbp + 16 + grown + offset  (Windows: the 32-byte
+//!   │                               │                      shadow space, then the fifth)
+//!   ├ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ─ ┤
+//!   │ room for tail-call arguments  │  `grown` bytes: `tail` functions whose tail calls pass
+//!   │                               │  more stack arguments than they received
+//!   ├───────────────────────────────┤ ← 16-aligned
 //!   │ return address                │  rbp + 8  ┐
 //!   ├───────────────────────────────┤           │ setup area
 //!   │ saved rbp                     │  rbp + 0  ┘ ← rbp
@@ -33,6 +36,11 @@
 //! resolves `Amode::Frame` operands as their [`FrameResolver`]. The prologue pushes
 //! the callee-saved GPRs and then subtracts [`FrameLayout::sp_adjust`], chosen so that rsp is
 //! 16-aligned: every call site then meets the ABI's alignment without further adjustment.
+//!
+//! A `tail` function whose `return_call`s pass more stack arguments than it received grows its
+//! incoming area on entry (the prologue moves the return address down), so that the tail call
+//! can put the callee's arguments where the callee expects them and `ret` pops the whole area
+//! (see [`super::tail_call`]).
 //!
 //! A leaf function that needs no stack at all skips the frame (no `push rbp`) unless
 //! `preserve_frame_pointers` is set.
@@ -69,6 +77,9 @@ pub struct FrameRequest<'a> {
     pub clobbered: PRegSet,
     /// The function makes no calls.
     pub is_leaf: bool,
+    /// The largest `stack_arg_size` among the callees of the function's `return_call`s (0 when
+    /// it makes none). Only `tail` functions make tail calls with stack arguments.
+    pub tail_call_args_size: u32,
 }
 
 /// The layout of one function's frame. Offsets in the fields are from rsp after the prologue.
@@ -78,7 +89,11 @@ pub struct FrameLayout {
     pub setup_frame: bool,
     /// Bytes of this function's own stack arguments.
     pub incoming_args_size: u32,
-    /// Bytes `ret` pops (the `tail` convention pops its stack arguments).
+    /// Bytes of the incoming-argument area once the prologue has grown it to hold the stack
+    /// arguments of the function's tail calls: at least `incoming_args_size`. The arguments the
+    /// caller passed sit at its top.
+    pub tail_args_size: u32,
+    /// Bytes `ret` pops (the `tail` convention pops its whole argument area).
     pub callee_pop_size: u32,
     /// Callee-saved GPRs the prologue pushes, in push order.
     pub saved_gprs: Vec<PReg>,
@@ -117,7 +132,9 @@ impl FrameLayout {
 
         let too_big = || Unsupported(format!("a stack frame larger than {MAX_FRAME} bytes"));
         let align64 = |n: u64, a: u64| n.div_ceil(a) * a;
-        let outgoing = align64(u64::from(req.outgoing_area_size), 16);
+        // A return_call stages its stack arguments in the outgoing area before moving them up.
+        let outgoing_needed = req.outgoing_area_size.max(req.tail_call_args_size);
+        let outgoing = align64(u64::from(outgoing_needed), 16);
         let mut end = outgoing;
         let mut stack_slot_offsets = Vec::with_capacity(req.stack_slots.len());
         for slot in req.stack_slots {
@@ -144,7 +161,15 @@ impl FrameLayout {
             return Err(too_big());
         }
 
+        let tail_args_size = abi.stack_arg_size.max(req.tail_call_args_size);
+        if req.tail_call_args_size > 0 && !abi.callee_pops_args {
+            return Err(Unsupported(format!(
+                "return_call with stack arguments from a {} function",
+                abi.call_conv
+            )));
+        }
         let setup_frame = flags.preserve_frame_pointers
+            || req.tail_call_args_size > 0
             || !req.is_leaf
             || abi.stack_arg_size > abi.shadow_space()
             || !saved.is_empty(RegClass::Int)
@@ -153,7 +178,12 @@ impl FrameLayout {
         Ok(FrameLayout {
             setup_frame,
             incoming_args_size: abi.stack_arg_size,
-            callee_pop_size: abi.callee_pop_size(),
+            tail_args_size,
+            callee_pop_size: if abi.callee_pops_args {
+                tail_args_size
+            } else {
+                0
+            },
             saved_gprs,
             saved_xmms,
             outgoing_area_size: outgoing as u32,
@@ -178,7 +208,9 @@ impl FrameLayout {
             FrameArea::OutgoingArg => 0,
             FrameArea::StackSlot => self.stack_slot_offsets[index as usize],
             FrameArea::SpillSlot => self.spill_offset + 8 * index,
-            FrameArea::IncomingArg => self.size_below_fp() + 16,
+            FrameArea::IncomingArg => {
+                self.size_below_fp() + 16 + self.tail_args_size - self.incoming_args_size
+            }
         };
         (start as i32).wrapping_add(offset)
     }
@@ -222,6 +254,7 @@ mod tests {
             outgoing_area_size: 0,
             clobbered: clobbered.iter().copied().collect(),
             is_leaf: true,
+            tail_call_args_size: 0,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod frame;
 pub mod moves;
 pub mod prologue;
 pub mod registers;
+pub mod tail_call;
 
 pub use args::{AbiArg, AbiLayout, ArgLoc, ArgSlot};
 pub use frame::{FrameLayout, FrameRequest, StackSlotSpec};

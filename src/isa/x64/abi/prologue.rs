@@ -4,6 +4,9 @@
 //! Prologue, in order (each part only when needed):
 //!
 //! ```text
+//!   sub rsp, grown                    `tail` functions only: grow the incoming area for tail
+//!   mov r11, [rsp + grown]              calls and move the return address to its bottom
+//!   mov [rsp], r11
 //!   push rbp                          frame setup
 //!   mov rbp, rsp
 //!   mov r10, [base + d] …             stack-limit check: materialise the limit,
@@ -343,6 +346,26 @@ pub fn prologue(
     stack_limit: Option<&StackLimit>,
 ) -> Vec<FrameInst> {
     let mut out = Vec::new();
+    let grown = frame.tail_args_size - frame.incoming_args_size;
+    if grown > 0 {
+        // Make room below the caller's arguments and move the return address to its new top.
+        out.extend([
+            FrameInst::SubImm {
+                dst: RSP,
+                imm: grown,
+            },
+            FrameInst::Load {
+                dst: PROBE_LOOP_REG,
+                base: RSP,
+                disp: grown as i32,
+            },
+            FrameInst::Store {
+                src: PROBE_LOOP_REG,
+                base: RSP,
+                disp: 0,
+            },
+        ]);
+    }
     if frame.setup_frame {
         out.push(FrameInst::Push(RBP));
         out.push(FrameInst::Mov { dst: RBP, src: RSP });
@@ -378,6 +401,14 @@ pub fn epilogue(frame: &FrameLayout) -> Result<Vec<FrameInst>, Unsupported> {
         ))
     })?;
     let mut out = Vec::new();
+    emit_frame_teardown(frame, &mut out);
+    out.push(FrameInst::Ret { pop });
+    Ok(out)
+}
+
+/// Restores the callee-saved registers and rbp and frees the frame: afterwards rsp points at the
+/// return address. Shared by the epilogue and tail calls.
+pub(super) fn emit_frame_teardown(frame: &FrameLayout, out: &mut Vec<FrameInst>) {
     for (i, &reg) in frame.saved_xmms.iter().enumerate() {
         out.push(FrameInst::LoadXmm {
             dst: reg,
@@ -400,8 +431,6 @@ pub fn epilogue(frame: &FrameLayout) -> Result<Vec<FrameInst>, Unsupported> {
     if frame.setup_frame {
         out.push(FrameInst::Pop(RBP));
     }
-    out.push(FrameInst::Ret { pop });
-    Ok(out)
 }
 
 /// One instruction per line, for tests and `--trace` output.
