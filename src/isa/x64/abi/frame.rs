@@ -200,6 +200,16 @@ impl FrameLayout {
         8 * self.saved_gprs.len() as u32 + self.sp_adjust
     }
 
+    /// Bytes between the incoming arguments and rbp: the return address, and the saved rbp when
+    /// the frame is set up.
+    pub fn setup_area_size(&self) -> u32 {
+        if self.setup_frame {
+            16
+        } else {
+            8
+        }
+    }
+
     /// The rsp-relative offset of byte `offset` of slot `index` in `area` (see [`FrameArea`]
     /// for what the index means), valid between the prologue and the epilogue. `index` must
     /// name a stack slot of the [`FrameRequest`] when `area` is `StackSlot`.
@@ -209,14 +219,15 @@ impl FrameLayout {
             FrameArea::StackSlot => self.stack_slot_offsets[index as usize],
             FrameArea::SpillSlot => self.spill_offset + 8 * index,
             FrameArea::IncomingArg => {
-                self.size_below_fp() + 16 + self.tail_args_size - self.incoming_args_size
+                self.size_below_fp() + self.setup_area_size() + self.tail_args_size
+                    - self.incoming_args_size
             }
         };
         (start as i32).wrapping_add(offset)
     }
 
     /// The rbp-relative offset of the same place (for code that addresses the frame through
-    /// rbp, such as unwind information and debuggers).
+    /// rbp, such as unwind information and debuggers); meaningful only when `setup_frame`.
     pub fn fp_offset(&self, area: FrameArea, index: u32, offset: i32) -> i32 {
         self.sp_offset(area, index, offset) - self.size_below_fp() as i32
     }
