@@ -68,7 +68,9 @@ impl TrapCode {
 
     /// User trap code `n` (the IR's `user<n>`); `None` if it does not fit in a byte.
     pub fn user(n: u32) -> Option<TrapCode> {
-        u8::try_from(n + u32::from(Self::FIRST_USER)).ok().map(TrapCode)
+        u8::try_from(n + u32::from(Self::FIRST_USER))
+            .ok()
+            .map(TrapCode)
     }
 }
 

@@ -9,6 +9,9 @@
 
 pub mod abi;
 pub mod amode;
+pub mod encode;
+pub mod inst;
+pub mod print;
 pub mod regs;
 pub mod rows;
 pub mod table;

@@ -414,11 +414,11 @@ table! {
     movsd_x_m64: "movsd" "movsd" false [x(WO), m(Q, R)] enc(M0F, 0x10).p(PF2).r();
     movsd_m64_x: "movsd" "movsd" false [m(Q, WO), x(R)] enc(M0F, 0x11).p(PF2).r();
     movsd_x_x: "movsd" "movsd" false [x(RW), xr(R)] enc(M0F, 0x10).p(PF2).r();
-    movd_x_rm32: "movd" "movd" true [x(WO), rm(L)] enc(M0F, 0x6e).p(P66).r();
-    movd_r32_x: "movd" "movd" true [rr(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
-    movd_m32_x: "movd" "movd" true [m(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
-    movq_x_rm64: "movq" "movq" true [x(WO), rm(Q)] enc(M0F, 0x6e).p(P66).w().r();
-    movq_r64_x: "movq" "movq" true [rr(Q, WO), x(R)] enc(M0F, 0x7e).p(P66).w().r();
+    movd_x_rm32: "movd" "movd" false [x(WO), rm(L)] enc(M0F, 0x6e).p(P66).r();
+    movd_r32_x: "movd" "movd" false [rr(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
+    movd_m32_x: "movd" "movd" false [m(L, WO), x(R)] enc(M0F, 0x7e).p(P66).r();
+    movq_x_rm64: "movq" "movq" false [x(WO), rm(Q)] enc(M0F, 0x6e).p(P66).w().r();
+    movq_r64_x: "movq" "movq" false [rr(Q, WO), x(R)] enc(M0F, 0x7e).p(P66).w().r();
     movq_x_xm64: "movq" "movq" false [x(WO), xm(Q)] enc(M0F, 0x7e).p(PF3).r();
     movq_m64_x: "movq" "movq" false [m(Q, WO), x(R)] enc(M0F, 0xd6).p(P66).r();
     movaps_x_xm128: "movaps" "movaps" false [x(WO), xm(X)] enc(M0F, 0x28).r();

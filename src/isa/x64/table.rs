@@ -289,7 +289,10 @@ impl Row {
             Kind::Label => TermType::Label,
             Kind::Symbol => TermType::Symbol,
         };
-        (self.inputs().map(ty).collect(), self.outputs().map(ty).collect())
+        (
+            self.inputs().map(ty).collect(),
+            self.outputs().map(ty).collect(),
+        )
     }
 
     /// Does the row have a condition-code operand?

@@ -1,0 +1,327 @@
+//! The encoder: an allocated [`Inst`] becomes bytes in a [`MachBuffer`], read off its row.
+//!
+//! ```text
+//!  [F0] [66] [F2|F3|66] [REX] [0F [38|3A]] opcode(+cc|+reg) [ModRM [SIB] [disp8|disp32]] [imm]
+//!  [F0] [66]            C4 RXB.mmmmm W.vvvv.L.pp | C5 R.vvvv.L.pp   opcode  ModRM …     [imm]
+//! ```
+//!
+//! The rules the row cannot state, because they depend on the operand values:
+//! - REX is emitted when W, R, X or B is set, and also for a byte access to spl/bpl/sil/dil
+//!   (without REX those encodings mean ah/ch/dh/bh).
+//! - ModRM.rm = 100 means "SIB follows", so rsp and r12 as a base always take a SIB byte; mod =
+//!   00 with rm (or SIB base) = 101 means "disp32, no base" (RIP-relative without SIB), so rbp and
+//!   r13 as a base take an explicit zero disp8.
+//! - The displacement is 8 bits when it fits in an i8, else 32; none when zero (see above).
+//! - A row with an imm8 opcode uses it when the immediate fits in an i8.
+//! - The two-byte VEX prefix is used when the map is 0F and W, X and B are clear.
+//! - RIP-relative operands are a 32-bit label fixup whose addend accounts for any immediate
+//!   after it, since the CPU adds the displacement to the end of the instruction.
+
+use std::fmt;
+
+use super::amode::{Amode, FrameResolver};
+use super::inst::{Inst, Value};
+use super::regs::{self, Reg};
+use super::rows::Op;
+use super::table::{Form, Loc, Map, ModRm, Prefix, Width};
+use crate::machinst::buffer::{BranchEncoding, MachBuffer, RelocKind};
+
+/// x86-64 branch shapes for the [`MachBuffer`], read from the `jmp` and `jcc` rows.
+pub struct X64Branches;
+
+/// A machine-code buffer for x86-64.
+pub type X64Buffer = MachBuffer<X64Branches>;
+
+/// Intel's recommended no-ops of 1 to 9 bytes (SDM vol. 2B, NOP).
+pub const NOPS: [&[u8]; 9] = [
+    &[0x90],
+    &[0x66, 0x90],
+    &[0x0f, 0x1f, 0x00],
+    &[0x0f, 0x1f, 0x40, 0x00],
+    &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+    &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+    &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+    &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+    &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+];
+
+fn branch_row(cond: Option<u8>) -> (Vec<u8>, u8) {
+    let row = if cond.is_some() { Op::jcc } else { Op::jmp }.row();
+    let Form::Branch { short_opcode } = row.enc.form else {
+        unreachable!("jmp and jcc rows are branches")
+    };
+    let mut near = map_bytes(row.enc.map).to_vec();
+    near.push(row.enc.opcode + cond.unwrap_or(0));
+    (near, short_opcode + cond.unwrap_or(0))
+}
+
+impl BranchEncoding for X64Branches {
+    fn short_size(_cond: Option<u8>) -> u32 {
+        2
+    }
+    fn near_size(cond: Option<u8>) -> u32 {
+        branch_row(cond).0.len() as u32 + 4
+    }
+    fn encode(cond: Option<u8>, near: bool, disp: i32, out: &mut Vec<u8>) {
+        let (near_op, short_op) = branch_row(cond);
+        if near {
+            out.extend_from_slice(&near_op);
+            out.extend_from_slice(&disp.to_le_bytes());
+        } else {
+            out.push(short_op);
+            out.push(disp as i8 as u8);
+        }
+    }
+    fn invert(cond: u8) -> u8 {
+        cond ^ 1
+    }
+    fn pad(mut len: u32, out: &mut Vec<u8>) {
+        while len > 0 {
+            let n = len.min(NOPS.len() as u32);
+            out.extend_from_slice(NOPS[n as usize - 1]);
+            len -= n;
+        }
+    }
+}
+
+fn map_bytes(map: Map) -> &'static [u8] {
+    match map {
+        Map::Legacy => &[],
+        Map::M0F => &[0x0f],
+        Map::M0F38 => &[0x0f, 0x38],
+        Map::M0F3A => &[0x0f, 0x3a],
+    }
+}
+
+/// An instruction that cannot be encoded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EmitError {
+    /// Register allocation has not been applied: the instruction still names this register.
+    VirtualRegister(Op, Reg),
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::VirtualRegister(op, r) => {
+                write!(f, "{}: virtual register {r:?} at emission", op.row().name)
+            }
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+fn fits_i8(v: i64) -> bool {
+    i8::try_from(v).is_ok()
+}
+
+/// The ModRM.rm side of an instruction: a register or a memory operand.
+enum RmOperand {
+    Reg(u8),
+    Mem(Amode),
+}
+
+fn enc_of(r: Reg) -> u8 {
+    r.to_preg().map_or(0, regs::enc)
+}
+
+/// Append `inst` to `buf`. Frame addresses are resolved through `frame`.
+pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Result<(), EmitError> {
+    if let Some(r) = inst.first_virtual_reg() {
+        return Err(EmitError::VirtualRegister(inst.op, r));
+    }
+    if let Some(code) = inst.trap {
+        buf.add_trap(code);
+    }
+    let row = inst.op.row();
+    let enc = row.enc;
+    match enc.form {
+        Form::Branch { .. } => {
+            let cond = row.has_cc().then_some(inst.cc as u8);
+            if let Some(target) = inst.target() {
+                buf.put_branch(cond, target);
+            }
+            return Ok(());
+        }
+        Form::Nop => {
+            if let Value::Imm(n) = inst.value(0) {
+                buf.put_bytes(NOPS[n as usize - 1]);
+            }
+            return Ok(());
+        }
+        Form::Plain => {}
+    }
+
+    // Gather the operands by where they go.
+    let mut reg_field = match enc.modrm {
+        ModRm::Digit(d) => d,
+        _ => 0,
+    };
+    let mut rm = None;
+    let mut vvvv = 0u8;
+    let mut opcode_reg = None;
+    let mut imm: Option<(i64, u8)> = None;
+    let mut rel_target = None;
+    let mut needs_rex_for_byte_reg = false;
+    for (i, spec) in row.operands.iter().enumerate() {
+        let value = inst.value(i);
+        if let Value::Reg(r) = value {
+            let e = enc_of(r);
+            let byte_reg = spec.width == Width::W8 && !spec.kind.is_xmm();
+            if byte_reg && (4..8).contains(&e) && !matches!(spec.loc, Loc::Fixed { .. }) {
+                needs_rex_for_byte_reg = true;
+            }
+        }
+        match (spec.loc, value) {
+            (Loc::Reg, Value::Reg(r)) => reg_field = enc_of(r),
+            (Loc::Rm, Value::Reg(r)) => rm = Some(RmOperand::Reg(enc_of(r))),
+            (Loc::Rm, Value::Mem(a)) => rm = Some(RmOperand::Mem(a.resolve(frame))),
+            (Loc::Vvvv, Value::Reg(r)) => vvvv = enc_of(r),
+            (Loc::OpcodeReg, Value::Reg(r)) => opcode_reg = Some(enc_of(r)),
+            (Loc::Imm(bytes), Value::Imm(v)) => imm = Some((v, bytes)),
+            (Loc::Opcode, Value::Label(l)) => rel_target = Some(Value::Label(l)),
+            (Loc::Opcode, Value::Symbol(s)) => rel_target = Some(Value::Symbol(s)),
+            _ => {}
+        }
+    }
+
+    let mut opcode = enc.opcode;
+    if let (Some(short), Some((v, _))) = (enc.imm8_opcode, imm) {
+        if fits_i8(v) {
+            opcode = short;
+            imm = imm.map(|(v, _)| (v, 1));
+        }
+    }
+    if row.has_cc() {
+        opcode += inst.cc as u8;
+    }
+    if let Some(r) = opcode_reg {
+        opcode += r & 7;
+    }
+
+    // REX / VEX extension bits.
+    let rex_r = reg_field >= 8;
+    let (rex_x, rex_b) = match (&rm, opcode_reg) {
+        (Some(RmOperand::Reg(r)), _) => (false, *r >= 8),
+        (Some(RmOperand::Mem(Amode::Base { base, index, .. })), _) => {
+            (enc_of(*index) >= 8 && index.is_valid(), enc_of(*base) >= 8)
+        }
+        (_, Some(r)) => (false, r >= 8),
+        _ => (false, false),
+    };
+
+    if enc.lock {
+        buf.put_u8(0xf0);
+    }
+    if enc.opsize {
+        buf.put_u8(0x66);
+    }
+    let pp: u8 = match enc.prefix {
+        Prefix::None => 0,
+        Prefix::P66 => 1,
+        Prefix::PF3 => 2,
+        Prefix::PF2 => 3,
+    };
+    match enc.vex {
+        None => {
+            if pp != 0 {
+                buf.put_u8([0, 0x66, 0xf3, 0xf2][usize::from(pp)]);
+            }
+            let rex = 0x40
+                | (u8::from(enc.w) << 3)
+                | (u8::from(rex_r) << 2)
+                | (u8::from(rex_x) << 1)
+                | u8::from(rex_b);
+            if rex != 0x40 || needs_rex_for_byte_reg {
+                buf.put_u8(rex);
+            }
+            buf.put_bytes(map_bytes(enc.map));
+        }
+        Some(l) => {
+            let vvvv_l_pp = ((!vvvv & 15) << 3) | (u8::from(l) << 2) | pp;
+            if enc.map == Map::M0F && !enc.w && !rex_x && !rex_b {
+                buf.put_bytes(&[0xc5, (u8::from(!rex_r) << 7) | vvvv_l_pp]);
+            } else {
+                let mmmmm = match enc.map {
+                    Map::Legacy => 0,
+                    Map::M0F => 1,
+                    Map::M0F38 => 2,
+                    Map::M0F3A => 3,
+                };
+                buf.put_bytes(&[
+                    0xc4,
+                    (u8::from(!rex_r) << 7)
+                        | (u8::from(!rex_x) << 6)
+                        | (u8::from(!rex_b) << 5)
+                        | mmmmm,
+                    (u8::from(enc.w) << 7) | vvvv_l_pp,
+                ]);
+            }
+        }
+    }
+    buf.put_u8(opcode);
+
+    let imm_len = imm.map_or(0, |(_, b)| u32::from(b));
+    match (enc.modrm, rm) {
+        (ModRm::Byte(b), _) => buf.put_u8(b),
+        (ModRm::None, _) | (_, None) => {}
+        (_, Some(RmOperand::Reg(r))) => buf.put_u8(0xc0 | ((reg_field & 7) << 3) | (r & 7)),
+        (_, Some(RmOperand::Mem(a))) => put_mem(buf, reg_field & 7, a, imm_len),
+    }
+
+    match rel_target {
+        Some(Value::Label(l)) => buf.put_label_rel32(l, -4),
+        Some(Value::Symbol(s)) => {
+            buf.add_reloc(RelocKind::CallPlt4, s, -4);
+            buf.put_bytes(&[0; 4]);
+        }
+        _ => {}
+    }
+    if let Some((v, bytes)) = imm {
+        buf.put_bytes(&v.to_le_bytes()[..usize::from(bytes)]);
+    }
+    if row.intel == "call" {
+        buf.add_call_site();
+    }
+    Ok(())
+}
+
+/// ModRM (with `reg` in bits 5:3), SIB and displacement for a memory operand.
+fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32) {
+    match a {
+        Amode::Rip { label, disp } => {
+            buf.put_u8((reg << 3) | 0b101);
+            buf.put_label_rel32(label, disp.wrapping_sub(4 + imm_len as i32));
+        }
+        Amode::Base {
+            base,
+            index,
+            scale,
+            disp,
+        } => {
+            let b = enc_of(base) & 7;
+            // rbp/r13 as base cannot use mod 00 (that means disp32 without base).
+            let (mode, disp_bytes) = if disp == 0 && b != 0b101 {
+                (0b00, 0)
+            } else if fits_i8(i64::from(disp)) {
+                (0b01, 1)
+            } else {
+                (0b10, 4)
+            };
+            if index.is_valid() || b == 0b100 {
+                let i = if index.is_valid() {
+                    enc_of(index) & 7
+                } else {
+                    0b100
+                };
+                buf.put_u8((mode << 6) | (reg << 3) | 0b100);
+                buf.put_u8((scale << 6) | (i << 3) | b);
+            } else {
+                buf.put_u8((mode << 6) | (reg << 3) | b);
+            }
+            buf.put_bytes(&disp.to_le_bytes()[..disp_bytes]);
+        }
+        Amode::Frame { .. } => unreachable!("frame addresses are resolved before encoding"),
+    }
+}

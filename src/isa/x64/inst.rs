@@ -1,0 +1,413 @@
+//! [`Inst`]: one x86-64 instruction in VCode — a table row plus its operand values — and the
+//! regalloc2 view of it.
+//!
+//! # Layout
+//!
+//! An `Inst` is a fixed-size `Copy` value (56 bytes): the row ([`Op`]), a condition code, an
+//! optional trap code, six register slots, one addressing mode and one 64-bit immediate. The
+//! row decides what each slot means, walking its operands in order:
+//!
+//! ```text
+//!   operand (Gpr/Xmm)  read         1 slot: the use
+//!                      written      1 slot: the def
+//!                      read+written 2 slots: the use, then the def that reuses its register
+//!   operand (…Mem)     read         1 slot: the register, when not in memory form
+//!   memory operand     -            the `mem` field (base and index are uses)
+//!   immediate / label / symbol      the `imm` field;  condition code: the `cc` field
+//! ```
+//!
+//! # Registers before and after allocation
+//!
+//! Slots hold [`Reg`]s: virtual before allocation, physical (pinned) after. [`Inst::collect_operands`]
+//! hands regalloc2 one `Operand` per occupied slot and per address register, in the order above,
+//! with these constraints: a fixed operand (rax of `div`) is `reg_fixed_use`/`reg_fixed_def`; a
+//! read-and-written register's def is `reg_reuse_def` of its use (two-address forms); a register
+//! that is already physical (rsp in an address, say) is `fixed_nonallocatable`. Uses are early and
+//! defs late: an x86 instruction reads all its sources before it writes, so a def may share a
+//! register with a use that dies here. [`Inst::with_allocs`] walks the same order and writes the
+//! allocations back, after which every register is physical and the instruction can be encoded.
+
+use std::fmt;
+
+use regalloc2::{Allocation, Operand, PReg, RegClass};
+
+use super::amode::Amode;
+use super::regs::{Reg, RSP};
+use super::rows::Op;
+use super::table::{Access, Cc, Kind, Loc, OpSpec, Width};
+use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
+
+/// The most register slots any row needs (`lock cmpxchg16b`: rdx and rax read and written, rcx
+/// and rbx read).
+pub const MAX_REG_SLOTS: usize = 6;
+
+/// An input value given to [`Inst::new`].
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arg {
+    Reg(Reg),
+    Mem(Amode),
+    Imm(i64),
+    Cc(Cc),
+    Label(MachLabel),
+    Symbol(SymbolId),
+}
+
+/// The value of one operand of an instruction, as the encoder and printer see it. For a
+/// read-and-written register this is the def (equal to the use once allocated).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Value {
+    Reg(Reg),
+    Mem(Amode),
+    Imm(i64),
+    Cc(Cc),
+    Label(MachLabel),
+    Symbol(SymbolId),
+}
+
+/// Why `Inst::new` refused its arguments: operand `operand` (index into the row's operands) of
+/// row `op` got something it cannot take.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct InstError {
+    pub op: Op,
+    pub operand: usize,
+    pub problem: &'static str,
+}
+
+impl fmt::Display for InstError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: operand {}: {}",
+            self.op.row().name,
+            self.operand,
+            self.problem
+        )
+    }
+}
+
+impl std::error::Error for InstError {}
+
+/// One x86-64 instruction: a row and its operands. See the module documentation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Inst {
+    pub op: Op,
+    /// The condition of `jcc`/`setcc`/`cmovcc` rows (`O` otherwise).
+    pub cc: Cc,
+    /// Recorded as a trap site at the instruction's offset when set.
+    pub trap: Option<TrapCode>,
+    /// The row's register-or-memory operand is memory (`mem` holds it).
+    mem_form: bool,
+    regs: [Reg; MAX_REG_SLOTS],
+    mem: Amode,
+    imm: i64,
+}
+
+/// What a register slot is to regalloc2.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Role {
+    Use {
+        fixed: Option<PReg>,
+    },
+    Def {
+        fixed: Option<PReg>,
+    },
+    /// Def of a read-and-written operand: `use_slot` holds its use.
+    ReuseDef {
+        fixed: Option<PReg>,
+        use_slot: usize,
+    },
+}
+
+fn class_of(kind: Kind) -> RegClass {
+    if kind.is_xmm() {
+        RegClass::Float
+    } else {
+        RegClass::Int
+    }
+}
+
+/// Does `v` fit an immediate of `bytes` bytes applied at `width`?
+fn imm_fits(v: i64, bytes: u8, width: Width) -> bool {
+    match bytes {
+        0 => (1..=9).contains(&v),
+        8 => true,
+        _ => {
+            let bits = u32::from(bytes) * 8;
+            let signed = v >= -(1i64 << (bits - 1)) && v < (1i64 << (bits - 1));
+            // An immediate as wide as the operation may also be written unsigned.
+            signed || (bits == width.bits() && v >= 0 && v < (1i64 << bits))
+        }
+    }
+}
+
+impl Inst {
+    /// Build an instance of `op`. `inputs` are the row's [`Row::inputs`] in order, `outputs`
+    /// its [`Row::outputs`] (fresh virtual registers, or the fixed physical ones).
+    ///
+    /// [`Row::inputs`]: super::table::Row::inputs
+    /// [`Row::outputs`]: super::table::Row::outputs
+    pub fn new(op: Op, inputs: &[Arg], outputs: &[Reg]) -> Result<Inst, InstError> {
+        let row = op.row();
+        let mut inst = Inst {
+            op,
+            cc: Cc::O,
+            trap: None,
+            mem_form: false,
+            regs: [Reg::INVALID; MAX_REG_SLOTS],
+            mem: Amode::base_disp(Reg::INVALID, 0),
+            imm: 0,
+        };
+        let (mut ins, mut outs) = (inputs.iter(), outputs.iter());
+        let mut slot = 0;
+        for (i, spec) in row.operands.iter().enumerate() {
+            let err = |problem| InstError {
+                op,
+                operand: i,
+                problem,
+            };
+            let check_reg = |r: Reg| {
+                if !r.is_valid() || r.class() != class_of(spec.kind) {
+                    return Err(err("register of the wrong class"));
+                }
+                match (spec.fixed(), r.to_preg()) {
+                    (Some(f), Some(p)) if f != p => Err(err("must be the row's fixed register")),
+                    _ => Ok(r),
+                }
+            };
+            let mut input = || ins.next().copied().ok_or(err("missing input"));
+            match spec.kind {
+                Kind::Gpr | Kind::Xmm => {
+                    if spec.access.reads() {
+                        let Arg::Reg(r) = input()? else {
+                            return Err(err("expects a register"));
+                        };
+                        inst.regs[slot] = check_reg(r)?;
+                        slot += 1;
+                    }
+                    if spec.access.writes() {
+                        let r = *outs.next().ok_or(err("missing output"))?;
+                        inst.regs[slot] = check_reg(r)?;
+                        if spec.access == Access::ReadWrite {
+                            let (u, d) = (inst.regs[slot - 1], inst.regs[slot]);
+                            if u.is_virtual() != d.is_virtual() || (!u.is_virtual() && u != d) {
+                                return Err(err("use and def must both be virtual or the same"));
+                            }
+                        }
+                        slot += 1;
+                    }
+                }
+                Kind::GprMem | Kind::XmmMem => {
+                    match input()? {
+                        Arg::Reg(r) => inst.regs[slot] = check_reg(r)?,
+                        Arg::Mem(a) => {
+                            inst.mem = Self::check_amode(a).map_err(err)?;
+                            inst.mem_form = true;
+                        }
+                        _ => return Err(err("expects a register or memory")),
+                    }
+                    slot += 1;
+                }
+                Kind::Mem => match input()? {
+                    Arg::Mem(a) => inst.mem = Self::check_amode(a).map_err(err)?,
+                    _ => return Err(err("expects memory")),
+                },
+                Kind::Imm => match input()? {
+                    Arg::Imm(v) => {
+                        let Loc::Imm(bytes) = spec.loc else {
+                            unreachable!("immediates are encoded as immediates")
+                        };
+                        if !imm_fits(v, bytes, spec.width) {
+                            return Err(err("immediate out of range"));
+                        }
+                        inst.imm = v;
+                    }
+                    _ => return Err(err("expects an immediate")),
+                },
+                Kind::Cc => match input()? {
+                    Arg::Cc(c) => inst.cc = c,
+                    _ => return Err(err("expects a condition code")),
+                },
+                Kind::Label => match input()? {
+                    Arg::Label(l) => inst.imm = i64::from(l.0),
+                    _ => return Err(err("expects a label")),
+                },
+                Kind::Symbol => match input()? {
+                    Arg::Symbol(s) => inst.imm = i64::from(s.0),
+                    _ => return Err(err("expects a symbol")),
+                },
+            }
+        }
+        let end = InstError {
+            op,
+            operand: row.operands.len(),
+            problem: "too many inputs or outputs",
+        };
+        if ins.next().is_some() || outs.next().is_some() {
+            return Err(end);
+        }
+        Ok(inst)
+    }
+
+    fn check_amode(a: Amode) -> Result<Amode, &'static str> {
+        if let Amode::Base {
+            base, index, scale, ..
+        } = a
+        {
+            if !base.is_valid() || base.class() != RegClass::Int {
+                return Err("address base must be a general-purpose register");
+            }
+            if index.is_valid() && index.class() != RegClass::Int {
+                return Err("address index must be a general-purpose register");
+            }
+            if index.to_preg() == Some(RSP) {
+                return Err("rsp cannot be an index");
+            }
+            if scale > 3 {
+                return Err("scale must be 0 to 3 (1, 2, 4 or 8)");
+            }
+        }
+        Ok(a)
+    }
+
+    /// The same instruction recording `code` as a trap site.
+    pub fn with_trap(mut self, code: TrapCode) -> Inst {
+        self.trap = Some(code);
+        self
+    }
+
+    /// Does the instruction address memory?
+    pub fn has_mem(&self) -> bool {
+        self.mem_form || self.op.row().operands.iter().any(|o| o.kind == Kind::Mem)
+    }
+
+    /// The value of operand `i` of the row (see [`Value`]).
+    pub fn value(&self, i: usize) -> Value {
+        let ops = self.op.row().operands;
+        let slot: usize = ops[..i].iter().map(OpSpec::reg_slots).sum();
+        let spec = ops[i];
+        match spec.kind {
+            Kind::Gpr | Kind::Xmm => Value::Reg(self.regs[slot + spec.reg_slots() - 1]),
+            Kind::GprMem | Kind::XmmMem if self.mem_form => Value::Mem(self.mem),
+            Kind::GprMem | Kind::XmmMem => Value::Reg(self.regs[slot]),
+            Kind::Mem => Value::Mem(self.mem),
+            Kind::Imm => Value::Imm(self.imm),
+            Kind::Cc => Value::Cc(self.cc),
+            Kind::Label => Value::Label(MachLabel(self.imm as u32)),
+            Kind::Symbol => Value::Symbol(SymbolId(self.imm as u32)),
+        }
+    }
+
+    /// The branch or call target label, if the row has one.
+    pub fn target(&self) -> Option<MachLabel> {
+        let i = self
+            .op
+            .row()
+            .operands
+            .iter()
+            .position(|o| o.kind == Kind::Label)?;
+        match self.value(i) {
+            Value::Label(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Visit every register slot and address register in collection order, with the slot's
+    /// index (`MAX_REG_SLOTS` for address registers).
+    fn visit(&mut self, mut f: impl FnMut(&mut Reg, Role, usize)) {
+        let mut slot = 0;
+        for spec in self.op.row().operands {
+            let fixed = spec.fixed();
+            match spec.kind {
+                Kind::Gpr | Kind::Xmm => {
+                    if spec.access.reads() {
+                        f(&mut self.regs[slot], Role::Use { fixed }, slot);
+                        slot += 1;
+                    }
+                    let role = match spec.access {
+                        Access::Read => None,
+                        Access::Write => Some(Role::Def { fixed }),
+                        Access::ReadWrite => Some(Role::ReuseDef {
+                            fixed,
+                            use_slot: slot - 1,
+                        }),
+                    };
+                    if let Some(role) = role {
+                        f(&mut self.regs[slot], role, slot);
+                    }
+                    slot += usize::from(spec.access.writes());
+                }
+                Kind::GprMem | Kind::XmmMem => {
+                    if !self.mem_form {
+                        f(&mut self.regs[slot], Role::Use { fixed: None }, slot);
+                    }
+                    slot += 1;
+                }
+                _ => {}
+            }
+        }
+        if self.has_mem() {
+            self.mem.map_regs(|mut r| {
+                f(&mut r, Role::Use { fixed: None }, MAX_REG_SLOTS);
+                r
+            });
+        }
+    }
+
+    /// Append the instruction's regalloc2 operands to `out` (see the module documentation for
+    /// order and constraints).
+    pub fn collect_operands(&self, out: &mut Vec<Operand>) {
+        let base = out.len();
+        // Operand index of each slot's use, for reuse constraints.
+        let mut use_index = [0usize; MAX_REG_SLOTS];
+        let mut copy = *self;
+        copy.visit(|r, role, slot| {
+            let index = out.len() - base;
+            let operand = match (r.to_preg(), role) {
+                (Some(p), _) => Operand::fixed_nonallocatable(p),
+                (None, Role::Use { fixed: Some(p) }) => Operand::reg_fixed_use(r.to_vreg(), p),
+                (None, Role::Use { fixed: None }) => Operand::reg_use(r.to_vreg()),
+                (None, Role::Def { fixed: Some(p) } | Role::ReuseDef { fixed: Some(p), .. }) => {
+                    Operand::reg_fixed_def(r.to_vreg(), p)
+                }
+                (None, Role::Def { fixed: None }) => Operand::reg_def(r.to_vreg()),
+                (None, Role::ReuseDef { use_slot, .. }) => {
+                    Operand::reg_reuse_def(r.to_vreg(), use_index[use_slot])
+                }
+            };
+            if slot < MAX_REG_SLOTS {
+                use_index[slot] = index;
+            }
+            out.push(operand);
+        });
+    }
+
+    /// Replace every register by `f(register)` (slots and address registers alike).
+    pub fn map_regs(&mut self, mut f: impl FnMut(Reg) -> Reg) {
+        self.visit(|r, _, _| *r = f(*r));
+    }
+
+    /// Apply regalloc2's allocations for this instruction (`Output::inst_allocs`), which are in
+    /// [`Inst::collect_operands`] order. Every allocation is a register: operands are only
+    /// ever given register constraints.
+    pub fn with_allocs(mut self, allocs: &[Allocation]) -> Inst {
+        let mut next = allocs.iter();
+        self.visit(|r, _, _| {
+            if let Some(p) = next.next().and_then(|a| a.as_reg()) {
+                *r = Reg::phys(p);
+            }
+        });
+        self
+    }
+
+    /// The registers still virtual, if any (an instruction must have none to be encoded).
+    pub fn first_virtual_reg(&self) -> Option<Reg> {
+        let mut found = None;
+        let mut copy = *self;
+        copy.visit(|r, _, _| {
+            if found.is_none() && r.is_virtual() {
+                found = Some(*r);
+            }
+        });
+        found
+    }
+}

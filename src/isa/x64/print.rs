@@ -1,0 +1,197 @@
+//! The printer: AT&T syntax exactly as `objdump -d` prints the same bytes, so listings compare
+//! line by line.
+//!
+//! What objdump does that the printer copies:
+//! - mnemonic padded to six columns and a space (`add    %rsi,%rdi`), operands reversed from
+//!   Intel order, separated by `,` without a space;
+//! - immediates as unsigned hex of the operation's width (`$0xffffffffffffff80` for an imm8
+//!   sign-extended to 64 bits);
+//! - displacements as signed hex, omitted when the encoding has none, so `(%rax)` but
+//!   `0x0(%rbp)` (rbp and r13 as a base always carry a disp8), and the scale always written
+//!   when there is an index: `(%rax,%rcx,1)`;
+//! - a size suffix (b/w/l/q) only when no general-purpose register operand gives the size of a
+//!   memory operand (`addq $0x1,(%rax)`, `cvtsi2sdl (%rax),%xmm0`), for rows that say so;
+//! - `*` before the operand of an indirect `jmp`/`call`; `lock ` before a locked mnemonic.
+//!
+//! objdump's `# 0x76` comment after a RIP-relative operand is not printed.
+//!
+//! Labels and symbols have no address until the code is finished; a [`Names`] says how to
+//! write them (objdump prints the target address in hex: `jmp    1f`).
+
+use super::amode::{Amode, FrameResolver};
+use super::encode::NOPS;
+use super::inst::{Inst, Value};
+use super::table::{Form, Kind, Loc};
+use crate::machinst::buffer::{MachLabel, SymbolId};
+
+/// How to print what has no address yet.
+pub trait Names {
+    /// A branch or call target.
+    fn label(&self, label: MachLabel) -> String;
+    /// The displacement of `label + disp` from the end of the instruction, as printed before
+    /// `(%rip)`.
+    fn rip(&self, label: MachLabel, disp: i32) -> String;
+    fn symbol(&self, symbol: SymbolId) -> String;
+    /// The frame layout, once known; before that, frame addresses print as `SpillSlot2+4`.
+    fn frame(&self) -> Option<&dyn FrameResolver> {
+        None
+    }
+}
+
+/// Symbolic names: `.L3`, `.L3+8(%rip)`, `sym2`.
+pub struct SymbolicNames;
+
+impl Names for SymbolicNames {
+    fn label(&self, label: MachLabel) -> String {
+        format!(".L{}", label.0)
+    }
+    fn rip(&self, label: MachLabel, disp: i32) -> String {
+        match disp {
+            0 => format!(".L{}", label.0),
+            d => format!(".L{}{:+}", label.0, d),
+        }
+    }
+    fn symbol(&self, symbol: SymbolId) -> String {
+        format!("sym{}", symbol.0)
+    }
+}
+
+/// `0x1f`, `-0x8`.
+fn signed_hex(v: i64) -> String {
+    if v < 0 {
+        format!("-{:#x}", v.unsigned_abs())
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+fn mem_text(a: &Amode, names: &dyn Names) -> String {
+    let a = match names.frame() {
+        Some(frame) => a.resolve(frame),
+        None => *a,
+    };
+    match a {
+        Amode::Base {
+            base,
+            index,
+            scale,
+            disp,
+        } => {
+            let base_low = base.to_preg().map_or(0, |p| p.hw_enc() & 7);
+            let disp_text = if disp != 0 || base_low == 5 {
+                signed_hex(i64::from(disp))
+            } else {
+                String::new()
+            };
+            if index.is_valid() {
+                format!(
+                    "{disp_text}(%{},%{},{})",
+                    base.name(8),
+                    index.name(8),
+                    1 << scale
+                )
+            } else {
+                format!("{disp_text}(%{})", base.name(8))
+            }
+        }
+        Amode::Rip { label, disp } => format!("{}(%rip)", names.rip(label, disp)),
+        Amode::Frame {
+            area,
+            index,
+            offset,
+        } => format!("{area:?}{index}{:+}", offset),
+    }
+}
+
+/// objdump's rendering of the recommended no-op of each length.
+const NOP_TEXT: [&str; 9] = [
+    "nop",
+    "xchg   %ax,%ax",
+    "nopl   (%rax)",
+    "nopl   0x0(%rax)",
+    "nopl   0x0(%rax,%rax,1)",
+    "nopw   0x0(%rax,%rax,1)",
+    "nopl   0x0(%rax)",
+    "nopl   0x0(%rax,%rax,1)",
+    "nopw   0x0(%rax,%rax,1)",
+];
+
+/// The instruction in objdump's AT&T syntax (no trailing spaces).
+pub fn att(inst: &Inst, names: &dyn Names) -> String {
+    let row = inst.op.row();
+    if row.enc.form == Form::Nop {
+        if let Value::Imm(n) = inst.value(0) {
+            debug_assert_eq!(NOPS.len(), NOP_TEXT.len());
+            return NOP_TEXT[n as usize - 1].to_string();
+        }
+    }
+    let indirect = matches!(row.intel, "jmp" | "call");
+    let mut operands = Vec::new();
+    let mut mem_width = None;
+    let mut sized_by_gpr = false;
+    for (i, spec) in row.operands.iter().enumerate() {
+        if !spec.shown() {
+            continue;
+        }
+        let text = match inst.value(i) {
+            Value::Reg(r) => {
+                if spec.kind != Kind::Xmm
+                    && spec.kind != Kind::XmmMem
+                    && !matches!(spec.loc, Loc::Fixed { .. })
+                {
+                    sized_by_gpr = true;
+                }
+                format!("%{}", r.name(spec.width.bytes()))
+            }
+            Value::Mem(a) => {
+                if spec.kind != Kind::XmmMem {
+                    mem_width = Some(spec.width);
+                }
+                mem_text(&a, names)
+            }
+            Value::Imm(v) => {
+                let bits = spec.width.bits();
+                let masked = if bits >= 64 {
+                    v as u64
+                } else {
+                    (v as u64) & ((1u64 << bits) - 1)
+                };
+                format!("${masked:#x}")
+            }
+            Value::Label(l) => names.label(l),
+            Value::Symbol(s) => names.symbol(s),
+            Value::Cc(_) => continue,
+        };
+        let star = indirect && matches!(spec.kind, Kind::GprMem);
+        operands.push(if star { format!("*{text}") } else { text });
+    }
+    operands.reverse();
+
+    let mut mnemonic = if row.enc.lock {
+        format!("lock {}", row.att)
+    } else {
+        row.att.to_string()
+    };
+    if row.has_cc() {
+        mnemonic.push_str(inst.cc.name());
+    }
+    if let (true, Some(w), false) = (row.att_suffix, mem_width, sized_by_gpr) {
+        mnemonic.push(match w.bytes() {
+            1 => 'b',
+            2 => 'w',
+            4 => 'l',
+            _ => 'q',
+        });
+    }
+    if operands.is_empty() {
+        mnemonic
+    } else {
+        format!("{mnemonic:<6} {}", operands.join(","))
+    }
+}
+
+impl std::fmt::Display for Inst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&att(self, &SymbolicNames))
+    }
+}
