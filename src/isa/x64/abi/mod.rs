@@ -16,6 +16,7 @@
 //! ABI it cannot implement; none of them panics on such input.
 
 pub mod args;
+pub mod emit;
 pub mod frame;
 pub mod moves;
 pub mod prologue;
