@@ -40,9 +40,10 @@ use crate::settings::{Flags, ProbestackStrategy};
 use regalloc2::PReg;
 use std::fmt;
 
-/// The outline probe function. Contract (Cranelift's): rax holds the number of bytes about to
-/// be allocated below rsp; it touches one word in every 4 KiB page of that range from the top
-/// down, does not move rsp and preserves every register.
+/// The outline probe function. Contract (that of Cranelift's and Rust's x86-64 probe
+/// functions): rax holds the number of bytes about to be allocated below rsp; it touches every
+/// 4 KiB page of that range from the top down, leaves rsp as it was, and may clobber r11 and the
+/// flags (dead at that point of the prologue) but nothing else.
 pub const PROBESTACK_SYMBOL: &str = "__cranelift_probestack";
 
 /// Inline probes beyond this many guard regions become a loop.
