@@ -418,6 +418,166 @@ fn generated_functions_call_c_with_many_mixed_arguments() {
     }
 }
 
+fn rust_type(ty: Type, ext: ArgumentExtension) -> &'static str {
+    let unsigned = ext == ArgumentExtension::Uext;
+    match (ty, unsigned) {
+        (Type::I8, false) => "i8",
+        (Type::I8, true) => "u8",
+        (Type::I16, false) => "i16",
+        (Type::I16, true) => "u16",
+        (Type::I32, false) => "i32",
+        (Type::I32, true) => "u32",
+        (Type::I64, _) => "i64",
+        (Type::I128, _) => "i128",
+        (Type::F32, _) => "f32",
+        (Type::F64, _) => "f64",
+        (other, _) => panic!("no Rust type for {other}"),
+    }
+}
+
+fn rust_value(i: usize, ty: Type, ext: ArgumentExtension) -> String {
+    let n = i as u64 + 1;
+    let t = match ty {
+        Type::F32 | Type::F64 => "",
+        _ => rust_type(ty, ext),
+    };
+    match ty {
+        Type::I8 => format!("{:#x}u8 as {t}", 0x80 + n),
+        Type::I16 => format!("{:#x}u16 as {t}", 0x8000 + n * 3),
+        Type::I32 => format!("{:#x}u32 as {t}", 0x8000_0000u64 + n * 7),
+        Type::I64 => format!("{:#x}u64 as i64", 0x8123_4567_0000_0000u64 + n),
+        Type::I128 => format!(
+            "(({:#x}u128 << 64) | {:#x}u128) as i128",
+            0x7eed_0000_0000_0000u64 + n,
+            0x9abc_0000_0000_0000u64 + n
+        ),
+        Type::F32 => format!("{}.5f32", n * 3),
+        Type::F64 => format!("{}.25f64", n * 1000 + 1),
+        other => panic!("no Rust value for {other}"),
+    }
+}
+
+/// A Rust program that calls `recv` and `send` through `extern "C"` or `extern "win64"` and
+/// gives `send` a Rust callee.
+fn rust_program(cc: CallConv, sig: &Signature) -> String {
+    let abi = if cc == CallConv::WindowsFastcall {
+        "win64"
+    } else {
+        "C"
+    };
+    let params = |from: usize| {
+        sig.params[from..]
+            .iter()
+            .enumerate()
+            .map(|(k, p)| format!("a{}: {}", k + from, rust_type(p.value_type, p.extension)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let value = |k: usize| {
+        let p = &sig.params[k];
+        rust_value(k, p.value_type, p.extension)
+    };
+    let n = sig.params.len();
+    let mut s = format!(
+        "#![allow(clippy::all)]\n\
+         unsafe extern \"{abi}\" {{\n\
+             fn recv(buf: *mut [u8; 16], {p});\n\
+             fn send(buf: *mut [u8; 16], f: extern \"{abi}\" fn(i64, {t}) -> i64) -> i64;\n\
+         }}\n\
+         extern \"{abi}\" fn check(_a0: i64, {p}) -> i64 {{\n",
+        p = params(1),
+        t = sig.params[1..]
+            .iter()
+            .map(|p| rust_type(p.value_type, p.extension))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    for k in 1..n {
+        s += &format!("    if a{k} != {} {{ return 1000 + {k}; }}\n", value(k));
+    }
+    s += "    0x600d\n}\nfn main() {\n";
+    s += &format!("    let mut buf = [[0u8; 16]; {n}];\n");
+    let args: Vec<String> = (1..n).map(value).collect();
+    s += &format!(
+        "    unsafe {{ recv(buf.as_mut_ptr(), {}) }};\n",
+        args.join(", ")
+    );
+    s += "    let mut bad = 0;\n";
+    for k in 1..n {
+        s += &format!(
+            "    {{ let v = ({}).to_le_bytes(); if buf[{k}][..v.len()] != v[..] {{ println!(\"arg {k}\"); bad += 1; }} }}\n",
+            value(k)
+        );
+    }
+    s += "    let mut out = [[0u8; 16]; 64];\n";
+    for k in 1..n {
+        s += &format!(
+            "    {{ let v = ({}).to_le_bytes(); out[{k}][..v.len()].copy_from_slice(&v); }}\n",
+            value(k)
+        );
+    }
+    s += "    let r = unsafe { send(out.as_mut_ptr(), check) };\n";
+    s += "    println!(\"{} {:x}\", if bad == 0 { \"ok\" } else { \"bad\" }, r);\n}\n";
+    s
+}
+
+#[test]
+fn rust_calls_generated_functions_through_extern_c_and_win64() {
+    for (cc, mixed) in [
+        (CallConv::SystemV, SYSV_MIXED),
+        (CallConv::WindowsFastcall, WINDOWS_MIXED),
+    ] {
+        let sig = signature(cc, &["i64"], mixed);
+        let dir = std::env::temp_dir().join(format!(
+            "rulesel-abi-calls-{}-rust-{cc}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let functions = [
+            ("recv", recv_function(&sig)),
+            ("send", send_function(cc, &sig)),
+        ];
+        let mut asm = String::from(".text\n");
+        for (fname, bytes) in &functions {
+            let bytes: Vec<String> = bytes.iter().map(|b| format!("{b:#04x}")).collect();
+            asm += &format!(".globl {fname}\n{fname}:\n.byte {}\n", bytes.join(","));
+        }
+        asm += ".section .note.GNU-stack,\"\",@progbits\n";
+        std::fs::write(dir.join("gen.s"), asm).unwrap();
+        std::fs::write(dir.join("main.rs"), rust_program(cc, &sig)).unwrap();
+        let ok = Command::new("cc")
+            .arg("-c")
+            .arg(dir.join("gen.s"))
+            .arg("-o")
+            .arg(dir.join("gen.o"))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "assembling");
+        let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .args(["--edition", "2024", "-O", "-o"])
+            .arg(dir.join("prog"))
+            .arg(dir.join("main.rs"))
+            .arg("-C")
+            .arg(format!("link-arg={}", dir.join("gen.o").display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rustc: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let run = Command::new(dir.join("prog")).output().unwrap();
+        assert!(run.status.success(), "crashed: {:?}", run.status);
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout).trim(),
+            "ok 600d",
+            "{cc}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
 /// Calls `fn` (arg 1, SysV) with the callee-saved registers of `cc` set to known values and
 /// returns a bitmask of the registers that came back changed.
 fn preserve_harness(cc: CallConv) -> String {
