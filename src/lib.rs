@@ -9,3 +9,4 @@ pub mod dsl;
 pub mod ir;
 pub mod isa;
 pub mod machinst;
+pub mod settings;

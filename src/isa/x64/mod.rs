@@ -24,6 +24,7 @@
 //! registers for implicit operands); `Inst::with_allocs` writes the allocation back; then
 //! `encode::emit` encodes it, resolving frame addresses through the ABI's `FrameResolver`.
 
+pub mod abi;
 pub mod amode;
 pub mod encode;
 pub mod inst;

@@ -1,0 +1,699 @@
+//! Calls across the boundary with C, executed. Until lowering exists, the generated functions
+//! are assembled here from table instructions, but every location comes from the ABI layer
+//! (`AbiLayout`, `arg_passes`, `call_plan`, `FrameLayout`, prologue and epilogue), so these
+//! tests check the layer against what GCC does for `extern` System V and `ms_abi` functions:
+//!
+//! - `recv`: C calls a generated function with many mixed arguments; it stores each one
+//!   where C can compare it with what was passed.
+//! - `send`: a generated function loads values and calls a C function with many mixed
+//!   arguments, which checks them; its result comes back through the generated function.
+//! - `clobber`: a generated function that overwrites every allocatable register, called from
+//!   an assembly harness that checks the convention's callee-saved registers afterwards.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use regalloc2::{PReg, PRegSet, RegClass};
+use rulesel::ir::{AbiParam, ArgumentExtension, CallConv, Signature, Type};
+use rulesel::isa::x64::abi::emit::emit_frame_insts;
+use rulesel::isa::x64::abi::frame::{FrameLayout, FrameRequest};
+use rulesel::isa::x64::abi::moves::{
+    arg_passes, call_plan, callee_amode, caller_amode, ArgPass, Extend, Place, ValuePart,
+};
+use rulesel::isa::x64::abi::prologue::{epilogue, prologue, FrameInst};
+use rulesel::isa::x64::abi::{callee_saved, machine_env, AbiLayout};
+use rulesel::isa::x64::amode::Amode;
+use rulesel::isa::x64::encode::{emit, X64Buffer};
+use rulesel::isa::x64::inst::{Arg, Inst};
+use rulesel::isa::x64::regs::{gpr, xmm, Reg, R11, R12, RAX, RBX};
+use rulesel::isa::x64::rows::Op;
+use rulesel::machinst::buffer::SymbolId;
+use rulesel::settings::Flags;
+
+/// One piece of a generated function.
+enum Step {
+    Frame(Vec<FrameInst>),
+    Inst(Inst),
+}
+
+fn assemble(steps: &[Step], frame: &FrameLayout) -> Vec<u8> {
+    let mut buf = X64Buffer::new();
+    for step in steps {
+        match step {
+            Step::Frame(seq) => emit_frame_insts(seq, &mut buf, SymbolId(0), frame).unwrap(),
+            Step::Inst(inst) => emit(inst, &mut buf, frame).unwrap(),
+        }
+    }
+    let code = buf.finish().unwrap();
+    assert!(code.relocs.is_empty());
+    code.bytes
+}
+
+fn inst(op: Op, inputs: &[Arg], outputs: &[PReg]) -> Step {
+    let outputs: Vec<Reg> = outputs.iter().map(|&p| p.into()).collect();
+    Step::Inst(Inst::new(op, inputs, &outputs).unwrap())
+}
+
+fn r(p: PReg) -> Arg {
+    Arg::Reg(p.into())
+}
+
+/// The value argument `i` carries, as a C expression of its C type.
+fn c_value(i: usize, ty: Type) -> String {
+    let n = i as u64 + 1;
+    match ty {
+        Type::I8 => format!("0x{:x}", 0x80 + n),
+        Type::I16 => format!("0x{:x}", 0x8000 + n * 3),
+        Type::I32 => format!("0x{:x}", 0x8000_0000u64 + n * 7),
+        Type::I64 => format!("(int64_t)0x{:x}", 0x8123_4567_0000_0000u64 + n),
+        Type::I128 => format!(
+            "(((__int128)0x{:x} << 64) | 0x{:x})",
+            0x7eed_0000_0000_0000u64 + n,
+            0x9abc_0000_0000_0000u64 + n
+        ),
+        Type::F32 => format!("{}.5f", n * 3),
+        Type::F64 => format!("{}.25", n * 1000 + 1),
+        other => panic!("no C value for {other}"),
+    }
+}
+
+fn c_type(ty: Type, ext: ArgumentExtension) -> &'static str {
+    let unsigned = ext == ArgumentExtension::Uext;
+    match (ty, unsigned) {
+        (Type::I8, false) => "int8_t",
+        (Type::I8, true) => "uint8_t",
+        (Type::I16, false) => "int16_t",
+        (Type::I16, true) => "uint16_t",
+        (Type::I32, false) => "int32_t",
+        (Type::I32, true) => "uint32_t",
+        (Type::I64, _) => "int64_t",
+        (Type::I128, _) => "__int128",
+        (Type::F32, _) => "float",
+        (Type::F64, _) => "double",
+        (other, _) => panic!("no C type for {other}"),
+    }
+}
+
+/// `i64 ptr` first, then the mixed parameters in a compact notation (`i8:sext`, `f32`, …).
+fn signature(cc: CallConv, first: &[&str], mixed: &str) -> Signature {
+    let mut sig = Signature::new(cc);
+    for p in first.iter().copied().chain(mixed.split_whitespace()) {
+        let (ty, ext) = p.split_once(':').unwrap_or((p, ""));
+        let param = AbiParam::new(Type::parse(ty).unwrap());
+        sig.params.push(match ext {
+            "uext" => param.uext(),
+            "sext" => param.sext(),
+            _ => param,
+        });
+    }
+    sig
+}
+
+/// Byte `offset` of the 16-byte slot of parameter `i` in the buffer C shares with us.
+fn slot(base: PReg, i: usize, offset: i32) -> Arg {
+    Arg::Mem(Amode::base_disp(base, 16 * i as i32 + offset))
+}
+
+fn store_op(ty: Type) -> Op {
+    match ty {
+        Type::I8 => Op::mov_m8_r8,
+        Type::I16 => Op::mov_m16_r16,
+        Type::I32 => Op::mov_m32_r32,
+        Type::F32 => Op::movss_m32_x,
+        Type::F64 => Op::movsd_m64_x,
+        _ => Op::mov_m64_r64,
+    }
+}
+
+/// A load that produces the value as the ABI wants it in a 64-bit register or an XMM register.
+fn load_op(ty: Type, extend: Option<Extend>) -> Op {
+    match (ty, extend) {
+        (Type::F32, _) => Op::movss_x_m32,
+        (Type::F64, _) => Op::movsd_x_m64,
+        (Type::I8, Some(Extend { signed: true, .. })) => Op::movsx_r64_rm8,
+        (Type::I8, Some(_)) => Op::movzx_r64_rm8,
+        (Type::I16, Some(Extend { signed: true, .. })) => Op::movsx_r64_rm16,
+        (Type::I16, Some(_)) => Op::movzx_r64_rm16,
+        (Type::I32, Some(Extend { signed: true, .. })) => Op::movsxd_r64_rm32,
+        _ => Op::mov_r64_rm64,
+    }
+}
+
+fn scratch(ty: Type) -> PReg {
+    if ty.is_float() {
+        xmm(15)
+    } else {
+        R11
+    }
+}
+
+fn frame_for(abi: &AbiLayout, clobbered: &[PReg], outgoing: u32, leaf: bool) -> FrameLayout {
+    let req = FrameRequest {
+        stack_slots: &[],
+        spill_slots: 0,
+        outgoing_area_size: outgoing,
+        clobbered: clobbered.iter().copied().collect(),
+        is_leaf: leaf,
+        tail_call_args_size: 0,
+    };
+    FrameLayout::compute(abi, &req, &Flags::default()).unwrap()
+}
+
+/// `void recv(slot *buf, args…)`: stores argument `i` into `buf[i]`.
+fn recv_function(sig: &Signature) -> Vec<u8> {
+    let abi = AbiLayout::compute(sig, &Flags::default()).unwrap();
+    let frame = frame_for(&abi, &[xmm(15)], 0, true);
+    let passes = arg_passes(&abi);
+    let mut steps = vec![Step::Frame(prologue(&frame, &Flags::default(), None))];
+    let ArgPass::Part(ValuePart {
+        place: Place::Reg(buf),
+        ..
+    }) = passes[0]
+    else {
+        panic!("the buffer pointer comes in a register")
+    };
+    steps.push(inst(Op::mov_r64_rm64, &[r(buf)], &[RAX]));
+    for pass in &passes[1..] {
+        let ArgPass::Part(part) = *pass else {
+            panic!("no by-reference arguments here")
+        };
+        let at = slot(RAX, part.value, 8 * i32::from(part.part));
+        let reg = match part.place {
+            Place::Reg(reg) => reg,
+            stack => {
+                let tmp = scratch(part.ty);
+                let from = Arg::Mem(callee_amode(stack).unwrap());
+                steps.push(inst(load_op(part.ty, None), &[from], &[tmp]));
+                tmp
+            }
+        };
+        steps.push(inst(store_op(part.ty), &[at, r(reg)], &[]));
+    }
+    steps.push(Step::Frame(epilogue(&frame).unwrap()));
+    assemble(&steps, &frame)
+}
+
+/// `int64_t send(slot *buf, int64_t (*fn)(args…))`: loads argument `i` from `buf[i]`, calls
+/// `fn` and returns its result.
+fn send_function(cc: CallConv, callee: &Signature) -> Vec<u8> {
+    let mut own = Signature::new(cc);
+    own.params = vec![AbiParam::new(Type::I64); 2];
+    own.returns = vec![AbiParam::new(Type::I64)];
+    let own_abi = AbiLayout::compute(&own, &Flags::default()).unwrap();
+    let callee_abi = AbiLayout::compute(callee, &Flags::default()).unwrap();
+    let plan = call_plan(&callee_abi, &Flags::default(), false);
+    let mut clobbered = plan.clobbers;
+    for reg in [RBX, R12, R11, xmm(15)] {
+        clobbered.add(reg);
+    }
+    let clobbered: Vec<PReg> = clobbered.into_iter().collect();
+    let frame = frame_for(&own_abi, &clobbered, plan.outgoing_area_size, false);
+    let own_args = arg_passes(&own_abi);
+    let reg_of = |p: &ArgPass| match p {
+        ArgPass::Part(ValuePart {
+            place: Place::Reg(reg),
+            ..
+        }) => *reg,
+        other => panic!("{other:?}"),
+    };
+    let mut steps = vec![
+        Step::Frame(prologue(&frame, &Flags::default(), None)),
+        inst(Op::mov_r64_rm64, &[r(reg_of(&own_args[0]))], &[RBX]),
+        inst(Op::mov_r64_rm64, &[r(reg_of(&own_args[1]))], &[R12]),
+    ];
+    // Stack arguments first (through a scratch register), then the argument registers.
+    let parts: Vec<ValuePart> = plan
+        .args
+        .iter()
+        .map(|p| match p {
+            ArgPass::Part(part) => *part,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    for part in parts.iter().filter(|p| !matches!(p.place, Place::Reg(_))) {
+        let tmp = scratch(part.ty);
+        let from = slot(RBX, part.value, 8 * i32::from(part.part));
+        steps.push(inst(load_op(part.ty, part.extend), &[from], &[tmp]));
+        let to = Arg::Mem(caller_amode(&callee_abi, part.place).unwrap());
+        let store_ty = if part.extend.is_some() {
+            Type::I64
+        } else {
+            part.ty
+        };
+        steps.push(inst(store_op(store_ty), &[to, r(tmp)], &[]));
+    }
+    for part in &parts {
+        if let Place::Reg(reg) = part.place {
+            let from = slot(RBX, part.value, 8 * i32::from(part.part));
+            steps.push(inst(load_op(part.ty, part.extend), &[from], &[reg]));
+        }
+    }
+    steps.push(inst(Op::call_rm64, &[r(R12)], &[]));
+    steps.push(Step::Frame(epilogue(&frame).unwrap()));
+    assemble(&steps, &frame)
+}
+
+struct Program {
+    dir: PathBuf,
+}
+
+impl Program {
+    /// Links `main_c` with the named generated functions and extra assembly.
+    fn build(name: &str, main_c: &str, functions: &[(&str, Vec<u8>)], extra_asm: &str) -> Program {
+        let dir =
+            std::env::temp_dir().join(format!("rulesel-abi-calls-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut asm = String::from(".text\n");
+        for (fname, bytes) in functions {
+            let bytes: Vec<String> = bytes.iter().map(|b| format!("{b:#04x}")).collect();
+            asm += &format!(".globl {fname}\n{fname}:\n.byte {}\n", bytes.join(","));
+        }
+        asm += extra_asm;
+        asm += "\n.section .note.GNU-stack,\"\",@progbits\n";
+        std::fs::write(dir.join("gen.s"), asm).unwrap();
+        std::fs::write(dir.join("main.c"), main_c).unwrap();
+        let out = Command::new("cc")
+            .args(["-O1", "-o"])
+            .arg(dir.join("prog"))
+            .arg(dir.join("main.c"))
+            .arg(dir.join("gen.s"))
+            .output()
+            .expect("a C compiler is installed");
+        assert!(
+            out.status.success(),
+            "cc failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Program { dir }
+    }
+
+    fn run(&self) -> String {
+        let out = Command::new(self.dir.join("prog")).output().unwrap();
+        assert!(out.status.success(), "crashed: {:?}", out.status);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+}
+
+impl Drop for Program {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+const SYSV_MIXED: &str = "i64 f64 i32:sext f32 i8:uext f64 i16:sext i64 f64 i128 f32 i64 \
+     f64 i8:sext f64 i64 f64 i32:uext f32 i16:uext f64 i128 i64 f64";
+const WINDOWS_MIXED: &str = "f64 i32:sext f32 i64 i8:uext f64 i16:sext i64 f64 f32 i64 f64 \
+     i8:sext f64 i32:uext";
+
+fn attr(cc: CallConv) -> &'static str {
+    if cc == CallConv::WindowsFastcall {
+        "__attribute__((ms_abi)) "
+    } else {
+        ""
+    }
+}
+
+/// The C parameter list of `sig` from index `from`, as `T a1, T a2, …`.
+fn c_params(sig: &Signature, from: usize) -> String {
+    sig.params[from..]
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("{} a{}", c_type(p.value_type, p.extension), k + from))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[test]
+fn c_calls_generated_functions_with_many_mixed_arguments() {
+    for (cc, mixed) in [
+        (CallConv::SystemV, SYSV_MIXED),
+        (CallConv::WindowsFastcall, WINDOWS_MIXED),
+    ] {
+        let sig = signature(cc, &["i64"], mixed);
+        assert!(sig.params.len() > 12);
+        let mut c = String::from(
+            "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
+             typedef struct { unsigned char b[16]; } slot;\n",
+        );
+        c += &format!("{}void recv(slot *buf, {});\n", attr(cc), c_params(&sig, 1));
+        c += &format!(
+            "int main(void) {{\n  static slot buf[{}];\n",
+            sig.params.len()
+        );
+        let args: Vec<String> = sig.params[1..]
+            .iter()
+            .enumerate()
+            .map(|(k, p)| {
+                format!(
+                    "({}){}",
+                    c_type(p.value_type, p.extension),
+                    c_value(k + 1, p.value_type)
+                )
+            })
+            .collect();
+        c += &format!("  recv(buf, {});\n  int bad = 0;\n", args.join(", "));
+        for (k, p) in sig.params.iter().enumerate().skip(1) {
+            let t = c_type(p.value_type, p.extension);
+            c += &format!(
+                "  {{ {t} v = ({t}){}; if (memcmp(&buf[{k}], &v, sizeof v)) {{ printf(\"arg %d\\n\", {k}); bad = 1; }} }}\n",
+                c_value(k, p.value_type)
+            );
+        }
+        c += "  printf(bad ? \"bad\\n\" : \"ok\\n\");\n  return 0;\n}\n";
+        let program = Program::build(
+            &format!("recv-{cc}"),
+            &c,
+            &[("recv", recv_function(&sig))],
+            "",
+        );
+        assert_eq!(program.run(), "ok", "{cc}");
+    }
+}
+
+#[test]
+fn generated_functions_call_c_with_many_mixed_arguments() {
+    for (cc, mixed) in [
+        (CallConv::SystemV, SYSV_MIXED),
+        (CallConv::WindowsFastcall, WINDOWS_MIXED),
+    ] {
+        // The callee's signature has a dummy first parameter so that value i sits in buf[i].
+        let callee = signature(cc, &["i64"], mixed);
+        let mut c = String::from(
+            "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
+             typedef struct { unsigned char b[16]; } slot;\n",
+        );
+        c += &format!(
+            "{a}int64_t check(int64_t a0, {p}) {{\n  (void)a0;\n",
+            a = attr(cc),
+            p = c_params(&callee, 1)
+        );
+        for (k, p) in callee.params.iter().enumerate().skip(1) {
+            let t = c_type(p.value_type, p.extension);
+            c += &format!(
+                "  if (a{k} != ({t}){}) return 1000 + {k};\n",
+                c_value(k, p.value_type)
+            );
+        }
+        c += "  return 0x600d;\n}\n";
+        c += &format!("{}int64_t send(slot *buf, void *fn);\n", attr(cc));
+        c += &format!(
+            "int main(void) {{\n  static slot buf[{}];\n",
+            callee.params.len()
+        );
+        for (k, p) in callee.params.iter().enumerate().skip(1) {
+            let t = c_type(p.value_type, p.extension);
+            c += &format!(
+                "  {{ {t} v = ({t}){}; memcpy(&buf[{k}], &v, sizeof v); }}\n",
+                c_value(k, p.value_type)
+            );
+        }
+        c += "  printf(\"%lx\\n\", (long)send(buf, (void *)check));\n  return 0;\n}\n";
+        let program = Program::build(
+            &format!("send-{cc}"),
+            &c,
+            &[("send", send_function(cc, &callee))],
+            "",
+        );
+        assert_eq!(program.run(), "600d", "{cc}");
+    }
+}
+
+fn rust_type(ty: Type, ext: ArgumentExtension) -> &'static str {
+    let unsigned = ext == ArgumentExtension::Uext;
+    match (ty, unsigned) {
+        (Type::I8, false) => "i8",
+        (Type::I8, true) => "u8",
+        (Type::I16, false) => "i16",
+        (Type::I16, true) => "u16",
+        (Type::I32, false) => "i32",
+        (Type::I32, true) => "u32",
+        (Type::I64, _) => "i64",
+        (Type::I128, _) => "i128",
+        (Type::F32, _) => "f32",
+        (Type::F64, _) => "f64",
+        (other, _) => panic!("no Rust type for {other}"),
+    }
+}
+
+fn rust_value(i: usize, ty: Type, ext: ArgumentExtension) -> String {
+    let n = i as u64 + 1;
+    let t = match ty {
+        Type::F32 | Type::F64 => "",
+        _ => rust_type(ty, ext),
+    };
+    match ty {
+        Type::I8 => format!("{:#x}u8 as {t}", 0x80 + n),
+        Type::I16 => format!("{:#x}u16 as {t}", 0x8000 + n * 3),
+        Type::I32 => format!("{:#x}u32 as {t}", 0x8000_0000u64 + n * 7),
+        Type::I64 => format!("{:#x}u64 as i64", 0x8123_4567_0000_0000u64 + n),
+        Type::I128 => format!(
+            "(({:#x}u128 << 64) | {:#x}u128) as i128",
+            0x7eed_0000_0000_0000u64 + n,
+            0x9abc_0000_0000_0000u64 + n
+        ),
+        Type::F32 => format!("{}.5f32", n * 3),
+        Type::F64 => format!("{}.25f64", n * 1000 + 1),
+        other => panic!("no Rust value for {other}"),
+    }
+}
+
+/// A Rust program that calls `recv` and `send` through `extern "C"` or `extern "win64"` and
+/// gives `send` a Rust callee.
+fn rust_program(cc: CallConv, sig: &Signature) -> String {
+    let abi = if cc == CallConv::WindowsFastcall {
+        "win64"
+    } else {
+        "C"
+    };
+    let params = |from: usize| {
+        sig.params[from..]
+            .iter()
+            .enumerate()
+            .map(|(k, p)| format!("a{}: {}", k + from, rust_type(p.value_type, p.extension)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let value = |k: usize| {
+        let p = &sig.params[k];
+        rust_value(k, p.value_type, p.extension)
+    };
+    let n = sig.params.len();
+    let mut s = format!(
+        "#![allow(clippy::all)]\n\
+         unsafe extern \"{abi}\" {{\n\
+             fn recv(buf: *mut [u8; 16], {p});\n\
+             fn send(buf: *mut [u8; 16], f: extern \"{abi}\" fn(i64, {t}) -> i64) -> i64;\n\
+         }}\n\
+         extern \"{abi}\" fn check(_a0: i64, {p}) -> i64 {{\n",
+        p = params(1),
+        t = sig.params[1..]
+            .iter()
+            .map(|p| rust_type(p.value_type, p.extension))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    for k in 1..n {
+        s += &format!("    if a{k} != {} {{ return 1000 + {k}; }}\n", value(k));
+    }
+    s += "    0x600d\n}\nfn main() {\n";
+    s += &format!("    let mut buf = [[0u8; 16]; {n}];\n");
+    let args: Vec<String> = (1..n).map(value).collect();
+    s += &format!(
+        "    unsafe {{ recv(buf.as_mut_ptr(), {}) }};\n",
+        args.join(", ")
+    );
+    s += "    let mut bad = 0;\n";
+    for k in 1..n {
+        s += &format!(
+            "    {{ let v = ({}).to_le_bytes(); if buf[{k}][..v.len()] != v[..] {{ println!(\"arg {k}\"); bad += 1; }} }}\n",
+            value(k)
+        );
+    }
+    s += "    let mut out = [[0u8; 16]; 64];\n";
+    for k in 1..n {
+        s += &format!(
+            "    {{ let v = ({}).to_le_bytes(); out[{k}][..v.len()].copy_from_slice(&v); }}\n",
+            value(k)
+        );
+    }
+    s += "    let r = unsafe { send(out.as_mut_ptr(), check) };\n";
+    s += "    println!(\"{} {:x}\", if bad == 0 { \"ok\" } else { \"bad\" }, r);\n}\n";
+    s
+}
+
+#[test]
+fn rust_calls_generated_functions_through_extern_c_and_win64() {
+    for (cc, mixed) in [
+        (CallConv::SystemV, SYSV_MIXED),
+        (CallConv::WindowsFastcall, WINDOWS_MIXED),
+    ] {
+        let sig = signature(cc, &["i64"], mixed);
+        let dir = std::env::temp_dir().join(format!(
+            "rulesel-abi-calls-{}-rust-{cc}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let functions = [
+            ("recv", recv_function(&sig)),
+            ("send", send_function(cc, &sig)),
+        ];
+        let mut asm = String::from(".text\n");
+        for (fname, bytes) in &functions {
+            let bytes: Vec<String> = bytes.iter().map(|b| format!("{b:#04x}")).collect();
+            asm += &format!(".globl {fname}\n{fname}:\n.byte {}\n", bytes.join(","));
+        }
+        asm += ".section .note.GNU-stack,\"\",@progbits\n";
+        std::fs::write(dir.join("gen.s"), asm).unwrap();
+        std::fs::write(dir.join("main.rs"), rust_program(cc, &sig)).unwrap();
+        let ok = Command::new("cc")
+            .arg("-c")
+            .arg(dir.join("gen.s"))
+            .arg("-o")
+            .arg(dir.join("gen.o"))
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "assembling");
+        let out = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+            .args(["--edition", "2024", "-O", "-o"])
+            .arg(dir.join("prog"))
+            .arg(dir.join("main.rs"))
+            .arg("-C")
+            .arg(format!("link-arg={}", dir.join("gen.o").display()))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "rustc: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let run = Command::new(dir.join("prog")).output().unwrap();
+        assert!(run.status.success(), "crashed: {:?}", run.status);
+        assert_eq!(
+            String::from_utf8_lossy(&run.stdout).trim(),
+            "ok 600d",
+            "{cc}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// Calls `fn` (arg 1, SysV) with the callee-saved registers of `cc` set to known values and
+/// returns a bitmask of the registers that came back changed.
+fn preserve_harness(cc: CallConv) -> String {
+    let windows = cc == CallConv::WindowsFastcall;
+    let gprs: Vec<(&str, u8)> = if windows {
+        vec![
+            ("rbx", 3),
+            ("rbp", 5),
+            ("rsi", 6),
+            ("rdi", 7),
+            ("r12", 12),
+            ("r13", 13),
+            ("r14", 14),
+            ("r15", 15),
+        ]
+    } else {
+        vec![
+            ("rbx", 3),
+            ("rbp", 5),
+            ("r12", 12),
+            ("r13", 13),
+            ("r14", 14),
+            ("r15", 15),
+        ]
+    };
+    let mut s = String::from(".globl preserve_check\npreserve_check:\n");
+    // Save our caller's callee-saved registers (System V) and rdi/rsi, 16-align, room for xmm.
+    for reg in ["rbx", "rbp", "r12", "r13", "r14", "r15", "rsi", "rdi"] {
+        s += &format!("    push %{reg}\n");
+    }
+    s += "    sub $0x108, %rsp\n    mov %rdi, 0x100(%rsp)\n";
+    for (name, enc) in &gprs {
+        s += &format!(
+            "    movabs $0x{:x}, %{name}\n",
+            0x5a5a_0000_0000_0000u64 + u64::from(*enc)
+        );
+    }
+    if windows {
+        for i in 6..16 {
+            s += &format!(
+                "    movabs $0x{:x}, %rax\n    movq %rax, %xmm{i}\n",
+                0x7a7a_0000_0000_0000u64 + i
+            );
+        }
+        // The shadow space the callee may use.
+        s += "    sub $0x20, %rsp\n    call *0x120(%rsp)\n    add $0x20, %rsp\n";
+    } else {
+        s += "    call *0x100(%rsp)\n";
+    }
+    s += "    xor %eax, %eax\n";
+    for (name, enc) in &gprs {
+        s += &format!(
+            "    movabs $0x{:x}, %rcx\n    cmp %rcx, %{name}\n    je 1f\n    or $0x{:x}, %rax\n1:\n",
+            0x5a5a_0000_0000_0000u64 + u64::from(*enc),
+            1u64 << enc
+        );
+    }
+    if windows {
+        for i in 6..16u64 {
+            s += &format!(
+                "    movq %xmm{i}, %rdx\n    movabs $0x{:x}, %rcx\n    cmp %rcx, %rdx\n    je 1f\n    mov $0x{:x}, %edx\n    shl $16, %rdx\n    or %rdx, %rax\n1:\n",
+                0x7a7a_0000_0000_0000u64 + i,
+                1u64 << i
+            );
+        }
+    }
+    s += "    add $0x108, %rsp\n";
+    for reg in ["rdi", "rsi", "r15", "r14", "r13", "r12", "rbp", "rbx"] {
+        s += &format!("    pop %{reg}\n");
+    }
+    s += "    ret\n";
+    s
+}
+
+/// `void clobber(void)` of convention `cc`: writes every allocatable register.
+fn clobber_function(cc: CallConv) -> Vec<u8> {
+    let flags = Flags::default();
+    let abi = AbiLayout::compute(&Signature::new(cc), &flags).unwrap();
+    let env = machine_env(cc, &flags);
+    let everything: PRegSet = (0..2)
+        .map(|c| env.preferred_regs_by_class[c] | env.non_preferred_regs_by_class[c])
+        .fold(PRegSet::empty(), |a, b| a | b);
+    let all: Vec<PReg> = everything.into_iter().collect();
+    let frame = frame_for(&abi, &all, 0, true);
+    let mut steps = vec![Step::Frame(prologue(&frame, &flags, None))];
+    for &reg in &all {
+        if reg.class() == RegClass::Int {
+            steps.push(inst(
+                Op::mov_r64_imm32,
+                &[Arg::Imm(-1 - reg.hw_enc() as i64)],
+                &[reg],
+            ));
+        }
+    }
+    for &reg in &all {
+        if reg.class() == RegClass::Float {
+            steps.push(inst(Op::movq_x_rm64, &[r(gpr(0))], &[reg]));
+        }
+    }
+    steps.push(Step::Frame(epilogue(&frame).unwrap()));
+    assemble(&steps, &frame)
+}
+
+#[test]
+fn callee_saved_registers_survive_a_function_that_uses_every_register() {
+    for cc in [CallConv::SystemV, CallConv::WindowsFastcall, CallConv::Tail] {
+        let saved = callee_saved(cc, &Flags::default());
+        assert!(!saved.is_empty(RegClass::Int));
+        let c = "#include <stdio.h>\nlong preserve_check(void (*fn)(void));\nvoid clobber(void);\n\
+                 int main(void) { printf(\"%lx\\n\", preserve_check(clobber)); return 0; }\n";
+        let program = Program::build(
+            &format!("preserve-{cc}"),
+            c,
+            &[("clobber", clobber_function(cc))],
+            &preserve_harness(cc),
+        );
+        assert_eq!(program.run(), "0", "{cc}: mask of registers not preserved");
+    }
+}
