@@ -237,3 +237,15 @@ bad_input! {
         "function %f() {\n    sig0 = () -> i64\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1(ret1), []\nblock1(v0: i64):\n    return\n}"
         => "5:5: error: function %f, inst0 (try_call): ret1 is not a return value of this call's normal edge [block-args]";
 }
+
+bad_input! {
+    function_not_closed_before_the_next:
+        "function %f() {\nblock0:\n    return\n\nfunction %g() {\nblock0:\n    return\n}"
+        => "5:1: error: expected '}' to close function %f, found 'function'";
+    block_parameter_without_colon:
+        "function %f(i32) {\nblock0(v0 i32):\n    return\n}"
+        => "2:11: error: expected ':', found 'i32'";
+    block_header_without_colon:
+        "function %f() {\nblock0\n    return\n}"
+        => "3:5: error: expected ':', found 'return'";
+}
