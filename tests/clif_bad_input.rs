@@ -288,3 +288,12 @@ fn shuffled_words_never_panic() {
     }
     assert!(tried > 10_000, "{tried}");
 }
+
+bad_input! {
+    bitcast_changing_lane_count_needs_byte_order:
+        "function %f(i32x4) -> i8x16 {\nblock0(v0: i32x4):\n    v1 = bitcast.i8x16 v0\n    return v1\n}"
+        => "3:5: error: function %f, inst0 (v1 = bitcast): bitcast from i32x4 to i8x16 changes the lane count, so it needs a byte order (little or big) [bitcast]";
+    bitcast_between_sizes:
+        "function %f(i32) -> i64 {\nblock0(v0: i32):\n    v1 = bitcast.i64 v0\n    return v1\n}"
+        => "3:5: error: function %f, inst0 (v1 = bitcast): operand 0 (v0) has type i32, expected a 64-bit type [types]";
+}
