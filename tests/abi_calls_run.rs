@@ -18,7 +18,8 @@ use rulesel::ir::{AbiParam, ArgumentExtension, CallConv, Signature, Type};
 use rulesel::isa::x64::abi::emit::emit_frame_insts;
 use rulesel::isa::x64::abi::frame::{FrameLayout, FrameRequest};
 use rulesel::isa::x64::abi::moves::{
-    arg_passes, call_plan, callee_amode, caller_amode, ArgPass, Extend, Place, ValuePart,
+    arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ArgPass, Extend, Place,
+    ValuePart,
 };
 use rulesel::isa::x64::abi::prologue::{epilogue, prologue, FrameInst};
 use rulesel::isa::x64::abi::{callee_saved, machine_env, AbiLayout};
@@ -29,6 +30,14 @@ use rulesel::isa::x64::regs::{gpr, xmm, Reg, R11, R12, RAX, RBX};
 use rulesel::isa::x64::rows::Op;
 use rulesel::machinst::buffer::SymbolId;
 use rulesel::settings::Flags;
+
+/// LLVM's extensions let Windows x64 signatures carry i128 (by reference, as GCC and LLVM do).
+fn flags() -> Flags {
+    Flags {
+        enable_llvm_abi_extensions: true,
+        ..Flags::default()
+    }
+}
 
 /// One piece of a generated function.
 enum Step {
@@ -156,15 +165,15 @@ fn frame_for(abi: &AbiLayout, clobbered: &[PReg], outgoing: u32, leaf: bool) -> 
         is_leaf: leaf,
         tail_call_args_size: 0,
     };
-    FrameLayout::compute(abi, &req, &Flags::default()).unwrap()
+    FrameLayout::compute(abi, &req, &flags()).unwrap()
 }
 
 /// `void recv(slot *buf, args…)`: stores argument `i` into `buf[i]`.
 fn recv_function(sig: &Signature) -> Vec<u8> {
-    let abi = AbiLayout::compute(sig, &Flags::default()).unwrap();
+    let abi = AbiLayout::compute(sig, &flags()).unwrap();
     let frame = frame_for(&abi, &[xmm(15)], 0, true);
     let passes = arg_passes(&abi);
-    let mut steps = vec![Step::Frame(prologue(&frame, &Flags::default(), None))];
+    let mut steps = vec![Step::Frame(prologue(&frame, &flags(), None))];
     let ArgPass::Part(ValuePart {
         place: Place::Reg(buf),
         ..
@@ -174,8 +183,28 @@ fn recv_function(sig: &Signature) -> Vec<u8> {
     };
     steps.push(inst(Op::mov_r64_rm64, &[r(buf)], &[RAX]));
     for pass in &passes[1..] {
-        let ArgPass::Part(part) = *pass else {
-            panic!("no by-reference arguments here")
+        let part = match *pass {
+            ArgPass::Part(part) => part,
+            ArgPass::ByRef { value, pointer, .. } => {
+                // The address of the caller's copy, then the 16 bytes it points to.
+                let ptr = match pointer {
+                    Place::Reg(reg) => reg,
+                    stack => {
+                        let from = Arg::Mem(callee_amode(stack).unwrap());
+                        steps.push(inst(Op::mov_r64_rm64, &[from], &[R11]));
+                        R11
+                    }
+                };
+                let from = Arg::Mem(Amode::base_disp(ptr, 0));
+                steps.push(inst(Op::movdqu_x_xm128, &[from], &[xmm(15)]));
+                steps.push(inst(
+                    Op::movdqu_m128_x,
+                    &[slot(RAX, value, 0), r(xmm(15))],
+                    &[],
+                ));
+                continue;
+            }
+            ref other => panic!("{other:?}"),
         };
         let at = slot(RAX, part.value, 8 * i32::from(part.part));
         let reg = match part.place {
@@ -199,9 +228,9 @@ fn send_function(cc: CallConv, callee: &Signature) -> Vec<u8> {
     let mut own = Signature::new(cc);
     own.params = vec![AbiParam::new(Type::I64); 2];
     own.returns = vec![AbiParam::new(Type::I64)];
-    let own_abi = AbiLayout::compute(&own, &Flags::default()).unwrap();
-    let callee_abi = AbiLayout::compute(callee, &Flags::default()).unwrap();
-    let plan = call_plan(&callee_abi, &Flags::default(), false);
+    let own_abi = AbiLayout::compute(&own, &flags()).unwrap();
+    let callee_abi = AbiLayout::compute(callee, &flags()).unwrap();
+    let plan = call_plan(&callee_abi, &flags(), false);
     let mut clobbered = plan.clobbers;
     for reg in [RBX, R12, R11, xmm(15)] {
         clobbered.add(reg);
@@ -217,35 +246,58 @@ fn send_function(cc: CallConv, callee: &Signature) -> Vec<u8> {
         other => panic!("{other:?}"),
     };
     let mut steps = vec![
-        Step::Frame(prologue(&frame, &Flags::default(), None)),
+        Step::Frame(prologue(&frame, &flags(), None)),
         inst(Op::mov_r64_rm64, &[r(reg_of(&own_args[0]))], &[RBX]),
         inst(Op::mov_r64_rm64, &[r(reg_of(&own_args[1]))], &[R12]),
     ];
-    // Stack arguments first (through a scratch register), then the argument registers.
-    let parts: Vec<ValuePart> = plan
-        .args
-        .iter()
-        .map(|p| match p {
-            ArgPass::Part(part) => *part,
-            other => panic!("{other:?}"),
-        })
-        .collect();
-    for part in parts.iter().filter(|p| !matches!(p.place, Place::Reg(_))) {
-        let tmp = scratch(part.ty);
-        let from = slot(RBX, part.value, 8 * i32::from(part.part));
-        steps.push(inst(load_op(part.ty, part.extend), &[from], &[tmp]));
-        let to = Arg::Mem(caller_amode(&callee_abi, part.place).unwrap());
-        let store_ty = if part.extend.is_some() {
-            Type::I64
-        } else {
-            part.ty
-        };
-        steps.push(inst(store_op(store_ty), &[to, r(tmp)], &[]));
+    // Stack arguments and by-reference copies first (through scratch registers), then the
+    // argument registers.
+    for pass in &plan.args {
+        match *pass {
+            ArgPass::Part(part) if !matches!(part.place, Place::Reg(_)) => {
+                let tmp = scratch(part.ty);
+                let from = slot(RBX, part.value, 8 * i32::from(part.part));
+                steps.push(inst(load_op(part.ty, part.extend), &[from], &[tmp]));
+                let to = Arg::Mem(caller_amode(&callee_abi, part.place).unwrap());
+                let store_ty = if part.extend.is_some() {
+                    Type::I64
+                } else {
+                    part.ty
+                };
+                steps.push(inst(store_op(store_ty), &[to, r(tmp)], &[]));
+            }
+            ArgPass::ByRef {
+                value,
+                pointer,
+                copy,
+                ..
+            } => {
+                let copy_at = Arg::Mem(outgoing_amode(copy));
+                steps.push(inst(Op::movdqu_x_xm128, &[slot(RBX, value, 0)], &[xmm(15)]));
+                steps.push(inst(Op::movdqu_m128_x, &[copy_at, r(xmm(15))], &[]));
+                if !matches!(pointer, Place::Reg(_)) {
+                    steps.push(inst(Op::lea_r64, &[copy_at], &[R11]));
+                    let to = Arg::Mem(caller_amode(&callee_abi, pointer).unwrap());
+                    steps.push(inst(Op::mov_m64_r64, &[to, r(R11)], &[]));
+                }
+            }
+            _ => {}
+        }
     }
-    for part in &parts {
-        if let Place::Reg(reg) = part.place {
-            let from = slot(RBX, part.value, 8 * i32::from(part.part));
-            steps.push(inst(load_op(part.ty, part.extend), &[from], &[reg]));
+    for pass in &plan.args {
+        match *pass {
+            ArgPass::Part(part) => {
+                if let Place::Reg(reg) = part.place {
+                    let from = slot(RBX, part.value, 8 * i32::from(part.part));
+                    steps.push(inst(load_op(part.ty, part.extend), &[from], &[reg]));
+                }
+            }
+            ArgPass::ByRef {
+                pointer: Place::Reg(reg),
+                copy,
+                ..
+            } => steps.push(inst(Op::lea_r64, &[Arg::Mem(outgoing_amode(copy))], &[reg])),
+            _ => {}
         }
     }
     steps.push(inst(Op::call_rm64, &[r(R12)], &[]));
@@ -302,8 +354,8 @@ impl Drop for Program {
 
 const SYSV_MIXED: &str = "i64 f64 i32:sext f32 i8:uext f64 i16:sext i64 f64 i128 f32 i64 \
      f64 i8:sext f64 i64 f64 i32:uext f32 i16:uext f64 i128 i64 f64";
-const WINDOWS_MIXED: &str = "f64 i32:sext f32 i64 i8:uext f64 i16:sext i64 f64 f32 i64 f64 \
-     i8:sext f64 i32:uext";
+const WINDOWS_MIXED: &str = "f64 i32:sext i128 f32 i64 i8:uext f64 i16:sext i64 f64 f32 \
+     i128 i64 f64 i8:sext f64 i32:uext";
 
 fn attr(cc: CallConv) -> &'static str {
     if cc == CallConv::WindowsFastcall {
@@ -654,7 +706,7 @@ fn preserve_harness(cc: CallConv) -> String {
 
 /// `void clobber(void)` of convention `cc`: writes every allocatable register.
 fn clobber_function(cc: CallConv) -> Vec<u8> {
-    let flags = Flags::default();
+    let flags = flags();
     let abi = AbiLayout::compute(&Signature::new(cc), &flags).unwrap();
     let env = machine_env(cc, &flags);
     let everything: PRegSet = (0..2)
@@ -684,7 +736,7 @@ fn clobber_function(cc: CallConv) -> Vec<u8> {
 #[test]
 fn callee_saved_registers_survive_a_function_that_uses_every_register() {
     for cc in [CallConv::SystemV, CallConv::WindowsFastcall, CallConv::Tail] {
-        let saved = callee_saved(cc, &Flags::default());
+        let saved = callee_saved(cc, &flags());
         assert!(!saved.is_empty(RegClass::Int));
         let c = "#include <stdio.h>\nlong preserve_check(void (*fn)(void));\nvoid clobber(void);\n\
                  int main(void) { printf(\"%lx\\n\", preserve_check(clobber)); return 0; }\n";
