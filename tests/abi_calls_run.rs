@@ -18,15 +18,15 @@ use rulesel::ir::{AbiParam, ArgumentExtension, CallConv, Signature, Type};
 use rulesel::isa::x64::abi::emit::emit_frame_insts;
 use rulesel::isa::x64::abi::frame::{FrameLayout, FrameRequest};
 use rulesel::isa::x64::abi::moves::{
-    arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ArgPass, Extend, Place,
-    ValuePart,
+    arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ret_passes, sret_return,
+    ArgPass, Extend, Place, ValuePart,
 };
 use rulesel::isa::x64::abi::prologue::{epilogue, prologue, FrameInst};
 use rulesel::isa::x64::abi::{callee_saved, machine_env, AbiLayout};
 use rulesel::isa::x64::amode::Amode;
 use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
-use rulesel::isa::x64::regs::{gpr, xmm, Reg, R11, R12, RAX, RBX};
+use rulesel::isa::x64::regs::{gpr, xmm, Reg, R10, R11, R12, RAX, RBX};
 use rulesel::isa::x64::rows::Op;
 use rulesel::machinst::buffer::SymbolId;
 use rulesel::settings::Flags;
@@ -748,4 +748,142 @@ fn callee_saved_registers_survive_a_function_that_uses_every_register() {
         );
         assert_eq!(program.run(), "0", "{cc}: mask of registers not preserved");
     }
+}
+
+/// `rets(slot *buf)` returning result `i` from `buf[i]` (`sret`: the parameter list starts with
+/// the hidden struct-return pointer and the results are stored through it, then returned in rax).
+fn rets_function(sig: &Signature) -> Vec<u8> {
+    let abi = AbiLayout::compute(sig, &flags()).unwrap();
+    let frame = frame_for(&abi, &[], 0, true);
+    let args = arg_passes(&abi);
+    let reg_of = |p: &ArgPass| match p {
+        ArgPass::Part(ValuePart {
+            place: Place::Reg(reg),
+            ..
+        }) => *reg,
+        other => panic!("{other:?}"),
+    };
+    let buf = reg_of(args.last().unwrap());
+    let mut steps = vec![
+        Step::Frame(prologue(&frame, &flags(), None)),
+        inst(Op::mov_r64_rm64, &[r(buf)], &[R11]),
+    ];
+    if let Some((param, reg)) = sret_return(&abi) {
+        // Three words through the struct-return pointer, which is also returned.
+        let ptr = reg_of(&args[param]);
+        for word in 0..3 {
+            steps.push(inst(Op::mov_r64_rm64, &[slot(R11, word + 1, 0)], &[R10]));
+            let to = Arg::Mem(Amode::base_disp(ptr, 8 * word as i32));
+            steps.push(inst(Op::mov_m64_r64, &[to, r(R10)], &[]));
+        }
+        steps.push(inst(Op::mov_r64_rm64, &[r(ptr)], &[reg]));
+    }
+    for part in ret_passes(&abi) {
+        let Place::Reg(reg) = part.place else {
+            panic!("results in registers only here")
+        };
+        let from = slot(R11, part.value + 1, 8 * i32::from(part.part));
+        steps.push(inst(load_op(part.ty, part.extend), &[from], &[reg]));
+    }
+    steps.push(Step::Frame(epilogue(&frame).unwrap()));
+    assemble(&steps, &frame)
+}
+
+#[test]
+fn results_come_back_as_c_expects_them() {
+    // (convention, results, C return type, C fields of the result)
+    let cases: [(CallConv, &str, &str, &[&str]); 9] = [
+        (
+            CallConv::SystemV,
+            "i64 i64",
+            "struct { int64_t a, b; }",
+            &["a", "b"],
+        ),
+        (
+            CallConv::SystemV,
+            "f64 f64",
+            "struct { double a, b; }",
+            &["a", "b"],
+        ),
+        (
+            CallConv::SystemV,
+            "i64 f64",
+            "struct { int64_t a; double b; }",
+            &["a", "b"],
+        ),
+        (
+            CallConv::SystemV,
+            "f64 i32",
+            "struct { double a; int32_t b; }",
+            &["a", "b"],
+        ),
+        (CallConv::SystemV, "i128", "__int128", &[""]),
+        (CallConv::SystemV, "i8:sext", "int8_t", &[""]),
+        (CallConv::SystemV, "f32", "float", &[""]),
+        (CallConv::WindowsFastcall, "i64", "int64_t", &[""]),
+        (CallConv::WindowsFastcall, "f64", "double", &[""]),
+    ];
+    let mut c = String::from(
+        "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
+         typedef struct { unsigned char b[16]; } slot;\n\
+         struct big { int64_t a, b, c; };\nint bad;\n",
+    );
+    let mut functions = Vec::new();
+    let mut body = String::new();
+    for (n, (cc, results, c_ret, fields)) in cases.iter().enumerate() {
+        let mut sig = signature(*cc, &["i64"], "");
+        sig.returns = signature(*cc, &[], results).params;
+        functions.push((format!("rets{n}"), rets_function(&sig)));
+        c += &format!(
+            "typedef {c_ret} ret{n}_t;\n{}ret{n}_t rets{n}(slot *buf);\n",
+            attr(*cc)
+        );
+        body += &format!("  {{ static slot buf[8]; ret{n}_t r;\n");
+        for (k, p) in sig.returns.iter().enumerate() {
+            let t = c_type(p.value_type, p.extension);
+            body += &format!(
+                "    {{ {t} v = ({t}){}; memcpy(&buf[{}], &v, sizeof v); }}\n",
+                c_value(k, p.value_type),
+                k + 1
+            );
+        }
+        body += &format!("    r = rets{n}(buf);\n");
+        for (k, (p, field)) in sig.returns.iter().zip(fields.iter()).enumerate() {
+            let t = c_type(p.value_type, p.extension);
+            let access = if field.is_empty() {
+                "r".to_string()
+            } else {
+                format!("r.{field}")
+            };
+            body += &format!(
+                "    if ({access} != ({t}){}) {{ printf(\"case {n} result {k}\\n\"); bad = 1; }}\n",
+                c_value(k, p.value_type)
+            );
+        }
+        body += "  }\n";
+    }
+    // Explicit sret under both conventions: C's hidden struct-return pointer.
+    for (n, cc) in [(9, CallConv::SystemV), (10, CallConv::WindowsFastcall)] {
+        let mut sig = Signature::new(cc);
+        sig.params = vec![
+            AbiParam::special(Type::I64, rulesel::ir::ArgumentPurpose::StructReturn),
+            AbiParam::new(Type::I64),
+        ];
+        functions.push((format!("rets{n}"), rets_function(&sig)));
+        c += &format!("{}struct big rets{n}(slot *buf);\n", attr(cc));
+        body += &format!(
+            "  {{ static slot buf[8]; for (int i = 1; i <= 3; i++) {{ int64_t v = i * 0x1111; memcpy(&buf[i], &v, 8); }}\n\
+             \x20   struct big r = rets{n}(buf);\n\
+             \x20   if (r.a != 0x1111 || r.b != 0x2222 || r.c != 0x3333) {{ printf(\"sret {n}\\n\"); bad = 1; }} }}\n"
+        );
+    }
+    c += &format!(
+        "int main(void) {{\n{body}  printf(bad ? \"bad\\n\" : \"ok\\n\");\n  return 0;\n}}\n"
+    );
+    let functions: Vec<(&str, Vec<u8>)> = functions
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    let program = Program::build("rets", &c, &functions, "");
+    assert_eq!(program.run(), "ok");
 }
