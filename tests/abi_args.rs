@@ -397,6 +397,10 @@ fn impossible_abis_are_errors() {
         describe(CallConv::Winch, "i128", ""),
         "not supported yet: i128 in a winch signature"
     );
+    assert_eq!(
+        describe(CallConv::SystemV, "i64:sarg4294967295", ""),
+        "not supported yet: a sarg(4294967295) parameter (at most 65520 bytes)"
+    );
     let many = vec!["i64"; 9000].join(" ");
     assert_eq!(
         describe(CallConv::SystemV, &many, ""),

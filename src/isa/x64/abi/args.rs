@@ -165,11 +165,14 @@ enum Shape {
     Float { stack_size: u32 },
     /// Two general-purpose registers or two 8-byte stack slots.
     IntPair,
-    /// A pointer to a copy of the value (Windows x64, 16 bytes or more).
-    ByRef,
 }
 
-fn shape(ty: Type, cc: CallConv, is_arg: bool, flags: &Flags) -> Result<Shape, Unsupported> {
+/// Windows x64 passes arguments of 16 bytes or more as a pointer to a copy.
+fn passed_by_reference(ty: Type, cc: CallConv) -> bool {
+    cc == CallConv::WindowsFastcall && ty.bits() >= 128
+}
+
+fn shape(ty: Type, cc: CallConv, flags: &Flags) -> Result<Shape, Unsupported> {
     let windows = cc == CallConv::WindowsFastcall;
     let wide = ty == Type::I128 || ty == Type::F128;
     if wide && windows && !flags.enable_llvm_abi_extensions {
@@ -180,9 +183,7 @@ fn shape(ty: Type, cc: CallConv, is_arg: bool, flags: &Flags) -> Result<Shape, U
     if ty == Type::I128 && cc == CallConv::Winch {
         return Err(Unsupported("i128 in a winch signature".into()));
     }
-    let shape = if windows && is_arg && ty.bits() >= 128 {
-        Shape::ByRef
-    } else if ty == Type::I128 {
+    let shape = if ty == Type::I128 {
         Shape::IntPair
     } else if ty.is_int() {
         Shape::Int
@@ -367,7 +368,7 @@ fn assign_ret(
     flags: &Flags,
 ) -> Result<AbiArg, Unsupported> {
     let ty = ret.value_type;
-    let shape = shape(ty, cc, false, flags)?;
+    let shape = shape(ty, cc, flags)?;
     let overflow = |a: &mut Assigner, size: u32| {
         if flags.enable_multi_ret_implicit_sret {
             a.stack(size, size)
@@ -403,7 +404,6 @@ fn assign_ret(
                 }
             }
         }
-        Shape::ByRef => unreachable!("results are never by reference"),
     };
     Ok(AbiArg {
         ty,
@@ -425,32 +425,39 @@ fn assign_arg(
         if cc == CallConv::WindowsFastcall {
             return Err(Unsupported("sarg parameters under windows_fastcall".into()));
         }
-        let size = align_to(size.clamp(8, MAX_AREA), 8);
+        if size > MAX_AREA {
+            return Err(Unsupported(format!(
+                "a sarg({size}) parameter (at most {MAX_AREA} bytes)"
+            )));
+        }
+        let size = align_to(size.max(8), 8);
         ArgLoc::StructArg {
             offset: a.stack(size, 8)?,
             size,
         }
     } else {
-        match shape(ty, cc, true, flags)? {
-            Shape::Int => ArgLoc::Slot(int_slot(a, ty)?),
-            Shape::Float { stack_size } => ArgLoc::Slot(match a.reg(RegClass::Float) {
-                Some(reg) => ArgSlot::Reg { reg, ty },
-                None => ArgSlot::Stack {
-                    offset: a.stack(stack_size, stack_size)?,
-                    ty,
+        let shape = shape(ty, cc, flags)?;
+        if passed_by_reference(ty, cc) {
+            let copy_offset = align_to(*byref_size, 16);
+            *byref_size = copy_offset + align_to(ty.bytes(), 16);
+            ArgLoc::ByRef {
+                pointer: int_slot(a, Type::I64)?,
+                copy_offset,
+            }
+        } else {
+            match shape {
+                Shape::Int => ArgLoc::Slot(int_slot(a, ty)?),
+                Shape::Float { stack_size } => ArgLoc::Slot(match a.reg(RegClass::Float) {
+                    Some(reg) => ArgSlot::Reg { reg, ty },
+                    None => ArgSlot::Stack {
+                        offset: a.stack(stack_size, stack_size)?,
+                        ty,
+                    },
+                }),
+                Shape::IntPair => match a.int_pair() {
+                    Some((lo, hi)) => pair_in_regs(lo, hi),
+                    None => pair_on_stack(a.stack(16, 16)?),
                 },
-            }),
-            Shape::IntPair => match a.int_pair() {
-                Some((lo, hi)) => pair_in_regs(lo, hi),
-                None => pair_on_stack(a.stack(16, 16)?),
-            },
-            Shape::ByRef => {
-                let copy_offset = align_to(*byref_size, 16);
-                *byref_size = copy_offset + align_to(ty.bytes(), 16);
-                ArgLoc::ByRef {
-                    pointer: int_slot(a, Type::I64)?,
-                    copy_offset,
-                }
             }
         }
     };

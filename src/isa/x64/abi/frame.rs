@@ -97,7 +97,8 @@ pub struct FrameLayout {
     pub callee_pop_size: u32,
     /// Callee-saved GPRs the prologue pushes, in push order.
     pub saved_gprs: Vec<PReg>,
-    /// Callee-saved XMM registers the prologue stores, with their save slots.
+    /// Callee-saved XMM registers the prologue stores, `saved_xmms[i]` at
+    /// [`FrameLayout::xmm_save_sp_offset`]`(i)`.
     pub saved_xmms: Vec<PReg>,
     pub outgoing_area_size: u32,
     /// Start of each explicit stack slot.
