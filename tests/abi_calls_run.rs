@@ -375,99 +375,122 @@ fn c_params(sig: &Signature, from: usize) -> String {
         .join(", ")
 }
 
+const C_PRELUDE: &str = "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
+     typedef struct { unsigned char b[16]; } slot;\nstatic int bad;\n";
+
+/// One signature checked both ways against the C compiler: C calls the generated `recv{n}`,
+/// and the generated `send{n}` calls the C function `check{n}`. Returns the C definitions, the
+/// statements for `main`, and the generated functions. `sig` starts with a dummy `i64`, so that
+/// value `i` sits in `buf[i]`.
+fn c_round_trip(n: usize, sig: &Signature) -> (String, String, Vec<(String, Vec<u8>)>) {
+    let cc = sig.call_conv;
+    let ty = |k: usize| c_type(sig.params[k].value_type, sig.params[k].extension);
+    let value = |k: usize| format!("({}){}", ty(k), c_value(k, sig.params[k].value_type));
+    let params = sig.params.len();
+    let mut defs = format!(
+        "{a}void recv{n}(slot *buf, {p});\n{a}int64_t send{n}(slot *buf, void *fn);\n\
+         {a}int64_t check{n}(int64_t a0, {p}) {{\n  (void)a0;\n",
+        a = attr(cc),
+        p = c_params(sig, 1)
+    );
+    for k in 1..params {
+        defs += &format!("  if (a{k} != {}) return 1000 + {k};\n", value(k));
+    }
+    defs += "  return 0x600d;\n}\n";
+
+    let args: Vec<String> = (1..params).map(value).collect();
+    let mut main = format!(
+        "  {{ static slot buf[{params}];\n    recv{n}(buf, {});\n",
+        args.join(", ")
+    );
+    for k in 1..params {
+        main += &format!(
+            "    {{ {t} v = {}; if (memcmp(&buf[{k}], &v, sizeof v)) {{ printf(\"recv{n} arg {k}\\n\"); bad = 1; }} }}\n",
+            value(k),
+            t = ty(k)
+        );
+    }
+    main += "    memset(buf, 0, sizeof buf);\n";
+    for k in 1..params {
+        main += &format!(
+            "    {{ {t} v = {}; memcpy(&buf[{k}], &v, sizeof v); }}\n",
+            value(k),
+            t = ty(k)
+        );
+    }
+    main += &format!(
+        "    int64_t r = send{n}(buf, (void *)check{n});\n\
+         \x20   if (r != 0x600d) {{ printf(\"send{n} %ld\\n\", (long)r); bad = 1; }} }}\n"
+    );
+    let functions = vec![
+        (format!("recv{n}"), recv_function(sig)),
+        (format!("send{n}"), send_function(cc, sig)),
+    ];
+    (defs, main, functions)
+}
+
+/// Builds and runs one C program checking every signature with [`c_round_trip`].
+fn check_against_c(name: &str, sigs: &[Signature]) -> String {
+    let mut c = String::from(C_PRELUDE);
+    let mut main = String::new();
+    let mut functions = Vec::new();
+    for (n, sig) in sigs.iter().enumerate() {
+        let (d, m, f) = c_round_trip(n, sig);
+        c += &d;
+        main += &m;
+        functions.extend(f);
+    }
+    c += &format!(
+        "int main(void) {{\n{main}  printf(bad ? \"bad\\n\" : \"ok\\n\");\n  return 0;\n}}\n"
+    );
+    let functions: Vec<(&str, Vec<u8>)> = functions
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.clone()))
+        .collect();
+    Program::build(name, &c, &functions, "").run()
+}
+
 #[test]
-fn c_calls_generated_functions_with_many_mixed_arguments() {
-    for (cc, mixed) in [
-        (CallConv::SystemV, SYSV_MIXED),
-        (CallConv::WindowsFastcall, WINDOWS_MIXED),
-    ] {
-        let sig = signature(cc, &["i64"], mixed);
-        assert!(sig.params.len() > 12);
-        let mut c = String::from(
-            "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
-             typedef struct { unsigned char b[16]; } slot;\n",
-        );
-        c += &format!("{}void recv(slot *buf, {});\n", attr(cc), c_params(&sig, 1));
-        c += &format!(
-            "int main(void) {{\n  static slot buf[{}];\n",
-            sig.params.len()
-        );
-        let args: Vec<String> = sig.params[1..]
-            .iter()
-            .enumerate()
-            .map(|(k, p)| {
-                format!(
-                    "({}){}",
-                    c_type(p.value_type, p.extension),
-                    c_value(k + 1, p.value_type)
-                )
-            })
-            .collect();
-        c += &format!("  recv(buf, {});\n  int bad = 0;\n", args.join(", "));
-        for (k, p) in sig.params.iter().enumerate().skip(1) {
-            let t = c_type(p.value_type, p.extension);
-            c += &format!(
-                "  {{ {t} v = ({t}){}; if (memcmp(&buf[{k}], &v, sizeof v)) {{ printf(\"arg %d\\n\", {k}); bad = 1; }} }}\n",
-                c_value(k, p.value_type)
-            );
-        }
-        c += "  printf(bad ? \"bad\\n\" : \"ok\\n\");\n  return 0;\n}\n";
-        let program = Program::build(
-            &format!("recv-{cc}"),
-            &c,
-            &[("recv", recv_function(&sig))],
-            "",
-        );
-        assert_eq!(program.run(), "ok", "{cc}");
+fn c_and_generated_functions_call_each_other_with_many_mixed_arguments() {
+    let sigs = [
+        signature(CallConv::SystemV, &["i64"], SYSV_MIXED),
+        signature(CallConv::WindowsFastcall, &["i64"], WINDOWS_MIXED),
+    ];
+    assert!(sigs.iter().all(|s| s.params.len() > 12));
+    assert_eq!(check_against_c("mixed", &sigs), "ok");
+}
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
     }
 }
 
 #[test]
-fn generated_functions_call_c_with_many_mixed_arguments() {
-    for (cc, mixed) in [
-        (CallConv::SystemV, SYSV_MIXED),
-        (CallConv::WindowsFastcall, WINDOWS_MIXED),
-    ] {
-        // The callee's signature has a dummy first parameter so that value i sits in buf[i].
-        let callee = signature(cc, &["i64"], mixed);
-        let mut c = String::from(
-            "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
-             typedef struct { unsigned char b[16]; } slot;\n",
-        );
-        c += &format!(
-            "{a}int64_t check(int64_t a0, {p}) {{\n  (void)a0;\n",
-            a = attr(cc),
-            p = c_params(&callee, 1)
-        );
-        for (k, p) in callee.params.iter().enumerate().skip(1) {
-            let t = c_type(p.value_type, p.extension);
-            c += &format!(
-                "  if (a{k} != ({t}){}) return 1000 + {k};\n",
-                c_value(k, p.value_type)
-            );
+fn random_signatures_agree_with_the_c_compiler() {
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut sigs = Vec::new();
+    for cc in [CallConv::SystemV, CallConv::WindowsFastcall] {
+        for _ in 0..40 {
+            let count = 1 + rng.next(30) as usize;
+            let params: Vec<&str> = (0..count)
+                .map(|_| {
+                    [
+                        "i8:sext", "i8:uext", "i16:sext", "i16:uext", "i32", "i32:sext", "i64",
+                        "i64", "f32", "f64", "f64", "i128",
+                    ][rng.next(12) as usize]
+                })
+                .collect();
+            sigs.push(signature(cc, &["i64"], &params.join(" ")));
         }
-        c += "  return 0x600d;\n}\n";
-        c += &format!("{}int64_t send(slot *buf, void *fn);\n", attr(cc));
-        c += &format!(
-            "int main(void) {{\n  static slot buf[{}];\n",
-            callee.params.len()
-        );
-        for (k, p) in callee.params.iter().enumerate().skip(1) {
-            let t = c_type(p.value_type, p.extension);
-            c += &format!(
-                "  {{ {t} v = ({t}){}; memcpy(&buf[{k}], &v, sizeof v); }}\n",
-                c_value(k, p.value_type)
-            );
-        }
-        c += "  printf(\"%lx\\n\", (long)send(buf, (void *)check));\n  return 0;\n}\n";
-        let program = Program::build(
-            &format!("send-{cc}"),
-            &c,
-            &[("send", send_function(cc, &callee))],
-            "",
-        );
-        assert_eq!(program.run(), "600d", "{cc}");
     }
+    assert_eq!(check_against_c("random", &sigs), "ok");
 }
 
 fn rust_type(ty: Type, ext: ArgumentExtension) -> &'static str {
