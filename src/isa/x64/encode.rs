@@ -383,67 +383,66 @@ mod tests {
         Arg::Reg(p.into())
     }
 
+    fn check((got, text): (Vec<u8>, String), want: &[u8], want_text: &str) {
+        assert_eq!((got.as_slice(), text.as_str()), (want, want_text));
+    }
+
     #[test]
     fn encodings_from_the_manual() {
         let mem = |b: PReg, d| Arg::Mem(Amode::base_disp(b, d));
-        let cases: Vec<((Vec<u8>, String), &[u8], &str)> = vec![
-            (
-                bytes(Op::add_r64_rm64, &[r(RDI), r(RSI)], &[RDI]),
-                &[0x48, 0x03, 0xfe],
-                "add    %rsi,%rdi",
+        check(
+            bytes(Op::add_r64_rm64, &[r(RDI), r(RSI)], &[RDI]),
+            &[0x48, 0x03, 0xfe],
+            "add    %rsi,%rdi",
+        );
+        check(
+            bytes(Op::mov_r64_rm64, &[mem(RSP, 8)], &[RAX]),
+            &[0x48, 0x8b, 0x44, 0x24, 0x08],
+            "mov    0x8(%rsp),%rax",
+        );
+        check(
+            bytes(Op::mov_r32_rm32, &[mem(R13, 0)], &[RAX]),
+            &[0x41, 0x8b, 0x45, 0x00],
+            "mov    0x0(%r13),%eax",
+        );
+        check(
+            bytes(Op::movabs_r64_imm64, &[Arg::Imm(0x12_3456_7890)], &[RAX]),
+            &[0x48, 0xb8, 0x90, 0x78, 0x56, 0x34, 0x12, 0, 0, 0],
+            "movabs $0x1234567890,%rax",
+        );
+        check(
+            bytes(Op::add_r32_imm32, &[r(RAX), Arg::Imm(0xffff_ffff)], &[RAX]),
+            &[0x83, 0xc0, 0xff],
+            "add    $0xffffffff,%eax",
+        );
+        check(
+            bytes(Op::mov_m8_r8, &[mem(RAX, 0), r(RSI)], &[]),
+            &[0x40, 0x88, 0x30],
+            "mov    %sil,(%rax)",
+        );
+        check(
+            bytes(
+                Op::vfmadd231sd_x_x_xm64,
+                &[r(xmm(0)), r(xmm(1)), r(xmm(2))],
+                &[xmm(0)],
             ),
-            (
-                bytes(Op::mov_r64_rm64, &[mem(RSP, 8)], &[RAX]),
-                &[0x48, 0x8b, 0x44, 0x24, 0x08],
-                "mov    0x8(%rsp),%rax",
-            ),
-            (
-                bytes(Op::mov_r32_rm32, &[mem(R13, 0)], &[RAX]),
-                &[0x41, 0x8b, 0x45, 0x00],
-                "mov    0x0(%r13),%eax",
-            ),
-            (
-                bytes(Op::movabs_r64_imm64, &[Arg::Imm(0x12_3456_7890)], &[RAX]),
-                &[0x48, 0xb8, 0x90, 0x78, 0x56, 0x34, 0x12, 0, 0, 0],
-                "movabs $0x1234567890,%rax",
-            ),
-            (
-                bytes(Op::add_r32_imm32, &[r(RAX), Arg::Imm(0xffff_ffff)], &[RAX]),
-                &[0x83, 0xc0, 0xff],
-                "add    $0xffffffff,%eax",
-            ),
-            (
-                bytes(Op::mov_m8_r8, &[mem(RAX, 0), r(RSI)], &[]),
-                &[0x40, 0x88, 0x30],
-                "mov    %sil,(%rax)",
-            ),
-            (
-                bytes(
-                    Op::vfmadd231sd_x_x_xm64,
-                    &[r(xmm(0)), r(xmm(1)), r(xmm(2))],
-                    &[xmm(0)],
-                ),
-                &[0xc4, 0xe2, 0xf1, 0xb9, 0xc2],
-                "vfmadd231sd %xmm2,%xmm1,%xmm0",
-            ),
-            (
-                bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), r(xmm(2))], &[xmm(0)]),
-                &[0xc5, 0xf2, 0x58, 0xc2],
-                "vaddss %xmm2,%xmm1,%xmm0",
-            ),
-            (
-                bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), mem(R8, 0)], &[xmm(0)]),
-                &[0xc4, 0xc1, 0x72, 0x58, 0x00],
-                "vaddss (%r8),%xmm1,%xmm0",
-            ),
-            (
-                bytes(Op::xor_r32_zero, &[], &[RAX]),
-                &[0x33, 0xc0],
-                "xor    %eax,%eax",
-            ),
-        ];
-        for ((got, text), want, want_text) in cases {
-            assert_eq!((got.as_slice(), text.as_str()), (want, want_text));
-        }
+            &[0xc4, 0xe2, 0xf1, 0xb9, 0xc2],
+            "vfmadd231sd %xmm2,%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), r(xmm(2))], &[xmm(0)]),
+            &[0xc5, 0xf2, 0x58, 0xc2],
+            "vaddss %xmm2,%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), mem(R8, 0)], &[xmm(0)]),
+            &[0xc4, 0xc1, 0x72, 0x58, 0x00],
+            "vaddss (%r8),%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::xor_r32_zero, &[], &[RAX]),
+            &[0x33, 0xc0],
+            "xor    %eax,%eax",
+        );
     }
 }
