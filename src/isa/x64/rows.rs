@@ -601,12 +601,14 @@ mod tests {
             (vec![T::GprMem, T::Gpr, T::Gpr], vec![T::Gpr, T::Gpr])
         );
         assert_eq!(sig(Op::jcc), (vec![T::Cc, T::Label], vec![]));
-        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm], vec![]));
+        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm32], vec![]));
         assert_eq!(
             sig(Op::vfmadd231sd_x_x_xm64),
             (vec![T::Xmm, T::Xmm, T::XmmMem], vec![T::Xmm])
         );
-        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm], vec![T::Gpr]));
+        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm32], vec![T::Gpr]));
+        assert_eq!(sig(Op::shl_r64_imm8), (vec![T::Gpr, T::Imm8], vec![T::Gpr]));
+        assert_eq!(sig(Op::movabs_r64_imm64), (vec![T::Imm64], vec![T::Gpr]));
     }
 
     #[test]
