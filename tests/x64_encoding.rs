@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use iced_x86::{
     CpuidFeature, Decoder, DecoderOptions, Formatter, GasFormatter, Instruction, OpKind, Register,
 };
-use regalloc2::{PReg, RegClass};
+use regalloc2::{Allocation, OperandConstraint, OperandKind, PReg, RegClass};
 use rulesel::isa::x64::amode::{Amode, FrameArea, FrameResolver};
 use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst, Value};
@@ -170,6 +170,56 @@ fn build(op: Op, c: &Choice, target: MachLabel) -> Inst {
     Inst::new(op, &inputs, &outputs).unwrap_or_else(|e| panic!("building {op:?}: {e}"))
 }
 
+/// The regalloc2 view of an allocated instruction: make every register virtual again, collect
+/// operands, and check that each operand names the register occurrence in the same order, that
+/// fixed constraints name the register the instruction has there, that reuse constraints point at
+/// a use holding the same register, and that applying the original registers as allocations
+/// gives back the instruction.
+fn check_regalloc_view(inst: &Inst) -> Result<(), String> {
+    let mut originals = Vec::new();
+    let mut virt = *inst;
+    virt.map_regs(|r| {
+        originals.push(r);
+        Reg::virt(regalloc2::VReg::new(
+            regs::PINNED_VREGS + originals.len(),
+            r.class(),
+        ))
+    });
+    let mut ops = Vec::new();
+    virt.collect_operands(&mut ops);
+    if ops.len() != originals.len() {
+        return Err(format!(
+            "{} operands for {} registers",
+            ops.len(),
+            originals.len()
+        ));
+    }
+    for (k, op) in ops.iter().enumerate() {
+        if op.vreg().vreg() != regs::PINNED_VREGS + k + 1 {
+            return Err(format!("operand {k} names {:?}", op.vreg()));
+        }
+        match op.constraint() {
+            OperandConstraint::FixedReg(p) if Some(p) != originals[k].to_preg() => {
+                return Err(format!("operand {k} fixed to {p:?}"));
+            }
+            OperandConstraint::Reuse(i)
+                if ops[i].kind() != OperandKind::Use || originals[i] != originals[k] =>
+            {
+                return Err(format!("operand {k} reuses {i}"));
+            }
+            _ => {}
+        }
+    }
+    let allocs: Vec<Allocation> = originals
+        .iter()
+        .map(|r| Allocation::reg(r.to_preg().expect("physical")))
+        .collect();
+    if virt.with_allocs(&allocs) != *inst {
+        return Err("allocations do not give the instruction back".into());
+    }
+    Ok(())
+}
+
 fn iced_reg_name(r: Register) -> String {
     let s = format!("{r:?}").to_lowercase();
     // iced calls the low bytes of r8–r15 "r8l"; objdump and Intel say "r8b".
@@ -232,6 +282,7 @@ fn check(
         ..*c
     };
     let inst = build(op, &c, target);
+    let regalloc_errs = check_regalloc_view(&inst);
     let start = buf.mark();
     emit(&inst, &mut buf, &TestFrame).expect("physical registers only");
     let end = buf.mark();
@@ -253,6 +304,9 @@ fn check(
         .join(" ");
     let mut errs = Vec::new();
     let mut err = |what: String| errs.push(format!("{} [{}] {}: {}", row.name, hex, inst, what));
+    if let Err(what) = regalloc_errs {
+        err(what);
+    }
 
     let mut decoder = Decoder::with_ip(
         64,
