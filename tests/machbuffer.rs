@@ -223,6 +223,29 @@ fn branches_to_empty_blocks_are_threaded() {
     assert_eq!((last.mnemonic, last.target), (Mnemonic::Jmp, Some(last.at)));
 }
 
+#[test]
+fn jumps_left_dead_by_threading_are_removed() {
+    // b0: je e; jmp f;  e: jmp x;  f: int3;  x: ret — after threading `je` goes to x and
+    // nothing refers to e, so e's jump (after b0's unconditional jmp) is dead and removed;
+    // then `jmp f` falls through to f and goes too.
+    let mut buf = X64Buffer::new();
+    let (e, f, x) = (buf.new_label(), buf.new_label(), buf.new_label());
+    buf.put_branch(JE, e);
+    buf.put_branch(None, f);
+    buf.bind_label(e);
+    buf.put_branch(None, x);
+    buf.bind_label(f);
+    buf.put_u8(0xcc);
+    buf.bind_label(x);
+    buf.put_u8(0xc3);
+    let code = buf.finish().unwrap();
+    let d = decode(&code);
+    let m: Vec<Mnemonic> = d.iter().map(|d| d.mnemonic).collect();
+    assert_eq!(m, [Mnemonic::Je, Mnemonic::Int3, Mnemonic::Ret]);
+    assert_eq!(d[0].target, Some(code.label_offsets[x.index()]));
+    assert_eq!(code.label_offsets[f.index()], 2);
+}
+
 struct NoFrame;
 impl FrameResolver for NoFrame {
     fn frame_address(&self, _: FrameArea, _: u32, offset: i32) -> (regalloc2::PReg, i32) {

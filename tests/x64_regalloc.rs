@@ -256,11 +256,6 @@ fn allocated_code_runs() {
         )
         .unwrap();
         emit(&sub, &mut buf, &Frame).unwrap();
-        let slot = |s: regalloc2::SpillSlot| Amode::Frame {
-            area: FrameArea::SpillSlot,
-            index: s.index() as u32,
-            offset: 0,
-        };
         for item in out.block_insts_and_edits(&func, Block::new(0)) {
             let inst = match item {
                 InstOrEdit::Inst(i) => {
@@ -276,34 +271,7 @@ fn allocated_code_runs() {
                     func.insts[i.index()].with_allocs(out.inst_allocs(i))
                 }
                 InstOrEdit::Edit(Edit::Move { from, to }) => {
-                    let xmm =
-                        from.as_reg().or(to.as_reg()).map(|r| r.class()) == Some(RegClass::Float);
-                    match (from.as_reg(), to.as_reg(), from.as_stack(), to.as_stack()) {
-                        (Some(f), Some(t), _, _) if xmm => {
-                            Inst::new(Op::movaps_x_xm128, &[Arg::Reg(f.into())], &[t.into()])
-                        }
-                        (Some(f), Some(t), _, _) => {
-                            Inst::new(Op::mov_r64_rm64, &[Arg::Reg(f.into())], &[t.into()])
-                        }
-                        (Some(f), None, _, Some(s)) if xmm => Inst::new(
-                            Op::movsd_m64_x,
-                            &[Arg::Mem(slot(s)), Arg::Reg(f.into())],
-                            &[],
-                        ),
-                        (Some(f), None, _, Some(s)) => Inst::new(
-                            Op::mov_m64_r64,
-                            &[Arg::Mem(slot(s)), Arg::Reg(f.into())],
-                            &[],
-                        ),
-                        (None, Some(t), Some(s), _) if xmm => {
-                            Inst::new(Op::movsd_x_m64, &[Arg::Mem(slot(s))], &[t.into()])
-                        }
-                        (None, Some(t), Some(s), _) => {
-                            Inst::new(Op::mov_r64_rm64, &[Arg::Mem(slot(s))], &[t.into()])
-                        }
-                        other => panic!("stack-to-stack move {other:?}"),
-                    }
-                    .unwrap()
+                    Inst::gen_move(*from, *to).expect("regalloc2 moves through registers")
                 }
             };
             emit(&inst, &mut buf, &Frame).expect("every register is allocated");

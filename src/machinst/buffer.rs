@@ -6,7 +6,7 @@
 //! The emitter writes ordinary instruction bytes with [`MachBuffer::put_bytes`], and every
 //! branch whose target is a label with [`MachBuffer::put_branch`]. Branches stay *symbolic*
 //! until [`MachBuffer::finish`]: the buffer is a byte vector (the "raw" bytes, without branches)
-//! plus a list of [`Item`]s — label bindings, branches and alignment requests — each pinned to the
+//! plus a list of `Item`s — label bindings, branches and alignment requests — each pinned to the
 //! raw offset where it occurs. Nothing is patched while emitting, so no decision made early has to
 //! be undone later. `finish` then runs four steps:
 //!
@@ -14,6 +14,7 @@
 //!  1. thread   L: jmp M        every use of L becomes a use of M (chains followed, cycles kept)
 //!  2. simplify jcc A; jmp B; A: ⟶ j!cc B        (invert a branch over an unconditional jump)
 //!              jmp L; L:       ⟶ (nothing)      (branch to the fall-through, also jcc)
+//!              jmp L; M: jmp N ⟶ jmp L          (M unreferenced: the second jump is dead)
 //!              repeated until nothing changes: each deletion can expose another fall-through
 //!  3. relax    all live branches start short (rel8); lay out, grow every short branch whose
 //!              displacement does not fit in i8 to near (rel32); repeat until no branch grows
@@ -25,12 +26,15 @@
 //!
 //! - `items` is sorted by raw offset, and among items at one raw offset by the order of the calls
 //!   that made them; a record (trap, relocation, fixup…) remembers how many items existed when it
-//!   was made ([`Pos`]), which places it exactly between items at the same raw offset.
+//!   was made (`Pos`), which places it exactly between items at the same raw offset.
 //! - Step 2 only deletes branches and retargets conditional ones; it never moves bytes, so raw
 //!   offsets stay valid. A deleted branch has size 0.
 //! - Step 3 only grows branches, never shrinks one, so it terminates after at most one pass more
 //!   than there are branches (every pass but the last grows at least one). Alignment padding may
 //!   change size either way, which is why every short branch is re-checked on every pass.
+//! - A label is an entry point only if something in the buffer refers to it (a branch, a
+//!   fixup, a jump table); step 2 may delete a branch bound only to labels nothing refers to
+//!   when it follows an unconditional branch. The function's entry, offset 0, follows nothing.
 //! - Label fixups (RIP-relative operands, jump-table entries) are 32 bits wide and are resolved
 //!   once, after layout; they never influence branch sizes.
 //!
@@ -82,13 +86,13 @@ pub struct SymbolId(pub u32);
 /// How a relocation's value is computed and stored (ELF x86-64 names in brackets).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RelocKind {
-    /// 8-byte absolute address: S + A [R_X86_64_64].
+    /// 8-byte absolute address: S + A (`R_X86_64_64`).
     Abs8,
-    /// 4-byte PC-relative: S + A - P [R_X86_64_PC32].
+    /// 4-byte PC-relative: S + A - P (`R_X86_64_PC32`).
     PcRel4,
-    /// 4-byte PC-relative call through the PLT: L + A - P [R_X86_64_PLT32].
+    /// 4-byte PC-relative call through the PLT: L + A - P (`R_X86_64_PLT32`).
     CallPlt4,
-    /// 4-byte PC-relative address of the symbol's GOT entry: G + GOT + A - P [R_X86_64_GOTPCREL].
+    /// 4-byte PC-relative address of the symbol's GOT entry: G + GOT + A - P (`R_X86_64_GOTPCREL`).
     GotPcRel4,
 }
 
@@ -392,7 +396,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
                 *target = resolved[target.index()];
             }
         }
-        self.simplify_branches(&bind_item);
+        self.simplify_branches(&bind_item, &resolved);
         self.relax(&bind_item);
         self.emit(&bind_item, &resolved)
     }
@@ -496,10 +500,11 @@ impl<B: BranchEncoding> MachBuffer<B> {
 
     /// Step 2: invert conditional branches over unconditional jumps, delete branches to the
     /// fall-through, until neither applies.
-    fn simplify_branches(&mut self, bind_item: &[u32]) {
+    fn simplify_branches(&mut self, bind_item: &[u32], resolved: &[MachLabel]) {
         let mut changed = true;
         while changed {
             changed = false;
+            let referenced = self.referenced_labels(resolved);
             for i in 0..self.items.len() {
                 let ItemKind::Branch { cond, target, size } = self.items[i].kind else {
                     continue;
@@ -507,7 +512,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
                 if size == BranchSize::Deleted {
                     continue;
                 }
-                if self.falls_through_to(i, target, bind_item) {
+                if self.falls_through_to(i, target, bind_item) || self.unreachable(i, &referenced) {
                     self.items[i].kind = ItemKind::Branch {
                         cond,
                         target,
@@ -542,6 +547,48 @@ impl<B: BranchEncoding> MachBuffer<B> {
                 }
             }
         }
+    }
+
+    /// Which labels something still refers to: a live branch, a fixup or a jump table.
+    fn referenced_labels(&self, resolved: &[MachLabel]) -> Vec<bool> {
+        let mut referenced = vec![false; self.label_count as usize];
+        for item in &self.items {
+            if let ItemKind::Branch { target, size, .. } = item.kind {
+                if size != BranchSize::Deleted {
+                    referenced[target.index()] = true;
+                }
+            }
+        }
+        let fixups = self.fixups.iter().map(|f| f.label);
+        let tables = self
+            .jump_tables
+            .iter()
+            .flat_map(|t| t.targets.iter().copied());
+        for l in fixups.chain(tables) {
+            referenced[resolved[l.index()].index()] = true;
+        }
+        referenced
+    }
+
+    /// Is branch `i` dead: right after an unconditional branch, with only labels nothing refers
+    /// to (and deleted branches) in between?
+    fn unreachable(&self, i: usize, referenced: &[bool]) -> bool {
+        let raw = self.items[i].raw;
+        for item in self.items[..i].iter().rev() {
+            if item.raw != raw {
+                return false;
+            }
+            match item.kind {
+                ItemKind::Bind(l) if !referenced[l.index()] => {}
+                ItemKind::Branch {
+                    size: BranchSize::Deleted,
+                    ..
+                } => {}
+                ItemKind::Branch { cond: None, .. } => return true,
+                _ => return false,
+            }
+        }
+        false
     }
 
     fn item_size(kind: ItemKind, offset: u32) -> u32 {

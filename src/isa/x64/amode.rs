@@ -3,6 +3,8 @@
 //! ```text
 //!   Amode::Base   disp(base, index, 1<<scale)    any GPR as base; any GPR but rsp as index
 //!   Amode::Rip    label+disp(%rip)               constants, jump tables, code labels
+//!   Amode::RipSymbol sym+disp(%rip)              external symbols, through a relocation
+//!                                                (the symbol's address, or its GOT entry)
 //!   Amode::Frame  slot+offset in a frame area    becomes Base(rsp or rbp) once the frame is laid out
 //! ```
 //!
@@ -11,7 +13,7 @@
 //! allocation can name a stack slot or a spill slot without knowing where it will be.
 
 use super::regs::Reg;
-use crate::machinst::buffer::MachLabel;
+use crate::machinst::buffer::{MachLabel, SymbolId};
 use regalloc2::PReg;
 
 /// The areas of a stack frame an instruction can address before the frame is laid out.
@@ -46,6 +48,13 @@ pub enum Amode {
     },
     /// `label + disp` addressed relative to the next instruction.
     Rip { label: MachLabel, disp: i32 },
+    /// `symbol + disp` addressed relative to the next instruction, resolved by the linker or
+    /// JIT: a PC-relative relocation, or with `got` the symbol's GOT entry (`GOTPCREL`).
+    RipSymbol {
+        symbol: SymbolId,
+        got: bool,
+        disp: i32,
+    },
     /// Byte `offset` of slot `index` in a frame area, resolved at encoding time.
     Frame {
         area: FrameArea,
@@ -130,6 +139,11 @@ impl Amode {
             },
             Amode::Rip { label, disp } => Amode::Rip {
                 label,
+                disp: disp.wrapping_add(bytes),
+            },
+            Amode::RipSymbol { symbol, got, disp } => Amode::RipSymbol {
+                symbol,
+                got,
                 disp: disp.wrapping_add(bytes),
             },
             Amode::Frame {

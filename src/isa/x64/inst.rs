@@ -31,10 +31,10 @@ use std::fmt;
 
 use regalloc2::{Allocation, Operand, PReg, RegClass};
 
-use super::amode::Amode;
+use super::amode::{Amode, FrameArea};
 use super::regs::{Reg, RSP};
 use super::rows::Op;
-use super::table::{Access, Cc, Kind, Loc, OpSpec, Width};
+use super::table::{Access, Cc, Form, Kind, Loc, OpSpec, Width};
 use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
 
 /// The most register slots any row needs (`lock cmpxchg16b`: rdx and rax read and written, rcx
@@ -50,6 +50,15 @@ pub enum Arg {
     Cc(Cc),
     Label(MachLabel),
     Symbol(SymbolId),
+}
+
+/// A source that may be a register, memory or an immediate, as lowering has it before it picks
+/// between a row and its immediate sibling ([`Op::imm_form`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RegMemImm {
+    Reg(Reg),
+    Mem(Amode),
+    Imm(i64),
 }
 
 /// The value of one operand of an instruction, as the encoder and printer see it. For a
@@ -248,6 +257,36 @@ impl Inst {
         Ok(inst)
     }
 
+    /// `op` with its last input given as a [`RegMemImm`]: a register or memory goes to `op`
+    /// itself, an immediate to `op`'s immediate sibling, which must exist and take the value.
+    pub fn new_rmi(
+        op: Op,
+        leading: &[Arg],
+        src: RegMemImm,
+        outputs: &[Reg],
+    ) -> Result<Inst, InstError> {
+        let mut inputs = leading.to_vec();
+        let op = match src {
+            RegMemImm::Reg(r) => {
+                inputs.push(Arg::Reg(r));
+                op
+            }
+            RegMemImm::Mem(a) => {
+                inputs.push(Arg::Mem(a));
+                op
+            }
+            RegMemImm::Imm(v) => {
+                inputs.push(Arg::Imm(v));
+                op.imm_form().ok_or(InstError {
+                    op,
+                    operand: leading.len(),
+                    problem: "the row has no immediate form",
+                })?
+            }
+        };
+        Inst::new(op, &inputs, outputs)
+    }
+
     fn check_amode(a: Amode) -> Result<Amode, &'static str> {
         if let Amode::Base {
             base, index, scale, ..
@@ -399,6 +438,61 @@ impl Inst {
         self
     }
 
+    /// Is this a return?
+    pub fn is_ret(&self) -> bool {
+        self.op.row().intel == "ret"
+    }
+
+    /// Does this instruction end a block by jumping (a branch to a label or an indirect jump)?
+    pub fn is_branch(&self) -> bool {
+        matches!(self.op.row().enc.form, Form::Branch { .. }) || self.op == Op::jmp_rm64
+    }
+
+    /// The move regalloc2 asks for between two allocations (`Edit::Move`): register to
+    /// register, spill, or reload. Spill slots are [`FrameArea::SpillSlot`] addresses; XMM
+    /// values move whole (128 bits), so a float spill slot must span 16 bytes (regalloc2
+    /// `spillslot_size` of 2 with 8-byte slots). `None` for a stack-to-stack move, which
+    /// regalloc2 does not produce.
+    pub fn gen_move(from: Allocation, to: Allocation) -> Option<Inst> {
+        let slot = |a: Allocation| {
+            a.as_stack().map(|s| Amode::Frame {
+                area: FrameArea::SpillSlot,
+                index: s.index() as u32,
+                offset: 0,
+            })
+        };
+        let class = from.as_reg().or(to.as_reg())?.class();
+        let xmm = class == RegClass::Float;
+        let built = match (from.as_reg(), to.as_reg()) {
+            (Some(f), Some(t)) => {
+                let op = if xmm {
+                    Op::movaps_x_xm128
+                } else {
+                    Op::mov_r64_rm64
+                };
+                Inst::new(op, &[Arg::Reg(f.into())], &[t.into()])
+            }
+            (Some(f), None) => {
+                let op = if xmm {
+                    Op::movups_m128_x
+                } else {
+                    Op::mov_m64_r64
+                };
+                Inst::new(op, &[Arg::Mem(slot(to)?), Arg::Reg(f.into())], &[])
+            }
+            (None, Some(t)) => {
+                let op = if xmm {
+                    Op::movups_x_xm128
+                } else {
+                    Op::mov_r64_rm64
+                };
+                Inst::new(op, &[Arg::Mem(slot(from)?)], &[t.into()])
+            }
+            (None, None) => return None,
+        };
+        built.ok()
+    }
+
     /// The registers still virtual, if any (an instruction must have none to be encoded).
     pub fn first_virtual_reg(&self) -> Option<Reg> {
         let mut found = None;
@@ -409,5 +503,149 @@ impl Inst {
             }
         });
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::x64::regs::{self, PINNED_VREGS, RAX, RCX, RDX, RSP};
+    use regalloc2::VReg;
+
+    fn v(n: usize) -> Reg {
+        Reg::virt(VReg::new(PINNED_VREGS + n, RegClass::Int))
+    }
+
+    fn operands(inst: &Inst) -> Vec<Operand> {
+        let mut out = Vec::new();
+        inst.collect_operands(&mut out);
+        out
+    }
+
+    #[test]
+    fn small_copy_types() {
+        assert_eq!(size_of::<Reg>(), 4);
+        assert_eq!(size_of::<Amode>(), 16);
+        assert_eq!(size_of::<Inst>(), 56);
+    }
+
+    #[test]
+    fn two_address_forms_reuse_their_input() {
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Reg(v(2))], &[v(1)]).unwrap();
+        assert_eq!(
+            operands(&add),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_reuse_def(v(1).to_vreg(), 0),
+                Operand::reg_use(v(2).to_vreg()),
+            ]
+        );
+        // Memory form: the address registers are uses after the slots.
+        let mem = Amode::base_index(v(3), v(4), 2, 8);
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Mem(mem)], &[v(1)]).unwrap();
+        assert_eq!(
+            operands(&add),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_reuse_def(v(1).to_vreg(), 0),
+                Operand::reg_use(v(3).to_vreg()),
+                Operand::reg_use(v(4).to_vreg()),
+            ]
+        );
+    }
+
+    #[test]
+    fn implicit_registers_are_fixed_constraints() {
+        let div = Inst::new(
+            Op::idiv_rm64,
+            &[Arg::Reg(v(0)), Arg::Reg(v(1)), Arg::Reg(v(2))],
+            &[v(3), v(4)],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&div),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_fixed_use(v(1).to_vreg(), RAX),
+                Operand::reg_fixed_def(v(3).to_vreg(), RAX),
+                Operand::reg_fixed_use(v(2).to_vreg(), RDX),
+                Operand::reg_fixed_def(v(4).to_vreg(), RDX),
+            ]
+        );
+        let shl = Inst::new(Op::shl_r32_cl, &[Arg::Reg(v(0)), Arg::Reg(v(1))], &[v(2)]).unwrap();
+        assert_eq!(
+            operands(&shl)[2],
+            Operand::reg_fixed_use(v(1).to_vreg(), RCX)
+        );
+        let mulx = Inst::new(
+            Op::mulx_r64_r64_rm64,
+            &[Arg::Reg(v(0)), Arg::Reg(v(1))],
+            &[v(2), v(3)],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&mulx),
+            [
+                Operand::reg_def(v(2).to_vreg()),
+                Operand::reg_def(v(3).to_vreg()),
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::reg_fixed_use(v(1).to_vreg(), RDX),
+            ]
+        );
+    }
+
+    #[test]
+    fn register_memory_or_immediate_sources_pick_the_row() {
+        let with = |src| Inst::new_rmi(Op::sub_r32_rm32, &[Arg::Reg(v(0))], src, &[v(1)]);
+        assert_eq!(with(RegMemImm::Reg(v(2))).unwrap().op, Op::sub_r32_rm32);
+        let mem = RegMemImm::Mem(Amode::base_disp(v(2), 4));
+        assert_eq!(with(mem).unwrap().op, Op::sub_r32_rm32);
+        assert_eq!(with(RegMemImm::Imm(-3)).unwrap().op, Op::sub_r32_imm32);
+        let mul = Inst::new_rmi(
+            Op::imul_r64_rm64,
+            &[Arg::Reg(v(0))],
+            RegMemImm::Imm(3),
+            &[v(1)],
+        );
+        assert!(mul.is_err());
+    }
+
+    #[test]
+    fn physical_registers_are_not_allocated() {
+        let store = Inst::new(
+            Op::mov_m64_r64,
+            &[Arg::Mem(Amode::base_disp(RSP, 8)), Arg::Reg(v(0))],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            operands(&store),
+            [
+                Operand::reg_use(v(0).to_vreg()),
+                Operand::fixed_nonallocatable(RSP),
+            ]
+        );
+    }
+
+    #[test]
+    fn allocations_make_every_register_physical() {
+        let mem = Amode::base_index(v(3), v(4), 0, 0);
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Mem(mem)], &[v(1)]).unwrap();
+        assert!(add.first_virtual_reg().is_some());
+        let regs = [regs::R9, regs::R9, regs::RSI, regs::R13];
+        let allocs: Vec<Allocation> = regs.iter().map(|&r| Allocation::reg(r)).collect();
+        let done = add.with_allocs(&allocs);
+        assert_eq!(done.first_virtual_reg(), None);
+        assert_eq!(done.value(0), Value::Reg(Reg::phys(regs::R9)));
+        assert_eq!(
+            done.value(1),
+            Value::Mem(Amode::base_index(regs::RSI, regs::R13, 0, 0))
+        );
+        let mut renamed = add;
+        renamed.map_regs(|r| if r == v(3) { v(7) } else { r });
+        assert_eq!(
+            renamed.value(1),
+            Value::Mem(Amode::base_index(v(7), v(4), 0, 0))
+        );
     }
 }

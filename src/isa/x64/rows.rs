@@ -11,10 +11,12 @@
 
 use super::regs::gpr::{RAX, RBX, RCX, RDX};
 use super::table::Access::{Read as R, ReadWrite as RW, Write as WO};
+use super::table::Feature::*;
 use super::table::Map::{Legacy as L1, M0F, M0F38, M0F3A};
 use super::table::Prefix::{P66, PF2, PF3};
 use super::table::Width::{W128 as X, W16 as W, W32 as L, W64 as Q, W8 as B};
 use super::table::*;
+use std::sync::OnceLock;
 
 macro_rules! table {
     ($($name:ident: $intel:literal $att:literal $suffix:literal [$($op:expr),*] $enc:expr;)*) => {
@@ -52,6 +54,31 @@ impl Op {
     /// The row named `name`, if any (the rule language looks terms up by name).
     pub fn by_name(name: &str) -> Option<Op> {
         ALL_OPS.iter().copied().find(|op| op.row().name == name)
+    }
+
+    /// For a row whose last input is a register-or-memory source (`add_r64_rm64`), the row
+    /// that takes an immediate there instead (`add_r64_imm32`), found once by name.
+    pub fn imm_form(self) -> Option<Op> {
+        static SIBLINGS: OnceLock<Vec<Option<Op>>> = OnceLock::new();
+        let siblings = SIBLINGS.get_or_init(|| {
+            ALL_OPS
+                .iter()
+                .map(|op| {
+                    let (stem, rm) = op.row().name.rsplit_once("_rm")?;
+                    if stem.contains("_rm") || rm.contains('_') {
+                        return None;
+                    }
+                    let prefix = format!("{stem}_imm");
+                    ALL_OPS.iter().copied().find(|o| {
+                        o.row()
+                            .name
+                            .strip_prefix(&prefix)
+                            .is_some_and(|bits| bits.parse::<u8>().is_ok())
+                    })
+                })
+                .collect()
+        });
+        siblings[self as usize]
     }
 }
 
@@ -222,7 +249,7 @@ table! {
     movsxd_r64_rm32: "movsxd" "movslq" false [r(Q, WO), rm(L)] enc(L1, 0x63).w().r();
     lea_r32: "lea" "lea" false [r(L, WO), m(L, R)] enc(L1, 0x8d).r();
     lea_r64: "lea" "lea" false [r(Q, WO), m(Q, R)] enc(L1, 0x8d).w().r();
-    // One-operand arithmetic: neg, not; multiply and divide on rdx:rax.
+    // One-operand arithmetic: neg, not; multiply and divide on rdx:rax (ax for bytes: al·r/m8 → ax, ax ÷ r/m8 → al, remainder ah); sign extension within rax and into rdx.
     not_r8: "not" "not" true [rr(B, RW)] enc(L1, 0xf6).digit(2);
     not_m8: "not" "not" true [m(B, RW)] enc(L1, 0xf6).digit(2);
     not_r16: "not" "not" true [rr(W, RW)] enc(L1, 0xf7).o16().digit(2);
@@ -257,6 +284,13 @@ table! {
     idiv_rm16: "idiv" "idiv" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, RW)] enc(L1, 0xf7).o16().digit(7);
     idiv_rm32: "idiv" "idiv" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, RW)] enc(L1, 0xf7).digit(7);
     idiv_rm64: "idiv" "idiv" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, RW)] enc(L1, 0xf7).w().digit(7);
+    mul_rm8: "mul" "mul" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(4);
+    imul_rm8: "imul" "imul" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(5);
+    div_rm8: "div" "div" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(6);
+    idiv_rm8: "idiv" "idiv" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(7);
+    cbw: "cbw" "cbtw" false [fixed(RAX, W, RW)] enc(L1, 0x98).o16();
+    cwde: "cwde" "cwtl" false [fixed(RAX, L, RW)] enc(L1, 0x98);
+    cdqe: "cdqe" "cltq" false [fixed(RAX, Q, RW)] enc(L1, 0x98).w();
     cwd: "cwd" "cwtd" false [fixed(RAX, W, R), fixed(RDX, W, RW)] enc(L1, 0x99).o16();
     cdq: "cdq" "cltd" false [fixed(RAX, L, R), fixed(RDX, L, WO)] enc(L1, 0x99);
     cqo: "cqo" "cqto" false [fixed(RAX, Q, R), fixed(RDX, Q, WO)] enc(L1, 0x99).w();
@@ -348,15 +382,15 @@ table! {
     bsr_r16_rm16: "bsr" "bsr" true [r(W, WO), rm(W)] enc(M0F, 0xbd).o16().r();
     bsr_r32_rm32: "bsr" "bsr" true [r(L, WO), rm(L)] enc(M0F, 0xbd).r();
     bsr_r64_rm64: "bsr" "bsr" true [r(Q, WO), rm(Q)] enc(M0F, 0xbd).w().r();
-    tzcnt_r16_rm16: "tzcnt" "tzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbc).p(PF3).o16().r();
-    tzcnt_r32_rm32: "tzcnt" "tzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbc).p(PF3).r();
-    tzcnt_r64_rm64: "tzcnt" "tzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbc).p(PF3).w().r();
-    lzcnt_r16_rm16: "lzcnt" "lzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbd).p(PF3).o16().r();
-    lzcnt_r32_rm32: "lzcnt" "lzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbd).p(PF3).r();
-    lzcnt_r64_rm64: "lzcnt" "lzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbd).p(PF3).w().r();
-    popcnt_r16_rm16: "popcnt" "popcnt" true [r(W, WO), rm(W)] enc(M0F, 0xb8).p(PF3).o16().r();
-    popcnt_r32_rm32: "popcnt" "popcnt" true [r(L, WO), rm(L)] enc(M0F, 0xb8).p(PF3).r();
-    popcnt_r64_rm64: "popcnt" "popcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xb8).p(PF3).w().r();
+    tzcnt_r16_rm16: "tzcnt" "tzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbc).p(PF3).o16().r().needs(Bmi1);
+    tzcnt_r32_rm32: "tzcnt" "tzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbc).p(PF3).r().needs(Bmi1);
+    tzcnt_r64_rm64: "tzcnt" "tzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbc).p(PF3).w().r().needs(Bmi1);
+    lzcnt_r16_rm16: "lzcnt" "lzcnt" true [r(W, WO), rm(W)] enc(M0F, 0xbd).p(PF3).o16().r().needs(Lzcnt);
+    lzcnt_r32_rm32: "lzcnt" "lzcnt" true [r(L, WO), rm(L)] enc(M0F, 0xbd).p(PF3).r().needs(Lzcnt);
+    lzcnt_r64_rm64: "lzcnt" "lzcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xbd).p(PF3).w().r().needs(Lzcnt);
+    popcnt_r16_rm16: "popcnt" "popcnt" true [r(W, WO), rm(W)] enc(M0F, 0xb8).p(PF3).o16().r().needs(Popcnt);
+    popcnt_r32_rm32: "popcnt" "popcnt" true [r(L, WO), rm(L)] enc(M0F, 0xb8).p(PF3).r().needs(Popcnt);
+    popcnt_r64_rm64: "popcnt" "popcnt" true [r(Q, WO), rm(Q)] enc(M0F, 0xb8).p(PF3).w().r().needs(Popcnt);
     bswap_r32: "bswap" "bswap" false [or(L, RW)] enc(M0F, 0xc8);
     bswap_r64: "bswap" "bswap" false [or(Q, RW)] enc(M0F, 0xc8).w();
     bt_rm16_r16: "bt" "bt" true [rm(W), r(W, R)] enc(M0F, 0xa3).o16().r();
@@ -402,11 +436,15 @@ table! {
     xchg_m64_r64: "xchg" "xchg" true [m(Q, RW), r(Q, RW)] enc(L1, 0x87).w().r();
     lock_xadd_m64_r64: "xadd" "xadd" true [m(Q, RW), r(Q, RW)] enc(M0F, 0xc1).w().lock().r();
     lock_cmpxchg_m64_r64: "cmpxchg" "cmpxchg" true [m(Q, RW), r(Q, R), fixed(RAX, Q, RW)] enc(M0F, 0xb1).w().lock().r();
-    lock_cmpxchg16b_m128: "cmpxchg16b" "cmpxchg16b" false [m(X, RW), fixed(RDX, Q, RW), fixed(RAX, Q, RW), fixed(RCX, Q, R), fixed(RBX, Q, R)] enc(M0F, 0xc7).w().lock().digit(1);
+    lock_cmpxchg16b_m128: "cmpxchg16b" "cmpxchg16b" false [m(X, RW), fixed(RDX, Q, RW), fixed(RAX, Q, RW), fixed(RCX, Q, R), fixed(RBX, Q, R)] enc(M0F, 0xc7).w().lock().digit(1).needs(Cmpxchg16b);
     mfence: "mfence" "mfence" false [] enc(M0F, 0xae).modrm_byte(0xf0);
     ud2: "ud2" "ud2" false [] enc(M0F, 0x0b);
     int3: "int3" "int3" false [] enc(L1, 0xcc);
     nop_n: "nop" "nop" false [imm(B, 0)] enc(M0F, 0x1f).nop();
+    // Zeroing idioms: the register is written, never read (no false dependency).
+    xor_r32_zero: "xor" "xor" false [same(L)] enc(L1, 0x33).r();
+    xorps_x_zero: "xorps" "xorps" false [xsame()] enc(M0F, 0x57).r();
+    pxor_x_zero: "pxor" "pxor" false [xsame()] enc(M0F, 0xef).p(P66).r();
     // SSE moves. Register-to-register movss/movsd keep the destination's upper lanes.
     movss_x_m32: "movss" "movss" false [x(WO), m(L, R)] enc(M0F, 0x10).p(PF3).r();
     movss_m32_x: "movss" "movss" false [m(L, WO), x(R)] enc(M0F, 0x11).p(PF3).r();
@@ -474,63 +512,130 @@ table! {
     pandn_x_xm128: "pandn" "pandn" false [x(RW), xm(X)] enc(M0F, 0xdf).p(P66).r();
     por_x_xm128: "por" "por" false [x(RW), xm(X)] enc(M0F, 0xeb).p(P66).r();
     pxor_x_xm128: "pxor" "pxor" false [x(RW), xm(X)] enc(M0F, 0xef).p(P66).r();
-    roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r();
-    roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r();
+    roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r().needs(Sse41);
+    roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r().needs(Sse41);
     // AVX three-operand scalar arithmetic and packed logic (VEX; the two-byte VEX form when it can).
-    vaddss_x_x_xm32: "vaddss" "vaddss" false [x(WO), vx(), xm(L)] enc(M0F, 0x58).p(PF3).vex(false).r();
-    vaddsd_x_x_xm64: "vaddsd" "vaddsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x58).p(PF2).vex(false).r();
-    vmulss_x_x_xm32: "vmulss" "vmulss" false [x(WO), vx(), xm(L)] enc(M0F, 0x59).p(PF3).vex(false).r();
-    vmulsd_x_x_xm64: "vmulsd" "vmulsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x59).p(PF2).vex(false).r();
-    vsubss_x_x_xm32: "vsubss" "vsubss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5c).p(PF3).vex(false).r();
-    vsubsd_x_x_xm64: "vsubsd" "vsubsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5c).p(PF2).vex(false).r();
-    vdivss_x_x_xm32: "vdivss" "vdivss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5e).p(PF3).vex(false).r();
-    vdivsd_x_x_xm64: "vdivsd" "vdivsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5e).p(PF2).vex(false).r();
-    vandps_x_x_xm128: "vandps" "vandps" false [x(WO), vx(), xm(X)] enc(M0F, 0x54).vex(false).r();
-    vxorps_x_x_xm128: "vxorps" "vxorps" false [x(WO), vx(), xm(X)] enc(M0F, 0x57).vex(false).r();
+    vaddss_x_x_xm32: "vaddss" "vaddss" false [x(WO), vx(), xm(L)] enc(M0F, 0x58).p(PF3).vex(false).r().needs(Avx);
+    vaddsd_x_x_xm64: "vaddsd" "vaddsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x58).p(PF2).vex(false).r().needs(Avx);
+    vmulss_x_x_xm32: "vmulss" "vmulss" false [x(WO), vx(), xm(L)] enc(M0F, 0x59).p(PF3).vex(false).r().needs(Avx);
+    vmulsd_x_x_xm64: "vmulsd" "vmulsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x59).p(PF2).vex(false).r().needs(Avx);
+    vsubss_x_x_xm32: "vsubss" "vsubss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5c).p(PF3).vex(false).r().needs(Avx);
+    vsubsd_x_x_xm64: "vsubsd" "vsubsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5c).p(PF2).vex(false).r().needs(Avx);
+    vdivss_x_x_xm32: "vdivss" "vdivss" false [x(WO), vx(), xm(L)] enc(M0F, 0x5e).p(PF3).vex(false).r().needs(Avx);
+    vdivsd_x_x_xm64: "vdivsd" "vdivsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x5e).p(PF2).vex(false).r().needs(Avx);
+    vandps_x_x_xm128: "vandps" "vandps" false [x(WO), vx(), xm(X)] enc(M0F, 0x54).vex(false).r().needs(Avx);
+    vxorps_x_x_xm128: "vxorps" "vxorps" false [x(WO), vx(), xm(X)] enc(M0F, 0x57).vex(false).r().needs(Avx);
     // BMI1/BMI2 (VEX-encoded general-purpose instructions).
-    andn_r32_r32_rm32: "andn" "andn" false [r(L, WO), vr(L, R), rm(L)] enc(M0F38, 0xf2).vex(false).r();
-    blsr_r32_rm32: "blsr" "blsr" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(1);
-    blsmsk_r32_rm32: "blsmsk" "blsmsk" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(2);
-    blsi_r32_rm32: "blsi" "blsi" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(3);
-    bzhi_r32_rm32_r32: "bzhi" "bzhi" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf5).vex(false).r();
-    shlx_r32_rm32_r32: "shlx" "shlx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(P66).vex(false).r();
-    sarx_r32_rm32_r32: "sarx" "sarx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF3).vex(false).r();
-    shrx_r32_rm32_r32: "shrx" "shrx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF2).vex(false).r();
-    rorx_r32_rm32_imm8: "rorx" "rorx" false [r(L, WO), rm(L), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).r();
-    mulx_r32_r32_rm32: "mulx" "mulx" false [r(L, WO), vr(L, WO), rm(L), fixed(RDX, L, R)] enc(M0F38, 0xf6).p(PF2).vex(false).r();
-    andn_r64_r64_rm64: "andn" "andn" false [r(Q, WO), vr(Q, R), rm(Q)] enc(M0F38, 0xf2).vex(false).w().r();
-    blsr_r64_rm64: "blsr" "blsr" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(1);
-    blsmsk_r64_rm64: "blsmsk" "blsmsk" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(2);
-    blsi_r64_rm64: "blsi" "blsi" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(3);
-    bzhi_r64_rm64_r64: "bzhi" "bzhi" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf5).vex(false).w().r();
-    shlx_r64_rm64_r64: "shlx" "shlx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(P66).vex(false).w().r();
-    sarx_r64_rm64_r64: "sarx" "sarx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF3).vex(false).w().r();
-    shrx_r64_rm64_r64: "shrx" "shrx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF2).vex(false).w().r();
-    rorx_r64_rm64_imm8: "rorx" "rorx" false [r(Q, WO), rm(Q), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).w().r();
-    mulx_r64_r64_rm64: "mulx" "mulx" false [r(Q, WO), vr(Q, WO), rm(Q), fixed(RDX, Q, R)] enc(M0F38, 0xf6).p(PF2).vex(false).w().r();
+    andn_r32_r32_rm32: "andn" "andn" false [r(L, WO), vr(L, R), rm(L)] enc(M0F38, 0xf2).vex(false).r().needs(Bmi1);
+    blsr_r32_rm32: "blsr" "blsr" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(1).needs(Bmi1);
+    blsmsk_r32_rm32: "blsmsk" "blsmsk" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(2).needs(Bmi1);
+    blsi_r32_rm32: "blsi" "blsi" true [vr(L, WO), rm(L)] enc(M0F38, 0xf3).vex(false).digit(3).needs(Bmi1);
+    bzhi_r32_rm32_r32: "bzhi" "bzhi" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf5).vex(false).r().needs(Bmi2);
+    shlx_r32_rm32_r32: "shlx" "shlx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(P66).vex(false).r().needs(Bmi2);
+    sarx_r32_rm32_r32: "sarx" "sarx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF3).vex(false).r().needs(Bmi2);
+    shrx_r32_rm32_r32: "shrx" "shrx" false [r(L, WO), rm(L), vr(L, R)] enc(M0F38, 0xf7).p(PF2).vex(false).r().needs(Bmi2);
+    rorx_r32_rm32_imm8: "rorx" "rorx" false [r(L, WO), rm(L), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).r().needs(Bmi2);
+    mulx_r32_r32_rm32: "mulx" "mulx" false [r(L, WO), vr(L, WO), rm(L), fixed(RDX, L, R)] enc(M0F38, 0xf6).p(PF2).vex(false).r().needs(Bmi2);
+    andn_r64_r64_rm64: "andn" "andn" false [r(Q, WO), vr(Q, R), rm(Q)] enc(M0F38, 0xf2).vex(false).w().r().needs(Bmi1);
+    blsr_r64_rm64: "blsr" "blsr" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(1).needs(Bmi1);
+    blsmsk_r64_rm64: "blsmsk" "blsmsk" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(2).needs(Bmi1);
+    blsi_r64_rm64: "blsi" "blsi" true [vr(Q, WO), rm(Q)] enc(M0F38, 0xf3).vex(false).w().digit(3).needs(Bmi1);
+    bzhi_r64_rm64_r64: "bzhi" "bzhi" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf5).vex(false).w().r().needs(Bmi2);
+    shlx_r64_rm64_r64: "shlx" "shlx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(P66).vex(false).w().r().needs(Bmi2);
+    sarx_r64_rm64_r64: "sarx" "sarx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF3).vex(false).w().r().needs(Bmi2);
+    shrx_r64_rm64_r64: "shrx" "shrx" false [r(Q, WO), rm(Q), vr(Q, R)] enc(M0F38, 0xf7).p(PF2).vex(false).w().r().needs(Bmi2);
+    rorx_r64_rm64_imm8: "rorx" "rorx" false [r(Q, WO), rm(Q), imm(B, 1)] enc(M0F3A, 0xf0).p(PF2).vex(false).w().r().needs(Bmi2);
+    mulx_r64_r64_rm64: "mulx" "mulx" false [r(Q, WO), vr(Q, WO), rm(Q), fixed(RDX, Q, R)] enc(M0F38, 0xf6).p(PF2).vex(false).w().r().needs(Bmi2);
     // FMA3 scalar: dst = ±(a·b) ± c with the operand order in the name (132, 213, 231).
-    vfmadd132ss_x_x_xm32: "vfmadd132ss" "vfmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x99).p(P66).vex(false).r();
-    vfmadd132sd_x_x_xm64: "vfmadd132sd" "vfmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x99).p(P66).vex(false).w().r();
-    vfmadd213ss_x_x_xm32: "vfmadd213ss" "vfmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xa9).p(P66).vex(false).r();
-    vfmadd213sd_x_x_xm64: "vfmadd213sd" "vfmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xa9).p(P66).vex(false).w().r();
-    vfmadd231ss_x_x_xm32: "vfmadd231ss" "vfmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xb9).p(P66).vex(false).r();
-    vfmadd231sd_x_x_xm64: "vfmadd231sd" "vfmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xb9).p(P66).vex(false).w().r();
-    vfmsub132ss_x_x_xm32: "vfmsub132ss" "vfmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9b).p(P66).vex(false).r();
-    vfmsub132sd_x_x_xm64: "vfmsub132sd" "vfmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9b).p(P66).vex(false).w().r();
-    vfmsub213ss_x_x_xm32: "vfmsub213ss" "vfmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xab).p(P66).vex(false).r();
-    vfmsub213sd_x_x_xm64: "vfmsub213sd" "vfmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xab).p(P66).vex(false).w().r();
-    vfmsub231ss_x_x_xm32: "vfmsub231ss" "vfmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbb).p(P66).vex(false).r();
-    vfmsub231sd_x_x_xm64: "vfmsub231sd" "vfmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbb).p(P66).vex(false).w().r();
-    vfnmadd132ss_x_x_xm32: "vfnmadd132ss" "vfnmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9d).p(P66).vex(false).r();
-    vfnmadd132sd_x_x_xm64: "vfnmadd132sd" "vfnmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9d).p(P66).vex(false).w().r();
-    vfnmadd213ss_x_x_xm32: "vfnmadd213ss" "vfnmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xad).p(P66).vex(false).r();
-    vfnmadd213sd_x_x_xm64: "vfnmadd213sd" "vfnmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xad).p(P66).vex(false).w().r();
-    vfnmadd231ss_x_x_xm32: "vfnmadd231ss" "vfnmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbd).p(P66).vex(false).r();
-    vfnmadd231sd_x_x_xm64: "vfnmadd231sd" "vfnmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbd).p(P66).vex(false).w().r();
-    vfnmsub132ss_x_x_xm32: "vfnmsub132ss" "vfnmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9f).p(P66).vex(false).r();
-    vfnmsub132sd_x_x_xm64: "vfnmsub132sd" "vfnmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9f).p(P66).vex(false).w().r();
-    vfnmsub213ss_x_x_xm32: "vfnmsub213ss" "vfnmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xaf).p(P66).vex(false).r();
-    vfnmsub213sd_x_x_xm64: "vfnmsub213sd" "vfnmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xaf).p(P66).vex(false).w().r();
-    vfnmsub231ss_x_x_xm32: "vfnmsub231ss" "vfnmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbf).p(P66).vex(false).r();
-    vfnmsub231sd_x_x_xm64: "vfnmsub231sd" "vfnmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbf).p(P66).vex(false).w().r();
+    vfmadd132ss_x_x_xm32: "vfmadd132ss" "vfmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x99).p(P66).vex(false).r().needs(Fma);
+    vfmadd132sd_x_x_xm64: "vfmadd132sd" "vfmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x99).p(P66).vex(false).w().r().needs(Fma);
+    vfmadd213ss_x_x_xm32: "vfmadd213ss" "vfmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xa9).p(P66).vex(false).r().needs(Fma);
+    vfmadd213sd_x_x_xm64: "vfmadd213sd" "vfmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xa9).p(P66).vex(false).w().r().needs(Fma);
+    vfmadd231ss_x_x_xm32: "vfmadd231ss" "vfmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xb9).p(P66).vex(false).r().needs(Fma);
+    vfmadd231sd_x_x_xm64: "vfmadd231sd" "vfmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xb9).p(P66).vex(false).w().r().needs(Fma);
+    vfmsub132ss_x_x_xm32: "vfmsub132ss" "vfmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9b).p(P66).vex(false).r().needs(Fma);
+    vfmsub132sd_x_x_xm64: "vfmsub132sd" "vfmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9b).p(P66).vex(false).w().r().needs(Fma);
+    vfmsub213ss_x_x_xm32: "vfmsub213ss" "vfmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xab).p(P66).vex(false).r().needs(Fma);
+    vfmsub213sd_x_x_xm64: "vfmsub213sd" "vfmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xab).p(P66).vex(false).w().r().needs(Fma);
+    vfmsub231ss_x_x_xm32: "vfmsub231ss" "vfmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbb).p(P66).vex(false).r().needs(Fma);
+    vfmsub231sd_x_x_xm64: "vfmsub231sd" "vfmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbb).p(P66).vex(false).w().r().needs(Fma);
+    vfnmadd132ss_x_x_xm32: "vfnmadd132ss" "vfnmadd132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9d).p(P66).vex(false).r().needs(Fma);
+    vfnmadd132sd_x_x_xm64: "vfnmadd132sd" "vfnmadd132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9d).p(P66).vex(false).w().r().needs(Fma);
+    vfnmadd213ss_x_x_xm32: "vfnmadd213ss" "vfnmadd213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xad).p(P66).vex(false).r().needs(Fma);
+    vfnmadd213sd_x_x_xm64: "vfnmadd213sd" "vfnmadd213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xad).p(P66).vex(false).w().r().needs(Fma);
+    vfnmadd231ss_x_x_xm32: "vfnmadd231ss" "vfnmadd231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbd).p(P66).vex(false).r().needs(Fma);
+    vfnmadd231sd_x_x_xm64: "vfnmadd231sd" "vfnmadd231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbd).p(P66).vex(false).w().r().needs(Fma);
+    vfnmsub132ss_x_x_xm32: "vfnmsub132ss" "vfnmsub132ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0x9f).p(P66).vex(false).r().needs(Fma);
+    vfnmsub132sd_x_x_xm64: "vfnmsub132sd" "vfnmsub132sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0x9f).p(P66).vex(false).w().r().needs(Fma);
+    vfnmsub213ss_x_x_xm32: "vfnmsub213ss" "vfnmsub213ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xaf).p(P66).vex(false).r().needs(Fma);
+    vfnmsub213sd_x_x_xm64: "vfnmsub213sd" "vfnmsub213sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xaf).p(P66).vex(false).w().r().needs(Fma);
+    vfnmsub231ss_x_x_xm32: "vfnmsub231ss" "vfnmsub231ss" false [x(RW), vx(), xm(L)] enc(M0F38, 0xbf).p(P66).vex(false).r().needs(Fma);
+    vfnmsub231sd_x_x_xm64: "vfnmsub231sd" "vfnmsub231sd" false [x(RW), vx(), xm(Q)] enc(M0F38, 0xbf).p(P66).vex(false).w().r().needs(Fma);
+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use TermType as T;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let names: HashSet<&str> = TABLE.iter().map(|r| r.name).collect();
+        assert_eq!(names.len(), TABLE.len());
+        assert_eq!(ALL_OPS.len(), TABLE.len());
+        assert_eq!(Op::by_name("lea_r64"), Some(Op::lea_r64));
+        assert_eq!(Op::by_name("lea_r65"), None);
+    }
+
+    #[test]
+    fn term_signatures_follow_operands() {
+        let sig = |op: Op| op.row().term_signature();
+        assert_eq!(
+            sig(Op::add_r64_rm64),
+            (vec![T::Gpr, T::GprMem], vec![T::Gpr])
+        );
+        assert_eq!(
+            sig(Op::idiv_rm64),
+            (vec![T::GprMem, T::Gpr, T::Gpr], vec![T::Gpr, T::Gpr])
+        );
+        assert_eq!(sig(Op::jcc), (vec![T::Cc, T::Label], vec![]));
+        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm32], vec![]));
+        assert_eq!(
+            sig(Op::vfmadd231sd_x_x_xm64),
+            (vec![T::Xmm, T::Xmm, T::XmmMem], vec![T::Xmm])
+        );
+        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm32], vec![T::Gpr]));
+        assert_eq!(sig(Op::shl_r64_imm8), (vec![T::Gpr, T::Imm8], vec![T::Gpr]));
+        assert_eq!(sig(Op::movabs_r64_imm64), (vec![T::Imm64], vec![T::Gpr]));
+    }
+
+    #[test]
+    fn immediate_siblings() {
+        assert_eq!(Op::add_r64_rm64.imm_form(), Some(Op::add_r64_imm32));
+        assert_eq!(Op::cmp_r8_rm8.imm_form(), Some(Op::cmp_r8_imm8));
+        assert_eq!(Op::sub_r16_rm16.imm_form(), Some(Op::sub_r16_imm16));
+        assert_eq!(Op::mov_r32_rm32.imm_form(), Some(Op::mov_r32_imm32));
+        assert_eq!(Op::mov_r64_rm64.imm_form(), Some(Op::mov_r64_imm32));
+        assert_eq!(Op::imul_r64_rm64.imm_form(), None);
+        assert_eq!(Op::addsd_x_xm64.imm_form(), None);
+        assert_eq!(Op::add_m64_r64.imm_form(), None);
+    }
+
+    #[test]
+    fn every_row_fits_an_inst() {
+        for row in TABLE {
+            let slots: usize = row.operands.iter().map(OpSpec::reg_slots).sum();
+            assert!(
+                slots <= crate::isa::x64::inst::MAX_REG_SLOTS,
+                "{}",
+                row.name
+            );
+            let mems = row.operands.iter().filter(|o| o.kind.is_mem()).count();
+            assert!(mems <= 1, "{} has two memory operands", row.name);
+            let imms = row.operands.iter().filter(|o| o.kind == Kind::Imm).count();
+            assert!(imms <= 1, "{} has two immediates", row.name);
+        }
+    }
 }

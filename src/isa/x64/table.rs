@@ -121,6 +121,9 @@ pub enum Loc {
     Fixed { enc: u8, shown: bool },
     /// Folded into the opcode (condition codes) or a branch/call displacement.
     Opcode,
+    /// One written register in both ModRM.reg and ModRM.rm: the zeroing idioms
+    /// (`xor %eax,%eax`), which the CPU knows do not read the register.
+    RegAndRm,
 }
 
 /// One operand of a row.
@@ -232,6 +235,23 @@ pub struct Encoding {
     /// VEX encoded, with this `L` bit.
     pub vex: Option<bool>,
     pub form: Form,
+    /// The CPU feature the row needs beyond x86-64's baseline (SSE2, CMOV).
+    pub feature: Feature,
+}
+
+/// CPU features instructions may need; lowering only uses a row whose feature the target has.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Feature {
+    /// Every x86-64 processor (includes SSE2 and CMOV).
+    Base,
+    Sse41,
+    Popcnt,
+    Lzcnt,
+    Bmi1,
+    Bmi2,
+    Fma,
+    Avx,
+    Cmpxchg16b,
 }
 
 /// One instruction form. See the module documentation.
@@ -258,7 +278,13 @@ pub enum TermType {
     GprMem,
     XmmMem,
     Amode,
-    Imm,
+    /// Immediates by encoded size. One narrower than its operation is sign-extended, so it
+    /// takes a signed value of its size; one as wide as its operation takes any bit pattern of
+    /// that width (`Inst::new` checks).
+    Imm8,
+    Imm16,
+    Imm32,
+    Imm64,
     Cc,
     Label,
     Symbol,
@@ -284,7 +310,12 @@ impl Row {
             Kind::GprMem => TermType::GprMem,
             Kind::XmmMem => TermType::XmmMem,
             Kind::Mem => TermType::Amode,
-            Kind::Imm => TermType::Imm,
+            Kind::Imm => match o.loc {
+                Loc::Imm(2) => TermType::Imm16,
+                Loc::Imm(4) => TermType::Imm32,
+                Loc::Imm(8) => TermType::Imm64,
+                _ => TermType::Imm8,
+            },
             Kind::Cc => TermType::Cc,
             Kind::Label => TermType::Label,
             Kind::Symbol => TermType::Symbol,
@@ -444,6 +475,24 @@ pub const fn xm(width: Width) -> OpSpec {
         loc: Loc::Rm,
     }
 }
+/// A GPR written with itself as the other operand (zeroing idiom).
+pub const fn same(width: Width) -> OpSpec {
+    OpSpec {
+        kind: Kind::Gpr,
+        width,
+        access: Access::Write,
+        loc: Loc::RegAndRm,
+    }
+}
+/// An XMM register written with itself as the other operand (zeroing idiom).
+pub const fn xsame() -> OpSpec {
+    OpSpec {
+        kind: Kind::Xmm,
+        width: Width::W128,
+        access: Access::Write,
+        loc: Loc::RegAndRm,
+    }
+}
 /// XMM in VEX.vvvv, read.
 pub const fn vx() -> OpSpec {
     OpSpec {
@@ -521,6 +570,7 @@ pub const fn enc(map: Map, opcode: u8) -> Encoding {
         modrm: ModRm::None,
         vex: None,
         form: Form::Plain,
+        feature: Feature::Base,
     }
 }
 
@@ -575,6 +625,10 @@ impl Encoding {
     }
     pub const fn nop(mut self) -> Self {
         self.form = Form::Nop;
+        self
+    }
+    pub const fn needs(mut self, feature: Feature) -> Self {
+        self.feature = feature;
         self
     }
 }
