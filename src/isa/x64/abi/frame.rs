@@ -233,6 +233,25 @@ impl FrameLayout {
         self.sp_offset(area, index, offset) - self.size_below_fp() as i32
     }
 
+    /// Where each saved register (rbp first, when the frame is set up) lives relative to the
+    /// canonical frame address (the caller's rsp before its `call`, i.e. rbp + 16 once the frame
+    /// is set up), as unwind information describes it.
+    pub fn saved_register_cfa_offsets(&self) -> Vec<(PReg, i32)> {
+        let mut out = Vec::new();
+        if !self.setup_frame {
+            return out;
+        }
+        out.push((crate::isa::x64::regs::RBP, -16));
+        for (i, &reg) in self.saved_gprs.iter().enumerate() {
+            out.push((reg, -16 - 8 * (i as i32 + 1)));
+        }
+        let sp_to_cfa = (self.size_below_fp() + 16) as i32;
+        for (i, &reg) in self.saved_xmms.iter().enumerate() {
+            out.push((reg, self.xmm_save_sp_offset(i) - sp_to_cfa));
+        }
+        out
+    }
+
     /// The rsp-relative offset of the save slot of `saved_xmms[i]`.
     pub fn xmm_save_sp_offset(&self, i: usize) -> i32 {
         (self.xmm_save_offset + 16 * i as u32) as i32
