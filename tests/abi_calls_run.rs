@@ -49,7 +49,9 @@ fn assemble(steps: &[Step], frame: &FrameLayout) -> Vec<u8> {
     let mut buf = X64Buffer::new();
     for step in steps {
         match step {
-            Step::Frame(seq) => emit_frame_insts(seq, &mut buf, SymbolId(0), frame).unwrap(),
+            Step::Frame(seq) => {
+                emit_frame_insts(seq, &mut buf, SymbolId(0), frame).unwrap();
+            }
             Step::Inst(inst) => emit(inst, &mut buf, frame).unwrap(),
         }
     }
