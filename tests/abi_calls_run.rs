@@ -10,25 +10,24 @@
 //! - `clobber`: a generated function that overwrites every allocatable register, called from
 //!   an assembly harness that checks the convention's callee-saved registers afterwards.
 
-use std::path::PathBuf;
 use std::process::Command;
+
+mod abi_support;
+use abi_support::{assemble, inst, r, Program, Step};
 
 use regalloc2::{PReg, PRegSet, RegClass};
 use rulesel::ir::{AbiParam, ArgumentExtension, CallConv, Signature, Type};
-use rulesel::isa::x64::abi::emit::emit_frame_insts;
 use rulesel::isa::x64::abi::frame::{FrameLayout, FrameRequest};
 use rulesel::isa::x64::abi::moves::{
     arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ret_passes, sret_return,
     ArgPass, Extend, Place, ValuePart,
 };
-use rulesel::isa::x64::abi::prologue::{epilogue, prologue, FrameInst};
+use rulesel::isa::x64::abi::prologue::{epilogue, prologue};
 use rulesel::isa::x64::abi::{callee_saved, machine_env, AbiLayout};
 use rulesel::isa::x64::amode::Amode;
-use rulesel::isa::x64::encode::{emit, X64Buffer};
-use rulesel::isa::x64::inst::{Arg, Inst};
-use rulesel::isa::x64::regs::{gpr, xmm, Reg, R10, R11, R12, RAX, RBX};
+use rulesel::isa::x64::inst::Arg;
+use rulesel::isa::x64::regs::{gpr, xmm, R10, R11, R12, RAX, RBX};
 use rulesel::isa::x64::rows::Op;
-use rulesel::machinst::buffer::SymbolId;
 use rulesel::settings::Flags;
 
 /// LLVM's extensions let Windows x64 signatures carry i128 (by reference, as GCC and LLVM do).
@@ -37,36 +36,6 @@ fn flags() -> Flags {
         enable_llvm_abi_extensions: true,
         ..Flags::default()
     }
-}
-
-/// One piece of a generated function.
-enum Step {
-    Frame(Vec<FrameInst>),
-    Inst(Inst),
-}
-
-fn assemble(steps: &[Step], frame: &FrameLayout) -> Vec<u8> {
-    let mut buf = X64Buffer::new();
-    for step in steps {
-        match step {
-            Step::Frame(seq) => {
-                emit_frame_insts(seq, &mut buf, SymbolId(0), frame).unwrap();
-            }
-            Step::Inst(inst) => emit(inst, &mut buf, frame).unwrap(),
-        }
-    }
-    let code = buf.finish().unwrap();
-    assert!(code.relocs.is_empty());
-    code.bytes
-}
-
-fn inst(op: Op, inputs: &[Arg], outputs: &[PReg]) -> Step {
-    let outputs: Vec<Reg> = outputs.iter().map(|&p| p.into()).collect();
-    Step::Inst(Inst::new(op, inputs, &outputs).unwrap())
-}
-
-fn r(p: PReg) -> Arg {
-    Arg::Reg(p.into())
 }
 
 /// The value argument `i` carries, as a C expression of its C type.
@@ -305,53 +274,6 @@ fn send_function(cc: CallConv, callee: &Signature) -> Vec<u8> {
     steps.push(inst(Op::call_rm64, &[r(R12)], &[]));
     steps.push(Step::Frame(epilogue(&frame).unwrap()));
     assemble(&steps, &frame)
-}
-
-struct Program {
-    dir: PathBuf,
-}
-
-impl Program {
-    /// Links `main_c` with the named generated functions and extra assembly.
-    fn build(name: &str, main_c: &str, functions: &[(&str, Vec<u8>)], extra_asm: &str) -> Program {
-        let dir =
-            std::env::temp_dir().join(format!("rulesel-abi-calls-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut asm = String::from(".text\n");
-        for (fname, bytes) in functions {
-            let bytes: Vec<String> = bytes.iter().map(|b| format!("{b:#04x}")).collect();
-            asm += &format!(".globl {fname}\n{fname}:\n.byte {}\n", bytes.join(","));
-        }
-        asm += extra_asm;
-        asm += "\n.section .note.GNU-stack,\"\",@progbits\n";
-        std::fs::write(dir.join("gen.s"), asm).unwrap();
-        std::fs::write(dir.join("main.c"), main_c).unwrap();
-        let out = Command::new("cc")
-            .args(["-O1", "-o"])
-            .arg(dir.join("prog"))
-            .arg(dir.join("main.c"))
-            .arg(dir.join("gen.s"))
-            .output()
-            .expect("a C compiler is installed");
-        assert!(
-            out.status.success(),
-            "cc failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Program { dir }
-    }
-
-    fn run(&self) -> String {
-        let out = Command::new(self.dir.join("prog")).output().unwrap();
-        assert!(out.status.success(), "crashed: {:?}", out.status);
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-}
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 const SYSV_MIXED: &str = "i64 f64 i32:sext f32 i8:uext f64 i16:sext i64 f64 i128 f32 i64 \
