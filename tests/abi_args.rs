@@ -303,7 +303,7 @@ fn windows_passes_16_byte_values_by_reference() {
             &llvm()
         ),
         "args: rcx, &rdx[copy+0], &r8[copy+16], xmm3, &stack+32[copy+32], stack+40; \
-         rets: rax:rdx; stack args 48, rets 0, byref 48"
+         rets: xmm0; stack args 48, rets 0, byref 48"
     );
     let s = sig(CallConv::WindowsFastcall, "i128 i64", "");
     let layout = AbiLayout::compute(&s, &llvm()).unwrap();

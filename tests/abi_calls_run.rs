@@ -110,6 +110,8 @@ fn load_op(ty: Type, extend: Option<Extend>) -> Op {
     match (ty, extend) {
         (Type::F32, _) => Op::movss_x_m32,
         (Type::F64, _) => Op::movsd_x_m64,
+        // A whole i128 in one place is a Windows result in xmm0.
+        (Type::I128, _) => Op::movdqu_x_xm128,
         (Type::I8, Some(Extend { signed: true, .. })) => Op::movsx_r64_rm8,
         (Type::I8, Some(_)) => Op::movzx_r64_rm8,
         (Type::I16, Some(Extend { signed: true, .. })) => Op::movsx_r64_rm16,
@@ -739,7 +741,7 @@ fn rets_function(sig: &Signature) -> Vec<u8> {
 #[test]
 fn results_come_back_as_c_expects_them() {
     // (convention, results, C return type, C fields of the result)
-    let cases: [(CallConv, &str, &str, &[&str]); 9] = [
+    let cases: [(CallConv, &str, &str, &[&str]); 10] = [
         (
             CallConv::SystemV,
             "i64 i64",
@@ -769,6 +771,7 @@ fn results_come_back_as_c_expects_them() {
         (CallConv::SystemV, "f32", "float", &[""]),
         (CallConv::WindowsFastcall, "i64", "int64_t", &[""]),
         (CallConv::WindowsFastcall, "f64", "double", &[""]),
+        (CallConv::WindowsFastcall, "i128", "__int128", &[""]),
     ];
     let mut c = String::from(
         "#include <stdint.h>\n#include <stdio.h>\n#include <string.h>\n\
@@ -810,7 +813,7 @@ fn results_come_back_as_c_expects_them() {
         body += "  }\n";
     }
     // Explicit sret under both conventions: C's hidden struct-return pointer.
-    for (n, cc) in [(9, CallConv::SystemV), (10, CallConv::WindowsFastcall)] {
+    for (n, cc) in [(10, CallConv::SystemV), (11, CallConv::WindowsFastcall)] {
         let mut sig = Signature::new(cc);
         sig.params = vec![
             AbiParam::special(Type::I64, rulesel::ir::ArgumentPurpose::StructReturn),

@@ -17,7 +17,9 @@
 //!   goes to the stack remain available to later arguments.
 //! - Windows x64 passes values of 16 bytes or more (vectors, and `i128`/`f128` with
 //!   `enable_llvm_abi_extensions`) by reference: the caller copies the value into its outgoing
-//!   area and passes the copy's address in the value's positional slot.
+//!   area and passes the copy's address in the value's positional slot. It returns them whole
+//!   in xmm0, an `i128` included (as GCC's `ms_abi` and LLVM's `win64` do; older Cranelift used
+//!   rax:rdx), so such a result is one `ArgSlot::Reg { reg: xmm0, ty: i128 }`.
 //! - Results that do not fit in the result registers go to a return area in the caller's frame
 //!   when `enable_multi_ret_implicit_sret` is set; its address is a hidden argument placed after
 //!   the declared ones (as Cranelift does), and `AbiLayout::ret_area_ptr` says where. Without the
@@ -368,7 +370,11 @@ fn assign_ret(
     flags: &Flags,
 ) -> Result<AbiArg, Unsupported> {
     let ty = ret.value_type;
-    let shape = shape(ty, cc, flags)?;
+    let mut shape = shape(ty, cc, flags)?;
+    if cc == CallConv::WindowsFastcall && ty == Type::I128 {
+        // As GCC and LLVM return `__int128` under Windows x64: whole, in xmm0.
+        shape = Shape::Float { stack_size: 16 };
+    }
     let overflow = |a: &mut Assigner, size: u32| {
         if flags.enable_multi_ret_implicit_sret {
             a.stack(size, size)
