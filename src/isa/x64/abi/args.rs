@@ -19,7 +19,9 @@
 //!   `enable_llvm_abi_extensions`) by reference: the caller copies the value into its outgoing
 //!   area and passes the copy's address in the value's positional slot. It returns them whole
 //!   in xmm0, an `i128` included (as GCC's `ms_abi` and LLVM's `win64` do; older Cranelift used
-//!   rax:rdx), so such a result is one `ArgSlot::Reg { reg: xmm0, ty: i128 }`.
+//!   rax:rdx), so such a result is one `ArgSlot::Reg { reg: xmm0, ty: i128 }`. An `f128`
+//!   result also comes back in xmm0 as LLVM does; GCC 12 returns `__float128` through a hidden
+//!   pointer instead.
 //! - Results that do not fit in the result registers go to a return area in the caller's frame
 //!   when `enable_multi_ret_implicit_sret` is set; its address is a hidden argument placed after
 //!   the declared ones (as Cranelift does), and `AbiLayout::ret_area_ptr` says where. Without the
