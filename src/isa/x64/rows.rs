@@ -499,7 +499,7 @@ table! {
     cvttsd2si_r64_xm64: "cvttsd2si" "cvttsd2si" false [r(Q, WO), xm(Q)] enc(M0F, 0x2c).p(PF2).w().r();
     cvtss2sd_x_xm32: "cvtss2sd" "cvtss2sd" false [x(RW), xm(L)] enc(M0F, 0x5a).p(PF3).r();
     cvtsd2ss_x_xm64: "cvtsd2ss" "cvtsd2ss" false [x(RW), xm(Q)] enc(M0F, 0x5a).p(PF2).r();
-    // Packed logic (sign-bit tricks for fabs/fneg/fcopysign, zeroing).
+    // Packed logic and shifts (sign-bit masks for fabs/fneg/fcopysign without a constant: all ones, then shift), sign-bit extraction.
     andps_x_xm128: "andps" "andps" false [x(RW), xm(X)] enc(M0F, 0x54).r();
     andpd_x_xm128: "andpd" "andpd" false [x(RW), xm(X)] enc(M0F, 0x54).p(P66).r();
     andnps_x_xm128: "andnps" "andnps" false [x(RW), xm(X)] enc(M0F, 0x55).r();
@@ -512,6 +512,13 @@ table! {
     pandn_x_xm128: "pandn" "pandn" false [x(RW), xm(X)] enc(M0F, 0xdf).p(P66).r();
     por_x_xm128: "por" "por" false [x(RW), xm(X)] enc(M0F, 0xeb).p(P66).r();
     pxor_x_xm128: "pxor" "pxor" false [x(RW), xm(X)] enc(M0F, 0xef).p(P66).r();
+    pcmpeqd_x_ones: "pcmpeqd" "pcmpeqd" false [xsame()] enc(M0F, 0x76).p(P66).r();
+    psrlq_x_imm8: "psrlq" "psrlq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(2);
+    psllq_x_imm8: "psllq" "psllq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(6);
+    psrld_x_imm8: "psrld" "psrld" false [xr(RW), imm(B, 1)] enc(M0F, 0x72).p(P66).digit(2);
+    pslld_x_imm8: "pslld" "pslld" false [xr(RW), imm(B, 1)] enc(M0F, 0x72).p(P66).digit(6);
+    movmskps_r32_x: "movmskps" "movmskps" false [r(L, WO), xr(R)] enc(M0F, 0x50).r();
+    movmskpd_r32_x: "movmskpd" "movmskpd" false [r(L, WO), xr(R)] enc(M0F, 0x50).p(P66).r();
     roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r().needs(Sse41);
     roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r().needs(Sse41);
     // AVX three-operand scalar arithmetic and packed logic (VEX; the two-byte VEX form when it can).
