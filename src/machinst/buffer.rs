@@ -756,3 +756,16 @@ impl<B: BranchEncoding> MachBuffer<B> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_trap_codes_follow_the_built_in_ones() {
+        assert_eq!(TrapCode::user(0), Some(TrapCode(TrapCode::FIRST_USER)));
+        assert_eq!(TrapCode::user(239), Some(TrapCode(255)));
+        assert_eq!(TrapCode::user(240), None);
+        assert_eq!(TrapCode::user(u32::MAX), None);
+    }
+}

@@ -523,6 +523,21 @@ mod tests {
     }
 
     #[test]
+    fn block_ends() {
+        let l = MachLabel(3);
+        let jcc = Inst::new(Op::jcc, &[Arg::Cc(Cc::E), Arg::Label(l)], &[]).unwrap();
+        assert!(jcc.is_branch() && !jcc.is_ret());
+        assert_eq!(jcc.target(), Some(l));
+        let ret = Inst::new(Op::ret_imm16, &[Arg::Imm(16)], &[]).unwrap();
+        assert!(ret.is_ret() && !ret.is_branch());
+        let indirect = Inst::new(Op::jmp_rm64, &[Arg::Reg(v(0))], &[]).unwrap();
+        assert!(indirect.is_branch());
+        assert_eq!(indirect.target(), None);
+        let call = Inst::new(Op::call_label, &[Arg::Label(l)], &[]).unwrap();
+        assert!(!call.is_branch());
+    }
+
+    #[test]
     fn small_copy_types() {
         assert_eq!(size_of::<Reg>(), 4);
         assert_eq!(size_of::<Amode>(), 16);

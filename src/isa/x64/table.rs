@@ -89,10 +89,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Does the operand name registers of its own (not counting an address's base and index)?
-    pub const fn is_reg(self) -> bool {
-        matches!(self, Kind::Gpr | Kind::Xmm | Kind::GprMem | Kind::XmmMem)
-    }
     /// Can the operand be memory?
     pub const fn is_mem(self) -> bool {
         matches!(self, Kind::GprMem | Kind::XmmMem | Kind::Mem)
