@@ -72,9 +72,8 @@ impl TrapCode {
 
     /// User trap code `n` (the IR's `user<n>`); `None` if it does not fit in a byte.
     pub fn user(n: u32) -> Option<TrapCode> {
-        u8::try_from(n + u32::from(Self::FIRST_USER))
-            .ok()
-            .map(TrapCode)
+        let code = n.checked_add(u32::from(Self::FIRST_USER))?;
+        u8::try_from(code).ok().map(TrapCode)
     }
 }
 
