@@ -8,6 +8,17 @@
 //! and produces both a variant of [`Op`] (the row's identity, used by lowering and the ABI
 //! layer) and an entry of [`TABLE`] at the same index. Adding an instruction is adding a line;
 //! the encoder, printer, operand collection, rule terms and the iced-x86 cross-check follow.
+//!
+//! Operand constructors (`table.rs`): `r`/`rr` a GPR in ModRM.reg/rm, `rm` GPR-or-memory,
+//! `m` memory, `vr` a GPR in VEX.vvvv, `or` a GPR in the opcode, `x`/`xr`/`xm`/`vx` the XMM
+//! equivalents, `same`/`xsame` one register in both ModRM fields, `imm(width, bytes)`,
+//! `fixed`/`shown` implicit registers, `cc`, `label`, `sym`. Widths `B W L Q X` are 8 to 128
+//! bits; accesses `R`, `WO` (write only), `RW`. Encodings start with `enc(map, opcode)` and add
+//! prefixes (`.o16()`, `.p(PF3)`, `.lock()`), `.w()`, `.r()` or `.digit(n)`, `.imm8(opcode)`,
+//! `.vex(l)`, and `.needs(Feature)` for anything beyond baseline x86-64.
+//!
+//! Names spell the operands: `add_r64_rm64` (reg ← reg op r/m), `add_m64_r64` (memory
+//! destination), `add_r64_imm32`; XMM operands are `x`, `xm32` (XMM or 32-bit memory).
 
 use super::regs::gpr::{RAX, RBX, RCX, RDX};
 use super::table::Access::{Read as R, ReadWrite as RW, Write as WO};
