@@ -483,6 +483,15 @@ fn check(
                     ));
                 }
             }
+            Value::Symbol(_) if matches!(spec.loc, Loc::Imm(_)) => {
+                let reloc = code.relocs.first();
+                let ok = reloc.is_some_and(|r| {
+                    r.kind == RelocKind::Abs8 && r.offset == e - 8 && r.addend == 0
+                });
+                if !ok || kind != OpKind::Immediate64 || d.immediate(k as u32) != 0 {
+                    err(format!("absolute relocation {reloc:?}"));
+                }
+            }
             Value::Symbol(_) => {
                 let reloc = code.relocs.first();
                 let ok = reloc.is_some_and(|r| {

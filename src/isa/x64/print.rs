@@ -32,6 +32,8 @@ pub trait Names {
     /// `(%rip)`.
     fn rip(&self, label: MachLabel, disp: i32) -> String;
     fn symbol(&self, symbol: SymbolId) -> String;
+    /// A symbol's address as an immediate (`movabs`), without the `$`.
+    fn symbol_address(&self, symbol: SymbolId) -> String;
     /// What is printed before `(%rip)` for a relocated symbol operand (objdump shows the
     /// unrelocated displacement, `0x0`).
     fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String;
@@ -55,6 +57,9 @@ impl Names for SymbolicNames {
         }
     }
     fn symbol(&self, symbol: SymbolId) -> String {
+        format!("sym{}", symbol.0)
+    }
+    fn symbol_address(&self, symbol: SymbolId) -> String {
         format!("sym{}", symbol.0)
     }
     fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String {
@@ -86,6 +91,9 @@ impl Names for AddressNames<'_> {
     }
     fn symbol(&self, _symbol: SymbolId) -> String {
         format!("{:#x}", self.inst_end)
+    }
+    fn symbol_address(&self, _symbol: SymbolId) -> String {
+        "0x0".to_string()
     }
     fn rip_symbol(&self, _symbol: SymbolId, _got: bool, _disp: i32) -> String {
         "0x0".to_string()
@@ -229,6 +237,9 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
                 format!("${masked:#x}")
             }
             Value::Label(l) => names.label(l),
+            Value::Symbol(s) if matches!(spec.loc, Loc::Imm(_)) => {
+                format!("${}", names.symbol_address(s))
+            }
             Value::Symbol(s) => names.symbol(s),
             Value::Cc(_) => continue,
         };

@@ -249,6 +249,7 @@ table! {
     mov_m64_imm32: "mov" "mov" true [m(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
     mov_r64_imm32: "mov" "mov" true [rr(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
     movabs_r64_imm64: "mov" "movabs" true [or(Q, WO), imm(Q, 8)] enc(L1, 0xb8).w();
+    movabs_r64_sym: "mov" "movabs" true [or(Q, WO), sym_abs()] enc(L1, 0xb8).w();
     movzx_r32_rm8: "movzx" "movzbl" false [r(L, WO), rm(B)] enc(M0F, 0xb6).r();
     movzx_r64_rm8: "movzx" "movzbq" false [r(Q, WO), rm(B)] enc(M0F, 0xb6).w().r();
     movzx_r32_rm16: "movzx" "movzwl" false [r(L, WO), rm(W)] enc(M0F, 0xb7).r();

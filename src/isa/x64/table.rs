@@ -552,6 +552,15 @@ pub const fn sym() -> OpSpec {
         loc: Loc::Opcode,
     }
 }
+/// An external symbol's absolute address as a 64-bit immediate (`movabs`).
+pub const fn sym_abs() -> OpSpec {
+    OpSpec {
+        kind: Kind::Symbol,
+        width: Width::W64,
+        access: Access::Read,
+        loc: Loc::Imm(8),
+    }
+}
 
 /// A legacy-encoded row with opcode `opcode` in `map`.
 pub const fn enc(map: Map, opcode: u8) -> Encoding {
