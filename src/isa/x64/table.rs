@@ -8,10 +8,15 @@
 //! shift) are operands too, with a fixed location, so register allocation sees them.
 //!
 //! ```text
-//!  add_r64_rm64:  "add"  [r(Q, RW), rm(Q, R)]         legacy(0x03).w().r()
-//!                  │       │         └ GPR or memory in ModRM.rm, read
-//!                  │       └ GPR in ModRM.reg, read and written (two-address)
-//!                  └ Intel mnemonic (AT&T derives from it unless the row says otherwise)
+//!  add_r64_rm64: "add" "add" true [r(Q, RW), rm(Q)] enc(L1, 0x03).w().r();
+//!                 │     │     │     │         │      │           │    └ ModRM.reg holds operand
+//!                 │     │     │     │         │      │           └ REX.W
+//!                 │     │     │     │         │      └ legacy map, opcode 03
+//!                 │     │     │     │         └ GPR or memory in ModRM.rm, read
+//!                 │     │     │     └ GPR in ModRM.reg, read and written (two-address)
+//!                 │     │     └ objdump sizes a lone memory operand with a suffix (`addq`)
+//!                 │     └ AT&T mnemonic
+//!                 └ Intel mnemonic (what iced-x86 decodes)
 //! ```
 //!
 //! Adding an instruction is adding a row in `rows.rs`; `tests/x64_encoding.rs` then checks it
