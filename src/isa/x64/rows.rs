@@ -631,6 +631,26 @@ mod tests {
     }
 
     #[test]
+    fn term_declarations() {
+        assert_eq!(
+            Op::add_r64_rm64.row().term_decl(),
+            "(decl add_r64_rm64 (Gpr GprMem) Gpr)"
+        );
+        assert_eq!(
+            Op::div_rm32.row().term_decl(),
+            "(decl div_rm32 (GprMem Gpr Gpr) (Gpr Gpr))"
+        );
+        assert_eq!(
+            Op::mov_m64_r64.row().term_decl(),
+            "(decl mov_m64_r64 (Amode Gpr) Unit)"
+        );
+        assert_eq!(
+            Op::setcc_r8.row().term_decl(),
+            "(decl setcc_r8 (Cc Gpr) Gpr)"
+        );
+    }
+
+    #[test]
     fn immediate_siblings() {
         assert_eq!(Op::add_r64_rm64.imm_form(), Some(Op::add_r64_imm32));
         assert_eq!(Op::cmp_r8_rm8.imm_form(), Some(Op::cmp_r8_imm8));

@@ -327,6 +327,25 @@ impl Row {
         )
     }
 
+    /// The term declaration in the rule language's syntax, e.g.
+    /// `(decl add_r64_rm64 (Gpr GprMem) Gpr)`; a row with no outputs returns `Unit`, one with
+    /// several a list of them (`(Gpr Gpr)` for `div`).
+    pub fn term_decl(&self) -> String {
+        let (inputs, outputs) = self.term_signature();
+        let names = |ts: &[TermType]| ts.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>();
+        let result = match outputs.len() {
+            0 => "Unit".to_string(),
+            1 => format!("{:?}", outputs[0]),
+            _ => format!("({})", names(&outputs).join(" ")),
+        };
+        format!(
+            "(decl {} ({}) {})",
+            self.name,
+            names(&inputs).join(" "),
+            result
+        )
+    }
+
     /// Does the row have a condition-code operand?
     pub fn has_cc(&self) -> bool {
         self.operands.iter().any(|o| o.kind == Kind::Cc)
