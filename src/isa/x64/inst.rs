@@ -452,7 +452,8 @@ impl Inst {
     /// register, spill, or reload. Spill slots are [`FrameArea::SpillSlot`] addresses; XMM
     /// values move whole (128 bits), so a float spill slot must span 16 bytes (regalloc2
     /// `spillslot_size` of 2 with 8-byte slots). `None` for a stack-to-stack move, which
-    /// regalloc2 does not produce.
+    /// regalloc2 does not produce. The moves leave the flags alone, so regalloc2 may put them
+    /// between a compare and the `jcc`/`setcc`/`cmovcc` that reads it.
     pub fn gen_move(from: Allocation, to: Allocation) -> Option<Inst> {
         let slot = |a: Allocation| {
             a.as_stack().map(|s| Amode::Frame {
