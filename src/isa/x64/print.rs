@@ -205,6 +205,9 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
     }
     let indirect = matches!(row.intel, "jmp" | "call");
     let mut operands = Vec::new();
+    // Before allocation a read-and-written register has a use and a def of its own: the
+    // operand shows the use and the def follows the operands (`add %v2,%v1 -> %v3`).
+    let mut renamed = Vec::new();
     let mut mem_width = None;
     let mut sized_by_gpr = false;
     for (i, spec) in row.operands.iter().enumerate() {
@@ -219,7 +222,14 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
                 {
                     sized_by_gpr = true;
                 }
-                format!("%{}", r.name(spec.width.bytes()))
+                let bytes = spec.width.bytes();
+                match inst.read_reg(i) {
+                    Some(u) if u != r => {
+                        renamed.push(format!("%{}", r.name(bytes)));
+                        format!("%{}", u.name(bytes))
+                    }
+                    _ => format!("%{}", r.name(bytes)),
+                }
             }
             Value::Mem(a) => {
                 if spec.kind != Kind::XmmMem {
@@ -267,10 +277,15 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
             _ => 'q',
         });
     }
-    if operands.is_empty() {
+    let text = if operands.is_empty() {
         mnemonic
     } else {
         format!("{mnemonic:<6} {}", operands.join(","))
+    };
+    if renamed.is_empty() {
+        text
+    } else {
+        format!("{text} -> {}", renamed.join(","))
     }
 }
 
