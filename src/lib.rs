@@ -8,5 +8,6 @@
 pub mod dsl;
 pub mod ir;
 pub mod isa;
+pub mod jit;
 pub mod machinst;
 pub mod settings;

@@ -26,6 +26,7 @@
 
 pub mod abi;
 pub mod amode;
+pub mod cpuid;
 pub mod encode;
 pub mod inst;
 pub mod print;
