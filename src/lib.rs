@@ -10,4 +10,5 @@ pub mod ir;
 pub mod isa;
 pub mod jit;
 pub mod machinst;
+pub mod runtest;
 pub mod settings;

@@ -1,0 +1,306 @@
+//! The run-test harness on files written here. Their functions are compiled by a test compiler
+//! that assembles each one from table instructions by name, so the harness's parsing of
+//! configurations, marshalling, comparison, trap reporting and summary are checked on their own,
+//! independently of lowering.
+
+use regalloc2::PReg;
+use rulesel::ir::Function;
+use rulesel::isa::x64::amode::{Amode, FrameArea, FrameResolver};
+use rulesel::isa::x64::cpuid::{Feature, TargetFeatures};
+use rulesel::isa::x64::encode::{emit, X64Buffer};
+use rulesel::isa::x64::inst::{Arg, Inst};
+use rulesel::isa::x64::regs::{Reg, RAX, RDI, RDX, RSI, RSP};
+use rulesel::isa::x64::rows::Op;
+use rulesel::machinst::buffer::TrapCode;
+use rulesel::runtest::{
+    run_file, run_paths, symbol_name, CompiledFunction, Compiler, Options, Status,
+};
+use rulesel::settings::Flags;
+use std::path::PathBuf;
+
+struct NoFrame;
+impl FrameResolver for NoFrame {
+    fn frame_address(&self, _: FrameArea, _: u32, offset: i32) -> (PReg, i32) {
+        (RSP, offset)
+    }
+}
+
+/// An instruction: row, inputs, output registers, trap code.
+type Step = (Op, Vec<Arg>, Vec<PReg>, Option<TrapCode>);
+
+/// Assembles the functions these tests define, by name; anything else is "unsupported".
+struct Assembled;
+
+impl Compiler for Assembled {
+    fn compile(
+        &self,
+        func: &Function,
+        _flags: &Flags,
+        _features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        let r = |p: PReg| Arg::Reg(p.into());
+        let insts: Vec<Step> = match symbol_name(&func.name).as_str() {
+            // rdi + rsi
+            "add" => vec![(
+                Op::lea_r64,
+                vec![Arg::Mem(Amode::base_index(RDI, RSI, 0, 0))],
+                vec![RAX],
+                None,
+            )],
+            // rdi + 1, which its run lines wrongly expect to be rdi
+            "off_by_one" => vec![(
+                Op::lea_r64,
+                vec![Arg::Mem(Amode::base_disp(RDI, 1))],
+                vec![RAX],
+                None,
+            )],
+            // (x, x + 1)
+            "pair" => vec![
+                (Op::mov_r64_rm64, vec![r(RDI)], vec![RAX], None),
+                (
+                    Op::lea_r64,
+                    vec![Arg::Mem(Amode::base_disp(RDI, 1))],
+                    vec![RDX],
+                    None,
+                ),
+            ],
+            // returns its f32 argument untouched in xmm0
+            "ident_f32" => vec![],
+            "divz" => vec![(
+                Op::ud2,
+                vec![],
+                vec![],
+                Some(TrapCode::INTEGER_DIVISION_BY_ZERO),
+            )],
+            other => return Err(format!("not supported yet: function {other}")),
+        };
+        let mut buf = X64Buffer::new();
+        for (op, inputs, outputs, trap) in insts {
+            let outputs: Vec<Reg> = outputs.iter().map(|&p| p.into()).collect();
+            let mut inst = Inst::new(op, &inputs, &outputs).map_err(|e| e.to_string())?;
+            if let Some(code) = trap {
+                inst = inst.with_trap(code);
+            }
+            emit(&inst, &mut buf, &NoFrame).map_err(|e| e.to_string())?;
+        }
+        let ret = Inst::new(Op::ret, &[], &[]).map_err(|e| e.to_string())?;
+        emit(&ret, &mut buf, &NoFrame).map_err(|e| e.to_string())?;
+        Ok(CompiledFunction {
+            code: buf.finish().map_err(|e| e.to_string())?,
+            symbols: Vec::new(),
+        })
+    }
+}
+
+/// A fresh directory for this test's files.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rulesel-runtest-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const PASSING: &str = "test run
+target aarch64
+target x86_64
+target x86_64 sse41
+
+function %add(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iadd v0, v1
+    return v2
+}
+; run: %add(1, 2) == 3
+; run: %add(-1, 1) == 0
+; run: %add(0x7fffffffffffffff, 1) == 0x8000000000000000
+; run: %add(2, 2) != 5
+
+function %pair(i64) -> i64, i64 {
+block0(v0: i64):
+    v1 = iadd_imm v0, 1
+    return v0, v1
+}
+; run: %pair(5) == [5, 6]
+
+function %ident_f32(f32) -> f32 {
+block0(v0: f32):
+    return v0
+}
+; run: %ident_f32(0x1.5p3) == 0x1.5p3
+; run: %ident_f32(NaN) == -NaN:0x1
+; run: %ident_f32(-0.0) == -0.0
+";
+
+const WRONG: &str = "test run
+target x86_64
+
+function %add(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iadd v0, v1
+    return v2
+}
+; run: %add(1, 2) == 3
+
+function %off_by_one(i32) -> i32 {
+block0(v0: i32):
+    return v0
+}
+; run: %off_by_one(7) == 7
+; run: %off_by_one(-1) == -1
+";
+
+const TRAPPING: &str = "test run
+target x86_64
+
+function %divz(i64) -> i64 {
+block0(v0: i64):
+    v1 = iconst.i64 0
+    v2 = udiv v0, v1
+    return v2
+}
+; run: %divz(1) == 0
+";
+
+const UNCOMPILABLE: &str = "test run
+target x86_64
+
+function %vectors(i32x4) -> i32x4 {
+block0(v0: i32x4):
+    return v0
+}
+; run: %vectors([1 2 3 4]) == [1 2 3 4]
+";
+
+const OTHER_TARGET: &str = "test run
+target aarch64
+
+function %add(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iadd v0, v1
+    return v2
+}
+; run: %add(1, 2) == 3
+";
+
+#[test]
+fn pass_fail_skip_trap_and_summary() {
+    let dir = scratch("mixed");
+    for (name, text) in [
+        ("a_passing.clif", PASSING),
+        ("b_wrong.clif", WRONG),
+        ("c_trapping.clif", TRAPPING),
+        ("d_uncompilable.clif", UNCOMPILABLE),
+        ("e_other_target.clif", OTHER_TARGET),
+    ] {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "not a clif file").unwrap();
+    let options = Options {
+        compiler: &Assembled,
+    };
+    let mut reported = Vec::new();
+    let summary = run_paths(std::slice::from_ref(&dir), &options, |o| {
+        reported.push(o.to_string())
+    })
+    .unwrap();
+    let statuses: Vec<Status> = summary.outcomes.iter().map(|o| o.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            Status::Pass,
+            Status::Fail,
+            Status::Fail,
+            Status::Fail,
+            Status::Skip
+        ]
+    );
+    let show = |name: &str| dir.join(name).display().to_string();
+    // Two x86_64 configurations (the host has SSE4.1) × 8 run commands.
+    assert_eq!(
+        reported[0],
+        format!("PASS {} (16/16 runs)", show("a_passing.clif"))
+    );
+    assert_eq!(
+        reported[1],
+        format!(
+            "FAIL {} (1/3 runs)\n    line 15: ; run: %off_by_one(7) == 7\n      actual: 8",
+            show("b_wrong.clif")
+        )
+    );
+    assert!(
+        reported[2].starts_with(&format!(
+            "FAIL {} (0/1 runs)\n    line 10: ; run: %divz(1) == 0\n      trapped: trap int_divz at %divz+0x0 (SIGILL at pc ",
+            show("c_trapping.clif")
+        )),
+        "{}",
+        reported[2]
+    );
+    assert_eq!(
+        reported[3],
+        format!(
+            "FAIL {} (0/1 runs)\n    target x86_64: function %vectors: not supported yet: function vectors",
+            show("d_uncompilable.clif")
+        )
+    );
+    assert_eq!(
+        reported[4],
+        format!("SKIP {} (no x86_64 target)", show("e_other_target.clif"))
+    );
+    assert_eq!(summary.line(), "1 passed, 3 failed, 1 skipped");
+}
+
+#[test]
+fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
+    let dir = scratch("host");
+    let options = Options {
+        compiler: &Assembled,
+    };
+    // A feature this host lacks, if there is one.
+    let all = [
+        Feature::Avx512vbmi,
+        Feature::Avx512bitalg,
+        Feature::AvxVnni,
+        Feature::Avx512vnni,
+        Feature::Avx2,
+        Feature::Bmi2,
+        Feature::Sse41,
+    ];
+    if let Some(missing) = all.iter().find(|f| !f.on_host()) {
+        let path = dir.join("lacking.clif");
+        let text = WRONG.replace(
+            "target x86_64",
+            &format!("target x86_64 {}", missing.flag_name()),
+        );
+        std::fs::write(&path, text).unwrap();
+        let outcome = run_file(&path, &options);
+        assert_eq!(outcome.status, Status::Skip);
+        assert_eq!(
+            outcome.message.as_deref(),
+            Some(format!("host lacks {}", missing.flag_name()).as_str())
+        );
+    }
+    let path = dir.join("bad_flag.clif");
+    std::fs::write(
+        &path,
+        WRONG.replace("target x86_64", "target x86_64 has_warp_drive"),
+    )
+    .unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!(outcome.status, Status::Fail);
+    assert_eq!(
+        outcome.message.as_deref(),
+        Some("target x86_64 has_warp_drive: unknown x86_64 target flag `has_warp_drive`")
+    );
+    let path = dir.join("unparsable.clif");
+    std::fs::write(
+        &path,
+        "test run\ntarget x86_64\nfunction %f() {\nblock0:\n  bogus\n}\n",
+    )
+    .unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!(outcome.status, Status::Fail);
+    assert!(outcome.message.unwrap().starts_with("5:"));
+    let outcome = run_file(&dir.join("missing.clif"), &options);
+    assert_eq!(outcome.status, Status::Fail);
+    assert!(outcome.message.unwrap().starts_with("cannot read file"));
+}
