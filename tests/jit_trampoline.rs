@@ -9,7 +9,7 @@ use rulesel::isa::x64::abi::{AbiLayout, ArgSlot};
 use rulesel::isa::x64::amode::{Amode, FrameArea, FrameResolver};
 use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
-use rulesel::isa::x64::regs::{Reg, R10, RAX, RDI, RDX, RSI, RSP};
+use rulesel::isa::x64::regs::{Reg, R10, R8, RAX, RCX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::jit::trampoline::Trampoline;
 use rulesel::jit::{JitError, JitFunction, JitModule};
@@ -128,14 +128,17 @@ fn many_values() -> (Vec<Type>, Vec<u128>) {
 fn system_v_many_mixed_arguments_with_stack_and_i128() {
     let _serial = SERIAL.lock().unwrap();
     let (types, values) = many_values();
-    let tramp =
-        Trampoline::new(&sig(CallConv::SystemV, &types, &[I64]), &Flags::default()).unwrap();
-    let mut slots = values.clone();
-    slots.resize(tramp.slots(), 0);
-    unsafe { tramp.call(many_sysv as *const u8, &mut slots) }.unwrap();
-    assert_eq!(*SEEN.lock().unwrap(), values);
-    let expected = 0x1122_3344_5566_7788i64.wrapping_mul(3) + i64::from(0x85u8 as i8);
-    assert_eq!(slots[0] as u64, expected as u64);
+    // `fast` and `cold` follow System V on x86-64.
+    for cc in [CallConv::SystemV, CallConv::Fast, CallConv::Cold] {
+        let tramp = Trampoline::new(&sig(cc, &types, &[I64]), &Flags::default()).unwrap();
+        let mut slots = values.clone();
+        slots.resize(tramp.slots(), 0);
+        SEEN.lock().unwrap().clear();
+        unsafe { tramp.call(many_sysv as *const u8, &mut slots) }.unwrap();
+        assert_eq!(*SEEN.lock().unwrap(), values, "{cc:?}");
+        let expected = 0x1122_3344_5566_7788i64.wrapping_mul(3) + i64::from(0x85u8 as i8);
+        assert_eq!(slots[0] as u64, expected as u64);
+    }
 }
 
 /// Serialises the tests that share `SEEN`.
@@ -540,4 +543,57 @@ fn faults_on_other_threads_are_recovered_too() {
             });
         }
     });
+}
+
+#[test]
+fn windows_i128_by_reference_with_llvm_abi_extensions() {
+    // windows_fastcall (i64, i128, i64) -> i128: the i128 is passed as a pointer to a copy in
+    // rdx; the callee returns (copy.lo + r8 + rcx, copy.hi) in rax:rdx.
+    let flags = Flags {
+        enable_llvm_abi_extensions: true,
+        ..Flags::default()
+    };
+    let s = sig(CallConv::WindowsFastcall, &[I64, I128, I64], &[I128]);
+    let mut a = Asm::new();
+    a.inst(Op::mov_r64_rm64, &[mem(RDX, 0)], &[RAX]);
+    a.inst(Op::add_r64_rm64, &[r(RAX), r(R8)], &[RAX]);
+    a.inst(Op::add_r64_rm64, &[r(RAX), r(RCX)], &[RAX]);
+    a.inst(Op::mov_r64_rm64, &[mem(RDX, 8)], &[RDX]);
+    a.inst(Op::ret, &[], &[]);
+    let code = a.finish();
+    let module = JitModule::new(&[JitFunction {
+        name: "byref",
+        code: &code,
+        symbols: &[],
+    }])
+    .unwrap();
+    let t = Trampoline::new(&s, &flags).unwrap();
+    let mut v = vec![1, 0x7777_0000_0000_0000_0000_0000_0000_0010, 100];
+    unsafe { t.call(module.address_of("byref").unwrap(), &mut v) }.unwrap();
+    assert_eq!(v[0], 0x7777_0000_0000_0000_0000_0000_0000_0075);
+}
+
+#[test]
+fn stack_overflow_in_jit_code_is_recovered() {
+    // f: call f — unbounded recursion until the guard page; the handler runs on the alternate
+    // signal stack and the trampoline returns a SIGSEGV fault.
+    let mut buf = X64Buffer::new();
+    let start = buf.new_label();
+    buf.bind_label(start);
+    let call = Inst::new(Op::call_label, &[Arg::Label(start)], &[]).unwrap();
+    emit(&call, &mut buf, &NoFrame).unwrap();
+    emit(&Inst::new(Op::ret, &[], &[]).unwrap(), &mut buf, &NoFrame).unwrap();
+    let code = buf.finish().unwrap();
+    let module = JitModule::new(&[JitFunction {
+        name: "recurse",
+        code: &code,
+        symbols: &[],
+    }])
+    .unwrap();
+    let t = Trampoline::new(&sig(CallConv::SystemV, &[], &[]), &Flags::default()).unwrap();
+    for _ in 0..2 {
+        let fault = unsafe { t.call(module.address_of("recurse").unwrap(), &mut []) }.unwrap_err();
+        assert_eq!(fault.signal, libc::SIGSEGV);
+        assert_eq!(module.locate(fault.pc).unwrap().function, "recurse");
+    }
 }
