@@ -12,6 +12,7 @@ use rulesel::isa::x64::inst::{Arg, Inst};
 use rulesel::isa::x64::regs::{Reg, R10, R8, RAX, RCX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::jit::trampoline::Trampoline;
+use rulesel::jit::traps::{timeout_signal, Watchdog};
 use rulesel::jit::{JitError, JitFunction, JitModule};
 use rulesel::machinst::buffer::{CompiledCode, RelocKind, SymbolId, TrapCode};
 use rulesel::settings::Flags;
@@ -595,5 +596,51 @@ fn stack_overflow_in_jit_code_is_recovered() {
         let fault = unsafe { t.call(module.address_of("recurse").unwrap(), &mut []) }.unwrap_err();
         assert_eq!(fault.signal, libc::SIGSEGV);
         assert_eq!(module.locate(fault.pc).unwrap().function, "recurse");
+    }
+}
+
+#[test]
+fn the_watchdog_ends_an_endless_loop() {
+    // f: jmp f
+    let mut buf = X64Buffer::new();
+    let start = buf.new_label();
+    buf.bind_label(start);
+    buf.put_branch(None, start);
+    let code = buf.finish().unwrap();
+    let module = JitModule::new(&[JitFunction {
+        name: "spin",
+        code: &code,
+        symbols: &[],
+    }])
+    .unwrap();
+    let t = Trampoline::new(&sig(CallConv::SystemV, &[], &[]), &Flags::default()).unwrap();
+    let watchdog = Watchdog {
+        code: module.code_range(),
+        timeout: std::time::Duration::from_millis(50),
+    };
+    let begun = std::time::Instant::now();
+    let fault =
+        unsafe { t.call_watched(module.address_of("spin").unwrap(), &mut [], Some(&watchdog)) }
+            .unwrap_err();
+    assert_eq!(fault.signal, timeout_signal());
+    assert_eq!(fault.signal_name(), "timeout");
+    assert!(begun.elapsed() < std::time::Duration::from_secs(5));
+    // A quick call under the same watchdog is not disturbed.
+    let mut a = Asm::new();
+    a.inst(Op::lea_r64, &[mem(RDI, 1)], &[RAX]);
+    a.inst(Op::ret, &[], &[]);
+    let inc = a.finish();
+    let module = JitModule::new(&[JitFunction {
+        name: "inc",
+        code: &inc,
+        symbols: &[],
+    }])
+    .unwrap();
+    let t = Trampoline::new(&sig(CallConv::SystemV, &[I64], &[I64]), &Flags::default()).unwrap();
+    for i in 0..100 {
+        let mut v = [i];
+        unsafe { t.call_watched(module.address_of("inc").unwrap(), &mut v, Some(&watchdog)) }
+            .unwrap();
+        assert_eq!(v[0], i + 1);
     }
 }

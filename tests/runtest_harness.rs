@@ -17,6 +17,7 @@ use rulesel::runtest::{
 };
 use rulesel::settings::Flags;
 use std::path::PathBuf;
+use std::time::Duration;
 
 struct NoFrame;
 impl FrameResolver for NoFrame {
@@ -197,6 +198,7 @@ fn pass_fail_skip_trap_and_summary() {
     std::fs::write(dir.join("notes.txt"), "not a clif file").unwrap();
     let options = Options {
         compiler: &Assembled,
+        timeout: Some(Duration::from_secs(10)),
     };
     let mut reported = Vec::new();
     let summary = run_paths(std::slice::from_ref(&dir), &options, |o| {
@@ -254,6 +256,7 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
     let dir = scratch("host");
     let options = Options {
         compiler: &Assembled,
+        timeout: Some(Duration::from_secs(10)),
     };
     // A feature this host lacks, if there is one.
     let all = [

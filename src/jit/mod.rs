@@ -296,6 +296,12 @@ impl JitModule {
         Some(unsafe { self.base.as_ptr().add(f.start) }.cast_const())
     }
 
+    /// The addresses the module's mapping covers.
+    pub fn code_range(&self) -> std::ops::Range<usize> {
+        let base = self.base.as_ptr() as usize;
+        base..base + self.size
+    }
+
     /// If `pc` is an instruction of this module: the function, the offset in it, and the trap
     /// code recorded there (if any).
     pub fn locate(&self, pc: usize) -> Option<CodeLocation<'_>> {

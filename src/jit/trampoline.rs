@@ -22,7 +22,7 @@
 //! call (with rbp restored from `*recovery`): it unwinds this frame and returns 1, which
 //! [`Trampoline::call`] reports as a [`Fault`].
 
-use super::traps::{self, Fault};
+use super::traps::{self, Fault, Watchdog};
 use super::{JitError, JitFunction, JitModule};
 use crate::ir::{Signature, Type};
 use crate::isa::x64::abi::moves::{arg_passes, caller_amode, ret_passes, ArgPass, Extend, Place};
@@ -331,6 +331,21 @@ impl Trampoline {
     /// `callee` must be the entry of a function with the signature this trampoline was made for
     /// (as it is laid out under the same flags), and it must be safe to call with these values.
     pub unsafe fn call(&self, callee: *const u8, values: &mut [u128]) -> Result<(), Fault> {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.call_watched(callee, values, None) }
+    }
+
+    /// As [`Trampoline::call`], and a call still running in the watched code after the
+    /// watchdog's timeout ends with a [`Fault`] of signal [`traps::timeout_signal`].
+    ///
+    /// # Safety
+    /// As for [`Trampoline::call`].
+    pub unsafe fn call_watched(
+        &self,
+        callee: *const u8,
+        values: &mut [u128],
+        watchdog: Option<&Watchdog>,
+    ) -> Result<(), Fault> {
         assert!(
             values.len() >= self.slots,
             "the values array needs {} slots",
@@ -338,7 +353,7 @@ impl Trampoline {
         );
         let entry = self.entry;
         let values = values.as_mut_ptr();
-        traps::guarded(self.landing, |recovery| {
+        traps::guarded(self.landing, watchdog, |recovery| {
             // SAFETY: the caller guarantees callee and values; the trampoline follows `Entry`.
             unsafe { entry(callee, values, recovery) }
         })

@@ -10,12 +10,19 @@
 //! the signal mask, so no `longjmp` crosses Rust frames: the landing pops the trampoline's frame
 //! and returns 1 to Rust as an ordinary function return.
 //!
+//! A call may also have a *watchdog*: a per-thread POSIX timer that sends [`timeout_signal`] when
+//! the call runs too long. The handler treats it like a fault, but only when the interrupted pc
+//! lies in the JIT code being watched (so no Rust or libc code is abandoned half-way, holding a
+//! lock); elsewhere it re-arms the timer for a millisecond later.
+//!
 //! Signals on threads without a registered record go to the handler that was installed before
 //! ours (Rust's stack-overflow reporter, or the default action).
 
 use std::cell::Cell;
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// A signal raised by code called through a trampoline.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -28,9 +35,10 @@ pub struct Fault {
 }
 
 impl Fault {
-    /// The signal's name (`SIGSEGV`…).
+    /// The signal's name (`SIGSEGV`…), or `timeout` for the watchdog's.
     pub fn signal_name(&self) -> &'static str {
         match self.signal {
+            s if s == timeout_signal() => "timeout",
             libc::SIGILL => "SIGILL",
             libc::SIGSEGV => "SIGSEGV",
             libc::SIGBUS => "SIGBUS",
@@ -46,7 +54,30 @@ impl fmt::Display for Fault {
     }
 }
 
-const SIGNALS: [libc::c_int; 4] = [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE];
+const FAULT_SIGNALS: [libc::c_int; 4] = [libc::SIGILL, libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE];
+
+/// The signal the watchdog timer sends: a real-time signal nothing else in the process uses.
+pub fn timeout_signal() -> libc::c_int {
+    libc::SIGRTMIN() + 1
+}
+
+fn handled_signals() -> [libc::c_int; 5] {
+    [
+        libc::SIGILL,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGFPE,
+        timeout_signal(),
+    ]
+}
+
+/// Ends a guarded call that runs longer than `timeout` while executing in `code`.
+#[derive(Clone, Debug)]
+pub struct Watchdog {
+    /// The addresses of the code being watched (a JIT module's mapping).
+    pub code: Range<usize>,
+    pub timeout: Duration,
+}
 
 /// What the trampoline and the handler share during one guarded call.
 #[repr(C)]
@@ -55,6 +86,9 @@ struct Recovery {
     rbp: usize,
     landing: usize,
     fault: Option<Fault>,
+    /// The watched code, and the timer that watches it.
+    watched: Range<usize>,
+    timer: Option<libc::timer_t>,
 }
 
 thread_local! {
@@ -64,25 +98,45 @@ thread_local! {
 }
 
 /// The actions that were installed before ours, by signal.
-static PREVIOUS: OnceLock<[libc::sigaction; 4]> = OnceLock::new();
+static PREVIOUS: OnceLock<[libc::sigaction; 5]> = OnceLock::new();
 
 /// Bytes of the alternate signal stack made for threads that have none.
 const ALT_STACK_SIZE: usize = 64 * 1024;
 
 /// Runs `call` (a trampoline invocation receiving the address of the recovery slot) with faults
-/// recovered at `landing`. `call` returns the trampoline's status: 0, or 1 after a fault.
-pub fn guarded(landing: usize, call: impl FnOnce(*mut usize) -> u64) -> Result<(), Fault> {
+/// recovered at `landing`, and with `watchdog` if given. `call` returns the trampoline's status:
+/// 0, or 1 after a fault.
+pub fn guarded(
+    landing: usize,
+    watchdog: Option<&Watchdog>,
+    call: impl FnOnce(*mut usize) -> u64,
+) -> Result<(), Fault> {
     install_handlers();
     ensure_alt_stack();
     let mut record = Recovery {
         rbp: 0,
         landing,
         fault: None,
+        watched: watchdog.map_or(0..0, |w| w.code.clone()),
+        timer: None,
     };
     let record_ptr: *mut Recovery = &mut record;
     let previous = CURRENT.with(|c| c.replace(record_ptr));
+    // SAFETY: the timer is created for this thread, and deleted before `record` goes away.
+    unsafe {
+        if let Some(w) = watchdog {
+            (*record_ptr).timer = start_timer(w.timeout);
+        }
+    }
     // SAFETY: `record_ptr` points at `record`, alive for the whole call.
     let status = call(unsafe { std::ptr::addr_of_mut!((*record_ptr).rbp) });
+    // SAFETY: as above; after deletion no timer signal for this call is pending or to come,
+    // because a timer's queued signal is discarded with it.
+    unsafe {
+        if let Some(timer) = (*record_ptr).timer.take() {
+            libc::timer_delete(timer);
+        }
+    }
     CURRENT.with(|c| c.set(previous));
     // SAFETY: the handler may have written the record through the raw pointer; read it the same way.
     let fault = unsafe { std::ptr::read_volatile(std::ptr::addr_of!((*record_ptr).fault)) };
@@ -97,13 +151,38 @@ pub fn guarded(landing: usize, call: impl FnOnce(*mut usize) -> u64) -> Result<(
     }
 }
 
+/// A one-shot timer sending [`timeout_signal`] to this thread after `after`.
+///
+/// # Safety
+/// The caller deletes the timer.
+unsafe fn start_timer(after: Duration) -> Option<libc::timer_t> {
+    let mut event: libc::sigevent = std::mem::zeroed();
+    event.sigev_notify = libc::SIGEV_THREAD_ID;
+    event.sigev_signo = timeout_signal();
+    event.sigev_notify_thread_id = libc::gettid();
+    let mut timer: libc::timer_t = std::mem::zeroed();
+    if libc::timer_create(libc::CLOCK_MONOTONIC, &mut event, &mut timer) != 0 {
+        return None;
+    }
+    arm(timer, after);
+    Some(timer)
+}
+
+/// Sets `timer` to fire once after `after` (async-signal-safe).
+unsafe fn arm(timer: libc::timer_t, after: Duration) {
+    let mut spec: libc::itimerspec = std::mem::zeroed();
+    spec.it_value.tv_sec = after.as_secs() as libc::time_t;
+    spec.it_value.tv_nsec = libc::c_long::from(after.subsec_nanos()).max(1);
+    libc::timer_settime(timer, 0, &spec, std::ptr::null_mut());
+}
+
 fn install_handlers() {
     PREVIOUS.get_or_init(|| {
         // SAFETY: sigaction structs are plain data; zeroed is a valid "no handler" value, and the
         // handler we install is an `extern "C"` function of the SA_SIGINFO shape.
         unsafe {
-            let mut previous: [libc::sigaction; 4] = std::mem::zeroed();
-            for (i, &signal) in SIGNALS.iter().enumerate() {
+            let mut previous: [libc::sigaction; 5] = std::mem::zeroed();
+            for (i, &signal) in handled_signals().iter().enumerate() {
                 let mut action: libc::sigaction = std::mem::zeroed();
                 action.sa_sigaction = handler as *const () as usize;
                 action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
@@ -157,11 +236,19 @@ extern "C" fn handler(signal: libc::c_int, info: *mut libc::siginfo_t, context: 
     // is non-null only while `guarded` keeps it alive on this thread.
     unsafe {
         if record.is_null() || (*record).rbp == 0 {
-            forward(signal, info, context);
+            if signal != timeout_signal() {
+                forward(signal, info, context);
+            }
             return;
         }
         let gregs = &mut (*context.cast::<libc::ucontext_t>()).uc_mcontext.gregs;
         let pc = gregs[libc::REG_RIP as usize] as usize;
+        if signal == timeout_signal() && !(*record).watched.contains(&pc) {
+            if let Some(timer) = (*record).timer {
+                arm(timer, Duration::from_millis(1));
+            }
+            return;
+        }
         let address = match signal {
             libc::SIGSEGV | libc::SIGBUS => (*info).si_addr() as usize,
             _ => pc,
@@ -190,7 +277,7 @@ unsafe fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut
     let Some(previous) = PREVIOUS.get() else {
         return;
     };
-    let Some(i) = SIGNALS.iter().position(|&s| s == signal) else {
+    let Some(i) = FAULT_SIGNALS.iter().position(|&s| s == signal) else {
         return;
     };
     let action = previous[i];

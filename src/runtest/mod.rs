@@ -19,11 +19,13 @@ pub mod compare;
 use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
 use crate::isa::x64::cpuid::TargetFeatures;
 use crate::jit::trampoline::Trampoline;
+use crate::jit::traps::{timeout_signal, Watchdog};
 use crate::jit::{JitFunction, JitModule};
 use crate::machinst::buffer::{CompiledCode, TrapCode};
 use crate::settings::Flags;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// A function compiled for the harness.
 #[derive(Clone, Debug)]
@@ -49,6 +51,8 @@ pub trait Compiler {
 /// How to run files.
 pub struct Options<'a> {
     pub compiler: &'a dyn Compiler,
+    /// A run command still executing compiled code after this long fails as timed out.
+    pub timeout: Option<Duration>,
 }
 
 /// The verdict on a file.
@@ -329,6 +333,10 @@ fn run_configuration(
         })
         .collect();
     let module = JitModule::new(&jit_functions).map_err(|e| e.to_string())?;
+    let watchdog = options.timeout.map(|timeout| Watchdog {
+        code: module.code_range(),
+        timeout,
+    });
     let mut results = Vec::new();
     for (tf, name) in file.functions.iter().zip(&names) {
         if tf.run_commands.is_empty() {
@@ -341,20 +349,34 @@ fn run_configuration(
             .address_of(name)
             .ok_or_else(|| format!("function {} was not placed", func.name))?;
         for command in &tf.run_commands {
-            results.push(run_command(command, func, &module, &trampoline, entry));
+            let call = Call {
+                module: &module,
+                trampoline: &trampoline,
+                entry,
+                watchdog: watchdog.as_ref(),
+            };
+            results.push(run_command(command, func, &call));
         }
     }
     Ok(results)
 }
 
-/// Executes one run command; the error describes the failure with expected and actual values.
-fn run_command(
-    command: &RunCommand,
-    func: &Function,
-    module: &JitModule,
-    trampoline: &Trampoline,
+/// How to call one function of a mapped module.
+struct Call<'a> {
+    module: &'a JitModule,
+    trampoline: &'a Trampoline,
     entry: *const u8,
-) -> Result<(), String> {
+    watchdog: Option<&'a Watchdog>,
+}
+
+/// Executes one run command; the error describes the failure with expected and actual values.
+fn run_command(command: &RunCommand, func: &Function, call: &Call<'_>) -> Result<(), String> {
+    let Call {
+        module,
+        trampoline,
+        entry,
+        watchdog,
+    } = *call;
     let where_ = format!("line {}: {command}", command.pos.line);
     let mut values = vec![0u128; trampoline.slots()];
     for (slot, arg) in values.iter_mut().zip(&command.args) {
@@ -362,11 +384,12 @@ fn run_command(
     }
     // SAFETY: `entry` is the function whose signature the trampoline was made for, compiled
     // under the same flags; its arguments are the command's values of the parameter types.
-    let call = unsafe { trampoline.call(entry, &mut values) };
-    if let Err(fault) = call {
+    let outcome = unsafe { trampoline.call_watched(entry, &mut values, watchdog) };
+    if let Err(fault) = outcome {
         let place = match module.locate(fault.pc) {
             Some(at) => {
                 let what = match at.trap {
+                    _ if fault.signal == timeout_signal() => "timed out".to_string(),
                     Some(code) => format!("trap {}", trap_name(code)),
                     None => "fault with no trap site".to_string(),
                 };
