@@ -67,6 +67,8 @@ impl Compiler for Assembled {
             ],
             // returns its f32 argument untouched in xmm0
             "ident_f32" => vec![],
+            // an endless loop, emitted below
+            "spin" => vec![],
             "divz" => vec![(
                 Op::ud2,
                 vec![],
@@ -76,6 +78,11 @@ impl Compiler for Assembled {
             other => return Err(format!("not supported yet: function {other}")),
         };
         let mut buf = X64Buffer::new();
+        if symbol_name(&func.name) == "spin" {
+            let start = buf.new_label();
+            buf.bind_label(start);
+            buf.put_branch(None, start);
+        }
         for (op, inputs, outputs, trap) in insts {
             let outputs: Vec<Reg> = outputs.iter().map(|&p| p.into()).collect();
             let mut inst = Inst::new(op, &inputs, &outputs).map_err(|e| e.to_string())?;
@@ -306,4 +313,24 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
     let outcome = run_file(&dir.join("missing.clif"), &options);
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome.message.unwrap().starts_with("cannot read file"));
+}
+
+#[test]
+fn a_run_that_never_returns_times_out() {
+    let dir = scratch("spin");
+    let path = dir.join("spin.clif");
+    let text =
+        "test run\ntarget x86_64\nfunction %spin() -> i8 {\nblock0:\n    jump block0\n}\n; run\n";
+    std::fs::write(&path, text).unwrap();
+    let options = Options {
+        compiler: &Assembled,
+        timeout: Some(Duration::from_millis(100)),
+    };
+    let outcome = run_file(&path, &options);
+    assert_eq!(outcome.status, Status::Fail);
+    let message = outcome.message.unwrap();
+    assert!(
+        message.starts_with("line 7: ; run: %spin()\n  trapped: timed out at %spin+0x0"),
+        "{message}"
+    );
 }
