@@ -206,6 +206,7 @@ fn pass_fail_skip_trap_and_summary() {
     let options = Options {
         compiler: &Assembled,
         timeout: Some(Duration::from_secs(10)),
+        regalloc_checker: true,
     };
     let mut reported = Vec::new();
     let summary = run_paths(std::slice::from_ref(&dir), &options, |o| {
@@ -264,6 +265,7 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
     let options = Options {
         compiler: &Assembled,
         timeout: Some(Duration::from_secs(10)),
+        regalloc_checker: true,
     };
     // A feature this host lacks, if there is one.
     let all = [
@@ -325,6 +327,7 @@ fn a_run_that_never_returns_times_out() {
     let options = Options {
         compiler: &Assembled,
         timeout: Some(Duration::from_millis(100)),
+        regalloc_checker: true,
     };
     let outcome = run_file(&path, &options);
     assert_eq!(outcome.status, Status::Fail);

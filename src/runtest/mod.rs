@@ -53,6 +53,8 @@ pub struct Options<'a> {
     pub compiler: &'a dyn Compiler,
     /// A run command still executing compiled code after this long fails as timed out.
     pub timeout: Option<Duration>,
+    /// Run regalloc2's checker on every allocation, whatever the files' `set` lines say.
+    pub regalloc_checker: bool,
 }
 
 /// The verdict on a file.
@@ -267,7 +269,7 @@ pub fn run_file(path: &Path, options: &Options<'_>) -> FileOutcome {
             return outcome;
         }
     };
-    let configs = match configurations(&file) {
+    let mut configs = match configurations(&file) {
         Ok(configs) => configs,
         Err(Verdict::Skip(why)) => {
             outcome.status = Status::Skip;
@@ -280,6 +282,9 @@ pub fn run_file(path: &Path, options: &Options<'_>) -> FileOutcome {
         }
     };
     let mut first_failure = None;
+    for config in &mut configs {
+        config.flags.regalloc_checker |= options.regalloc_checker;
+    }
     for config in &configs {
         let runs: usize = file.functions.iter().map(|f| f.run_commands.len()).sum();
         match run_configuration(&file, config, options) {
