@@ -28,7 +28,10 @@ pub mod abi;
 pub mod amode;
 pub mod encode;
 pub mod inst;
+pub mod lower;
 pub mod print;
 pub mod regs;
 pub mod rows;
 pub mod table;
+
+pub use lower::IsaFlags;
