@@ -5,6 +5,7 @@
 //! .clif ─▶ ir ─▶ lower (rules → match trees) ─▶ regalloc2 ─▶ abi frame ─▶ emit ─▶ jit / obj
 //! ```
 
+pub mod compile;
 pub mod dsl;
 pub mod ir;
 pub mod isa;
