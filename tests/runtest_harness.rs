@@ -13,7 +13,7 @@ use rulesel::isa::x64::regs::{Reg, RAX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::machinst::buffer::TrapCode;
 use rulesel::runtest::{
-    run_file, run_paths, symbol_name, CompiledFunction, Compiler, Options, Status,
+    run_file, run_paths, symbol_name, CompiledFunction, Compiler, Lowering, Options, Status,
 };
 use rulesel::settings::Flags;
 use std::path::PathBuf;
@@ -336,4 +336,122 @@ fn a_run_that_never_returns_times_out() {
         message.starts_with("line 7: ; run: %spin()\n  trapped: timed out at %spin+0x0"),
         "{message}"
     );
+}
+
+const COMPILED_PASSING: &str = "test run
+target x86_64
+target x86_64 sse41
+
+function %add(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iadd v0, v1
+    return v2
+}
+; run: %add(1, 2) == 3
+; run: %add(-1, 1) == 0
+; run: %add(2, 2) != 5
+
+function %pair(i64) -> i64, i64 {
+block0(v0: i64):
+    v1 = iadd_imm v0, 1
+    return v0, v1
+}
+; run: %pair(5) == [5, 6]
+
+function %ident_f32(f32) -> f32 {
+block0(v0: f32):
+    return v0
+}
+; run: %ident_f32(0x1.5p3) == 0x1.5p3
+; run: %ident_f32(NaN) == -NaN:0x1
+
+function %many(i64, i32, i128, i64, i64, i64, i64, i8, i128) -> i128 {
+block0(v0: i64, v1: i32, v2: i128, v3: i64, v4: i64, v5: i64, v6: i64, v7: i8, v8: i128):
+    return v8
+}
+; run: %many(0, 0, 1, 0, 0, 0, 0, 0, 0x20000000000000002) == 0x20000000000000002
+";
+
+const COMPILED_FAILING: &str = "test run
+target x86_64
+
+function %tr(i64) -> i64 {
+block0(v0: i64):
+    trapz v0, user7
+    return v0
+}
+; run: %tr(3) == 3
+; run: %tr(0) == 0
+
+function %sub(i32, i32) -> i32 {
+block0(v0: i32, v1: i32):
+    v2 = isub v0, v1
+    return v2
+}
+; run: %sub(1, 2) == 1
+";
+
+/// The same harness with rulesel's lowering as the compiler, through the library and through
+/// `rulesel run`.
+#[test]
+fn files_compiled_by_the_lowering_pipeline() {
+    let dir = scratch("lowering");
+    std::fs::write(dir.join("a.clif"), COMPILED_PASSING).unwrap();
+    std::fs::write(dir.join("b.clif"), COMPILED_FAILING).unwrap();
+    std::fs::write(dir.join("c.clif"), OTHER_TARGET).unwrap();
+    let options = Options {
+        compiler: &Lowering,
+        timeout: Some(Duration::from_secs(10)),
+        regalloc_checker: true,
+    };
+    let a = run_file(&dir.join("a.clif"), &options);
+    assert_eq!(
+        (a.status, a.runs_passed, a.runs_total),
+        (Status::Pass, 14, 14),
+        "{a}"
+    );
+    let b = run_file(&dir.join("b.clif"), &options);
+    assert_eq!(
+        (b.status, b.runs_passed, b.runs_total),
+        (Status::Fail, 1, 3)
+    );
+    let message = b.message.unwrap();
+    assert!(
+        message.starts_with("line 10: ; run: %tr(0) == 0\n  trapped: trap user7 at %tr+0x"),
+        "{message}"
+    );
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
+        .arg("run")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(!output.status.success());
+    assert_eq!(
+        lines[0],
+        format!("PASS {} (14/14 runs)", dir.join("a.clif").display())
+    );
+    assert_eq!(
+        lines[1],
+        format!("FAIL {} (1/3 runs)", dir.join("b.clif").display())
+    );
+    assert_eq!(lines[2], "    line 10: ; run: %tr(0) == 0");
+    assert!(lines[3].starts_with("      trapped: trap user7 at %tr+0x"));
+    assert_eq!(
+        lines[4],
+        format!("SKIP {} (no x86_64 target)", dir.join("c.clif").display())
+    );
+    assert_eq!(lines[5], "1 passed, 1 failed, 1 skipped");
+
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
+        .arg("run")
+        .arg(dir.join("a.clif"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(String::from_utf8(output.stdout)
+        .unwrap()
+        .ends_with("1 passed, 0 failed, 0 skipped\n"));
 }

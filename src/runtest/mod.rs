@@ -16,12 +16,14 @@
 
 pub mod compare;
 
+use crate::compile::compile_function;
 use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
-use crate::isa::x64::cpuid::TargetFeatures;
+use crate::isa::x64::cpuid::{Feature, TargetFeatures};
+use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
 use crate::jit::{JitFunction, JitModule};
-use crate::machinst::buffer::{CompiledCode, TrapCode};
+use crate::machinst::buffer::{CompiledCode, SymbolName, TrapCode};
 use crate::settings::Flags;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -46,6 +48,49 @@ pub trait Compiler {
         flags: &Flags,
         features: TargetFeatures,
     ) -> Result<CompiledFunction, String>;
+}
+
+/// rulesel's own pipeline ([`compile_function`]) as the harness's compiler.
+pub struct Lowering;
+
+impl Compiler for Lowering {
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        let code = compile_function(func, flags, &isa_flags(features)).map_err(|e| e.message)?;
+        let symbols = code
+            .symbols
+            .iter()
+            .map(|s| match s {
+                SymbolName::External(name) => symbol_name(name),
+                SymbolName::LibCall(name) => name.clone(),
+            })
+            .collect();
+        Ok(CompiledFunction { code, symbols })
+    }
+}
+
+/// The lowering's view of a feature set (it selects instructions by these; the AVX-512 family
+/// only decides whether a file runs on this host).
+pub fn isa_flags(features: TargetFeatures) -> IsaFlags {
+    let has = |f| features.contains(f);
+    IsaFlags {
+        sse3: has(Feature::Sse3),
+        ssse3: has(Feature::Ssse3),
+        sse41: has(Feature::Sse41),
+        sse42: has(Feature::Sse42),
+        popcnt: has(Feature::Popcnt),
+        lzcnt: has(Feature::Lzcnt),
+        bmi1: has(Feature::Bmi1),
+        bmi2: has(Feature::Bmi2),
+        avx: has(Feature::Avx),
+        avx2: has(Feature::Avx2),
+        fma: has(Feature::Fma),
+        cmpxchg16b: has(Feature::Cmpxchg16b),
+    }
 }
 
 /// How to run files.
