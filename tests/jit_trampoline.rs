@@ -644,3 +644,32 @@ fn the_watchdog_ends_an_endless_loop() {
         assert_eq!(v[0], i + 1);
     }
 }
+
+#[test]
+fn calls_beyond_rel32_range_go_through_a_stub() {
+    // ceil(x) = CeilF64(x) by a direct call. CeilF64 lives in this test binary's text, which is
+    // more than 2 GiB away from anonymous mappings in a PIE process, so the call must be routed
+    // through the symbol's stub.
+    let mut a = Asm::new();
+    a.inst(Op::sub_r64_imm32, &[r(RSP), Arg::Imm(8)], &[RSP]);
+    a.inst(Op::call_sym, &[Arg::Symbol(SymbolId(0))], &[]);
+    a.inst(Op::add_r64_imm32, &[r(RSP), Arg::Imm(8)], &[RSP]);
+    a.inst(Op::ret, &[], &[]);
+    let code = a.finish();
+    let symbols = vec!["CeilF64".to_string()];
+    let module = JitModule::new(&[JitFunction {
+        name: "ceil",
+        code: &code,
+        symbols: &symbols,
+    }])
+    .unwrap();
+    let entry = module.address_of("ceil").unwrap() as usize;
+    let target = rulesel::jit::resolve_host_symbol("CeilF64").unwrap();
+    if entry.abs_diff(target) < 1 << 31 {
+        println!("CeilF64 is within rel32 range of the module; the stub path is not exercised");
+    }
+    let t = Trampoline::new(&sig(CallConv::SystemV, &[F64], &[F64]), &Flags::default()).unwrap();
+    let mut v = vec![f64b(2.25)];
+    unsafe { t.call(module.address_of("ceil").unwrap(), &mut v) }.unwrap();
+    assert_eq!(v[0], f64b(3.0));
+}
