@@ -5,8 +5,11 @@
 //! .clif ─▶ ir ─▶ lower (rules → match trees) ─▶ regalloc2 ─▶ abi frame ─▶ emit ─▶ jit / obj
 //! ```
 
+pub mod compile;
 pub mod dsl;
 pub mod ir;
 pub mod isa;
+pub mod jit;
 pub mod machinst;
+pub mod runtest;
 pub mod settings;

@@ -1,7 +1,7 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
-use rulesel::{dsl, ir};
+use rulesel::{dsl, ir, runtest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,6 +27,15 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Compiles and runs the `; run` lines of CLIF run tests; non-zero exit if any file fails.
+    Run {
+        /// Seconds a run command may execute before it fails as timed out.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// `.clif` files, or directories searched for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
     /// Compiles a rule set and prints its findings (default: the rules built into the binary).
     Check {
         /// Directory of `.rules` files to check instead of the embedded rules.
@@ -40,6 +49,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
+        Command::Run { timeout, paths } => run(&paths, timeout),
     }
 }
 
@@ -87,6 +97,30 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `rulesel run`: one `PASS|FAIL|SKIP path (k/n runs)` line per file (a failure's details
+/// indented below), then `N passed, M failed, K skipped`.
+fn run(paths: &[PathBuf], timeout: u64) -> ExitCode {
+    let options = runtest::Options {
+        compiler: &runtest::Lowering,
+        timeout: Some(std::time::Duration::from_secs(timeout)),
+        regalloc_checker: false,
+    };
+    match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
+        Ok(summary) => {
+            println!("{}", summary.line());
+            if summary.count(runtest::Status::Fail) > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

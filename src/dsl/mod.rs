@@ -44,6 +44,49 @@ pub const EMBEDDED_RULES: &[(&str, &str)] = &[(
     include_str!("../../rules/prelude.rules"),
 )];
 
+/// The x64 lowering rules built into the binary, as (path, text). They need the lowering
+/// environment (`isa::x64::lower::terms::lower_env`), so they are kept apart from the
+/// target-independent [`EMBEDDED_RULES`]; [`embedded_x64_sources`] gives both.
+pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
+    (
+        "rules/x64/types.rules",
+        include_str!("../../rules/x64/types.rules"),
+    ),
+    (
+        "rules/x64/lower.rules",
+        include_str!("../../rules/x64/lower.rules"),
+    ),
+    (
+        "rules/x64/arith.rules",
+        include_str!("../../rules/x64/arith.rules"),
+    ),
+    (
+        "rules/x64/control.rules",
+        include_str!("../../rules/x64/control.rules"),
+    ),
+    (
+        "rules/x64/memory.rules",
+        include_str!("../../rules/x64/memory.rules"),
+    ),
+    (
+        "rules/x64/division.rules",
+        include_str!("../../rules/x64/division.rules"),
+    ),
+    (
+        "rules/x64/shifts.rules",
+        include_str!("../../rules/x64/shifts.rules"),
+    ),
+];
+
+/// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].
+pub fn embedded_x64_sources() -> SourceMap {
+    let mut map = embedded_sources();
+    for (path, text) in EMBEDDED_X64_RULES {
+        map.add(*path, *text);
+    }
+    map
+}
+
 /// A [`SourceMap`] of [`EMBEDDED_RULES`].
 pub fn embedded_sources() -> SourceMap {
     let mut map = SourceMap::new();

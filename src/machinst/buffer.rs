@@ -82,6 +82,14 @@ impl TrapCode {
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct SymbolId(pub u32);
 
+/// What a [`SymbolId`] stands for, in [`CompiledCode::symbols`]: a function or data object the
+/// IR names, or a runtime library routine (`CeilF32`, `Memcpy`, the stack probe…) by its name.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum SymbolName {
+    External(crate::ir::ExternalName),
+    LibCall(String),
+}
+
 /// How a relocation's value is computed and stored (ELF x86-64 names in brackets).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RelocKind {
@@ -136,6 +144,9 @@ pub struct CompiledCode {
     pub label_offsets: Vec<u32>,
     /// Final offset of every [`CodeMark`].
     pub mark_offsets: Vec<u32>,
+    /// What each [`SymbolId`] of `relocs` names (filled by the compiler; the buffer leaves it
+    /// empty).
+    pub symbols: Vec<SymbolName>,
 }
 
 /// A bad use of the buffer, found when finishing.
@@ -752,6 +763,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
             mark_offsets: self.marks.iter().map(|&at| final_of(at)).collect(),
             label_offsets,
             bytes: out,
+            symbols: Vec::new(),
         })
     }
 }

@@ -1,4 +1,6 @@
 //! The target-independent back end: lowering driver, VCode, register allocation glue and the
 //! machine-code buffer.
 
+pub mod blockorder;
 pub mod buffer;
+pub mod vcode;

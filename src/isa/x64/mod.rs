@@ -26,9 +26,13 @@
 
 pub mod abi;
 pub mod amode;
+pub mod cpuid;
 pub mod encode;
 pub mod inst;
+pub mod lower;
 pub mod print;
 pub mod regs;
 pub mod rows;
 pub mod table;
+
+pub use lower::IsaFlags;

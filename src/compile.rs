@@ -1,0 +1,63 @@
+//! The compile entry point: one verified-or-not IR function in, machine code out.
+//!
+//! ```text
+//!   compile_function(func, flags, isa)
+//!     verify ─▶ lower (rules) ─▶ regalloc2 (ion | fastalloc, checker) ─▶ frame + emit ─▶ CompiledCode
+//! ```
+//!
+//! Calls to other functions and libcalls appear in [`CompiledCode::relocs`]; each relocation's
+//! `SymbolId` indexes [`CompiledCode::symbols`], which names the callee. Every failure is a
+//! [`CompileError`] naming the function — never a panic.
+
+use crate::ir;
+use crate::isa::x64::abi::machine_env;
+use crate::isa::x64::lower::{self, emit::emit_function, IsaFlags};
+use crate::settings::{Flags, RegallocAlgorithm};
+use std::fmt;
+
+pub use crate::machinst::buffer::{CompiledCode, SymbolName};
+
+/// Why a function could not be compiled: `function` is its name as written (`%f`), `message`
+/// says what (`not supported yet: fcvt_to_sint on f32`, a verifier error, …).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CompileError {
+    pub function: String,
+    pub message: String,
+}
+
+impl fmt::Display for CompileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "function {}: {}", self.function, self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+/// Compiles `func` for x86-64 with `flags` (the CLIF `set` lines) and `isa` (the `target` line's
+/// features). Register allocation uses `flags.regalloc_algorithm` (`single_pass` selects
+/// regalloc2's fastalloc) and runs regalloc2's checker when `flags.regalloc_checker` is set.
+pub fn compile_function(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+) -> Result<CompiledCode, CompileError> {
+    let err = |message: String| CompileError {
+        function: func.name.to_string(),
+        message,
+    };
+    if flags.enable_verifier {
+        if let Err(errors) = ir::verify_function(func) {
+            let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
+            return Err(err(format!("verifier: {first}")));
+        }
+    }
+    let prog = lower::rule_program().map_err(|e| err(format!("x64 rules: {e}")))?;
+    let lowered = lower::lower_function(prog, func, flags, isa).map_err(err)?;
+    let env = machine_env(func.signature.call_conv, flags);
+    let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
+    let out = lowered
+        .vcode
+        .allocate(&env, fastalloc, flags.regalloc_checker)
+        .map_err(|e| err(e.0))?;
+    emit_function(&lowered, &out).map_err(err)
+}

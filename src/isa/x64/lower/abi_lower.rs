@@ -1,0 +1,271 @@
+//! The ABI moves of lowering: parameters on entry, results at `return`, arguments and results
+//! around calls. The ABI layer (`abi::moves`) says where each part goes; this module turns the
+//! steps into virtual-register moves, fixed-register operands and frame loads and stores.
+
+use super::ctx::LowerCtx;
+use super::minst::{Fixed, MInst};
+use crate::ir::{self, InstructionData as D};
+use crate::isa::x64::abi::moves::{
+    arg_passes, call_plan, callee_amode, caller_amode, ret_passes, sret_return, ArgPass, Extend,
+    Place,
+};
+use crate::isa::x64::abi::AbiLayout;
+use crate::isa::x64::amode::Amode;
+use crate::isa::x64::inst::{Arg, Inst};
+use crate::isa::x64::regs::Reg;
+use crate::isa::x64::rows::Op;
+use crate::machinst::buffer::SymbolName;
+use regalloc2::RegClass;
+
+/// Emits `op inputs -> fresh register of class`, returning the register.
+fn emit1(ctx: &mut LowerCtx, op: Op, inputs: &[Arg], class: RegClass) -> Reg {
+    let r = ctx.alloc_reg(class);
+    match Inst::new(op, inputs, &[r]) {
+        Ok(i) => ctx.emit(MInst::Real(i)),
+        Err(e) => ctx.fail(format!("ABI move: {e}")),
+    }
+    r
+}
+
+fn emit0(ctx: &mut LowerCtx, op: Op, inputs: &[Arg]) {
+    match Inst::new(op, inputs, &[]) {
+        Ok(i) => ctx.emit(MInst::Real(i)),
+        Err(e) => ctx.fail(format!("ABI move: {e}")),
+    }
+}
+
+/// Widens `r` as `ext` says (the producer of an argument or result does it).
+fn extend(ctx: &mut LowerCtx, r: Reg, ext: Extend) -> Reg {
+    let op = match (ext.from.bits(), ext.signed) {
+        (8, false) => Op::movzx_r32_rm8,
+        (8, true) => Op::movsx_r64_rm8,
+        (16, false) => Op::movzx_r32_rm16,
+        (16, true) => Op::movsx_r64_rm16,
+        (32, false) => Op::mov_r32_rm32,
+        (32, true) => Op::movsxd_r64_rm32,
+        _ => return r,
+    };
+    emit1(ctx, op, &[Arg::Reg(r)], RegClass::Int)
+}
+
+/// The register holding part `part` of value `v`.
+fn part_reg(ctx: &mut LowerCtx, v: ir::Value, part: u8) -> Reg {
+    let regs = ctx.put_in_regs(v);
+    if part == 0 {
+        regs.lo
+    } else {
+        regs.hi
+    }
+}
+
+/// A copy of `r` when it is already bound to another fixed register (one register cannot be
+/// in two places at one instruction boundary).
+fn distinct(ctx: &mut LowerCtx, fixed: &[Fixed], r: Reg) -> Reg {
+    if !fixed.iter().any(|&(f, _)| f == r) {
+        return r;
+    }
+    let op = if r.class() == RegClass::Float {
+        Op::movaps_x_xm128
+    } else {
+        Op::mov_r64_rm64
+    };
+    emit1(ctx, op, &[Arg::Reg(r)], r.class())
+}
+
+/// Loads `ty` from `amode` into a fresh register.
+fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
+    let (op, class) = match ty {
+        ir::Type::F32 => (Op::movss_x_m32, RegClass::Float),
+        ir::Type::F64 => (Op::movsd_x_m64, RegClass::Float),
+        _ => (Op::mov_r64_rm64, RegClass::Int),
+    };
+    emit1(ctx, op, &[Arg::Mem(amode)], class)
+}
+
+/// Stores `r` (of part type `ty`) to `amode`.
+fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
+    let op = match ty {
+        ir::Type::F32 => Op::movss_m32_x,
+        ir::Type::F64 => Op::movsd_m64_x,
+        _ => Op::mov_m64_r64,
+    };
+    emit0(ctx, op, &[Arg::Mem(amode), Arg::Reg(r)]);
+}
+
+/// The code at function entry: incoming registers defined by one `Args` instruction, stack
+/// arguments loaded from the incoming-argument area; the entry block's parameters alias them.
+pub fn lower_args(ctx: &mut LowerCtx) {
+    let Some(entry) = ctx.func.layout.entry_block() else {
+        return;
+    };
+    let params: Vec<ir::Value> = ctx.func.dfg.block_params(entry).to_vec();
+    let mut defs = Vec::new();
+    let mut loads = Vec::new();
+    for pass in arg_passes(&ctx.abi.clone()) {
+        match pass {
+            ArgPass::Part(p) => {
+                let Some(&v) = params.get(p.value) else {
+                    ctx.fail("the entry block's parameters do not match the signature");
+                    return;
+                };
+                let dst = part_reg(ctx, v, p.part);
+                match p.place {
+                    Place::Reg(preg) => defs.push((dst, preg)),
+                    place => match callee_amode(place) {
+                        Some(a) => loads.push((dst, p.ty, a)),
+                        None => ctx.fail("not supported yet: parameters in a return area"),
+                    },
+                }
+            }
+            ArgPass::ByRef { .. } => ctx.fail("not supported yet: parameters passed by reference"),
+            ArgPass::Struct { .. } => ctx.fail("not supported yet: struct arguments (sarg)"),
+            ArgPass::RetAreaPointer { .. } => {
+                ctx.fail("not supported yet: results returned through a return area")
+            }
+        }
+    }
+    ctx.emit(MInst::Args { defs });
+    for (dst, ty, a) in loads {
+        let r = load(ctx, ty, a);
+        ctx.set_alias(dst, r);
+    }
+}
+
+/// `return`: each result part to its register, then the return pseudo-instruction.
+pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
+    let args: Vec<ir::Value> = ctx.func.dfg.inst_args(inst).to_vec();
+    let abi: AbiLayout = ctx.abi.clone();
+    let mut uses: Vec<Fixed> = Vec::new();
+    for p in ret_passes(&abi) {
+        let Some(&v) = args.get(p.value) else {
+            ctx.fail("return values do not match the signature");
+            return;
+        };
+        let mut r = part_reg(ctx, v, p.part);
+        if let Some(ext) = p.extend {
+            r = extend(ctx, r, ext);
+        }
+        let r = distinct(ctx, &uses, r);
+        match p.place {
+            Place::Reg(preg) => uses.push((r, preg)),
+            _ => ctx.fail("not supported yet: results returned through a return area"),
+        }
+    }
+    if let Some((param, preg)) = sret_return(&abi) {
+        if let Some(entry) = ctx.func.layout.entry_block() {
+            if let Some(&v) = ctx.func.dfg.block_params(entry).get(param) {
+                let r = part_reg(ctx, v, 0);
+                let r = distinct(ctx, &uses, r);
+                uses.push((r, preg));
+            }
+        }
+    }
+    ctx.emit(MInst::Ret { uses });
+}
+
+/// `call` and `call_indirect`: arguments to registers and the outgoing area, the call with the
+/// callee's clobbers, results defined in their registers.
+pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
+    let dfg = &ctx.func.dfg;
+    let (sig, target, args): (ir::SigRef, Result<ir::FuncRef, ir::Value>, Vec<ir::Value>) =
+        match dfg.inst(inst) {
+            D::Call { func_ref, args, .. } => {
+                let Some(f) = dfg.ext_funcs.get(*func_ref) else {
+                    ctx.fail("call to an undeclared function");
+                    return;
+                };
+                (
+                    f.signature,
+                    Ok(*func_ref),
+                    dfg.value_lists.get(*args).to_vec(),
+                )
+            }
+            D::CallIndirect { sig_ref, args, .. } => {
+                let all = dfg.value_lists.get(*args).to_vec();
+                (*sig_ref, Err(all[0]), all[1..].to_vec())
+            }
+            other => {
+                ctx.fail(format!("not supported yet: {}", other.opcode()));
+                return;
+            }
+        };
+    let Some(signature) = dfg.signatures.get(sig).cloned() else {
+        ctx.fail("call with an undeclared signature");
+        return;
+    };
+    let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
+    let layout = match AbiLayout::compute(&signature, &ctx.flags) {
+        Ok(l) => l,
+        Err(e) => {
+            ctx.fail(format!("call: {e}"));
+            return;
+        }
+    };
+    let plan = call_plan(&layout, &ctx.flags, false);
+    let mut uses: Vec<Fixed> = Vec::new();
+    for pass in &plan.args {
+        match *pass {
+            ArgPass::Part(p) => {
+                let Some(&v) = args.get(p.value) else {
+                    ctx.fail("call arguments do not match the signature");
+                    return;
+                };
+                let mut r = part_reg(ctx, v, p.part);
+                if let Some(ext) = p.extend {
+                    r = extend(ctx, r, ext);
+                }
+                match p.place {
+                    Place::Reg(preg) => {
+                        let r = distinct(ctx, &uses, r);
+                        uses.push((r, preg));
+                    }
+                    place => match caller_amode(&layout, place) {
+                        Some(a) => store(ctx, p.ty, a, r),
+                        None => ctx.fail("call argument without a location"),
+                    },
+                }
+            }
+            _ => ctx.fail("not supported yet: by-reference, struct or return-area call arguments"),
+        }
+    }
+    let mut defs: Vec<Fixed> = Vec::new();
+    for p in &plan.rets {
+        let Some(&v) = results.get(p.value) else {
+            ctx.fail("call results do not match the signature");
+            return;
+        };
+        let regs = ctx.value_regs(v);
+        let r = if p.part == 0 { regs.lo } else { regs.hi };
+        match p.place {
+            Place::Reg(preg) => defs.push((r, preg)),
+            _ => ctx.fail("not supported yet: call results in a return area"),
+        }
+    }
+    let call = match target {
+        Ok(func_ref) => {
+            let name = ctx.func.dfg.ext_funcs[func_ref].name.clone();
+            let sym = ctx.symbol(SymbolName::External(name));
+            Inst::new(Op::call_sym, &[Arg::Symbol(sym)], &[])
+        }
+        Err(callee) => {
+            let r = ctx.put_in_regs(callee).lo;
+            Inst::new(Op::call_rm64, &[Arg::Reg(r)], &[])
+        }
+    };
+    let call = match call {
+        Ok(c) => c,
+        Err(e) => {
+            ctx.fail(format!("call: {e}"));
+            return;
+        }
+    };
+    ctx.is_leaf = false;
+    ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
+    ctx.emit(MInst::Call {
+        inst: call,
+        uses,
+        defs,
+        clobbers: plan.clobbers,
+        callee_pop: plan.callee_pop_size,
+    });
+}

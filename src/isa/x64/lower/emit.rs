@@ -1,0 +1,199 @@
+//! Emission: the allocated VCode becomes bytes. The frame is laid out from what allocation
+//! used (spill slots, clobbered callee-saved registers), then the prologue, every instruction
+//! with regalloc2's moves between them, and the epilogue at each return go into a MachBuffer.
+//!
+//! Labels: `MachLabel(b)` is lowered block `b`; the constant-pool entries and jump tables that
+//! lowering numbered after the blocks are registered with the buffer before any code, so their
+//! labels come out in the same order.
+
+use super::minst::MInst;
+use super::Lowered;
+use crate::isa::x64::abi::emit::emit_frame_insts;
+use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
+use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
+use crate::isa::x64::amode::Amode;
+use crate::isa::x64::encode::{emit, X64Buffer};
+use crate::isa::x64::inst::{Arg, Inst};
+use crate::isa::x64::regs::{Reg, RSP};
+use crate::isa::x64::rows::Op;
+use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
+use crate::machinst::vcode::MachInst;
+use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
+
+/// Every register the allocated code writes: defs, move destinations and call clobbers.
+fn clobbered_regs(lowered: &Lowered, out: &Output) -> PRegSet {
+    let mut set = PRegSet::empty();
+    let mut ops = Vec::new();
+    for (i, inst) in lowered.vcode.insts.iter().enumerate() {
+        ops.clear();
+        inst.collect_operands(&mut ops);
+        let allocs = out.inst_allocs(regalloc2::Inst::new(i));
+        for (op, a) in ops.iter().zip(allocs) {
+            if op.kind() == OperandKind::Def {
+                if let Some(r) = a.as_reg() {
+                    set.add(r);
+                }
+            }
+        }
+        set.union_from(inst.clobbers());
+    }
+    for (_, edit) in &out.edits {
+        let Edit::Move { to, .. } = edit;
+        if let Some(r) = to.as_reg() {
+            set.add(r);
+        }
+    }
+    set
+}
+
+/// Lays out the frame and encodes the function.
+pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, String> {
+    let ctx = &lowered.ctx;
+    let vcode = &lowered.vcode;
+    if ctx.func.stack_limit.is_some() {
+        return Err("not supported yet: stack_limit".to_string());
+    }
+    let slots: Vec<StackSlotSpec> = ctx
+        .func
+        .stack_slots
+        .iter()
+        .map(|(_, d)| StackSlotSpec {
+            size: d.size,
+            align: 1 << d.align_shift.min(4),
+        })
+        .collect();
+    let req = FrameRequest {
+        stack_slots: &slots,
+        spill_slots: out.num_spillslots as u32,
+        outgoing_area_size: ctx.outgoing_area,
+        clobbered: clobbered_regs(lowered, out),
+        is_leaf: ctx.is_leaf,
+        tail_call_args_size: 0,
+    };
+    let frame = FrameLayout::compute(&ctx.abi, &req, &ctx.flags).map_err(|e| e.to_string())?;
+    let pro = prologue(&frame, &ctx.flags, None);
+    let epi = epilogue(&frame).map_err(|e| e.to_string())?;
+    let mut symbols = ctx.symbols.clone();
+    let probestack = SymbolId(symbols.len() as u32);
+    if pro.contains(&FrameInst::CallProbestack) {
+        symbols.push(SymbolName::LibCall(PROBESTACK_SYMBOL.to_string()));
+    }
+
+    let mut buf = X64Buffer::new();
+    let nblocks = vcode.num_blocks();
+    for _ in 0..nblocks {
+        buf.new_label();
+    }
+    for (i, (bytes, align)) in ctx.constants.iter().enumerate() {
+        let l = buf.add_constant(bytes, *align);
+        if l != MachLabel((nblocks + i) as u32) {
+            return Err("constant-pool labels out of order".to_string());
+        }
+    }
+    let bad = |e: &dyn std::fmt::Display| format!("emission: {e}");
+    emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
+    for b in 0..nblocks {
+        buf.bind_label(MachLabel(b as u32));
+        for item in out.block_insts_and_edits(vcode, Block::new(b)) {
+            match item {
+                InstOrEdit::Edit(Edit::Move { from, to }) => {
+                    let mv = Inst::gen_move(*from, *to)
+                        .ok_or_else(|| format!("no move from {from} to {to}"))?;
+                    emit(&mv, &mut buf, &frame).map_err(|e| bad(&e))?;
+                }
+                InstOrEdit::Inst(i) => {
+                    let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
+                    emit_minst(&m, &mut buf, &frame, &epi, probestack).map_err(|e| bad(&e))?;
+                }
+            }
+        }
+    }
+    let mut code = buf.finish().map_err(|e| bad(&e))?;
+    code.symbols = symbols;
+    Ok(code)
+}
+
+fn emit_minst(
+    m: &MInst,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+    epi: &[FrameInst],
+    probestack: SymbolId,
+) -> Result<(), String> {
+    let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
+    match m {
+        MInst::Real(inst) => e(emit(inst, buf, frame))?,
+        MInst::Args { .. } => {}
+        MInst::Ret { .. } => {
+            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?
+        }
+        MInst::Call {
+            inst, callee_pop, ..
+        } => {
+            e(emit(inst, buf, frame))?;
+            buf.add_call_site();
+            if *callee_pop > 0 {
+                let sub = Inst::new(
+                    Op::sub_r64_imm32,
+                    &[Arg::Reg(Reg::phys(RSP)), Arg::Imm(i64::from(*callee_pop))],
+                    &[Reg::phys(RSP)],
+                )
+                .map_err(|e| e.to_string())?;
+                e(emit(&sub, buf, frame))?;
+            }
+        }
+        MInst::Jump { .. } | MInst::JumpIf { .. } => {
+            for inst in m.branch_insts() {
+                e(emit(&inst, buf, frame))?;
+            }
+        }
+        MInst::TrapIf { cc, code } => {
+            let skip = buf.new_label();
+            let jcc = Inst::new(Op::jcc, &[Arg::Cc(cc.invert()), Arg::Label(skip)], &[])
+                .map_err(|e| e.to_string())?;
+            e(emit(&jcc, buf, frame))?;
+            let ud2 = Inst::new(Op::ud2, &[], &[])
+                .map_err(|e| e.to_string())?
+                .with_trap(*code);
+            e(emit(&ud2, buf, frame))?;
+            buf.bind_label(skip);
+        }
+        MInst::Trap { code } => {
+            let ud2 = Inst::new(Op::ud2, &[], &[])
+                .map_err(|e| e.to_string())?
+                .with_trap(*code);
+            e(emit(&ud2, buf, frame))?;
+        }
+        MInst::JumpTable {
+            index,
+            tmp1,
+            tmp2,
+            default,
+            targets,
+        } => {
+            // index < len is checked by the rule; the table holds 32-bit offsets from its
+            // start: lea tmp1, [rip+table]; movsxd tmp2, [tmp1+index*4]; add tmp2, tmp1; jmp tmp2.
+            let _ = default;
+            let table = buf.add_jump_table(targets);
+            let build = |op, inputs: &[Arg], outputs: &[Reg]| {
+                Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
+            };
+            let lea = build(Op::lea_r64, &[Arg::Mem(Amode::rip(table))], &[*tmp1])?;
+            let load = build(
+                Op::movsxd_r64_rm32,
+                &[Arg::Mem(Amode::base_index(*tmp1, *index, 2, 0))],
+                &[*tmp2],
+            )?;
+            let add = build(
+                Op::add_r64_rm64,
+                &[Arg::Reg(*tmp2), Arg::Reg(*tmp1)],
+                &[*tmp2],
+            )?;
+            let jmp = build(Op::jmp_rm64, &[Arg::Reg(*tmp2)], &[])?;
+            for i in [lea, load, add, jmp] {
+                e(emit(&i, buf, frame))?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,216 @@
+//! [`MInst`]: an instruction of x64 VCode — a table [`Inst`], or one of the few pseudo
+//! instructions whose register constraints or bytes a single row cannot state (function entry,
+//! return, call, two-way branch, conditional trap, jump table).
+
+use crate::isa::x64::inst::{Arg, Inst};
+use crate::isa::x64::regs::Reg;
+use crate::isa::x64::rows::Op;
+use crate::isa::x64::table::Cc;
+use crate::machinst::buffer::{MachLabel, TrapCode};
+use crate::machinst::vcode::MachInst;
+use regalloc2::{Allocation, Operand, PReg, PRegSet};
+
+/// A register bound to a physical one at an instruction boundary (argument, result).
+pub type Fixed = (Reg, PReg);
+
+#[derive(Clone, Debug)]
+pub enum MInst {
+    Real(Inst),
+    /// Function entry: the incoming register arguments are defined here.
+    Args {
+        defs: Vec<Fixed>,
+    },
+    /// Return: the results are read in their registers, then the epilogue runs.
+    Ret {
+        uses: Vec<Fixed>,
+    },
+    /// A call instruction (`call_sym`, `call_label` or `call_rm64`) with the argument registers
+    /// it reads, the result registers it writes, what else it clobbers, and the bytes the callee
+    /// pops (re-reserved right after the call).
+    Call {
+        inst: Inst,
+        uses: Vec<Fixed>,
+        defs: Vec<Fixed>,
+        clobbers: PRegSet,
+        callee_pop: u32,
+    },
+    /// Unconditional branch to a successor block.
+    Jump {
+        target: MachLabel,
+    },
+    /// `jcc taken; jmp not_taken` as one terminator.
+    JumpIf {
+        cc: Cc,
+        taken: MachLabel,
+        not_taken: MachLabel,
+    },
+    /// `ud2` recorded as a trap site with `code`; ends its block like a return.
+    Trap {
+        code: TrapCode,
+    },
+    /// `j!cc over; ud2 (code); over:` — traps when `cc` holds.
+    TrapIf {
+        cc: Cc,
+        code: TrapCode,
+    },
+    /// Indirect branch through a jump table: `index` (already bounds-checked, zero-extended)
+    /// selects one of `targets`; `tmp1`/`tmp2` are scratch defs. A terminator.
+    JumpTable {
+        index: Reg,
+        tmp1: Reg,
+        tmp2: Reg,
+        default: MachLabel,
+        targets: Vec<MachLabel>,
+    },
+}
+
+impl MInst {
+    /// Applies allocations, in [`MachInst::collect_operands`] order.
+    pub fn with_allocs(&self, allocs: &[Allocation]) -> MInst {
+        let phys = |a: &Allocation, r: Reg| a.as_reg().map_or(r, Reg::phys);
+        match self {
+            MInst::Real(i) => MInst::Real(i.with_allocs(allocs)),
+            MInst::Call {
+                inst,
+                uses,
+                defs,
+                clobbers,
+                callee_pop,
+            } => {
+                let mut n = Vec::new();
+                inst.collect_operands(&mut n);
+                MInst::Call {
+                    inst: inst.with_allocs(&allocs[..n.len()]),
+                    uses: uses.clone(),
+                    defs: defs.clone(),
+                    clobbers: *clobbers,
+                    callee_pop: *callee_pop,
+                }
+            }
+            MInst::JumpTable {
+                index,
+                tmp1,
+                tmp2,
+                default,
+                targets,
+            } => MInst::JumpTable {
+                index: phys(&allocs[0], *index),
+                tmp1: phys(&allocs[1], *tmp1),
+                tmp2: phys(&allocs[2], *tmp2),
+                default: *default,
+                targets: targets.clone(),
+            },
+            other => other.clone(),
+        }
+    }
+
+    /// Renames every virtual register through `f` (alias resolution after lowering).
+    pub fn map_regs(&mut self, mut f: impl FnMut(Reg) -> Reg) {
+        match self {
+            MInst::Real(i) => i.map_regs(f),
+            MInst::Args { defs } | MInst::Ret { uses: defs } => {
+                defs.iter_mut().for_each(|(r, _)| *r = f(*r))
+            }
+            MInst::Call {
+                inst, uses, defs, ..
+            } => {
+                inst.map_regs(&mut f);
+                uses.iter_mut().for_each(|(r, _)| *r = f(*r));
+                defs.iter_mut().for_each(|(r, _)| *r = f(*r));
+            }
+            MInst::JumpTable {
+                index, tmp1, tmp2, ..
+            } => {
+                *index = f(*index);
+                *tmp1 = f(*tmp1);
+                *tmp2 = f(*tmp2);
+            }
+            MInst::Jump { .. }
+            | MInst::JumpIf { .. }
+            | MInst::TrapIf { .. }
+            | MInst::Trap { .. } => {}
+        }
+    }
+
+    /// The jump or two-way branch rows, built for emission.
+    pub fn branch_insts(&self) -> Vec<Inst> {
+        let jmp = |l| Inst::new(Op::jmp, &[Arg::Label(l)], &[]).expect("jmp takes a label");
+        match *self {
+            MInst::Jump { target } => vec![jmp(target)],
+            MInst::JumpIf {
+                cc,
+                taken,
+                not_taken,
+            } => vec![
+                Inst::new(Op::jcc, &[Arg::Cc(cc), Arg::Label(taken)], &[])
+                    .expect("jcc takes a condition and a label"),
+                jmp(not_taken),
+            ],
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl MachInst for MInst {
+    fn collect_operands(&self, out: &mut Vec<Operand>) {
+        match self {
+            MInst::Real(i) => i.collect_operands(out),
+            MInst::Args { defs } => out.extend(
+                defs.iter()
+                    .map(|&(r, p)| Operand::reg_fixed_def(r.to_vreg(), p)),
+            ),
+            MInst::Ret { uses } => out.extend(
+                uses.iter()
+                    .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
+            ),
+            MInst::Call {
+                inst, uses, defs, ..
+            } => {
+                inst.collect_operands(out);
+                out.extend(
+                    uses.iter()
+                        .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
+                );
+                out.extend(
+                    defs.iter()
+                        .map(|&(r, p)| Operand::reg_fixed_def(r.to_vreg(), p)),
+                );
+            }
+            MInst::JumpTable {
+                index, tmp1, tmp2, ..
+            } => {
+                out.push(Operand::reg_use(index.to_vreg()));
+                out.push(Operand::reg_temp(tmp1.to_vreg()));
+                out.push(Operand::reg_temp(tmp2.to_vreg()));
+            }
+            MInst::Jump { .. }
+            | MInst::JumpIf { .. }
+            | MInst::TrapIf { .. }
+            | MInst::Trap { .. } => {}
+        }
+    }
+
+    fn clobbers(&self) -> PRegSet {
+        match self {
+            MInst::Call { clobbers, defs, .. } => {
+                let mut c = *clobbers;
+                for &(_, p) in defs {
+                    c.remove(p);
+                }
+                c
+            }
+            _ => PRegSet::empty(),
+        }
+    }
+
+    fn is_ret(&self) -> bool {
+        matches!(self, MInst::Ret { .. } | MInst::Trap { .. })
+    }
+
+    fn is_branch(&self) -> bool {
+        matches!(
+            self,
+            MInst::Jump { .. } | MInst::JumpIf { .. } | MInst::JumpTable { .. }
+        )
+    }
+}

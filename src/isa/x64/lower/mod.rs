@@ -1,0 +1,357 @@
+//! x64 lowering: the Rust side of the rules in `rules/x64/*.rules`.
+//!
+//! ```text
+//!   ir::Function ─BlockOrder─▶ blocks in reverse postorder, critical edges split
+//!        │  for each block, last to first; for each instruction, last to first:
+//!        │    pure and no result needed?  skip (it was folded into its users, or is dead)
+//!        │    branch?  run `lower_branch`   otherwise  run `lower`   (dsl::Machine over LowerCtx)
+//!        │    the rule's outputs become the registers of the instruction's results
+//!        ▼
+//!   VCode<MInst> ──regalloc2──▶ allocations ──emit.rs──▶ MachBuffer ──▶ CompiledCode
+//! ```
+//!
+//! Lowering goes backwards so that every use of a value is seen before its definition: a value
+//! nobody asked to have in a register (`put_in_gpr`) and whose instruction is pure was folded
+//! into all its users — constants into immediates, compares into branches — and is not
+//! lowered again. The rule program is compiled once per process ([`rule_program`]).
+//!
+//! Rules decide which instructions to emit; the Rust here ([`terms`], [`abi_lower`]) only
+//! gives them registers, memory operands, labels and the ABI's moves.
+
+pub mod abi_lower;
+pub mod ctx;
+pub mod emit;
+pub mod minst;
+pub mod terms;
+
+use crate::dsl::{self, Machine, RuleProgram};
+use crate::ir::{self, EntityRef};
+use crate::isa::x64::abi::AbiLayout;
+use crate::isa::x64::table::Feature;
+use crate::machinst::blockorder::{BlockOrder, LoweredBlock};
+use crate::machinst::vcode::{VBlock, VCode};
+use crate::settings::Flags;
+use ctx::LowerCtx;
+use minst::MInst;
+use std::sync::OnceLock;
+
+/// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct IsaFlags {
+    pub sse3: bool,
+    pub ssse3: bool,
+    pub sse41: bool,
+    pub sse42: bool,
+    pub popcnt: bool,
+    pub lzcnt: bool,
+    pub bmi1: bool,
+    pub bmi2: bool,
+    pub avx: bool,
+    pub avx2: bool,
+    pub fma: bool,
+    pub cmpxchg16b: bool,
+}
+
+impl IsaFlags {
+    /// Flags from the words after `target x86_64` (`has_sse41`, `sse41`, `has_avx`…, and the
+    /// presets `baseline`, `nehalem`, `haswell`, `skylake`, `x86-64-v2`/`v3`). An unknown word
+    /// is an error naming it.
+    pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<IsaFlags, String> {
+        let mut f = IsaFlags::default();
+        for w in words {
+            let w = w.as_ref();
+            let name = w.strip_prefix("has_").unwrap_or(w);
+            match name {
+                "sse3" => f.sse3 = true,
+                "ssse3" => f.ssse3 = true,
+                "sse41" => f.sse41 = true,
+                "sse42" => f.sse42 = true,
+                "popcnt" => f.popcnt = true,
+                "lzcnt" => f.lzcnt = true,
+                "bmi1" => f.bmi1 = true,
+                "bmi2" => f.bmi2 = true,
+                "avx" => f.avx = true,
+                "avx2" => f.avx2 = true,
+                "fma" => f.fma = true,
+                "cmpxchg16b" => f.cmpxchg16b = true,
+                "baseline" => {}
+                "nehalem" | "x86-64-v2" => {
+                    f = IsaFlags {
+                        sse3: true,
+                        ssse3: true,
+                        sse41: true,
+                        sse42: true,
+                        popcnt: true,
+                        cmpxchg16b: true,
+                        ..f
+                    }
+                }
+                "haswell" | "skylake" | "x86-64-v3" => {
+                    f = IsaFlags {
+                        sse3: true,
+                        ssse3: true,
+                        sse41: true,
+                        sse42: true,
+                        popcnt: true,
+                        cmpxchg16b: true,
+                        lzcnt: true,
+                        bmi1: true,
+                        bmi2: true,
+                        avx: true,
+                        avx2: true,
+                        fma: true,
+                    }
+                }
+                other if other.starts_with("has_avx512") || other.starts_with("avx512") => {}
+                other => return Err(format!("unknown x86_64 target flag `{other}`")),
+            }
+        }
+        Ok(f)
+    }
+
+    /// Every flag the machine running this process has.
+    pub fn host() -> IsaFlags {
+        IsaFlags {
+            sse3: std::arch::is_x86_feature_detected!("sse3"),
+            ssse3: std::arch::is_x86_feature_detected!("ssse3"),
+            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
+            sse42: std::arch::is_x86_feature_detected!("sse4.2"),
+            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
+            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
+            bmi1: std::arch::is_x86_feature_detected!("bmi1"),
+            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
+            avx: std::arch::is_x86_feature_detected!("avx"),
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            fma: std::arch::is_x86_feature_detected!("fma"),
+            cmpxchg16b: std::arch::is_x86_feature_detected!("cmpxchg16b"),
+        }
+    }
+
+    /// Whether every flag of `self` is also in `other` (can code for `self` run on `other`?).
+    pub fn is_subset_of(&self, other: &IsaFlags) -> bool {
+        let a = [
+            self.sse3,
+            self.ssse3,
+            self.sse41,
+            self.sse42,
+            self.popcnt,
+            self.lzcnt,
+            self.bmi1,
+            self.bmi2,
+            self.avx,
+            self.avx2,
+            self.fma,
+            self.cmpxchg16b,
+        ];
+        let b = [
+            other.sse3,
+            other.ssse3,
+            other.sse41,
+            other.sse42,
+            other.popcnt,
+            other.lzcnt,
+            other.bmi1,
+            other.bmi2,
+            other.avx,
+            other.avx2,
+            other.fma,
+            other.cmpxchg16b,
+        ];
+        a.iter().zip(b).all(|(&x, y)| !x || y)
+    }
+
+    /// Whether an instruction row needing `feature` may be used.
+    pub fn has(&self, feature: Feature) -> bool {
+        match feature {
+            Feature::Base => true,
+            Feature::Sse41 => self.sse41,
+            Feature::Popcnt => self.popcnt,
+            Feature::Lzcnt => self.lzcnt,
+            Feature::Bmi1 => self.bmi1,
+            Feature::Bmi2 => self.bmi2,
+            Feature::Fma => self.fma,
+            Feature::Avx => self.avx,
+            Feature::Cmpxchg16b => self.cmpxchg16b,
+        }
+    }
+}
+
+/// The x64 rule files, compiled once per process with the lowering environment.
+pub fn rule_program() -> Result<&'static RuleProgram<LowerCtx>, String> {
+    static PROGRAM: OnceLock<Result<RuleProgram<LowerCtx>, String>> = OnceLock::new();
+    PROGRAM
+        .get_or_init(|| {
+            dsl::compile(dsl::embedded_x64_sources(), terms::lower_env()).map_err(|e| e.render())
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// A lowered function: its VCode and what emission needs besides.
+pub struct Lowered {
+    pub vcode: VCode<MInst>,
+    pub ctx: LowerCtx,
+}
+
+/// Lowers `func` (verified) to VCode with the rules of `prog`.
+pub fn lower_function(
+    prog: &RuleProgram<LowerCtx>,
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+) -> Result<Lowered, String> {
+    let abi = AbiLayout::compute(&func.signature, flags).map_err(|e| e.to_string())?;
+    let order = BlockOrder::new(func);
+    if order.blocks.is_empty() {
+        return Err("the function has no blocks".to_string());
+    }
+    if !order.preds[0].is_empty() {
+        return Err("not supported yet: branches to the entry block".to_string());
+    }
+    let lower_term = prog
+        .term("lower")
+        .ok_or("the rules declare no `lower` term")?;
+    let branch_term = prog
+        .term("lower_branch")
+        .ok_or("the rules declare no `lower_branch` term")?;
+    let mut ctx = LowerCtx::new(func.clone(), flags.clone(), *isa, abi, order);
+    let mut machine = Machine::new();
+    let nblocks = ctx.order.blocks.len();
+    let mut blocks: Vec<VBlock<MInst>> = (0..nblocks)
+        .map(|_| VBlock {
+            insts: Vec::new(),
+            params: Vec::new(),
+            succs: Vec::new(),
+            branch_args: Vec::new(),
+        })
+        .collect();
+    for b in (0..nblocks).rev() {
+        ctx.cur_block = b as u32;
+        let mut seqs: Vec<Vec<MInst>> = Vec::new();
+        let mut branch_args = vec![Vec::new(); ctx.order.succs[b].len()];
+        match ctx.order.blocks[b] {
+            LoweredBlock::Edge { from, succ, .. } => {
+                let term = ctx.func.layout.last_inst(from).expect("a branching block");
+                let call = ctx.func.dfg.branch_destinations(term)[succ as usize];
+                branch_args[0] = block_args(&mut ctx, call)?;
+                let target = LowerCtx::block_label(ctx.order.succs[b][0]);
+                seqs.push(vec![MInst::Jump { target }]);
+            }
+            LoweredBlock::Orig(block) => {
+                let insts: Vec<ir::Inst> = ctx.func.layout.block_insts(block).to_vec();
+                for &inst in insts.iter().rev() {
+                    lower_inst(&mut ctx, &mut machine, prog, inst, lower_term, branch_term)?;
+                    let opcode = ctx.func.dfg.inst(inst).opcode();
+                    if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
+                        let call = ctx.func.dfg.branch_destinations(inst)[0];
+                        branch_args[0] = block_args(&mut ctx, call)?;
+                    }
+                    seqs.push(std::mem::take(&mut ctx.cur));
+                }
+                if b == 0 {
+                    abi_lower::lower_args(&mut ctx);
+                    if let Some(e) = ctx.error.take() {
+                        return Err(e);
+                    }
+                    seqs.push(std::mem::take(&mut ctx.cur));
+                } else {
+                    let params: Vec<ir::Value> = ctx.func.dfg.block_params(block).to_vec();
+                    for p in params {
+                        let regs = ctx.value_regs(p);
+                        blocks[b].params.extend(regs.regs().map(|r| r.to_vreg()));
+                    }
+                }
+            }
+        }
+        blocks[b].insts = seqs.into_iter().rev().flatten().collect();
+        blocks[b].succs = ctx.order.succs[b].clone();
+        blocks[b].branch_args = branch_args;
+    }
+    for block in &mut blocks {
+        for inst in &mut block.insts {
+            inst.map_regs(|r| ctx.resolve(r));
+        }
+        for args in &mut block.branch_args {
+            for a in args.iter_mut() {
+                *a = ctx.resolve(ctx::vreg_reg(*a)).to_vreg();
+            }
+        }
+    }
+    let vcode = VCode::new(blocks, ctx.num_vregs());
+    Ok(Lowered { vcode, ctx })
+}
+
+/// The registers passed to a branch target's parameters.
+fn block_args(ctx: &mut LowerCtx, call: ir::BlockCall) -> Result<Vec<regalloc2::VReg>, String> {
+    let args: Vec<ir::BlockArg> = ctx.func.dfg.block_call_args(call).to_vec();
+    let mut out = Vec::new();
+    for a in args {
+        match a {
+            ir::BlockArg::Value(v) => out.extend(ctx.put_in_regs(v).regs().map(|r| r.to_vreg())),
+            _ => return Err("not supported yet: try_call block arguments".to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Lowers one IR instruction into `ctx.cur`.
+fn lower_inst(
+    ctx: &mut LowerCtx,
+    machine: &mut Machine,
+    prog: &RuleProgram<LowerCtx>,
+    inst: ir::Inst,
+    lower_term: dsl::TermId,
+    branch_term: dsl::TermId,
+) -> Result<(), String> {
+    let dfg = &ctx.func.dfg;
+    let opcode = dfg.inst(inst).opcode();
+    let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
+    if opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r)) {
+        return Ok(());
+    }
+    let unsupported = |ctx: &LowerCtx| {
+        let ty = ctx.func.dfg.ctrl_type(inst);
+        if ty.is_invalid() {
+            format!("not supported yet: {opcode}")
+        } else {
+            format!("not supported yet: {opcode} on {ty}")
+        }
+    };
+    ctx.cur_inst = inst;
+    ctx.cur.clear();
+    ctx.amodes.clear();
+    ctx.outputs.clear();
+    let term = if opcode.is_branch() {
+        branch_term
+    } else {
+        lower_term
+    };
+    let run = machine.run(prog, ctx, term, &[inst.index() as u64]);
+    if let Some(e) = ctx.error.take() {
+        return Err(format!("{}: {e}", ctx.func.describe_inst(inst)));
+    }
+    match run {
+        Ok(Some(_)) => {}
+        Ok(None) | Err(dsl::ExecError::NoRuleMatched { .. }) => return Err(unsupported(ctx)),
+        Err(e) => return Err(format!("{}: {e}", ctx.func.describe_inst(inst))),
+    }
+    if !ctx.outputs.is_empty() {
+        if ctx.outputs.len() != results.len() {
+            return Err(format!(
+                "{}: the rule produced {} results for {} values",
+                ctx.func.describe_inst(inst),
+                ctx.outputs.len(),
+                results.len()
+            ));
+        }
+        let outputs = std::mem::take(&mut ctx.outputs);
+        for (&r, out) in results.iter().zip(outputs) {
+            let regs = ctx.value_regs(r);
+            ctx.set_alias(regs.lo, out.lo);
+            if regs.hi.is_valid() {
+                ctx.set_alias(regs.hi, out.hi);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,314 @@
+//! The term environment of the x64 rules: IR opcodes as extractor terms (from the opcode
+//! table), one constructor term per row of the instruction table, and the Rust externs declared
+//! in `rules/x64/types.rules`.
+
+use super::abi_lower;
+use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
+use super::minst::MInst;
+use crate::dsl::{TermEnv, Word};
+use crate::ir::{self, opcodes::ImmKind};
+use crate::isa::x64::amode::{Amode, FrameArea};
+use crate::isa::x64::inst::{Arg, Inst};
+use crate::isa::x64::regs::Reg;
+use crate::isa::x64::rows::ALL_OPS;
+use crate::isa::x64::table::{Cc, TermType};
+use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
+use regalloc2::RegClass;
+
+/// A register-or-memory operand word: a packed register, or `MEM_BIT | amode index`.
+#[derive(Clone, Copy, Debug)]
+pub struct RegMem(pub u64);
+/// An index into the current instruction's memory-operand arena.
+#[derive(Clone, Copy, Debug)]
+pub struct AmodeRef(pub u64);
+/// The result of a term that only emits.
+#[derive(Clone, Copy, Debug)]
+pub struct SideEffect;
+/// The result of `lower`: the outputs are in [`LowerCtx::outputs`].
+#[derive(Clone, Copy, Debug)]
+pub struct InstOutput;
+
+macro_rules! word_newtype {
+    ($t:ident, $name:literal, $to:expr, $from:expr) => {
+        impl Word for $t {
+            const RUST_TYPE: &'static str = $name;
+            fn to_word(self) -> u64 {
+                $to(self)
+            }
+            fn from_word(word: u64) -> Self {
+                $from(word)
+            }
+        }
+    };
+}
+word_newtype!(RegMem, "RegMem", |r: RegMem| r.0, RegMem);
+word_newtype!(AmodeRef, "AmodeRef", |r: AmodeRef| r.0, AmodeRef);
+word_newtype!(SideEffect, "SideEffect", |_| 0, |_| SideEffect);
+word_newtype!(InstOutput, "InstOutput", |_| 0, |_| InstOutput);
+word_newtype!(
+    Cc,
+    "Cc",
+    |c: Cc| u64::from(c as u8),
+    |w: u64| Cc::from_bits(w as u8)
+);
+
+/// The DSL type of an opcode immediate.
+fn imm_type(kind: ImmKind) -> &'static str {
+    match kind {
+        ImmKind::Imm64 => "i64",
+        ImmKind::Uimm8 => "u8",
+        ImmKind::Ieee16 => "u16",
+        ImmKind::Ieee32 => "u32",
+        ImmKind::Ieee64 => "u64",
+        ImmKind::IntCC => "IntCC",
+        ImmKind::FloatCC => "FloatCC",
+        ImmKind::TrapCode => "TrapCode",
+        ImmKind::MemFlags => "MemFlags",
+        ImmKind::Offset32 => "i32",
+        ImmKind::StackSlot => "StackSlot",
+        ImmKind::FuncRef => "FuncRef",
+        ImmKind::SigRef => "SigRef",
+        ImmKind::AtomicRmwOp => "AtomicRmwOp",
+        ImmKind::Constant
+        | ImmKind::GlobalValue
+        | ImmKind::DynamicStackSlot
+        | ImmKind::JumpTable
+        | ImmKind::ShuffleMask
+        | ImmKind::BlockCall
+        | ImmKind::ExceptionTable
+        | ImmKind::Block => "u32",
+    }
+}
+
+/// The DSL type of an instruction-table operand.
+fn row_type(t: TermType) -> &'static str {
+    match t {
+        TermType::Gpr => "Gpr",
+        TermType::Xmm => "Xmm",
+        TermType::GprMem => "GprMem",
+        TermType::XmmMem => "XmmMem",
+        TermType::Amode => "Amode",
+        TermType::Imm => "i64",
+        TermType::Cc => "Cc",
+        TermType::Label => "Label",
+        TermType::Symbol => "Symbol",
+    }
+}
+
+/// The memory operand of an arena word and its trap code.
+fn amode_at(ctx: &LowerCtx, index: u64) -> (Amode, Option<TrapCode>) {
+    ctx.amodes[index as usize]
+}
+
+/// Registers one constructor per table row: inputs as the row's term signature says, a fresh
+/// virtual register per output, the instruction emitted into the current sequence.
+fn register_rows(env: &mut TermEnv<LowerCtx>) {
+    for &op in ALL_OPS {
+        let row = op.row();
+        let (ins, outs) = row.term_signature();
+        let args: Vec<&str> = ins.iter().map(|&t| row_type(t)).collect();
+        let ret = match outs.len() {
+            0 => "SideEffect",
+            1 => row_type(outs[0]),
+            _ => "ValueRegs",
+        };
+        let classes: Vec<RegClass> = outs
+            .iter()
+            .map(|&t| {
+                if t == TermType::Xmm {
+                    RegClass::Float
+                } else {
+                    RegClass::Int
+                }
+            })
+            .collect();
+        env.host_constructor(row.name, &args, ret, false, move |ctx, words, out| {
+            if !ctx.isa.has(row.enc.feature) {
+                ctx.fail(format!(
+                    "{} needs the CPU feature {:?}, which the target does not have",
+                    row.name, row.enc.feature
+                ));
+                return false;
+            }
+            let mut inputs = Vec::with_capacity(words.len());
+            let mut trap = None;
+            for (&t, &w) in ins.iter().zip(words) {
+                inputs.push(match t {
+                    TermType::Gpr | TermType::Xmm => Arg::Reg(word_reg(w)),
+                    TermType::GprMem | TermType::XmmMem if w & MEM_BIT != 0 => {
+                        let (a, code) = amode_at(ctx, w & !MEM_BIT);
+                        trap = trap.or(code);
+                        Arg::Mem(a)
+                    }
+                    TermType::GprMem | TermType::XmmMem => Arg::Reg(word_reg(w)),
+                    TermType::Amode => {
+                        let (a, code) = amode_at(ctx, w);
+                        trap = trap.or(code);
+                        Arg::Mem(a)
+                    }
+                    TermType::Imm => Arg::Imm(w as i64),
+                    TermType::Cc => Arg::Cc(Cc::from_bits(w as u8)),
+                    TermType::Label => Arg::Label(MachLabel(w as u32)),
+                    TermType::Symbol => Arg::Symbol(SymbolId(w as u32)),
+                });
+            }
+            let outputs: Vec<Reg> = classes.iter().map(|&c| ctx.alloc_reg(c)).collect();
+            match Inst::new(op, &inputs, &outputs) {
+                Ok(inst) => {
+                    ctx.emit_inst(inst, trap);
+                    out[0] = match outputs[..] {
+                        [] => 0,
+                        [r] => reg_word(r),
+                        [lo, hi, ..] => ValueRegs { lo, hi }.to_word(),
+                    };
+                    true
+                }
+                Err(e) => {
+                    ctx.fail(format!("bad instruction built by a rule: {e}"));
+                    false
+                }
+            }
+        });
+    }
+}
+
+/// The full environment: prelude, opcodes, rows, externs and constants.
+pub fn lower_env() -> TermEnv<LowerCtx> {
+    let mut env = crate::dsl::prelude::standard_env::<LowerCtx>();
+    for &op in ir::Opcode::ALL {
+        let info = op.info();
+        let imms = info.immediates().iter().map(|&k| ("imm", imm_type(k)));
+        env.opcode(
+            info.name,
+            op.index() as u32,
+            info.format.fixed_value_count() as u32,
+            imms,
+        );
+    }
+    register_rows(&mut env);
+    for (name, code) in [
+        ("TRAP_INT_DIVZ", TrapCode::INTEGER_DIVISION_BY_ZERO),
+        ("TRAP_INT_OVF", TrapCode::INTEGER_OVERFLOW),
+        ("TRAP_BAD_TOINT", TrapCode::BAD_CONVERSION_TO_INTEGER),
+    ] {
+        env.constant(name, "TrapCode", u64::from(code.0));
+    }
+    register_externs(&mut env);
+    env
+}
+
+fn register_externs(env: &mut TermEnv<LowerCtx>) {
+    env.constructor("put_in_gpr", |ctx: &mut LowerCtx, v: ir::Value| {
+        let regs = ctx.put_in_regs(v);
+        if regs.lo.class() != RegClass::Int {
+            ctx.fail("a float value where an integer register was expected");
+        }
+        regs.lo
+    })
+    .constructor("put_in_xmm", |ctx: &mut LowerCtx, v: ir::Value| {
+        let regs = ctx.put_in_regs(v);
+        if regs.lo.class() != RegClass::Float {
+            ctx.fail("an integer value where an XMM register was expected");
+        }
+        regs.lo
+    })
+    .constructor("put_in_regs", |ctx: &mut LowerCtx, v: ir::Value| {
+        ctx.put_in_regs(v)
+    })
+    .constructor("value_type", |ctx: &mut LowerCtx, v: ir::Value| {
+        let v = ctx.func.dfg.resolve_aliases(v);
+        ctx.func.dfg.value_type(v)
+    })
+    .constructor("reg_mem", |_: &mut LowerCtx, r: Reg| RegMem(reg_word(r)))
+    .constructor("amode_mem", |_: &mut LowerCtx, a: AmodeRef| {
+        RegMem(a.0 | MEM_BIT)
+    })
+    .constructor("value_reg", |_: &mut LowerCtx, r: Reg| ValueRegs::one(r))
+    .constructor("value_pair", |_: &mut LowerCtx, lo: Reg, hi: Reg| {
+        ValueRegs { lo, hi }
+    })
+    .constructor("regs_lo", |_: &mut LowerCtx, r: ValueRegs| r.lo)
+    .constructor("regs_hi", |_: &mut LowerCtx, r: ValueRegs| r.hi)
+    .constructor("output", |ctx: &mut LowerCtx, r: ValueRegs| {
+        ctx.outputs.push(r);
+        InstOutput
+    })
+    .constructor(
+        "output2",
+        |ctx: &mut LowerCtx, a: ValueRegs, b: ValueRegs| {
+            ctx.outputs.push(a);
+            ctx.outputs.push(b);
+            InstOutput
+        },
+    )
+    .constructor("output_none", |_: &mut LowerCtx| InstOutput)
+    .constructor(
+        "amode",
+        |ctx: &mut LowerCtx, v: ir::Value, off: i32, flags: u64| {
+            let base = ctx.put_in_regs(v).lo;
+            let trap = (flags & 0xff != 0).then_some(TrapCode(flags as u8));
+            AmodeRef(ctx.amode_word(Amode::base_disp(base, off), trap))
+        },
+    )
+    .constructor("stack_amode", |ctx: &mut LowerCtx, slot: u32, off: i32| {
+        let a = Amode::Frame {
+            area: FrameArea::StackSlot,
+            index: slot,
+            offset: off,
+        };
+        AmodeRef(ctx.amode_word(a, None))
+    })
+    .constructor("const_amode", |ctx: &mut LowerCtx, bits: u64, size: u32| {
+        let bytes = bits.to_le_bytes();
+        let n = (size as usize).min(8);
+        let label = ctx.constant(&bytes[..n], size.max(1));
+        AmodeRef(ctx.amode_word(Amode::rip(label), None))
+    })
+    .constructor("succ", |ctx: &mut LowerCtx, i: u8| ctx.succ_label(i))
+    .constructor("jmp_to", |ctx: &mut LowerCtx, target: MachLabel| {
+        ctx.emit(MInst::Jump { target });
+        SideEffect
+    })
+    .constructor(
+        "jump_if",
+        |ctx: &mut LowerCtx, cc: Cc, taken: MachLabel, not_taken: MachLabel| {
+            ctx.emit(MInst::JumpIf {
+                cc,
+                taken,
+                not_taken,
+            });
+            SideEffect
+        },
+    )
+    .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
+        ctx.emit(MInst::TrapIf { cc, code });
+        SideEffect
+    })
+    .constructor("ud2_trap", |ctx: &mut LowerCtx, code: TrapCode| {
+        ctx.emit(MInst::Trap { code });
+        SideEffect
+    })
+    .constructor("lower_return", |ctx: &mut LowerCtx, inst: ir::Inst| {
+        abi_lower::lower_return(ctx, inst);
+        InstOutput
+    })
+    .constructor("lower_call", |ctx: &mut LowerCtx, inst: ir::Inst| {
+        abi_lower::lower_call(ctx, inst);
+        InstOutput
+    })
+    .constructor("has_popcnt", |ctx: &mut LowerCtx| ctx.isa.popcnt)
+    .constructor("has_lzcnt", |ctx: &mut LowerCtx| ctx.isa.lzcnt)
+    .constructor("has_bmi1", |ctx: &mut LowerCtx| ctx.isa.bmi1)
+    .constructor("has_bmi2", |ctx: &mut LowerCtx| ctx.isa.bmi2)
+    .constructor("has_sse41", |ctx: &mut LowerCtx| ctx.isa.sse41)
+    .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
+        if ty.bits() <= 32 {
+            Some(i64::from(k as i32))
+        } else {
+            i32::try_from(k).ok().map(i64::from)
+        }
+    })
+    .extractor("gpr_ty", |_: &mut LowerCtx, t: ir::Type| {
+        (t.is_int() && t.bits() <= 64).then_some((t,))
+    });
+}

@@ -1,0 +1,195 @@
+//! The order blocks are lowered and emitted in, with critical edges split.
+//!
+//! ```text
+//!   block0: brif v0, block1(v1), block2        lowered: b0 ─▶ e(b0→b1) ─▶ b1
+//!   block1(x): …                                         b0 ─▶ b2
+//!   block2: jump block1(v2)                              b2 ─▶ b1
+//! ```
+//!
+//! An edge from a block with several successors gets a block of its own (an *edge block*,
+//! holding only a jump) when its target has several predecessors or receives arguments. So a
+//! branch with several successors never passes block arguments, and regalloc2 can put the moves
+//! for block parameters at the end of a one-successor predecessor or at the start of a
+//! one-predecessor successor, as it requires. Blocks come in reverse postorder of this augmented
+//! graph, which puts a definition before every use outside loops' back edges; unreachable blocks
+//! are left out.
+
+use crate::ir::{self, EntityRef};
+
+/// A block of the lowered function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum LoweredBlock {
+    /// An IR block.
+    Orig(ir::Block),
+    /// The split edge `succ` (index into the branch's destinations) of `from`'s terminator,
+    /// leading to `to`.
+    Edge {
+        from: ir::Block,
+        succ: u32,
+        to: ir::Block,
+    },
+}
+
+/// Lowered blocks in emission order with their control-flow edges. Block indices are positions
+/// in [`BlockOrder::blocks`]; index 0 is the entry.
+#[derive(Clone, Debug, Default)]
+pub struct BlockOrder {
+    pub blocks: Vec<LoweredBlock>,
+    /// Successors of each lowered block, in the order of its terminator's destinations.
+    pub succs: Vec<Vec<u32>>,
+    pub preds: Vec<Vec<u32>>,
+    /// The lowered index of each IR block (by block number), if reachable.
+    pub orig: Vec<Option<u32>>,
+}
+
+impl BlockOrder {
+    /// Computes the order for `func`, whose layout must have an entry block.
+    pub fn new(func: &ir::Function) -> BlockOrder {
+        let dfg = &func.dfg;
+        let nblocks = dfg.num_blocks();
+        let dests = |b: ir::Block| -> Vec<ir::BlockCall> {
+            match func.layout.last_inst(b) {
+                Some(t) => dfg.branch_destinations(t).to_vec(),
+                None => Vec::new(),
+            }
+        };
+        // Predecessor edge counts of IR blocks (an edge taken twice counts twice).
+        let mut pred_count = vec![0u32; nblocks];
+        for &b in func.layout.blocks() {
+            for d in dests(b) {
+                pred_count[d.block.index()] += 1;
+            }
+        }
+        // Successors of a lowered block, as lowered blocks not yet numbered.
+        let succs_of = |lb: LoweredBlock| -> Vec<LoweredBlock> {
+            match lb {
+                LoweredBlock::Edge { to, .. } => vec![LoweredBlock::Orig(to)],
+                LoweredBlock::Orig(b) => {
+                    let ds = dests(b);
+                    let multi = ds.len() > 1;
+                    ds.iter()
+                        .enumerate()
+                        .map(|(i, d)| {
+                            let split = multi
+                                && (pred_count[d.block.index()] > 1
+                                    || !dfg.block_call_args(*d).is_empty());
+                            if split {
+                                LoweredBlock::Edge {
+                                    from: b,
+                                    succ: i as u32,
+                                    to: d.block,
+                                }
+                            } else {
+                                LoweredBlock::Orig(d.block)
+                            }
+                        })
+                        .collect()
+                }
+            }
+        };
+        let Some(entry) = func.layout.entry_block() else {
+            return BlockOrder::default();
+        };
+        // Iterative DFS for postorder; edge blocks are visited once each (they are unique).
+        let mut visited_orig = vec![false; nblocks];
+        let mut postorder: Vec<LoweredBlock> = Vec::new();
+        let mut stack: Vec<(LoweredBlock, Vec<LoweredBlock>, usize)> = Vec::new();
+        visited_orig[entry.index()] = true;
+        let start = LoweredBlock::Orig(entry);
+        stack.push((start, succs_of(start), 0));
+        while let Some((lb, succs, next)) = stack.last_mut() {
+            if *next < succs.len() {
+                let s = succs[*next];
+                *next += 1;
+                let fresh = match s {
+                    LoweredBlock::Orig(b) => !std::mem::replace(&mut visited_orig[b.index()], true),
+                    LoweredBlock::Edge { .. } => true,
+                };
+                if fresh {
+                    let ss = succs_of(s);
+                    stack.push((s, ss, 0));
+                }
+            } else {
+                postorder.push(*lb);
+                stack.pop();
+            }
+        }
+        postorder.reverse();
+        let blocks = postorder;
+        let mut orig = vec![None; nblocks];
+        for (i, lb) in blocks.iter().enumerate() {
+            if let LoweredBlock::Orig(b) = lb {
+                orig[b.index()] = Some(i as u32);
+            }
+        }
+        let index_of = |lb: LoweredBlock| -> u32 {
+            match lb {
+                LoweredBlock::Orig(b) => orig[b.index()].expect("successor of a reachable block"),
+                LoweredBlock::Edge { .. } => {
+                    blocks.iter().position(|x| *x == lb).expect("edge visited") as u32
+                }
+            }
+        };
+        let succs: Vec<Vec<u32>> = blocks
+            .iter()
+            .map(|&lb| succs_of(lb).into_iter().map(index_of).collect())
+            .collect();
+        let mut preds = vec![Vec::new(); blocks.len()];
+        for (i, ss) in succs.iter().enumerate() {
+            for &s in ss {
+                preds[s as usize].push(i as u32);
+            }
+        }
+        BlockOrder {
+            blocks,
+            succs,
+            preds,
+            orig,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn critical_edges_with_arguments_are_split() {
+        let text = "function %f(i32) -> i32 {
+block0(v0: i32):
+    brif v0, block1(v0), block2
+block1(v1: i32):
+    return v1
+block2:
+    v2 = iconst.i32 7
+    jump block1(v2)
+block3:
+    v3 = iconst.i32 1
+    return v3
+}";
+        let file = ir::parse_test_file(text).unwrap();
+        let order = BlockOrder::new(&file.functions[0].function);
+        // b0, its two successors (one an edge block), b1; block3 is unreachable.
+        assert_eq!(order.blocks.len(), 4);
+        assert_eq!(order.blocks[0], LoweredBlock::Orig(ir::Block::from_u32(0)));
+        assert!(order
+            .blocks
+            .iter()
+            .any(|b| matches!(b, LoweredBlock::Edge { succ: 0, .. })));
+        assert_eq!(order.orig[3], None);
+        for (i, ss) in order.succs.iter().enumerate() {
+            for &s in ss {
+                assert!(order.preds[s as usize].contains(&(i as u32)));
+            }
+        }
+        // No edge from a multi-successor block goes straight to a multi-predecessor block.
+        for (i, ss) in order.succs.iter().enumerate() {
+            if ss.len() > 1 {
+                assert!(
+                    ss.iter().all(|&s| order.preds[s as usize].len() == 1),
+                    "{i}"
+                );
+            }
+        }
+    }
+}

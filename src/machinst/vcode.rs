@@ -1,0 +1,193 @@
+//! VCode: the lowered function as machine instructions over virtual registers, in blocks, and
+//! the regalloc2 view of it.
+//!
+//! ```text
+//!   block 0 ─ insts[0..k)   params: []       succs: [1, 2]   branch args: [[], []]
+//!   block 1 ─ insts[k..m)   params: [v300]   succs: [3]      branch args: [[v301]]
+//!   …
+//! ```
+//!
+//! Lowering builds one [`VCode`] per function through [`VCode::new`]; every register operand of
+//! every instruction comes from [`MachInst::collect_operands`], and the last instruction of each
+//! block is its only branch or return. [`VCode`] implements [`regalloc2::Function`], so
+//! [`VCode::allocate`] hands it straight to regalloc2 (ion or fastalloc, with the checker when
+//! asked) and returns regalloc2's [`regalloc2::Output`]: an allocation per operand and the moves
+//! to insert between instructions.
+
+use regalloc2::{
+    Algorithm, Block, Function, Inst as RaInst, InstRange, Operand, Output, PRegSet, RegClass,
+    RegallocOptions, VReg,
+};
+
+/// What the register allocator needs to know about a target instruction.
+pub trait MachInst {
+    /// Appends the instruction's regalloc2 operands to `out`; allocations come back in this
+    /// order.
+    fn collect_operands(&self, out: &mut Vec<Operand>);
+    /// Registers the instruction overwrites besides its defs (calls).
+    fn clobbers(&self) -> PRegSet;
+    /// A return (ends a block with no successor).
+    fn is_ret(&self) -> bool;
+    /// A branch (ends a block with successors).
+    fn is_branch(&self) -> bool;
+}
+
+/// One block as lowering hands it over.
+#[derive(Clone, Debug)]
+pub struct VBlock<I> {
+    pub insts: Vec<I>,
+    pub params: Vec<VReg>,
+    pub succs: Vec<u32>,
+    /// Per successor, the registers passed to its parameters.
+    pub branch_args: Vec<Vec<VReg>>,
+}
+
+/// The lowered function. See the module documentation.
+pub struct VCode<I> {
+    pub insts: Vec<I>,
+    operands: Vec<Operand>,
+    operand_ranges: Vec<(u32, u32)>,
+    clobbers: Vec<PRegSet>,
+    block_ranges: Vec<(u32, u32)>,
+    succs: Vec<Vec<Block>>,
+    preds: Vec<Vec<Block>>,
+    params: Vec<Vec<VReg>>,
+    branch_args: Vec<Vec<Vec<VReg>>>,
+    num_vregs: usize,
+}
+
+/// Why allocation failed.
+#[derive(Clone, Debug)]
+pub struct AllocError(pub String);
+
+impl<I: MachInst> VCode<I> {
+    /// Assembles the blocks (entry first) into one instruction sequence. `num_vregs` bounds every
+    /// virtual register index used.
+    pub fn new(blocks: Vec<VBlock<I>>, num_vregs: usize) -> VCode<I> {
+        let mut v = VCode {
+            insts: Vec::new(),
+            operands: Vec::new(),
+            operand_ranges: Vec::new(),
+            clobbers: Vec::new(),
+            block_ranges: Vec::new(),
+            succs: Vec::new(),
+            preds: vec![Vec::new(); blocks.len()],
+            params: Vec::new(),
+            branch_args: Vec::new(),
+            num_vregs,
+        };
+        for (b, block) in blocks.into_iter().enumerate() {
+            let start = v.insts.len() as u32;
+            for inst in block.insts {
+                let lo = v.operands.len() as u32;
+                inst.collect_operands(&mut v.operands);
+                v.operand_ranges.push((lo, v.operands.len() as u32));
+                v.clobbers.push(inst.clobbers());
+                v.insts.push(inst);
+            }
+            v.block_ranges.push((start, v.insts.len() as u32));
+            for &s in &block.succs {
+                v.preds[s as usize].push(Block::new(b));
+            }
+            v.succs.push(
+                block
+                    .succs
+                    .iter()
+                    .map(|&s| Block::new(s as usize))
+                    .collect(),
+            );
+            v.params.push(block.params);
+            v.branch_args.push(block.branch_args);
+        }
+        v
+    }
+
+    /// The instruction range of block `b`.
+    pub fn block_insts(&self, b: usize) -> std::ops::Range<usize> {
+        let (lo, hi) = self.block_ranges[b];
+        lo as usize..hi as usize
+    }
+
+    pub fn num_blocks(&self) -> usize {
+        self.block_ranges.len()
+    }
+
+    /// Runs regalloc2 over the function: `fastalloc` picks the single-pass allocator, `checker`
+    /// runs regalloc2's symbolic checker on the result.
+    pub fn allocate(
+        &self,
+        env: &regalloc2::MachineEnv,
+        fastalloc: bool,
+        checker: bool,
+    ) -> Result<Output, AllocError> {
+        let options = RegallocOptions {
+            verbose_log: false,
+            validate_ssa: checker,
+            algorithm: if fastalloc {
+                Algorithm::Fastalloc
+            } else {
+                Algorithm::Ion
+            },
+        };
+        let out = regalloc2::run(self, env, &options)
+            .map_err(|e| AllocError(format!("register allocation failed: {e:?}")))?;
+        if checker {
+            let mut ch = regalloc2::checker::Checker::new(self, env);
+            ch.prepare(&out);
+            ch.run()
+                .map_err(|e| AllocError(format!("regalloc2 checker: {e:?}")))?;
+        }
+        Ok(out)
+    }
+}
+
+impl<I: MachInst> Function for VCode<I> {
+    fn num_insts(&self) -> usize {
+        self.insts.len()
+    }
+    fn num_blocks(&self) -> usize {
+        self.block_ranges.len()
+    }
+    fn entry_block(&self) -> Block {
+        Block::new(0)
+    }
+    fn block_insns(&self, block: Block) -> InstRange {
+        let (lo, hi) = self.block_ranges[block.index()];
+        InstRange::new(RaInst::new(lo as usize), RaInst::new(hi as usize))
+    }
+    fn block_succs(&self, block: Block) -> &[Block] {
+        &self.succs[block.index()]
+    }
+    fn block_preds(&self, block: Block) -> &[Block] {
+        &self.preds[block.index()]
+    }
+    fn block_params(&self, block: Block) -> &[VReg] {
+        &self.params[block.index()]
+    }
+    fn is_ret(&self, insn: RaInst) -> bool {
+        self.insts[insn.index()].is_ret()
+    }
+    fn is_branch(&self, insn: RaInst) -> bool {
+        self.insts[insn.index()].is_branch()
+    }
+    fn branch_blockparams(&self, block: Block, _insn: RaInst, succ_idx: usize) -> &[VReg] {
+        &self.branch_args[block.index()][succ_idx]
+    }
+    fn inst_operands(&self, insn: RaInst) -> &[Operand] {
+        let (lo, hi) = self.operand_ranges[insn.index()];
+        &self.operands[lo as usize..hi as usize]
+    }
+    fn inst_clobbers(&self, insn: RaInst) -> PRegSet {
+        self.clobbers[insn.index()]
+    }
+    fn num_vregs(&self) -> usize {
+        self.num_vregs
+    }
+    fn spillslot_size(&self, regclass: RegClass) -> usize {
+        // 8-byte slots; XMM values move whole (128 bits).
+        match regclass {
+            RegClass::Int => 1,
+            _ => 2,
+        }
+    }
+}
