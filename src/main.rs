@@ -1,8 +1,10 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
+use rulesel::module::link::link_object_bytes;
+use rulesel::module::{Module, ModuleError};
 use rulesel::{dsl, ir, runtest};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -36,6 +38,26 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Compiles a CLIF file (functions, plus `;!` data and linkage directives) into an ELF
+    /// relocatable object.
+    Compile {
+        /// The `.clif` file.
+        file: PathBuf,
+        /// The object file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Compiles a CLIF file and links it with `cc` into an executable.
+    Build {
+        /// The `.clif` file.
+        file: PathBuf,
+        /// The executable to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Libraries to link against (`-l m`, `-lpthread`).
+        #[arg(short = 'l', long = "lib")]
+        libs: Vec<String>,
+    },
     /// Compiles a rule set and prints its findings (default: the rules built into the binary).
     Check {
         /// Directory of `.rules` files to check instead of the embedded rules.
@@ -50,6 +72,8 @@ fn main() -> ExitCode {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
         Command::Run { timeout, paths } => run(&paths, timeout),
+        Command::Compile { file, output } => compile_object(&file, &output, None),
+        Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
     }
 }
 
@@ -153,6 +177,46 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
             print!("{}", e.render());
             let n = e.errors().count();
             println!("{n} error{}", if n == 1 { "" } else { "s" });
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rulesel compile` (`libs` is `None`) and `rulesel build`: the file's module as an object, or
+/// linked into an executable with `cc`.
+fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCode {
+    let shown = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{shown}: error: cannot read file: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let object = match Module::from_clif(&text).and_then(|m| m.finish_object()) {
+        Ok(object) => object,
+        Err(ModuleError::Parse { pos, message, .. }) => {
+            eprint!("{}", ir::diagnostic::render(&shown, &text, pos, &message));
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("{shown}: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match libs {
+        None => std::fs::write(output, &object)
+            .map(|()| String::new())
+            .map_err(|e| format!("cannot write {}: {e}", output.display())),
+        Some(libs) => link_object_bytes(&object, output, libs).map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(warnings) => {
+            eprint!("{warnings}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }
