@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// What a program did.
+#[allow(dead_code)] // not every program test looks at output
 pub struct Outcome {
     pub stdout: String,
     pub code: i32,
@@ -25,9 +26,9 @@ fn tool(name: &str, args: &[&str]) -> String {
 }
 
 /// Compiles `clif` into `name.o`, checks that `objdump -d` decodes all of it and that
-/// `.eh_frame` has one FDE per function, links it into `name` without warnings and runs it
-/// with `args`.
-pub fn run_program(name: &str, clif: &str, args: &[&str]) -> Outcome {
+/// `.eh_frame` has one FDE per function, and links it into the executable `name` (returned)
+/// without warnings.
+pub fn build_program(name: &str, clif: &str) -> PathBuf {
     let module = Module::from_clif(clif).unwrap_or_else(|e| panic!("{name}: {e}"));
     let object = module
         .finish_object()
@@ -51,6 +52,12 @@ pub fn run_program(name: &str, clif: &str, args: &[&str]) -> Outcome {
     let exe = scratch(name);
     let warnings = link_object_bytes(&object, &exe, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(warnings, "", "{name}: cc warned");
+    exe
+}
+
+/// [`build_program`], then runs the executable with `args`.
+pub fn run_program(name: &str, clif: &str, args: &[&str]) -> Outcome {
+    let exe = build_program(name, clif);
     let out = Command::new(&exe).args(args).output().unwrap();
     Outcome {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
