@@ -145,15 +145,20 @@ fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
             Err(e) => failures.push(e.to_string()),
         }
     }
-    if !failures.is_empty() {
-        return (0, failures);
-    }
-    let module = load(&codes).expect("code loads");
+    let module = match load(&codes) {
+        Ok(m) => m,
+        Err(e) => {
+            failures.push(e);
+            return (0, failures);
+        }
+    };
     let mut passed = 0;
     for tf in &file.functions {
         let sig = &tf.function.signature;
         let name = name_of(&tf.function.name);
-        let entry = module.entries.iter().find(|(n, _)| *n == name).unwrap().1;
+        let Some(&(_, entry)) = module.entries.iter().find(|(n, _)| *n == name) else {
+            continue;
+        };
         for cmd in &tf.run_commands {
             let args: Option<Vec<i64>> = cmd.args.iter().map(int_bits).collect();
             // This harness calls integer functions of one result only; the `rulesel run`
@@ -196,9 +201,19 @@ fn shared(name: &str) -> String {
 }
 
 fn check(text: &str, min_runs: usize) {
+    check_except(text, &[], min_runs);
+}
+
+/// Like `check`, but functions that fail to compile with a message naming one of `gaps` (a
+/// known missing feature, such as float compares) are left out.
+fn check_except(text: &str, gaps: &[&str], min_runs: usize) {
     for fastalloc in [false, true] {
         let (passed, failures) = run_file(text, fastalloc);
-        assert!(failures.is_empty(), "fastalloc={fastalloc}: {failures:#?}");
+        let real: Vec<&String> = failures
+            .iter()
+            .filter(|m| !(m.contains("not supported yet") && gaps.iter().any(|g| m.contains(g))))
+            .collect();
+        assert!(real.is_empty(), "fastalloc={fastalloc}: {real:#?}");
         assert!(passed >= min_runs, "only {passed} runs");
     }
 }
@@ -231,4 +246,32 @@ fn shared_fibonacci() {
 #[test]
 fn shared_brif() {
     check(&shared("brif.clif"), 10);
+}
+
+#[test]
+fn shared_arithmetic() {
+    check(&shared("arithmetic.clif"), 20);
+}
+
+#[test]
+fn shared_br() {
+    check(&shared("br.clif"), 10);
+}
+
+#[test]
+fn shared_select() {
+    // Float compares and i128 conditions are not lowered yet.
+    check_except(&shared("select.clif"), &["f32", "f64", "select_i128"], 10);
+}
+
+#[test]
+fn shared_rotl() {
+    check_except(&shared("rotl.clif"), &["i128"], 10);
+}
+
+#[test]
+fn shared_division() {
+    for f in ["udiv.clif", "urem.clif", "sdiv.clif", "srem.clif"] {
+        check_except(&shared(f), &["i128"], 10);
+    }
 }

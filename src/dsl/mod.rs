@@ -68,6 +68,14 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/memory.rules",
         include_str!("../../rules/x64/memory.rules"),
     ),
+    (
+        "rules/x64/division.rules",
+        include_str!("../../rules/x64/division.rules"),
+    ),
+    (
+        "rules/x64/shifts.rules",
+        include_str!("../../rules/x64/shifts.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].
