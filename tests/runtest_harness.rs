@@ -428,6 +428,12 @@ fn files_compiled_by_the_lowering_pipeline() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        6,
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(!output.status.success());
     assert_eq!(
         lines[0],
