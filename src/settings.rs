@@ -376,6 +376,98 @@ impl Flags {
         Ok(())
     }
 
+    /// Every setting with its current value, spelled as a `set` line takes it.
+    pub fn values(&self) -> Vec<(&'static str, String)> {
+        let opt_level = match self.opt_level {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+            OptLevel::SpeedAndSize => "speed_and_size",
+        };
+        let strategy = match self.probestack_strategy {
+            ProbestackStrategy::Outline => "outline",
+            ProbestackStrategy::Inline => "inline",
+        };
+        let tls = match self.tls_model {
+            TlsModel::None => "none",
+            TlsModel::ElfGd => "elf_gd",
+            TlsModel::Macho => "macho",
+            TlsModel::Coff => "coff",
+        };
+        let libcall = match self.libcall_call_conv {
+            LibcallCallConv::IsaDefault => "isa_default",
+            LibcallCallConv::Named(cc) => cc.name(),
+        };
+        let regalloc = match self.regalloc_algorithm {
+            RegallocAlgorithm::Backtracking => "backtracking",
+            RegallocAlgorithm::SinglePass => "single_pass",
+        };
+        let mut out: Vec<(&'static str, String)> = vec![
+            ("opt_level", opt_level.into()),
+            ("probestack_strategy", strategy.into()),
+            (
+                "probestack_size_log2",
+                self.probestack_size_log2.to_string(),
+            ),
+            ("regalloc_algorithm", regalloc.into()),
+            ("tls_model", tls.into()),
+            ("libcall_call_conv", libcall.into()),
+            (
+                "log2_min_function_alignment",
+                self.log2_min_function_alignment.to_string(),
+            ),
+            (
+                "bb_padding_log2_minus_one",
+                self.bb_padding_log2_minus_one.to_string(),
+            ),
+        ];
+        for (name, value) in [
+            ("preserve_frame_pointers", self.preserve_frame_pointers),
+            ("enable_probestack", self.enable_probestack),
+            (
+                "enable_llvm_abi_extensions",
+                self.enable_llvm_abi_extensions,
+            ),
+            (
+                "enable_multi_ret_implicit_sret",
+                self.enable_multi_ret_implicit_sret,
+            ),
+            ("enable_pinned_reg", self.enable_pinned_reg),
+            ("unwind_info", self.unwind_info),
+            ("enable_verifier", self.enable_verifier),
+            (
+                "enable_nan_canonicalization",
+                self.enable_nan_canonicalization,
+            ),
+            ("enable_alias_analysis", self.enable_alias_analysis),
+            (
+                "enable_heap_access_spectre_mitigation",
+                self.enable_heap_access_spectre_mitigation,
+            ),
+            (
+                "enable_table_access_spectre_mitigation",
+                self.enable_table_access_spectre_mitigation,
+            ),
+            ("is_pic", self.is_pic),
+            ("use_colocated_libcalls", self.use_colocated_libcalls),
+            ("regalloc_checker", self.regalloc_checker),
+        ] {
+            out.push((name, value.to_string()));
+        }
+        out
+    }
+
+    /// The settings whose value differs from the default, as `set` lines would restore them
+    /// (for printing a file's flags back, and for reports).
+    pub fn changed(&self) -> Vec<(&'static str, String)> {
+        let defaults = Flags::default().values();
+        self.values()
+            .into_iter()
+            .zip(defaults)
+            .filter(|(mine, default)| mine != default)
+            .map(|(mine, _)| mine)
+            .collect()
+    }
+
     /// The guard-region size stack probes step by, in bytes.
     pub fn probestack_size(&self) -> u32 {
         1 << self.probestack_size_log2
@@ -426,6 +518,35 @@ mod tests {
         );
         f.set("enable_probestack", Some("false")).unwrap();
         assert!(!f.enable_probestack);
+    }
+
+    #[test]
+    fn changed_settings_round_trip_through_set() {
+        let mut f = Flags::default();
+        assert!(f.changed().is_empty());
+        for (name, value) in [
+            ("opt_level", "speed"),
+            ("probestack_strategy", "inline"),
+            ("probestack_size_log2", "16"),
+            ("libcall_call_conv", "cold"),
+            ("unwind_info", "false"),
+            ("enable_pinned_reg", "true"),
+            ("tls_model", "elf_gd"),
+            ("regalloc_algorithm", "single_pass"),
+        ] {
+            f.set(name, Some(value)).unwrap();
+        }
+        let changed = f.changed();
+        assert_eq!(changed.len(), 8);
+        let mut again = Flags::default();
+        for (name, value) in &changed {
+            again.set(name, Some(value)).unwrap();
+        }
+        assert_eq!(again, f);
+        // Every setting `values` names is one `set` accepts.
+        for (name, value) in Flags::default().values() {
+            Flags::default().set(name, Some(&value)).unwrap();
+        }
     }
 
     #[test]

@@ -303,7 +303,7 @@ fn windows_passes_16_byte_values_by_reference() {
             &llvm()
         ),
         "args: rcx, &rdx[copy+0], &r8[copy+16], xmm3, &stack+32[copy+32], stack+40; \
-         rets: rax:rdx; stack args 48, rets 0, byref 48"
+         rets: xmm0; stack args 48, rets 0, byref 48"
     );
     let s = sig(CallConv::WindowsFastcall, "i128 i64", "");
     let layout = AbiLayout::compute(&s, &llvm()).unwrap();
@@ -397,9 +397,175 @@ fn impossible_abis_are_errors() {
         describe(CallConv::Winch, "i128", ""),
         "not supported yet: i128 in a winch signature"
     );
+    assert_eq!(
+        describe(CallConv::SystemV, "i64:sarg4294967295", ""),
+        "not supported yet: a sarg(4294967295) parameter (at most 65520 bytes)"
+    );
     let many = vec!["i64"; 9000].join(" ");
     assert_eq!(
         describe(CallConv::SystemV, &many, ""),
         "not supported yet: more than 64 KiB of stack arguments or results"
+    );
+}
+
+/// A small deterministic generator (xorshift64*), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
+    }
+}
+
+/// Every register and stack slot of a list of locations, as (register or stack range).
+fn slots(locs: &[rulesel::isa::x64::abi::AbiArg]) -> Vec<rulesel::isa::x64::abi::ArgSlot> {
+    use rulesel::isa::x64::abi::ArgLoc;
+    locs.iter()
+        .flat_map(|a| match a.loc {
+            ArgLoc::Slot(s) => vec![s],
+            ArgLoc::Pair { lo, hi } => vec![lo, hi],
+            ArgLoc::ByRef { pointer, .. } => vec![pointer],
+            ArgLoc::StructArg { offset, size } => (0..size / 8)
+                .map(|w| rulesel::isa::x64::abi::ArgSlot::Stack {
+                    offset: offset + 8 * w,
+                    ty: Type::I64,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn random_signatures_keep_the_layout_invariants() {
+    use rulesel::isa::x64::abi::ArgSlot;
+    let mut rng = Rng(0xabcdef12345);
+    let all_types: Vec<Type> = (0..=255u8).filter_map(Type::from_code).collect();
+    let ccs = [
+        CallConv::SystemV,
+        CallConv::Fast,
+        CallConv::Cold,
+        CallConv::Tail,
+        CallConv::WindowsFastcall,
+        CallConv::Winch,
+        CallConv::PreserveAll,
+        CallConv::Probestack,
+        CallConv::AppleAarch64,
+    ];
+    let (mut ok, mut unsupported) = (0, 0);
+    for _ in 0..5000 {
+        let cc = ccs[rng.next(ccs.len() as u64) as usize];
+        let pick = |rng: &mut Rng| {
+            let common = [
+                Type::I8,
+                Type::I16,
+                Type::I32,
+                Type::I64,
+                Type::I128,
+                Type::F32,
+                Type::F64,
+                Type::F128,
+                Type::parse("i32x4").unwrap(),
+            ];
+            // Mostly ordinary types; now and then any type at all, to reach the refusals.
+            let ty = if rng.next(50) == 0 {
+                all_types[rng.next(all_types.len() as u64) as usize]
+            } else {
+                common[rng.next(common.len() as u64) as usize]
+            };
+            let p = AbiParam::new(ty);
+            match rng.next(8) {
+                0 => p.uext(),
+                1 => p.sext(),
+                2 if ty == Type::I64 => {
+                    AbiParam::special(ty, ArgumentPurpose::StructArgument(rng.next(100) as u32))
+                }
+                3 if ty == Type::I64 => AbiParam::special(ty, ArgumentPurpose::VMContext),
+                _ => p,
+            }
+        };
+        let mut sig = Signature::new(cc);
+        sig.params = (0..rng.next(24)).map(|_| pick(&mut rng)).collect();
+        sig.returns = (0..rng.next(6)).map(|_| pick(&mut rng)).collect();
+        let flags = Flags {
+            enable_llvm_abi_extensions: rng.next(2) == 0,
+            enable_multi_ret_implicit_sret: rng.next(2) == 0,
+            ..Flags::default()
+        };
+        let Ok(layout) = AbiLayout::compute(&sig, &flags) else {
+            unsupported += 1;
+            continue;
+        };
+        ok += 1;
+        assert_eq!(layout.args.len(), sig.params.len());
+        assert_eq!(layout.rets.len(), sig.returns.len());
+        assert_eq!(layout.stack_arg_size % 16, 0);
+        assert_eq!(layout.stack_ret_size % 16, 0);
+        let mut args = slots(&layout.args);
+        args.extend(layout.ret_area_ptr);
+        for (what, list, area) in [
+            ("args", args, layout.stack_arg_size),
+            ("rets", slots(&layout.rets), layout.stack_ret_size),
+        ] {
+            let mut regs = Vec::new();
+            let mut stack: Vec<(u32, u32)> = Vec::new();
+            for slot in list {
+                match slot {
+                    ArgSlot::Reg { reg, .. } => {
+                        assert!(!regs.contains(&reg), "{sig}: {what} reuse {reg:?}");
+                        regs.push(reg);
+                    }
+                    ArgSlot::Stack { offset, ty } => {
+                        let size = ty.bytes().max(8);
+                        assert_eq!(offset % size.min(16), 0, "{sig}: aligned");
+                        assert!(
+                            offset
+                                >= if what == "args" {
+                                    layout.shadow_space()
+                                } else {
+                                    0
+                                }
+                        );
+                        assert!(offset + size <= area, "{sig}: {what} inside the area");
+                        assert!(
+                            stack
+                                .iter()
+                                .all(|&(o, s)| offset + size <= o || o + s <= offset),
+                            "{sig}: {what} overlap"
+                        );
+                        stack.push((offset, size));
+                    }
+                }
+            }
+        }
+        // Windows: a register argument sits in its positional slot.
+        if cc == CallConv::WindowsFastcall {
+            for (i, arg) in layout.args.iter().enumerate() {
+                let reg = match arg.loc {
+                    rulesel::isa::x64::abi::ArgLoc::Slot(ArgSlot::Reg { reg, .. }) => reg,
+                    rulesel::isa::x64::abi::ArgLoc::ByRef {
+                        pointer: ArgSlot::Reg { reg, .. },
+                        ..
+                    } => reg,
+                    _ => continue,
+                };
+                let expected = match reg.class() {
+                    regalloc2::RegClass::Int => [
+                        RCX,
+                        rulesel::isa::x64::regs::RDX,
+                        rulesel::isa::x64::regs::R8,
+                        R9,
+                    ][i],
+                    _ => rulesel::isa::x64::regs::xmm(i as u8),
+                };
+                assert_eq!(reg, expected, "{sig}: positional slot {i}");
+            }
+        }
+    }
+    assert!(
+        ok > 1000 && unsupported > 100,
+        "{ok} laid out, {unsupported} refused"
     );
 }

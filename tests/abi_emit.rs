@@ -43,8 +43,17 @@ fn frame(
 
 fn encode(seq: &[FrameInst], frame: &FrameLayout) -> CompiledCode {
     let mut buf = X64Buffer::new();
-    emit_frame_insts(seq, &mut buf, PROBESTACK, frame).unwrap();
-    buf.finish().unwrap()
+    let marks = emit_frame_insts(seq, &mut buf, PROBESTACK, frame).unwrap();
+    let code = buf.finish().unwrap();
+    // One mark per instruction, at its end: increasing, the last at the end of the code.
+    assert_eq!(marks.len(), seq.len());
+    let ends: Vec<u32> = marks
+        .iter()
+        .map(|m| code.mark_offsets[m.0 as usize])
+        .collect();
+    assert!(ends.windows(2).all(|w| w[0] <= w[1]));
+    assert_eq!(ends.last().copied().unwrap_or(0), code.code_len);
+    code
 }
 
 /// iced's Intel syntax, adjusted to the listing's conventions: `0x` hex everywhere, spaces

@@ -224,6 +224,18 @@ fn prologue_aligns_the_stack_and_epilogue_restores_everything() {
                 "{name}"
             );
         }
+        // Unwind view: every saved register is where the frame says, relative to the CFA.
+        if frame.setup_frame {
+            let cfa = m.get(RBP) + 16;
+            for (reg, off) in frame.saved_register_cfa_offsets() {
+                let at = cfa.wrapping_add_signed(i64::from(off));
+                let want = match reg.class() {
+                    RegClass::Int => before.0[reg.hw_enc()],
+                    _ => before.1[reg.hw_enc()] as u64,
+                };
+                assert_eq!(m.load(at), want, "{name}: {reg:?} at CFA{off:+}");
+            }
+        }
         // Incoming stack arguments are where the frame says.
         for (i, &a) in args.iter().enumerate() {
             let off = frame.sp_offset(FrameArea::IncomingArg, 0, 8 * i as i32);

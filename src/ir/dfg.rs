@@ -186,10 +186,10 @@ impl DataFlowGraph {
         match &self.insts[inst] {
             InstructionData::Jump { destination, .. } => std::slice::from_ref(destination),
             InstructionData::Brif { blocks, .. } => blocks,
-            InstructionData::BranchTable { table, .. } => &self.jump_tables[*table].targets,
+            InstructionData::BranchTable { table, .. } => self.jump_tables[*table].all_targets(),
             InstructionData::TryCall { exception, .. }
             | InstructionData::TryCallIndirect { exception, .. } => {
-                &self.exception_tables[*exception].targets
+                self.exception_tables[*exception].all_targets()
             }
             _ => &[],
         }

@@ -138,11 +138,18 @@ pub struct BlockCall {
 /// The targets of a `br_table`: the default first, then the table indexed by the operand.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct JumpTableData {
-    /// `targets[0]` is the default; `targets[1 + i]` is taken for index `i`.
-    pub targets: Vec<BlockCall>,
+    /// Never empty: `targets[0]` is the default; `targets[1 + i]` is taken for index `i`.
+    targets: Vec<BlockCall>,
 }
 
 impl JumpTableData {
+    pub fn new(default: BlockCall, table: &[BlockCall]) -> JumpTableData {
+        let mut targets = Vec::with_capacity(table.len() + 1);
+        targets.push(default);
+        targets.extend_from_slice(table);
+        JumpTableData { targets }
+    }
+
     pub fn default_target(&self) -> BlockCall {
         self.targets[0]
     }
@@ -151,6 +158,11 @@ impl JumpTableData {
     pub fn table(&self) -> &[BlockCall] {
         &self.targets[1..]
     }
+
+    /// Every target, the default first.
+    pub fn all_targets(&self) -> &[BlockCall] {
+        &self.targets
+    }
 }
 
 /// The targets of a `try_call`: where a normal return goes, and one handler per exception tag.
@@ -158,10 +170,44 @@ impl JumpTableData {
 pub struct ExceptionTableData {
     /// The callee's signature.
     pub sig: SigRef,
-    /// `targets[0]` is the normal return; `targets[1 + i]` is the handler for `tags[i]`.
-    pub targets: Vec<BlockCall>,
-    /// The tag of each handler; `None` is the `default` handler, catching every tag.
-    pub tags: Vec<Option<u32>>,
+    /// Never empty: `targets[0]` is the normal return; `targets[1 + i]` handles `tags[i]`.
+    targets: Vec<BlockCall>,
+    tags: Vec<Option<u32>>,
+}
+
+impl ExceptionTableData {
+    /// A table from the normal-return target and `(tag, handler)` pairs; tag `None` is the
+    /// `default` handler, catching every tag.
+    pub fn new(
+        sig: SigRef,
+        normal_return: BlockCall,
+        handlers: &[(Option<u32>, BlockCall)],
+    ) -> ExceptionTableData {
+        let mut targets = vec![normal_return];
+        targets.extend(handlers.iter().map(|h| h.1));
+        ExceptionTableData {
+            sig,
+            targets,
+            tags: handlers.iter().map(|h| h.0).collect(),
+        }
+    }
+
+    pub fn normal_return(&self) -> BlockCall {
+        self.targets[0]
+    }
+
+    /// The `(tag, handler)` pairs, in order.
+    pub fn handlers(&self) -> impl Iterator<Item = (Option<u32>, BlockCall)> + '_ {
+        self.tags
+            .iter()
+            .copied()
+            .zip(self.targets[1..].iter().copied())
+    }
+
+    /// Every target, the normal return first.
+    pub fn all_targets(&self) -> &[BlockCall] {
+        &self.targets
+    }
 }
 
 /// An instruction: its opcode, operands and immediates, one variant per format.

@@ -10,6 +10,7 @@
 //! - `block-args`: branch arguments match the target's parameters in number and type.
 //! - `ssa`: every value used is defined, and its definition dominates the use.
 //! - `immediate`: immediates are in range for their instruction (`iconst`, lane indices).
+//! - `bitcast`: a bitcast that changes the lane count states its byte order (`little`/`big`).
 //!
 //! Uses in blocks unreachable from the entry are not checked for dominance, as in Cranelift:
 //! such blocks never run, and producers may leave them half-built.
@@ -19,6 +20,7 @@ use super::dominators::{ControlFlowGraph, DominatorTree};
 use super::entity::{Block, Inst, SecondaryMap, Value};
 use super::function::{Function, GlobalValueData, SourcePos};
 use super::instructions::{BlockArg, BlockCall, InstructionData};
+use super::memflags::Endianness;
 use super::opcodes::{CtrlType, Opcode};
 use super::signature::Signature;
 use super::types::Type;
@@ -538,6 +540,22 @@ impl Verifier<'_> {
                         ctrl.lane_count()
                     ),
                 );
+            }
+            InstructionData::LoadNoOffset {
+                opcode: Opcode::Bitcast,
+                flags,
+                arg,
+            } => {
+                // Reinterpreting lanes of one width as another depends on the byte order.
+                let from = self.func.dfg.value_type(self.func.dfg.resolve_aliases(arg));
+                if from.lane_count() != ctrl.lane_count() && flags.endianness == Endianness::Native
+                {
+                    self.error(
+                        Some(inst),
+                        "bitcast",
+                        format!("bitcast from {from} to {ctrl} changes the lane count, so it needs a byte order (little or big)"),
+                    );
+                }
             }
             InstructionData::UnaryConst { constant, opcode } => {
                 let size = self.func.dfg.constants[constant].0.len();

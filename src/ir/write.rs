@@ -132,6 +132,18 @@ fn write_block_call(w: &mut dyn Write, func: &Function, call: BlockCall) -> fmt:
     Ok(())
 }
 
+/// `callee(args)` for indirect calls, whose first operand is the callee.
+fn write_callee_and_args(w: &mut dyn Write, all: &[Value]) -> fmt::Result {
+    match all.split_first() {
+        Some((callee, args)) => {
+            write!(w, "{callee}(")?;
+            write_values(w, args)?;
+            w.write_char(')')
+        }
+        None => w.write_str("<no callee>()"),
+    }
+}
+
 fn write_values(w: &mut dyn Write, values: &[Value]) -> fmt::Result {
     for (i, v) in values.iter().enumerate() {
         let sep = if i > 0 { ", " } else { "" };
@@ -212,10 +224,8 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
             w.write_char(')')
         }
         CallIndirect { sig_ref, .. } => {
-            let all = dfg.inst_args(inst);
-            write!(w, " {sig_ref}, {}(", all[0])?;
-            write_values(w, &all[1..])?;
-            w.write_char(')')
+            write!(w, " {sig_ref}, ")?;
+            write_callee_and_args(w, dfg.inst_args(inst))
         }
         TryCall {
             func_ref,
@@ -229,10 +239,9 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
             write_exception_table(w, func, exception)
         }
         TryCallIndirect { exception, .. } => {
-            let all = dfg.inst_args(inst);
-            write!(w, " {}(", all[0])?;
-            write_values(w, &all[1..])?;
-            w.write_str("), ")?;
+            w.write_char(' ')?;
+            write_callee_and_args(w, dfg.inst_args(inst))?;
+            w.write_str(", ")?;
             write_exception_table(w, func, exception)
         }
         FuncAddr { func_ref, .. } => write!(w, " {func_ref}"),
@@ -287,9 +296,11 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
 fn write_exception_table(w: &mut dyn Write, func: &Function, table: ExceptionTable) -> fmt::Result {
     let data = &func.dfg.exception_tables[table];
     write!(w, "{}, ", data.sig)?;
-    write_block_call(w, func, data.targets[0])?;
+    write_block_call(w, func, data.normal_return())?;
     w.write_str(", [")?;
-    for (i, (tag, &call)) in data.tags.iter().zip(&data.targets[1..]).enumerate() {
+    let mut any = false;
+    for (i, (tag, call)) in data.handlers().enumerate() {
+        any = true;
         w.write_str(if i > 0 { ", " } else { " " })?;
         match tag {
             Some(tag) => write!(w, "tag{tag}: ")?,
@@ -297,7 +308,7 @@ fn write_exception_table(w: &mut dyn Write, func: &Function, table: ExceptionTab
         }
         write_block_call(w, func, call)?;
     }
-    if !data.tags.is_empty() {
+    if any {
         w.write_char(' ')?;
     }
     w.write_char(']')

@@ -742,6 +742,11 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 None | Some(Token::RBrace) => return Ok(()),
                 Some(Token::Ident(w)) if entity_number(w, "block").is_some() => return Ok(()),
+                Some(Token::Ident("function")) => {
+                    return Err(
+                        self.error(&format!("expected '}}' to close function {}", func.name))
+                    )
+                }
                 _ => self.inst(func, ctx, block)?,
             }
         }

@@ -137,8 +137,8 @@ impl<'a> Parser<'a> {
     ) -> PResult<ExceptionTable> {
         let sig = self.sig_ref(ctx)?;
         self.comma()?;
-        let mut targets = vec![self.block_call(func, ctx)?];
-        let mut tags = Vec::new();
+        let normal_return = self.block_call(func, ctx)?;
+        let mut handlers = Vec::new();
         self.comma()?;
         self.expect(Token::LBracket)?;
         if !self.eat(Token::RBracket) {
@@ -152,8 +152,7 @@ impl<'a> Parser<'a> {
                     })?)
                 };
                 self.expect(Token::Colon)?;
-                targets.push(self.block_call(func, ctx)?);
-                tags.push(tag);
+                handlers.push((tag, self.block_call(func, ctx)?));
                 if self.eat(Token::RBracket) {
                     break;
                 }
@@ -165,7 +164,7 @@ impl<'a> Parser<'a> {
         Ok(func
             .dfg
             .exception_tables
-            .push(ExceptionTableData { sig, targets, tags }))
+            .push(ExceptionTableData::new(sig, normal_return, &handlers)))
     }
 
     /// A constant operand of `vconst`/`f128const`: `constN`, `[lanes]` or a literal.
@@ -427,12 +426,13 @@ impl<'a> Parser<'a> {
             InstructionFormat::BranchTable => {
                 let arg = self.value()?;
                 self.comma()?;
-                let mut targets = vec![self.block_call(func, ctx)?];
+                let default = self.block_call(func, ctx)?;
+                let mut table = Vec::new();
                 self.comma()?;
                 self.expect(Token::LBracket)?;
                 if !self.eat(Token::RBracket) {
                     loop {
-                        targets.push(self.block_call(func, ctx)?);
+                        table.push(self.block_call(func, ctx)?);
                         if self.eat(Token::RBracket) {
                             break;
                         }
@@ -444,7 +444,10 @@ impl<'a> Parser<'a> {
                 D::BranchTable {
                     opcode,
                     arg,
-                    table: func.dfg.jump_tables.push(JumpTableData { targets }),
+                    table: func
+                        .dfg
+                        .jump_tables
+                        .push(JumpTableData::new(default, &table)),
                 }
             }
             InstructionFormat::Trap => D::Trap {

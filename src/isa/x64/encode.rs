@@ -24,7 +24,7 @@ use super::amode::{Amode, FrameResolver};
 use super::inst::{Inst, Value};
 use super::regs::{self, Reg};
 use super::rows::Op;
-use super::table::{Form, Loc, Map, ModRm, Prefix, Width};
+use super::table::{Form, Kind, Loc, Map, ModRm, Prefix, Width};
 use crate::machinst::buffer::{BranchEncoding, MachBuffer, RelocKind};
 
 /// x86-64 branch shapes for the [`MachBuffer`], read from the `jmp` and `jcc` rows.
@@ -46,14 +46,19 @@ pub const NOPS: [&[u8]; 9] = [
     &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
 ];
 
-fn branch_row(cond: Option<u8>) -> (Vec<u8>, u8) {
+/// The near form's escape bytes and opcode, and the short form's opcode, from the `jmp` and
+/// `jcc` rows.
+fn branch_opcodes(cond: Option<u8>) -> (&'static [u8], u8, u8) {
     let row = if cond.is_some() { Op::jcc } else { Op::jmp }.row();
     let Form::Branch { short_opcode } = row.enc.form else {
         unreachable!("jmp and jcc rows are branches")
     };
-    let mut near = map_bytes(row.enc.map).to_vec();
-    near.push(row.enc.opcode + cond.unwrap_or(0));
-    (near, short_opcode + cond.unwrap_or(0))
+    let cc = cond.unwrap_or(0);
+    (
+        map_bytes(row.enc.map),
+        row.enc.opcode + cc,
+        short_opcode + cc,
+    )
 }
 
 impl BranchEncoding for X64Branches {
@@ -61,12 +66,13 @@ impl BranchEncoding for X64Branches {
         2
     }
     fn near_size(cond: Option<u8>) -> u32 {
-        branch_row(cond).0.len() as u32 + 4
+        branch_opcodes(cond).0.len() as u32 + 1 + 4
     }
     fn encode(cond: Option<u8>, near: bool, disp: i32, out: &mut Vec<u8>) {
-        let (near_op, short_op) = branch_row(cond);
+        let (escape, near_op, short_op) = branch_opcodes(cond);
         if near {
-            out.extend_from_slice(&near_op);
+            out.extend_from_slice(escape);
+            out.push(near_op);
             out.extend_from_slice(&disp.to_le_bytes());
         } else {
             out.push(short_op);
@@ -193,7 +199,14 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
 
     let mut opcode = enc.opcode;
     if let (Some(short), Some((v, _))) = (enc.imm8_opcode, imm) {
-        if fits_i8(v) {
+        // The immediate as the operation sees it: 0xffff_ffff in a 32-bit add is -1.
+        let width = row
+            .operands
+            .iter()
+            .find(|o| o.kind == Kind::Imm)
+            .map_or(64, |o| o.width.bits());
+        let shift = 64 - width;
+        if fits_i8((v << shift) >> shift) {
             opcode = short;
             imm = imm.map(|(v, _)| (v, 1));
         }
@@ -338,5 +351,98 @@ fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32) {
             buf.put_bytes(&disp.to_le_bytes()[..disp_bytes]);
         }
         Amode::Frame { .. } => unreachable!("frame addresses are resolved before encoding"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::x64::amode::FrameArea;
+    use crate::isa::x64::inst::Arg;
+    use crate::isa::x64::print::att;
+    use crate::isa::x64::print::SymbolicNames;
+    use crate::isa::x64::regs::{xmm, R13, R8, RAX, RDI, RSI, RSP};
+    use regalloc2::PReg;
+
+    struct NoFrame;
+    impl FrameResolver for NoFrame {
+        fn frame_address(&self, _: FrameArea, _: u32, offset: i32) -> (PReg, i32) {
+            (RSP, offset)
+        }
+    }
+
+    fn bytes(op: Op, inputs: &[Arg], outputs: &[PReg]) -> (Vec<u8>, String) {
+        let outputs: Vec<Reg> = outputs.iter().map(|&p| p.into()).collect();
+        let inst = Inst::new(op, inputs, &outputs).unwrap();
+        let mut buf = X64Buffer::new();
+        emit(&inst, &mut buf, &NoFrame).unwrap();
+        (buf.finish().unwrap().bytes, att(&inst, &SymbolicNames))
+    }
+
+    fn r(p: PReg) -> Arg {
+        Arg::Reg(p.into())
+    }
+
+    fn check((got, text): (Vec<u8>, String), want: &[u8], want_text: &str) {
+        assert_eq!((got.as_slice(), text.as_str()), (want, want_text));
+    }
+
+    #[test]
+    fn encodings_from_the_manual() {
+        let mem = |b: PReg, d| Arg::Mem(Amode::base_disp(b, d));
+        check(
+            bytes(Op::add_r64_rm64, &[r(RDI), r(RSI)], &[RDI]),
+            &[0x48, 0x03, 0xfe],
+            "add    %rsi,%rdi",
+        );
+        check(
+            bytes(Op::mov_r64_rm64, &[mem(RSP, 8)], &[RAX]),
+            &[0x48, 0x8b, 0x44, 0x24, 0x08],
+            "mov    0x8(%rsp),%rax",
+        );
+        check(
+            bytes(Op::mov_r32_rm32, &[mem(R13, 0)], &[RAX]),
+            &[0x41, 0x8b, 0x45, 0x00],
+            "mov    0x0(%r13),%eax",
+        );
+        check(
+            bytes(Op::movabs_r64_imm64, &[Arg::Imm(0x12_3456_7890)], &[RAX]),
+            &[0x48, 0xb8, 0x90, 0x78, 0x56, 0x34, 0x12, 0, 0, 0],
+            "movabs $0x1234567890,%rax",
+        );
+        check(
+            bytes(Op::add_r32_imm32, &[r(RAX), Arg::Imm(0xffff_ffff)], &[RAX]),
+            &[0x83, 0xc0, 0xff],
+            "add    $0xffffffff,%eax",
+        );
+        check(
+            bytes(Op::mov_m8_r8, &[mem(RAX, 0), r(RSI)], &[]),
+            &[0x40, 0x88, 0x30],
+            "mov    %sil,(%rax)",
+        );
+        check(
+            bytes(
+                Op::vfmadd231sd_x_x_xm64,
+                &[r(xmm(0)), r(xmm(1)), r(xmm(2))],
+                &[xmm(0)],
+            ),
+            &[0xc4, 0xe2, 0xf1, 0xb9, 0xc2],
+            "vfmadd231sd %xmm2,%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), r(xmm(2))], &[xmm(0)]),
+            &[0xc5, 0xf2, 0x58, 0xc2],
+            "vaddss %xmm2,%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::vaddss_x_x_xm32, &[r(xmm(1)), mem(R8, 0)], &[xmm(0)]),
+            &[0xc4, 0xc1, 0x72, 0x58, 0x00],
+            "vaddss (%r8),%xmm1,%xmm0",
+        );
+        check(
+            bytes(Op::xor_r32_zero, &[], &[RAX]),
+            &[0x33, 0xc0],
+            "xor    %eax,%eax",
+        );
     }
 }

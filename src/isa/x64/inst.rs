@@ -523,6 +523,13 @@ mod tests {
     }
 
     #[test]
+    fn small_copy_types() {
+        assert_eq!(size_of::<Reg>(), 4);
+        assert_eq!(size_of::<Amode>(), 16);
+        assert_eq!(size_of::<Inst>(), 56);
+    }
+
+    #[test]
     fn two_address_forms_reuse_their_input() {
         let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Reg(v(2))], &[v(1)]).unwrap();
         assert_eq!(

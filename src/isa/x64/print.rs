@@ -22,7 +22,7 @@ use super::amode::{Amode, FrameResolver};
 use super::encode::NOPS;
 use super::inst::{Inst, Value};
 use super::table::{Form, Kind, Loc};
-use crate::machinst::buffer::{MachLabel, SymbolId};
+use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId};
 
 /// How to print what has no address yet.
 pub trait Names {
@@ -64,6 +64,63 @@ impl Names for SymbolicNames {
             d => format!("sym{}{got}{:+}", symbol.0, d),
         }
     }
+}
+
+/// Names in finished code, as `objdump -D -b binary` prints them (an ELF listing adds
+/// `<symbol+offset>` after addresses): branch targets as addresses, RIP-relative operands as
+/// displacements from the end of the instruction, and relocated fields as the zeros they hold.
+pub struct AddressNames<'a> {
+    pub code: &'a CompiledCode,
+    /// Offset of the end of the instruction being printed.
+    pub inst_end: u32,
+    pub frame: Option<&'a dyn FrameResolver>,
+}
+
+impl Names for AddressNames<'_> {
+    fn label(&self, label: MachLabel) -> String {
+        format!("{:#x}", self.code.label_offsets[label.index()])
+    }
+    fn rip(&self, label: MachLabel, disp: i32) -> String {
+        let target = i64::from(self.code.label_offsets[label.index()]) + i64::from(disp);
+        signed_hex(target - i64::from(self.inst_end))
+    }
+    fn symbol(&self, _symbol: SymbolId) -> String {
+        format!("{:#x}", self.inst_end)
+    }
+    fn rip_symbol(&self, _symbol: SymbolId, _got: bool, _disp: i32) -> String {
+        "0x0".to_string()
+    }
+    fn frame(&self) -> Option<&dyn FrameResolver> {
+        self.frame
+    }
+}
+
+/// A listing of finished code, one `offset:\ttext` line per instruction, comparable with the
+/// text column of `objdump -D -b binary -m i386:x86-64`. `insts` are the emitted instructions
+/// with the marks taken just before and after each; branches the buffer deleted (empty range)
+/// are left out.
+pub fn listing(
+    code: &CompiledCode,
+    insts: &[(CodeMark, Inst, CodeMark)],
+    frame: Option<&dyn FrameResolver>,
+) -> String {
+    let mut out = String::new();
+    for (start, inst, end) in insts {
+        let (s, e) = (
+            code.mark_offsets[start.0 as usize],
+            code.mark_offsets[end.0 as usize],
+        );
+        if s == e {
+            continue;
+        }
+        let names = AddressNames {
+            code,
+            inst_end: e,
+            frame,
+        };
+        out.push_str(&format!("{s:4x}:\t{}\n", att(inst, &names)));
+    }
+    out
 }
 
 /// `0x1f`, `-0x8`.

@@ -14,9 +14,14 @@
 //! ```
 //!
 //! Lowering numbers its virtual registers from [`PINNED_VREGS`] up, so an instruction can name
-//! `rsp` or a fixed `rcx` in the same field where it names a virtual register. Operand collection
-//! turns a pinned register into `Operand::fixed_nonallocatable`; applying an allocation replaces
-//! every virtual register by the physical one, after which `Reg::to_preg` succeeds everywhere.
+//! `rsp` in the same field where it names a virtual register. Operand collection turns a pinned
+//! register into `Operand::fixed_nonallocatable`; applying an allocation replaces every virtual
+//! register by the physical one, after which `Reg::to_preg` succeeds everywhere.
+//!
+//! Before allocation, name a physical register directly only if the allocator never hands it
+//! out (rsp, rbp: see [`machine_env`]). To pin a value to an allocatable register, use a
+//! virtual register with a fixed constraint instead: the rows' implicit operands do this (rax
+//! and rdx of `div`, cl of shifts), and the ABI does it for arguments and return values.
 
 use regalloc2::{MachineEnv, PReg, PRegSet, RegClass, VReg};
 

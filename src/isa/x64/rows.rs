@@ -249,7 +249,7 @@ table! {
     movsxd_r64_rm32: "movsxd" "movslq" false [r(Q, WO), rm(L)] enc(L1, 0x63).w().r();
     lea_r32: "lea" "lea" false [r(L, WO), m(L, R)] enc(L1, 0x8d).r();
     lea_r64: "lea" "lea" false [r(Q, WO), m(Q, R)] enc(L1, 0x8d).w().r();
-    // One-operand arithmetic: neg, not; multiply and divide on rdx:rax.
+    // One-operand arithmetic: neg, not; multiply and divide on rdx:rax (ax for bytes: al·r/m8 → ax, ax ÷ r/m8 → al, remainder ah); sign extension within rax and into rdx.
     not_r8: "not" "not" true [rr(B, RW)] enc(L1, 0xf6).digit(2);
     not_m8: "not" "not" true [m(B, RW)] enc(L1, 0xf6).digit(2);
     not_r16: "not" "not" true [rr(W, RW)] enc(L1, 0xf7).o16().digit(2);
@@ -284,6 +284,13 @@ table! {
     idiv_rm16: "idiv" "idiv" true [rm(W), fixed(RAX, W, RW), fixed(RDX, W, RW)] enc(L1, 0xf7).o16().digit(7);
     idiv_rm32: "idiv" "idiv" true [rm(L), fixed(RAX, L, RW), fixed(RDX, L, RW)] enc(L1, 0xf7).digit(7);
     idiv_rm64: "idiv" "idiv" true [rm(Q), fixed(RAX, Q, RW), fixed(RDX, Q, RW)] enc(L1, 0xf7).w().digit(7);
+    mul_rm8: "mul" "mul" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(4);
+    imul_rm8: "imul" "imul" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(5);
+    div_rm8: "div" "div" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(6);
+    idiv_rm8: "idiv" "idiv" true [rm(B), fixed(RAX, W, RW)] enc(L1, 0xf6).digit(7);
+    cbw: "cbw" "cbtw" false [fixed(RAX, W, RW)] enc(L1, 0x98).o16();
+    cwde: "cwde" "cwtl" false [fixed(RAX, L, RW)] enc(L1, 0x98);
+    cdqe: "cdqe" "cltq" false [fixed(RAX, Q, RW)] enc(L1, 0x98).w();
     cwd: "cwd" "cwtd" false [fixed(RAX, W, R), fixed(RDX, W, RW)] enc(L1, 0x99).o16();
     cdq: "cdq" "cltd" false [fixed(RAX, L, R), fixed(RDX, L, WO)] enc(L1, 0x99);
     cqo: "cqo" "cqto" false [fixed(RAX, Q, R), fixed(RDX, Q, WO)] enc(L1, 0x99).w();
@@ -594,12 +601,14 @@ mod tests {
             (vec![T::GprMem, T::Gpr, T::Gpr], vec![T::Gpr, T::Gpr])
         );
         assert_eq!(sig(Op::jcc), (vec![T::Cc, T::Label], vec![]));
-        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm], vec![]));
+        assert_eq!(sig(Op::mov_m64_imm32), (vec![T::Amode, T::Imm32], vec![]));
         assert_eq!(
             sig(Op::vfmadd231sd_x_x_xm64),
             (vec![T::Xmm, T::Xmm, T::XmmMem], vec![T::Xmm])
         );
-        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm], vec![T::Gpr]));
+        assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm32], vec![T::Gpr]));
+        assert_eq!(sig(Op::shl_r64_imm8), (vec![T::Gpr, T::Imm8], vec![T::Gpr]));
+        assert_eq!(sig(Op::movabs_r64_imm64), (vec![T::Imm64], vec![T::Gpr]));
     }
 
     #[test]

@@ -278,7 +278,13 @@ pub enum TermType {
     GprMem,
     XmmMem,
     Amode,
-    Imm,
+    /// Immediates by encoded size. One narrower than its operation is sign-extended, so it
+    /// takes a signed value of its size; one as wide as its operation takes any bit pattern of
+    /// that width (`Inst::new` checks).
+    Imm8,
+    Imm16,
+    Imm32,
+    Imm64,
     Cc,
     Label,
     Symbol,
@@ -304,7 +310,12 @@ impl Row {
             Kind::GprMem => TermType::GprMem,
             Kind::XmmMem => TermType::XmmMem,
             Kind::Mem => TermType::Amode,
-            Kind::Imm => TermType::Imm,
+            Kind::Imm => match o.loc {
+                Loc::Imm(2) => TermType::Imm16,
+                Loc::Imm(4) => TermType::Imm32,
+                Loc::Imm(8) => TermType::Imm64,
+                _ => TermType::Imm8,
+            },
             Kind::Cc => TermType::Cc,
             Kind::Label => TermType::Label,
             Kind::Symbol => TermType::Symbol,

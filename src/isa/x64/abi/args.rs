@@ -17,7 +17,11 @@
 //!   goes to the stack remain available to later arguments.
 //! - Windows x64 passes values of 16 bytes or more (vectors, and `i128`/`f128` with
 //!   `enable_llvm_abi_extensions`) by reference: the caller copies the value into its outgoing
-//!   area and passes the copy's address in the value's positional slot.
+//!   area and passes the copy's address in the value's positional slot. It returns them whole
+//!   in xmm0, an `i128` included (as GCC's `ms_abi` and LLVM's `win64` do; older Cranelift used
+//!   rax:rdx), so such a result is one `ArgSlot::Reg { reg: xmm0, ty: i128 }`. An `f128`
+//!   result also comes back in xmm0 as LLVM does; GCC 12 returns `__float128` through a hidden
+//!   pointer instead.
 //! - Results that do not fit in the result registers go to a return area in the caller's frame
 //!   when `enable_multi_ret_implicit_sret` is set; its address is a hidden argument placed after
 //!   the declared ones (as Cranelift does), and `AbiLayout::ret_area_ptr` says where. Without the
@@ -165,11 +169,14 @@ enum Shape {
     Float { stack_size: u32 },
     /// Two general-purpose registers or two 8-byte stack slots.
     IntPair,
-    /// A pointer to a copy of the value (Windows x64, 16 bytes or more).
-    ByRef,
 }
 
-fn shape(ty: Type, cc: CallConv, is_arg: bool, flags: &Flags) -> Result<Shape, Unsupported> {
+/// Windows x64 passes arguments of 16 bytes or more as a pointer to a copy.
+fn passed_by_reference(ty: Type, cc: CallConv) -> bool {
+    cc == CallConv::WindowsFastcall && ty.bits() >= 128
+}
+
+fn shape(ty: Type, cc: CallConv, flags: &Flags) -> Result<Shape, Unsupported> {
     let windows = cc == CallConv::WindowsFastcall;
     let wide = ty == Type::I128 || ty == Type::F128;
     if wide && windows && !flags.enable_llvm_abi_extensions {
@@ -180,9 +187,7 @@ fn shape(ty: Type, cc: CallConv, is_arg: bool, flags: &Flags) -> Result<Shape, U
     if ty == Type::I128 && cc == CallConv::Winch {
         return Err(Unsupported("i128 in a winch signature".into()));
     }
-    let shape = if windows && is_arg && ty.bits() >= 128 {
-        Shape::ByRef
-    } else if ty == Type::I128 {
+    let shape = if ty == Type::I128 {
         Shape::IntPair
     } else if ty.is_int() {
         Shape::Int
@@ -367,7 +372,11 @@ fn assign_ret(
     flags: &Flags,
 ) -> Result<AbiArg, Unsupported> {
     let ty = ret.value_type;
-    let shape = shape(ty, cc, false, flags)?;
+    let mut shape = shape(ty, cc, flags)?;
+    if cc == CallConv::WindowsFastcall && ty == Type::I128 {
+        // As GCC and LLVM return `__int128` under Windows x64: whole, in xmm0.
+        shape = Shape::Float { stack_size: 16 };
+    }
     let overflow = |a: &mut Assigner, size: u32| {
         if flags.enable_multi_ret_implicit_sret {
             a.stack(size, size)
@@ -403,7 +412,6 @@ fn assign_ret(
                 }
             }
         }
-        Shape::ByRef => unreachable!("results are never by reference"),
     };
     Ok(AbiArg {
         ty,
@@ -425,32 +433,39 @@ fn assign_arg(
         if cc == CallConv::WindowsFastcall {
             return Err(Unsupported("sarg parameters under windows_fastcall".into()));
         }
-        let size = align_to(size.clamp(8, MAX_AREA), 8);
+        if size > MAX_AREA {
+            return Err(Unsupported(format!(
+                "a sarg({size}) parameter (at most {MAX_AREA} bytes)"
+            )));
+        }
+        let size = align_to(size.max(8), 8);
         ArgLoc::StructArg {
             offset: a.stack(size, 8)?,
             size,
         }
     } else {
-        match shape(ty, cc, true, flags)? {
-            Shape::Int => ArgLoc::Slot(int_slot(a, ty)?),
-            Shape::Float { stack_size } => ArgLoc::Slot(match a.reg(RegClass::Float) {
-                Some(reg) => ArgSlot::Reg { reg, ty },
-                None => ArgSlot::Stack {
-                    offset: a.stack(stack_size, stack_size)?,
-                    ty,
+        let shape = shape(ty, cc, flags)?;
+        if passed_by_reference(ty, cc) {
+            let copy_offset = align_to(*byref_size, 16);
+            *byref_size = copy_offset + align_to(ty.bytes(), 16);
+            ArgLoc::ByRef {
+                pointer: int_slot(a, Type::I64)?,
+                copy_offset,
+            }
+        } else {
+            match shape {
+                Shape::Int => ArgLoc::Slot(int_slot(a, ty)?),
+                Shape::Float { stack_size } => ArgLoc::Slot(match a.reg(RegClass::Float) {
+                    Some(reg) => ArgSlot::Reg { reg, ty },
+                    None => ArgSlot::Stack {
+                        offset: a.stack(stack_size, stack_size)?,
+                        ty,
+                    },
+                }),
+                Shape::IntPair => match a.int_pair() {
+                    Some((lo, hi)) => pair_in_regs(lo, hi),
+                    None => pair_on_stack(a.stack(16, 16)?),
                 },
-            }),
-            Shape::IntPair => match a.int_pair() {
-                Some((lo, hi)) => pair_in_regs(lo, hi),
-                None => pair_on_stack(a.stack(16, 16)?),
-            },
-            Shape::ByRef => {
-                let copy_offset = align_to(*byref_size, 16);
-                *byref_size = copy_offset + align_to(ty.bytes(), 16);
-                ArgLoc::ByRef {
-                    pointer: int_slot(a, Type::I64)?,
-                    copy_offset,
-                }
             }
         }
     };

@@ -22,7 +22,7 @@ use crate::isa::x64::inst::{Arg, Inst, InstError};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
-use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
+use crate::machinst::buffer::{CodeMark, MachLabel, SymbolId, TrapCode};
 use std::fmt;
 
 /// A frame sequence that could not be turned into instructions.
@@ -55,15 +55,17 @@ impl From<EmitError> for FrameEmitError {
     }
 }
 
-/// Encodes `seq` at the end of `buf`. `probestack` names [`super::prologue::PROBESTACK_SYMBOL`]
-/// in the buffer's symbol space; `frame` resolves frame addresses (the sequences use none, but
-/// the encoder asks for one).
+/// Encodes `seq` at the end of `buf` and returns, for each instruction, a mark at the end of its
+/// code: where its effect on the frame is complete, which is what unwind information records.
+/// `probestack` names [`super::prologue::PROBESTACK_SYMBOL`] in the buffer's symbol space;
+/// `frame` resolves frame addresses (the sequences use none, but the encoder asks for one).
 pub fn emit_frame_insts(
     seq: &[FrameInst],
     buf: &mut X64Buffer,
     probestack: SymbolId,
     frame: &dyn FrameResolver,
-) -> Result<(), FrameEmitError> {
+) -> Result<Vec<CodeMark>, FrameEmitError> {
+    let mut marks = Vec::with_capacity(seq.len());
     // Sequence-local label numbers to buffer labels, made on first mention.
     let mut labels: Vec<(u32, MachLabel)> = Vec::new();
     let mut label = |n: u32, buf: &mut X64Buffer| match labels.iter().find(|(k, _)| *k == n) {
@@ -120,11 +122,13 @@ pub fn emit_frame_insts(
                 let ud2 = Inst::new(Op::ud2, &[], &[])?.with_trap(TrapCode::STACK_OVERFLOW);
                 emit(&ud2, buf, frame)?;
                 buf.bind_label(skip);
+                marks.push(buf.mark());
                 continue;
             }
             FrameInst::Label(n) => {
                 let l = label(n, buf);
                 buf.bind_label(l);
+                marks.push(buf.mark());
                 continue;
             }
             FrameInst::JumpIfNotEqual(n) => {
@@ -135,6 +139,7 @@ pub fn emit_frame_insts(
             FrameInst::Ret { pop } => Inst::new(Op::ret_imm16, &[Arg::Imm(i64::from(pop))], &[])?,
         };
         emit(&built, buf, frame)?;
+        marks.push(buf.mark());
     }
-    Ok(())
+    Ok(marks)
 }

@@ -97,7 +97,8 @@ pub struct FrameLayout {
     pub callee_pop_size: u32,
     /// Callee-saved GPRs the prologue pushes, in push order.
     pub saved_gprs: Vec<PReg>,
-    /// Callee-saved XMM registers the prologue stores, with their save slots.
+    /// Callee-saved XMM registers the prologue stores, `saved_xmms[i]` at
+    /// [`FrameLayout::xmm_save_sp_offset`]`(i)`.
     pub saved_xmms: Vec<PReg>,
     pub outgoing_area_size: u32,
     /// Start of each explicit stack slot.
@@ -230,6 +231,25 @@ impl FrameLayout {
     /// rbp, such as unwind information and debuggers); meaningful only when `setup_frame`.
     pub fn fp_offset(&self, area: FrameArea, index: u32, offset: i32) -> i32 {
         self.sp_offset(area, index, offset) - self.size_below_fp() as i32
+    }
+
+    /// Where each saved register (rbp first, when the frame is set up) lives relative to the
+    /// canonical frame address (the caller's rsp before its `call`, i.e. rbp + 16 once the frame
+    /// is set up), as unwind information describes it.
+    pub fn saved_register_cfa_offsets(&self) -> Vec<(PReg, i32)> {
+        let mut out = Vec::new();
+        if !self.setup_frame {
+            return out;
+        }
+        out.push((crate::isa::x64::regs::RBP, -16));
+        for (i, &reg) in self.saved_gprs.iter().enumerate() {
+            out.push((reg, -16 - 8 * (i as i32 + 1)));
+        }
+        let sp_to_cfa = (self.size_below_fp() + 16) as i32;
+        for (i, &reg) in self.saved_xmms.iter().enumerate() {
+            out.push((reg, self.xmm_save_sp_offset(i) - sp_to_cfa));
+        }
+        out
     }
 
     /// The rsp-relative offset of the save slot of `saved_xmms[i]`.

@@ -11,9 +11,23 @@
 //! - [`prologue`]: which instructions set the frame up and take it down again, with stack probes
 //!   and stack-limit checks? → [`prologue`](prologue::prologue), [`epilogue`](prologue::epilogue).
 //!
-//! [`moves`] turns a layout into the per-value steps lowering emits at calls, at entry and at
-//! returns. Every function here takes a verified signature and returns [`Unsupported`] for an
-//! ABI it cannot implement; none of them panics on such input.
+//! Around them:
+//!
+//! - [`moves`] turns a layout into the per-value steps lowering emits at calls, on entry and
+//!   at returns (extension of narrow values, the return-area temporary, `Amode`s for stack
+//!   places, the registers a call clobbers).
+//! - [`tail_call`]: the sequence between placing a `return_call`'s arguments and the jump.
+//! - [`emit`]: frame sequences encoded through the x64 instruction table.
+//!
+//! Every function here takes a verified signature and returns [`Unsupported`] for an ABI it
+//! cannot implement; none of them panics on such input.
+//!
+//! ```text
+//!   Signature + Flags ──AbiLayout::compute──▶ AbiLayout ──moves──▶ lowering (calls, entry, ret)
+//!   AbiLayout + FrameRequest (after regalloc) ──FrameLayout::compute──▶ FrameLayout
+//!   FrameLayout ──prologue / epilogue / return_call_sequence──▶ [FrameInst] ──emit──▶ bytes
+//!   FrameLayout ──FrameResolver──▶ Amode::Frame operands resolved at encoding
+//! ```
 
 pub mod args;
 pub mod emit;

@@ -125,7 +125,7 @@ fn emit_minst(
         MInst::Real(inst) => e(emit(inst, buf, frame))?,
         MInst::Args { .. } => {}
         MInst::Ret { .. } => {
-            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?
+            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?;
         }
         MInst::Call {
             inst, callee_pop, ..

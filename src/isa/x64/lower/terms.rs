@@ -88,7 +88,7 @@ fn row_type(t: TermType) -> &'static str {
         TermType::GprMem => "GprMem",
         TermType::XmmMem => "XmmMem",
         TermType::Amode => "Amode",
-        TermType::Imm => "i64",
+        TermType::Imm8 | TermType::Imm16 | TermType::Imm32 | TermType::Imm64 => "i64",
         TermType::Cc => "Cc",
         TermType::Label => "Label",
         TermType::Symbol => "Symbol",
@@ -146,7 +146,9 @@ fn register_rows(env: &mut TermEnv<LowerCtx>) {
                         trap = trap.or(code);
                         Arg::Mem(a)
                     }
-                    TermType::Imm => Arg::Imm(w as i64),
+                    TermType::Imm8 | TermType::Imm16 | TermType::Imm32 | TermType::Imm64 => {
+                        Arg::Imm(w as i64)
+                    }
                     TermType::Cc => Arg::Cc(Cc::from_bits(w as u8)),
                     TermType::Label => Arg::Label(MachLabel(w as u32)),
                     TermType::Symbol => Arg::Symbol(SymbolId(w as u32)),
