@@ -135,7 +135,7 @@ block0(v0: f32):
     return v0
 }
 ; run: %ident_f32(0x1.5p3) == 0x1.5p3
-; run: %ident_f32(NaN) == -NaN:0x1
+; run: %ident_f32(-NaN:0x1) == -NaN:0x1
 ; run: %ident_f32(-0.0) == -0.0
 ";
 
@@ -155,6 +155,12 @@ block0(v0: i32):
 }
 ; run: %off_by_one(7) == 7
 ; run: %off_by_one(-1) == -1
+
+function %ident_f32(f32) -> f32 {
+block0(v0: f32):
+    return v0
+}
+; run: %ident_f32(+NaN) == -NaN
 ";
 
 const TRAPPING: &str = "test run
@@ -233,7 +239,7 @@ fn pass_fail_skip_trap_and_summary() {
     assert_eq!(
         reported[1],
         format!(
-            "FAIL {} (1/3 runs)\n    line 15: ; run: %off_by_one(7) == 7\n      actual: 8",
+            "FAIL {} (1/4 runs)\n    line 15: ; run: %off_by_one(7) == 7\n      actual: 8",
             show("b_wrong.clif")
         )
     );
@@ -363,7 +369,7 @@ block0(v0: f32):
     return v0
 }
 ; run: %ident_f32(0x1.5p3) == 0x1.5p3
-; run: %ident_f32(NaN) == -NaN:0x1
+; run: %ident_f32(-NaN:0x1) == -NaN:0x1
 
 function %many(i64, i32, i128, i64, i64, i64, i64, i8, i128) -> i128 {
 block0(v0: i64, v1: i32, v2: i128, v3: i64, v4: i64, v5: i64, v6: i64, v7: i8, v8: i128):
