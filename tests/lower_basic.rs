@@ -2,7 +2,7 @@
 //! executable, linked to each other, and called; their results must match the `; run` lines.
 
 use rulesel::compile::{compile_function, CompiledCode, SymbolName};
-use rulesel::ir::{self, DataValue, Expectation, ExternalName};
+use rulesel::ir::{self, DataValue, Expectation, ExternalName, Type};
 use rulesel::isa::x64::IsaFlags;
 use rulesel::machinst::buffer::RelocKind;
 use rulesel::settings::{Flags, RegallocAlgorithm};
@@ -29,6 +29,55 @@ fn name_of(n: &ExternalName) -> String {
         ExternalName::TestCase(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+extern "C" fn floor_f32(x: f32) -> f32 {
+    x.floor()
+}
+extern "C" fn floor_f64(x: f64) -> f64 {
+    x.floor()
+}
+extern "C" fn ceil_f32(x: f32) -> f32 {
+    x.ceil()
+}
+extern "C" fn ceil_f64(x: f64) -> f64 {
+    x.ceil()
+}
+extern "C" fn trunc_f32(x: f32) -> f32 {
+    x.trunc()
+}
+extern "C" fn trunc_f64(x: f64) -> f64 {
+    x.trunc()
+}
+extern "C" fn nearest_f32(x: f32) -> f32 {
+    x.round_ties_even()
+}
+extern "C" fn nearest_f64(x: f64) -> f64 {
+    x.round_ties_even()
+}
+
+/// The host routine behind a libcall name.
+fn libcall_address(name: &str) -> Option<i64> {
+    let f32s: [(&str, extern "C" fn(f32) -> f32); 4] = [
+        ("FloorF32", floor_f32),
+        ("CeilF32", ceil_f32),
+        ("TruncF32", trunc_f32),
+        ("NearestF32", nearest_f32),
+    ];
+    let f64s: [(&str, extern "C" fn(f64) -> f64); 4] = [
+        ("FloorF64", floor_f64),
+        ("CeilF64", ceil_f64),
+        ("TruncF64", trunc_f64),
+        ("NearestF64", nearest_f64),
+    ];
+    f32s.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, f)| *f as usize as i64)
+        .or_else(|| {
+            f64s.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, f)| *f as usize as i64)
+        })
 }
 
 /// Maps `codes` (name, code) into one executable region and resolves calls between them.
@@ -70,7 +119,7 @@ fn load(codes: &[(String, CompiledCode)]) -> Result<Module, String> {
                         .ok_or(format!("unresolved symbol {n}"))?;
                     base as i64 + offsets[i] as i64
                 }
-                SymbolName::LibCall(n) => return Err(format!("no libcall {n} in tests")),
+                SymbolName::LibCall(n) => libcall_address(n).ok_or(format!("no libcall {n}"))?,
             };
             let at = off + r.offset as usize;
             let p = base as i64 + at as i64;
@@ -122,14 +171,92 @@ fn int_bits(v: &DataValue) -> Option<i64> {
     })
 }
 
-/// Calls `f` with up to six integer arguments; the result is rax.
-fn call_int(f: *const u8, args: &[i64]) -> i64 {
-    let mut a = [0i64; 6];
-    a[..args.len()].copy_from_slice(args);
-    // SAFETY: `f` is a compiled System V function taking at most six integer arguments and
-    // returning at most one integer; extra register arguments are ignored by the callee.
-    let f: extern "C" fn(i64, i64, i64, i64, i64, i64) -> i64 = unsafe { std::mem::transmute(f) };
-    f(a[0], a[1], a[2], a[3], a[4], a[5])
+/// An argument or result as this harness passes it: integers in GPRs, floats in XMM registers.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Scalar {
+    Int(i64),
+    F32(u32),
+    F64(u64),
+}
+
+fn scalar(v: &DataValue) -> Option<Scalar> {
+    Some(match *v {
+        DataValue::F32(x) => Scalar::F32(x.bits()),
+        DataValue::F64(x) => Scalar::F64(x.bits()),
+        _ => Scalar::Int(int_bits(v)?),
+    })
+}
+
+type IntFn = extern "C" fn(i64, i64, i64, i64, i64, i64, f64, f64, f64, f64) -> i64;
+type FloatFn = extern "C" fn(i64, i64, i64, i64, i64, i64, f64, f64, f64, f64) -> f64;
+
+/// Calls `f` with at most six integer and four float arguments (System V assigns the two kinds
+/// independently, so unused registers are harmless); the result is rax or xmm0 as `ret` says.
+fn call(f: *const u8, args: &[Scalar], ret: Type) -> Option<Scalar> {
+    let (mut ints, mut floats) = ([0i64; 6], [0f64; 4]);
+    let (mut ni, mut nf) = (0, 0);
+    for a in args {
+        match *a {
+            Scalar::Int(v) if ni < 6 => {
+                ints[ni] = v;
+                ni += 1;
+            }
+            Scalar::F32(b) if nf < 4 => {
+                floats[nf] = f64::from_bits(u64::from(b));
+                nf += 1;
+            }
+            Scalar::F64(b) if nf < 4 => {
+                floats[nf] = f64::from_bits(b);
+                nf += 1;
+            }
+            _ => return None,
+        }
+    }
+    let (i, x) = (ints, floats);
+    if ret.is_float() {
+        // SAFETY: `f` is a compiled System V function with these argument classes.
+        let f: FloatFn = unsafe { std::mem::transmute(f) };
+        let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]).to_bits();
+        Some(if ret == Type::F32 {
+            Scalar::F32(r as u32)
+        } else {
+            Scalar::F64(r)
+        })
+    } else {
+        // SAFETY: as above, with an integer result.
+        let f: IntFn = unsafe { std::mem::transmute(f) };
+        let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]);
+        let bits = ret.bits();
+        Some(Scalar::Int(if bits >= 64 {
+            r
+        } else {
+            r & ((1i64 << bits) - 1)
+        }))
+    }
+}
+
+/// Equality as run tests mean it: integers by their low bits, floats by bits or both NaN.
+fn same(got: Scalar, want: Scalar, ret: Type) -> bool {
+    match (got, want) {
+        (Scalar::Int(a), Scalar::Int(b)) => {
+            let bits = ret.bits();
+            let m = |v: i64| {
+                if bits >= 64 {
+                    v
+                } else {
+                    v & ((1i64 << bits) - 1)
+                }
+            };
+            m(a) == m(b)
+        }
+        (Scalar::F32(a), Scalar::F32(b)) => {
+            a == b || (f32::from_bits(a).is_nan() && f32::from_bits(b).is_nan())
+        }
+        (Scalar::F64(a), Scalar::F64(b)) => {
+            a == b || (f64::from_bits(a).is_nan() && f64::from_bits(b).is_nan())
+        }
+        _ => false,
+    }
 }
 
 /// The outcome of running one file: (passed runs, failures with messages).
@@ -160,33 +287,32 @@ fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
             continue;
         };
         for cmd in &tf.run_commands {
-            let args: Option<Vec<i64>> = cmd.args.iter().map(int_bits).collect();
-            // This harness calls integer functions of one result only; the `rulesel run`
+            // This harness calls functions of one scalar result only; the `rulesel run`
             // harness covers the rest.
+            let args: Option<Vec<Scalar>> = cmd.args.iter().map(scalar).collect();
             let (Some(args), [ret]) = (args, &sig.returns[..]) else {
                 continue;
             };
-            if args.len() > 6 || !ret.value_type.is_int() || ret.value_type.bits() > 64 {
+            let ret = ret.value_type;
+            if ret.bits() > 64 || ret.is_vector() {
                 continue;
             }
-            let bits = ret.value_type.bits();
-            let mask = |v: i64| {
-                if bits == 64 {
-                    v
-                } else {
-                    v & ((1i64 << bits) - 1)
-                }
+            let Some(got) = call(entry, &args, ret) else {
+                continue;
             };
-            let got = mask(call_int(entry, &args));
+            let want = |v: &[DataValue]| match v {
+                [one] => scalar(one),
+                _ => None,
+            };
             let ok = match &cmd.expectation {
-                Expectation::True => got != 0,
-                Expectation::Equal(v) => v.len() == 1 && int_bits(&v[0]).map(mask) == Some(got),
-                Expectation::NotEqual(v) => v.len() == 1 && int_bits(&v[0]).map(mask) != Some(got),
+                Expectation::True => got != Scalar::Int(0),
+                Expectation::Equal(v) => want(v).is_some_and(|w| same(got, w, ret)),
+                Expectation::NotEqual(v) => want(v).is_some_and(|w| !same(got, w, ret)),
             };
             if ok {
                 passed += 1;
             } else {
-                failures.push(format!("{cmd}: got {got}"));
+                failures.push(format!("{cmd}: got {got:?}"));
             }
         }
     }
@@ -215,6 +341,13 @@ fn check_except(text: &str, gaps: &[&str], min_runs: usize) {
             .collect();
         assert!(real.is_empty(), "fastalloc={fastalloc}: {real:#?}");
         assert!(passed >= min_runs, "only {passed} runs");
+    }
+}
+
+#[test]
+fn the_x64_rules_compile() {
+    if let Err(e) = rulesel::isa::x64::lower::rule_program() {
+        panic!("{e}");
     }
 }
 
@@ -273,5 +406,63 @@ fn shared_rotl() {
 fn shared_division() {
     for f in ["udiv.clif", "urem.clif", "sdiv.clif", "srem.clif"] {
         check_except(&shared(f), &["i128"], 10);
+    }
+}
+
+#[test]
+fn shared_float_arithmetic_compares_and_select() {
+    for f in [
+        "fadd.clif",
+        "fsub.clif",
+        "fdiv.clif",
+        "fneg.clif",
+        "fabs.clif",
+        "fcmp-gt.clif",
+        "fcmp-le.clif",
+        "fcmp-lt.clif",
+        "fcmp-ne.clif",
+        "fcmp-ueq.clif",
+        "fcmp-uno.clif",
+        "select-float.clif",
+        "fpromote.clif",
+        "float-bitops.clif",
+        "bitcast.clif",
+    ] {
+        check(&shared(f), 1);
+    }
+}
+
+#[test]
+fn shared_rounding_through_sse41_or_libcalls() {
+    for f in ["ceil.clif", "floor.clif", "trunc.clif", "nearest.clif"] {
+        check(&shared(f), 10);
+    }
+}
+
+#[test]
+fn shared_integer_families() {
+    for f in [
+        "alias.clif",
+        "arithmetic-extends.clif",
+        "bitops.clif",
+        "bmask.clif",
+        "const.clif",
+        "div-checks.clif",
+        "extend.clif",
+        "fold-bitops.clif",
+        "icmp.clif",
+        "icmp-eq-imm.clif",
+        "icmp-of-icmp.clif",
+        "icmp-sge.clif",
+        "icmp-ult.clif",
+        "ineg.clif",
+        "shift-right-left.clif",
+        "stack.clif",
+        "stack-addr-64.clif",
+        "call.clif",
+        "x64-bmi1.clif",
+        "x64-bmi2.clif",
+    ] {
+        check(&shared(f), 1);
     }
 }

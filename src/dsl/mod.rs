@@ -76,6 +76,10 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/shifts.rules",
         include_str!("../../rules/x64/shifts.rules"),
     ),
+    (
+        "rules/x64/float.rules",
+        include_str!("../../rules/x64/float.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].

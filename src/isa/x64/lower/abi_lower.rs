@@ -269,3 +269,42 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         callee_pop: plan.callee_pop_size,
     });
 }
+
+/// A call to the runtime routine `name` with register arguments `args` (System V: integers in
+/// rdi…, floats in xmm0…) returning one value of class `ret`; the result register.
+pub fn libcall(ctx: &mut LowerCtx, name: &str, args: &[Reg], ret: RegClass) -> Reg {
+    use crate::isa::x64::regs::{gpr, xmm, RAX};
+    const INT_ARGS: [u8; 6] = [7, 6, 2, 1, 8, 9];
+    let (mut ints, mut floats) = (0, 0);
+    let mut uses: Vec<Fixed> = Vec::new();
+    for &a in args {
+        let preg = if a.class() == RegClass::Float {
+            floats += 1;
+            xmm(floats - 1)
+        } else {
+            ints += 1;
+            gpr(INT_ARGS[(ints - 1) % 6])
+        };
+        let a = distinct(ctx, &uses, a);
+        uses.push((a, preg));
+    }
+    let dst = ctx.alloc_reg(ret);
+    let out = if ret == RegClass::Float { xmm(0) } else { RAX };
+    let sym = ctx.symbol(SymbolName::LibCall(name.to_string()));
+    match Inst::new(Op::call_sym, &[Arg::Symbol(sym)], &[]) {
+        Ok(call) => {
+            ctx.is_leaf = false;
+            let clobbers =
+                crate::isa::x64::abi::call_clobbers(ir::CallConv::SystemV, &ctx.flags, false);
+            ctx.emit(MInst::Call {
+                inst: call,
+                uses,
+                defs: vec![(dst, out)],
+                clobbers,
+                callee_pop: 0,
+            });
+        }
+        Err(e) => ctx.fail(format!("libcall: {e}")),
+    }
+    dst
+}

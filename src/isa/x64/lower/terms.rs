@@ -52,6 +52,31 @@ word_newtype!(
     |w: u64| Cc::from_bits(w as u8)
 );
 
+/// The runtime routines rules may call, in the order of the `LibCall` enum of the rules.
+#[derive(Clone, Copy, Debug)]
+pub struct LibCall(u8);
+
+impl LibCall {
+    const NAMES: [&'static str; 8] = [
+        "FloorF32",
+        "FloorF64",
+        "CeilF32",
+        "CeilF64",
+        "TruncF32",
+        "TruncF64",
+        "NearestF32",
+        "NearestF64",
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[usize::from(self.0) % Self::NAMES.len()]
+    }
+}
+
+word_newtype!(LibCall, "LibCall", |l: LibCall| u64::from(l.0), |w: u64| {
+    LibCall(w as u8)
+});
+
 /// The DSL type of an opcode immediate.
 fn imm_type(kind: ImmKind) -> &'static str {
     match kind {
@@ -261,9 +286,10 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         AmodeRef(ctx.amode_word(a, None))
     })
     .constructor("const_amode", |ctx: &mut LowerCtx, bits: u64, size: u32| {
-        let bytes = bits.to_le_bytes();
-        let n = (size as usize).min(8);
-        let label = ctx.constant(&bytes[..n], size.max(1));
+        // `size` bytes: the value's low bytes, zero-padded (16 for packed-row masks).
+        let mut bytes = bits.to_le_bytes().to_vec();
+        bytes.resize(size.clamp(1, 16) as usize, 0);
+        let label = ctx.constant(&bytes, size.clamp(1, 16).next_power_of_two());
         AmodeRef(ctx.amode_word(Amode::rip(label), None))
     })
     .constructor("succ", |ctx: &mut LowerCtx, i: u8| ctx.succ_label(i))
@@ -303,6 +329,10 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("has_bmi1", |ctx: &mut LowerCtx| ctx.isa.bmi1)
     .constructor("has_bmi2", |ctx: &mut LowerCtx| ctx.isa.bmi2)
     .constructor("has_sse41", |ctx: &mut LowerCtx| ctx.isa.sse41)
+    .constructor("has_avx", |ctx: &mut LowerCtx| ctx.isa.avx)
+    .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
+        abi_lower::libcall(ctx, f.name(), &[x], x.class())
+    })
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
