@@ -32,6 +32,9 @@ enum Command {
         /// Seconds a run command may execute before it fails as timed out.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// Run regalloc2's checker on every register allocation.
+        #[arg(long)]
+        checker: bool,
         /// `.clif` files, or directories searched for them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -49,7 +52,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
-        Command::Run { timeout, paths } => run(&paths, timeout),
+        Command::Run {
+            timeout,
+            checker,
+            paths,
+        } => run(&paths, timeout, checker),
     }
 }
 
@@ -102,11 +109,11 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
 
 /// `rulesel run`: one `PASS|FAIL|SKIP path (k/n runs)` line per file (a failure's details
 /// indented below), then `N passed, M failed, K skipped`.
-fn run(paths: &[PathBuf], timeout: u64) -> ExitCode {
+fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     let options = runtest::Options {
         compiler: &runtest::Lowering,
         timeout: Some(std::time::Duration::from_secs(timeout)),
-        regalloc_checker: false,
+        regalloc_checker: checker,
     };
     match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
         Ok(summary) => {
