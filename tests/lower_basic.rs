@@ -262,7 +262,12 @@ fn same(got: Scalar, want: Scalar, ret: Type) -> bool {
 /// The outcome of running one file: (passed runs, failures with messages).
 fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
     let file = ir::parse_test_file(text).expect("test file parses");
-    let fl = flags(fastalloc);
+    let mut fl = flags(fastalloc);
+    for h in &file.headers {
+        if let ir::Header::Set { name, value } = h {
+            fl.set(name, value.as_deref()).expect("valid setting");
+        }
+    }
     let isa = IsaFlags::host();
     let mut codes = Vec::new();
     let mut failures = Vec::new();
@@ -465,4 +470,17 @@ fn shared_integer_families() {
     ] {
         check(&shared(f), 1);
     }
+}
+
+/// Every shared run-test file in `tests/lower_passing.txt` (the list may only grow) runs with
+/// both allocators under the checker, all of its single-result calls passing.
+#[test]
+fn shared_files_on_the_passing_list() {
+    let list = include_str!("lower_passing.txt");
+    let mut files = 0;
+    for name in list.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        check(&shared(name), 0);
+        files += 1;
+    }
+    assert!(files >= 80, "{files} files on the list");
 }

@@ -214,6 +214,8 @@ pub struct LowerCtx {
     /// The largest outgoing-argument area of the function's calls.
     pub outgoing_area: u32,
     pub is_leaf: bool,
+    /// The register holding the caller's return-area pointer, when results go there.
+    pub ret_area_ptr: Option<Reg>,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
 }
@@ -246,7 +248,21 @@ impl LowerCtx {
             jump_tables: Vec::new(),
             outgoing_area: 0,
             is_leaf: true,
+            ret_area_ptr: None,
             error: None,
+        }
+    }
+
+    /// The register holding the caller's return-area pointer (defined on entry; returns are
+    /// lowered before the entry block, so whoever asks first allocates it).
+    pub fn ret_area_reg(&mut self) -> Reg {
+        match self.ret_area_ptr {
+            Some(r) => r,
+            None => {
+                let r = self.alloc_reg(RegClass::Int);
+                self.ret_area_ptr = Some(r);
+                r
+            }
         }
     }
 

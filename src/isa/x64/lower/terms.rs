@@ -308,6 +308,45 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             SideEffect
         },
     )
+    .constructor("jump_table", |ctx: &mut LowerCtx, index: Reg| {
+        let n = ctx.order.succs[ctx.cur_block as usize].len();
+        let labels: Vec<MachLabel> = (0..n).map(|i| ctx.succ_label(i as u8)).collect();
+        let tmp1 = ctx.alloc_reg(RegClass::Int);
+        let tmp2 = ctx.alloc_reg(RegClass::Int);
+        match labels.split_first() {
+            Some((&default, targets)) => ctx.emit(MInst::JumpTable {
+                index,
+                tmp1,
+                tmp2,
+                default,
+                targets: targets.to_vec(),
+            }),
+            None => ctx.fail("br_table without a default block"),
+        }
+        SideEffect
+    })
+    .constructor("func_amode", |ctx: &mut LowerCtx, f: u32| {
+        let name = ctx
+            .func
+            .dfg
+            .ext_funcs
+            .get(ir::FuncRef::from_u32(f))
+            .map(|d| d.name.clone());
+        let Some(name) = name else {
+            ctx.fail("func_addr of an undeclared function");
+            return AmodeRef(0);
+        };
+        let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
+        let got = ctx.flags.is_pic;
+        AmodeRef(ctx.amode_word(
+            Amode::RipSymbol {
+                symbol,
+                got,
+                disp: 0,
+            },
+            None,
+        ))
+    })
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
         SideEffect
