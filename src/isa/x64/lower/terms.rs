@@ -347,6 +347,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             None,
         ))
     })
+    .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
         SideEffect
