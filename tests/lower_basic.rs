@@ -501,3 +501,45 @@ fn shared_files_on_the_passing_list() {
     }
     assert!(files >= 98, "{files} files on the list");
 }
+
+const FOLD: &str = "function %f(i64, i64) -> i64 {
+    ss0 = explicit_slot 16
+block0(v0: i64, v1: i64):
+    v2 = stack_addr.i64 ss0
+    store v0, v2
+    store v1, v2+8
+    v3 = load.i64 v2+8
+    v4 = iadd v0, v3
+    v6 = load.i64 v2
+    store v4, v2
+    v7 = iadd v6, v4
+    return v7
+}
+; run: %f(1, 2) == 4
+; run: %f(10, -3) == 17
+";
+
+#[test]
+fn loads_fold_into_their_user_but_not_across_a_store() {
+    // v3's load folds into the add; v6's load must stay before the store that follows it.
+    check(FOLD, 2);
+    let file = ir::parse_test_file(FOLD).unwrap();
+    let code = compile_function(
+        &file.functions[0].function,
+        &flags(false),
+        &IsaFlags::host(),
+    )
+    .unwrap();
+    let mut decoder = iced_x86::Decoder::new(64, &code.bytes[..code.code_len as usize], 0);
+    let (mut add_mem, mut mov_loads) = (0, 0);
+    for inst in &mut decoder {
+        let mem_src = inst.op_count() == 2 && inst.op1_kind() == iced_x86::OpKind::Memory;
+        if inst.mnemonic() == iced_x86::Mnemonic::Add && mem_src {
+            add_mem += 1;
+        }
+        if inst.mnemonic() == iced_x86::Mnemonic::Mov && mem_src {
+            mov_loads += 1;
+        }
+    }
+    assert_eq!((add_mem, mov_loads), (1, 1));
+}
