@@ -16,6 +16,7 @@ use crate::isa::x64::encode::{emit, X64Buffer};
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
+use crate::isa::x64::table::Cc;
 use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
@@ -171,13 +172,17 @@ fn emit_minst(
             default,
             targets,
         } => {
-            // index < len is checked by the rule; the table holds 32-bit offsets from its
+            // cmp index, len; jae default; then through the table of 32-bit offsets from its
             // start: lea tmp1, [rip+table]; movsxd tmp2, [tmp1+index*4]; add tmp2, tmp1; jmp tmp2.
-            let _ = default;
-            let table = buf.add_jump_table(targets);
             let build = |op, inputs: &[Arg], outputs: &[Reg]| {
                 Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
             };
+            let len = i64::try_from(targets.len()).unwrap_or(i64::MAX);
+            let cmp = build(Op::cmp_r64_imm32, &[Arg::Reg(*index), Arg::Imm(len)], &[])?;
+            let jae = build(Op::jcc, &[Arg::Cc(Cc::Ae), Arg::Label(*default)], &[])?;
+            e(emit(&cmp, buf, frame))?;
+            e(emit(&jae, buf, frame))?;
+            let table = buf.add_jump_table(targets);
             let lea = build(Op::lea_r64, &[Arg::Mem(Amode::rip(table))], &[*tmp1])?;
             let load = build(
                 Op::movsxd_r64_rm32,
