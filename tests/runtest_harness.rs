@@ -297,6 +297,24 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
             Some(format!("host lacks {}", missing.flag_name()).as_str())
         );
     }
+    // With several configurations, a failure names the one it happened in.
+    let path = dir.join("two_targets.clif");
+    std::fs::write(
+        &path,
+        WRONG.replace("target x86_64", "target x86_64\ntarget x86_64 has_sse3"),
+    )
+    .unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!((outcome.runs_passed, outcome.runs_total), (2, 8));
+    assert!(
+        outcome
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("target x86_64: line 16: ; run: %off_by_one(7) == 7\n  actual: 8"),
+        "{outcome}"
+    );
+
     let path = dir.join("bad_flag.clif");
     std::fs::write(
         &path,
