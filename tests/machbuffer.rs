@@ -383,3 +383,183 @@ fn bad_labels_are_errors() {
     buf.bind_label(l);
     assert_eq!(buf.finish().unwrap_err(), BufferError::ReboundLabel(l));
 }
+
+/// A block of a random program: an optional marker (`mov $id,%eax`), padding, a terminator.
+#[derive(Clone, Copy, Debug)]
+enum Terminator {
+    FallThrough,
+    Jmp(usize),
+    JeThenJmp(usize, usize),
+    JeThenFall(usize),
+    Ret,
+}
+
+struct Block {
+    marker: bool,
+    padding: usize,
+    end: Terminator,
+}
+
+/// xorshift64*: deterministic test randomness without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
+    }
+}
+
+fn random_program(rng: &mut Rng) -> Vec<Block> {
+    let n = 2 + rng.below(14) as usize;
+    (0..n)
+        .map(|i| {
+            let t = |rng: &mut Rng| rng.below(n as u64) as usize;
+            let end = match rng.below(6) {
+                _ if i == n - 1 && rng.below(2) == 0 => Terminator::Ret,
+                _ if i == n - 1 => Terminator::Jmp(t(rng)),
+                0 => Terminator::FallThrough,
+                1 | 2 => Terminator::Jmp(t(rng)),
+                3 => Terminator::JeThenJmp(t(rng), t(rng)),
+                4 => Terminator::JeThenFall(t(rng)),
+                _ => Terminator::Ret,
+            };
+            // Empty blocks (no marker, no padding) are what threading works on.
+            let empty = rng.below(3) == 0;
+            let padding = match rng.below(4) {
+                _ if empty => 0,
+                0 => 0,
+                1 => rng.below(8) as usize,
+                2 => 100 + rng.below(60) as usize,
+                _ => rng.below(300) as usize,
+            };
+            Block {
+                marker: !empty,
+                padding,
+                end,
+            }
+        })
+        .collect()
+}
+
+/// The markers the program passes, with `je` taken when `zf`: at most 64 of them, or fewer
+/// if it returns or runs 5000 steps without a marker.
+fn trace_source(blocks: &[Block], zf: bool) -> Vec<u32> {
+    let (mut b, mut out, mut steps) = (0, Vec::new(), 0);
+    while out.len() < 64 && steps < 5000 {
+        steps += 1;
+        if blocks[b].marker {
+            out.push(b as u32);
+        }
+        b = match blocks[b].end {
+            Terminator::FallThrough => b + 1,
+            Terminator::Jmp(t) => t,
+            Terminator::JeThenJmp(t, f) => {
+                if zf {
+                    t
+                } else {
+                    f
+                }
+            }
+            Terminator::JeThenFall(t) => {
+                if zf {
+                    t
+                } else {
+                    b + 1
+                }
+            }
+            Terminator::Ret => break,
+        };
+    }
+    out
+}
+
+/// The same, by decoding and following the finished bytes.
+fn trace_code(code: &CompiledCode, zf: bool) -> Vec<u32> {
+    let text = &code.bytes[..code.code_len as usize];
+    let (mut pc, mut out, mut steps) = (0u64, Vec::new(), 0);
+    // Count branches, not instructions: each source step runs at most two.
+    while out.len() < 64 && steps < 2 * 5000 {
+        let mut d = Decoder::with_ip(64, &text[pc as usize..], pc, DecoderOptions::NONE);
+        let i = d.decode();
+        if i.op_count() > 0 && i.op0_kind() == OpKind::NearBranch64 {
+            steps += 1;
+        }
+        pc = match i.mnemonic() {
+            Mnemonic::Mov => {
+                out.push(i.immediate32());
+                i.next_ip()
+            }
+            Mnemonic::Nop => i.next_ip(),
+            Mnemonic::Xchg if i.len() == 2 => i.next_ip(),
+            Mnemonic::Jmp => i.near_branch_target(),
+            Mnemonic::Je if zf => i.near_branch_target(),
+            Mnemonic::Jne if !zf => i.near_branch_target(),
+            Mnemonic::Je | Mnemonic::Jne => i.next_ip(),
+            Mnemonic::Ret => break,
+            other => panic!("unexpected {other:?} at {pc:#x}"),
+        };
+    }
+    out
+}
+
+#[test]
+fn random_programs_keep_their_control_flow() {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut branches, mut short) = (0, 0);
+    for program in 0..2000 {
+        let blocks = random_program(&mut rng);
+        // A quarter of the programs align some block starts, as loop heads would be.
+        let aligned = rng.below(4) == 0;
+        let mut buf = X64Buffer::new();
+        let labels: Vec<MachLabel> = blocks.iter().map(|_| buf.new_label()).collect();
+        for (i, b) in blocks.iter().enumerate() {
+            if aligned && i % 3 == 1 {
+                buf.align_to(16);
+            }
+            buf.bind_label(labels[i]);
+            if b.marker {
+                buf.put_u8(0xb8);
+                buf.put_bytes(&(i as u32).to_le_bytes());
+            }
+            nops(&mut buf, b.padding);
+            match b.end {
+                Terminator::FallThrough => {}
+                Terminator::Jmp(t) => buf.put_branch(None, labels[t]),
+                Terminator::JeThenJmp(t, f) => {
+                    buf.put_branch(JE, labels[t]);
+                    buf.put_branch(None, labels[f]);
+                }
+                Terminator::JeThenFall(t) => buf.put_branch(JE, labels[t]),
+                Terminator::Ret => buf.put_u8(0xc3),
+            }
+        }
+        let code = buf.finish().unwrap();
+        for zf in [false, true] {
+            assert_eq!(
+                trace_code(&code, zf),
+                trace_source(&blocks, zf),
+                "program {program}, zf {zf}"
+            );
+        }
+        // Without alignment requests distances only grew while relaxing: a near branch must
+        // not have fitted in 8 bits.
+        for d in decode(&code).into_iter().filter(|_| !aligned) {
+            if let Some(target) = d.target {
+                branches += 1;
+                let fits = (-128..=127).contains(&(i64::from(target) - i64::from(d.at + 2)));
+                if d.len == 2 {
+                    short += 1;
+                }
+                assert!(
+                    d.len == 2 || !fits,
+                    "program {program}: near branch at {:#x} fits rel8",
+                    d.at
+                );
+            }
+        }
+    }
+    println!("{branches} branches checked, {short} short");
+    assert!(short > 0 && short < branches);
+}

@@ -92,6 +92,10 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/i128.rules",
         include_str!("../../rules/x64/i128.rules"),
     ),
+    (
+        "rules/x64/atomics.rules",
+        include_str!("../../rules/x64/atomics.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].

@@ -72,9 +72,8 @@ impl TrapCode {
 
     /// User trap code `n` (the IR's `user<n>`); `None` if it does not fit in a byte.
     pub fn user(n: u32) -> Option<TrapCode> {
-        u8::try_from(n + u32::from(Self::FIRST_USER))
-            .ok()
-            .map(TrapCode)
+        let code = n.checked_add(u32::from(Self::FIRST_USER))?;
+        u8::try_from(code).ok().map(TrapCode)
     }
 }
 
@@ -766,5 +765,18 @@ impl<B: BranchEncoding> MachBuffer<B> {
             bytes: out,
             symbols: Vec::new(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_trap_codes_follow_the_built_in_ones() {
+        assert_eq!(TrapCode::user(0), Some(TrapCode(TrapCode::FIRST_USER)));
+        assert_eq!(TrapCode::user(239), Some(TrapCode(255)));
+        assert_eq!(TrapCode::user(240), None);
+        assert_eq!(TrapCode::user(u32::MAX), None);
     }
 }

@@ -170,6 +170,7 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
     let mut opcode_reg = None;
     let mut imm: Option<(i64, u8)> = None;
     let mut rel_target = None;
+    let mut abs_symbol = None;
     let mut needs_rex_for_byte_reg = false;
     for (i, spec) in row.operands.iter().enumerate() {
         let value = inst.value(i);
@@ -193,6 +194,7 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
             (Loc::Imm(bytes), Value::Imm(v)) => imm = Some((v, bytes)),
             (Loc::Opcode, Value::Label(l)) => rel_target = Some(Value::Label(l)),
             (Loc::Opcode, Value::Symbol(s)) => rel_target = Some(Value::Symbol(s)),
+            (Loc::Imm(_), Value::Symbol(s)) => abs_symbol = Some(s),
             _ => {}
         }
     }
@@ -298,6 +300,10 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
     }
     if let Some((v, bytes)) = imm {
         buf.put_bytes(&v.to_le_bytes()[..usize::from(bytes)]);
+    }
+    if let Some(s) = abs_symbol {
+        buf.add_reloc(RelocKind::Abs8, s, 0);
+        buf.put_bytes(&[0; 8]);
     }
     if row.intel == "call" {
         buf.add_call_site();

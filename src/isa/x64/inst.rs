@@ -336,6 +336,17 @@ impl Inst {
         }
     }
 
+    /// The register operand `i` reads, if it reads one: for a read-and-written register this
+    /// is the use, which differs from [`Inst::value`]'s def until allocation.
+    pub fn read_reg(&self, i: usize) -> Option<Reg> {
+        let ops = self.op.row().operands;
+        let slot: usize = ops[..i].iter().map(OpSpec::reg_slots).sum();
+        let spec = ops[i];
+        let reg_operand = matches!(spec.kind, Kind::Gpr | Kind::Xmm)
+            || (spec.kind.is_mem() && spec.kind != Kind::Mem && !self.mem_form);
+        (reg_operand && spec.access.reads()).then(|| self.regs[slot])
+    }
+
     /// The branch or call target label, if the row has one.
     pub fn target(&self) -> Option<MachLabel> {
         let i = self
@@ -452,7 +463,8 @@ impl Inst {
     /// register, spill, or reload. Spill slots are [`FrameArea::SpillSlot`] addresses; XMM
     /// values move whole (128 bits), so a float spill slot must span 16 bytes (regalloc2
     /// `spillslot_size` of 2 with 8-byte slots). `None` for a stack-to-stack move, which
-    /// regalloc2 does not produce.
+    /// regalloc2 does not produce. The moves leave the flags alone, so regalloc2 may put them
+    /// between a compare and the `jcc`/`setcc`/`cmovcc` that reads it.
     pub fn gen_move(from: Allocation, to: Allocation) -> Option<Inst> {
         let slot = |a: Allocation| {
             a.as_stack().map(|s| Amode::Frame {
@@ -520,6 +532,45 @@ mod tests {
         let mut out = Vec::new();
         inst.collect_operands(&mut out);
         out
+    }
+
+    #[test]
+    fn block_ends() {
+        let l = MachLabel(3);
+        let jcc = Inst::new(Op::jcc, &[Arg::Cc(Cc::E), Arg::Label(l)], &[]).unwrap();
+        assert!(jcc.is_branch() && !jcc.is_ret());
+        assert_eq!(jcc.target(), Some(l));
+        let ret = Inst::new(Op::ret_imm16, &[Arg::Imm(16)], &[]).unwrap();
+        assert!(ret.is_ret() && !ret.is_branch());
+        let indirect = Inst::new(Op::jmp_rm64, &[Arg::Reg(v(0))], &[]).unwrap();
+        assert!(indirect.is_branch());
+        assert_eq!(indirect.target(), None);
+        let call = Inst::new(Op::call_label, &[Arg::Label(l)], &[]).unwrap();
+        assert!(!call.is_branch());
+    }
+
+    #[test]
+    fn printed_before_allocation() {
+        let add = Inst::new(Op::add_r64_rm64, &[Arg::Reg(v(0)), Arg::Reg(v(2))], &[v(1)]).unwrap();
+        let n = PINNED_VREGS;
+        assert_eq!(
+            add.to_string(),
+            format!("add    %v{},%v{} -> %v{}", n + 2, n, n + 1)
+        );
+        let div = Inst::new(
+            Op::div_rm32,
+            &[
+                Arg::Mem(Amode::base_disp(v(0), 8)),
+                Arg::Reg(v(1)),
+                Arg::Reg(v(2)),
+            ],
+            &[v(3), v(4)],
+        )
+        .unwrap();
+        assert_eq!(div.to_string(), format!("divl   0x8(%v{n})"));
+        assert_eq!(add.read_reg(0), Some(v(0)));
+        assert_eq!(add.read_reg(1), Some(v(2)));
+        assert_eq!(div.read_reg(0), None);
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub trait Names {
     /// `(%rip)`.
     fn rip(&self, label: MachLabel, disp: i32) -> String;
     fn symbol(&self, symbol: SymbolId) -> String;
+    /// A symbol's address as an immediate (`movabs`), without the `$`.
+    fn symbol_address(&self, symbol: SymbolId) -> String;
     /// What is printed before `(%rip)` for a relocated symbol operand (objdump shows the
     /// unrelocated displacement, `0x0`).
     fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String;
@@ -55,6 +57,9 @@ impl Names for SymbolicNames {
         }
     }
     fn symbol(&self, symbol: SymbolId) -> String {
+        format!("sym{}", symbol.0)
+    }
+    fn symbol_address(&self, symbol: SymbolId) -> String {
         format!("sym{}", symbol.0)
     }
     fn rip_symbol(&self, symbol: SymbolId, got: bool, disp: i32) -> String {
@@ -86,6 +91,9 @@ impl Names for AddressNames<'_> {
     }
     fn symbol(&self, _symbol: SymbolId) -> String {
         format!("{:#x}", self.inst_end)
+    }
+    fn symbol_address(&self, _symbol: SymbolId) -> String {
+        "0x0".to_string()
     }
     fn rip_symbol(&self, _symbol: SymbolId, _got: bool, _disp: i32) -> String {
         "0x0".to_string()
@@ -197,6 +205,9 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
     }
     let indirect = matches!(row.intel, "jmp" | "call");
     let mut operands = Vec::new();
+    // Before allocation a read-and-written register has a use and a def of its own: the
+    // operand shows the use and the def follows the operands (`add %v2,%v1 -> %v3`).
+    let mut renamed = Vec::new();
     let mut mem_width = None;
     let mut sized_by_gpr = false;
     for (i, spec) in row.operands.iter().enumerate() {
@@ -211,7 +222,14 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
                 {
                     sized_by_gpr = true;
                 }
-                format!("%{}", r.name(spec.width.bytes()))
+                let bytes = spec.width.bytes();
+                match inst.read_reg(i) {
+                    Some(u) if u != r => {
+                        renamed.push(format!("%{}", r.name(bytes)));
+                        format!("%{}", u.name(bytes))
+                    }
+                    _ => format!("%{}", r.name(bytes)),
+                }
             }
             Value::Mem(a) => {
                 if spec.kind != Kind::XmmMem {
@@ -229,6 +247,9 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
                 format!("${masked:#x}")
             }
             Value::Label(l) => names.label(l),
+            Value::Symbol(s) if matches!(spec.loc, Loc::Imm(_)) => {
+                format!("${}", names.symbol_address(s))
+            }
             Value::Symbol(s) => names.symbol(s),
             Value::Cc(_) => continue,
         };
@@ -256,10 +277,15 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
             _ => 'q',
         });
     }
-    if operands.is_empty() {
+    let text = if operands.is_empty() {
         mnemonic
     } else {
         format!("{mnemonic:<6} {}", operands.join(","))
+    };
+    if renamed.is_empty() {
+        text
+    } else {
+        format!("{text} -> {}", renamed.join(","))
     }
 }
 

@@ -8,6 +8,17 @@
 //! and produces both a variant of [`Op`] (the row's identity, used by lowering and the ABI
 //! layer) and an entry of [`TABLE`] at the same index. Adding an instruction is adding a line;
 //! the encoder, printer, operand collection, rule terms and the iced-x86 cross-check follow.
+//!
+//! Operand constructors (`table.rs`): `r`/`rr` a GPR in ModRM.reg/rm, `rm` GPR-or-memory,
+//! `m` memory, `vr` a GPR in VEX.vvvv, `or` a GPR in the opcode, `x`/`xr`/`xm`/`vx` the XMM
+//! equivalents, `same`/`xsame` one register in both ModRM fields, `imm(width, bytes)`,
+//! `fixed`/`shown` implicit registers, `cc`, `label`, `sym`. Widths `B W L Q X` are 8 to 128
+//! bits; accesses `R`, `WO` (write only), `RW`. Encodings start with `enc(map, opcode)` and add
+//! prefixes (`.o16()`, `.p(PF3)`, `.lock()`), `.w()`, `.r()` or `.digit(n)`, `.imm8(opcode)`,
+//! `.vex(l)`, and `.needs(Feature)` for anything beyond baseline x86-64.
+//!
+//! Names spell the operands: `add_r64_rm64` (reg ← reg op r/m), `add_m64_r64` (memory
+//! destination), `add_r64_imm32`; XMM operands are `x`, `xm32` (XMM or 32-bit memory).
 
 use super::regs::gpr::{RAX, RBX, RCX, RDX};
 use super::table::Access::{Read as R, ReadWrite as RW, Write as WO};
@@ -238,6 +249,7 @@ table! {
     mov_m64_imm32: "mov" "mov" true [m(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
     mov_r64_imm32: "mov" "mov" true [rr(Q, WO), imm(Q, 4)] enc(L1, 0xc7).w().digit(0);
     movabs_r64_imm64: "mov" "movabs" true [or(Q, WO), imm(Q, 8)] enc(L1, 0xb8).w();
+    movabs_r64_sym: "mov" "movabs" true [or(Q, WO), sym_abs()] enc(L1, 0xb8).w();
     movzx_r32_rm8: "movzx" "movzbl" false [r(L, WO), rm(B)] enc(M0F, 0xb6).r();
     movzx_r64_rm8: "movzx" "movzbq" false [r(Q, WO), rm(B)] enc(M0F, 0xb6).w().r();
     movzx_r32_rm16: "movzx" "movzwl" false [r(L, WO), rm(W)] enc(M0F, 0xb7).r();
@@ -499,7 +511,7 @@ table! {
     cvttsd2si_r64_xm64: "cvttsd2si" "cvttsd2si" false [r(Q, WO), xm(Q)] enc(M0F, 0x2c).p(PF2).w().r();
     cvtss2sd_x_xm32: "cvtss2sd" "cvtss2sd" false [x(RW), xm(L)] enc(M0F, 0x5a).p(PF3).r();
     cvtsd2ss_x_xm64: "cvtsd2ss" "cvtsd2ss" false [x(RW), xm(Q)] enc(M0F, 0x5a).p(PF2).r();
-    // Packed logic (sign-bit tricks for fabs/fneg/fcopysign, zeroing).
+    // Packed logic and shifts (sign-bit masks for fabs/fneg/fcopysign without a constant: all ones, then shift), sign-bit extraction.
     andps_x_xm128: "andps" "andps" false [x(RW), xm(X)] enc(M0F, 0x54).r();
     andpd_x_xm128: "andpd" "andpd" false [x(RW), xm(X)] enc(M0F, 0x54).p(P66).r();
     andnps_x_xm128: "andnps" "andnps" false [x(RW), xm(X)] enc(M0F, 0x55).r();
@@ -512,6 +524,13 @@ table! {
     pandn_x_xm128: "pandn" "pandn" false [x(RW), xm(X)] enc(M0F, 0xdf).p(P66).r();
     por_x_xm128: "por" "por" false [x(RW), xm(X)] enc(M0F, 0xeb).p(P66).r();
     pxor_x_xm128: "pxor" "pxor" false [x(RW), xm(X)] enc(M0F, 0xef).p(P66).r();
+    pcmpeqd_x_ones: "pcmpeqd" "pcmpeqd" false [xsame()] enc(M0F, 0x76).p(P66).r();
+    psrlq_x_imm8: "psrlq" "psrlq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(2);
+    psllq_x_imm8: "psllq" "psllq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(6);
+    psrld_x_imm8: "psrld" "psrld" false [xr(RW), imm(B, 1)] enc(M0F, 0x72).p(P66).digit(2);
+    pslld_x_imm8: "pslld" "pslld" false [xr(RW), imm(B, 1)] enc(M0F, 0x72).p(P66).digit(6);
+    movmskps_r32_x: "movmskps" "movmskps" false [r(L, WO), xr(R)] enc(M0F, 0x50).r();
+    movmskpd_r32_x: "movmskpd" "movmskpd" false [r(L, WO), xr(R)] enc(M0F, 0x50).p(P66).r();
     roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r().needs(Sse41);
     roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r().needs(Sse41);
     // AVX three-operand scalar arithmetic and packed logic (VEX; the two-byte VEX form when it can).
@@ -609,6 +628,26 @@ mod tests {
         assert_eq!(sig(Op::mov_r64_imm32), (vec![T::Imm32], vec![T::Gpr]));
         assert_eq!(sig(Op::shl_r64_imm8), (vec![T::Gpr, T::Imm8], vec![T::Gpr]));
         assert_eq!(sig(Op::movabs_r64_imm64), (vec![T::Imm64], vec![T::Gpr]));
+    }
+
+    #[test]
+    fn term_declarations() {
+        assert_eq!(
+            Op::add_r64_rm64.row().term_decl(),
+            "(decl add_r64_rm64 (Gpr GprMem) Gpr)"
+        );
+        assert_eq!(
+            Op::div_rm32.row().term_decl(),
+            "(decl div_rm32 (GprMem Gpr Gpr) (Gpr Gpr))"
+        );
+        assert_eq!(
+            Op::mov_m64_r64.row().term_decl(),
+            "(decl mov_m64_r64 (Amode Gpr) Unit)"
+        );
+        assert_eq!(
+            Op::setcc_r8.row().term_decl(),
+            "(decl setcc_r8 (Cc Gpr) Gpr)"
+        );
     }
 
     #[test]

@@ -8,10 +8,15 @@
 //! shift) are operands too, with a fixed location, so register allocation sees them.
 //!
 //! ```text
-//!  add_r64_rm64:  "add"  [r(Q, RW), rm(Q, R)]         legacy(0x03).w().r()
-//!                  │       │         └ GPR or memory in ModRM.rm, read
-//!                  │       └ GPR in ModRM.reg, read and written (two-address)
-//!                  └ Intel mnemonic (AT&T derives from it unless the row says otherwise)
+//!  add_r64_rm64: "add" "add" true [r(Q, RW), rm(Q)] enc(L1, 0x03).w().r();
+//!                 │     │     │     │         │      │           │    └ ModRM.reg holds operand
+//!                 │     │     │     │         │      │           └ REX.W
+//!                 │     │     │     │         │      └ legacy map, opcode 03
+//!                 │     │     │     │         └ GPR or memory in ModRM.rm, read
+//!                 │     │     │     └ GPR in ModRM.reg, read and written (two-address)
+//!                 │     │     └ objdump sizes a lone memory operand with a suffix (`addq`)
+//!                 │     └ AT&T mnemonic
+//!                 └ Intel mnemonic (what iced-x86 decodes)
 //! ```
 //!
 //! Adding an instruction is adding a row in `rows.rs`; `tests/x64_encoding.rs` then checks it
@@ -89,10 +94,6 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// Does the operand name registers of its own (not counting an address's base and index)?
-    pub const fn is_reg(self) -> bool {
-        matches!(self, Kind::Gpr | Kind::Xmm | Kind::GprMem | Kind::XmmMem)
-    }
     /// Can the operand be memory?
     pub const fn is_mem(self) -> bool {
         matches!(self, Kind::GprMem | Kind::XmmMem | Kind::Mem)
@@ -326,6 +327,25 @@ impl Row {
         )
     }
 
+    /// The term declaration in the rule language's syntax, e.g.
+    /// `(decl add_r64_rm64 (Gpr GprMem) Gpr)`; a row with no outputs returns `Unit`, one with
+    /// several a list of them (`(Gpr Gpr)` for `div`).
+    pub fn term_decl(&self) -> String {
+        let (inputs, outputs) = self.term_signature();
+        let names = |ts: &[TermType]| ts.iter().map(|t| format!("{t:?}")).collect::<Vec<_>>();
+        let result = match outputs.len() {
+            0 => "Unit".to_string(),
+            1 => format!("{:?}", outputs[0]),
+            _ => format!("({})", names(&outputs).join(" ")),
+        };
+        format!(
+            "(decl {} ({}) {})",
+            self.name,
+            names(&inputs).join(" "),
+            result
+        )
+    }
+
     /// Does the row have a condition-code operand?
     pub fn has_cc(&self) -> bool {
         self.operands.iter().any(|o| o.kind == Kind::Cc)
@@ -554,6 +574,15 @@ pub const fn sym() -> OpSpec {
         width: Width::W64,
         access: Access::Read,
         loc: Loc::Opcode,
+    }
+}
+/// An external symbol's absolute address as a 64-bit immediate (`movabs`).
+pub const fn sym_abs() -> OpSpec {
+    OpSpec {
+        kind: Kind::Symbol,
+        width: Width::W64,
+        access: Access::Read,
+        loc: Loc::Imm(8),
     }
 }
 

@@ -366,6 +366,35 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         let trap = (w & 0xff != 0).then_some(TrapCode(w as u8));
         AmodeRef(ctx.amode_word(Amode::base_disp(base, off), trap))
     })
+    .constructor(
+        "atomic_loop",
+        |ctx: &mut LowerCtx, op: u8, ty: ir::Type, a: AmodeRef, operand: Reg| {
+            use super::minst::AtomicLoopOp as A;
+            let op = [
+                A::And,
+                A::Nand,
+                A::Or,
+                A::Xor,
+                A::Umin,
+                A::Umax,
+                A::Smin,
+                A::Smax,
+            ][usize::from(op) % 8];
+            let (addr, trap) = ctx.amodes[a.0 as usize];
+            let tmp = ctx.alloc_reg(RegClass::Int);
+            let dst = ctx.alloc_reg(RegClass::Int);
+            ctx.emit(MInst::AtomicLoop {
+                op,
+                bytes: ty.bytes() as u8,
+                addr,
+                operand,
+                tmp,
+                dst,
+                trap,
+            });
+            dst
+        },
+    )
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
