@@ -34,6 +34,9 @@ enum Command {
         /// Seconds a run command may execute before it fails as timed out.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// Run regalloc2's checker on every register allocation.
+        #[arg(long)]
+        checker: bool,
         /// `.clif` files, or directories searched for them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -71,7 +74,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
-        Command::Run { timeout, paths } => run(&paths, timeout),
+        Command::Run {
+            timeout,
+            checker,
+            paths,
+        } => run(&paths, timeout, checker),
         Command::Compile { file, output } => compile_object(&file, &output, None),
         Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
     }
@@ -126,11 +133,11 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
 
 /// `rulesel run`: one `PASS|FAIL|SKIP path (k/n runs)` line per file (a failure's details
 /// indented below), then `N passed, M failed, K skipped`.
-fn run(paths: &[PathBuf], timeout: u64) -> ExitCode {
+fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     let options = runtest::Options {
         compiler: &runtest::Lowering,
         timeout: Some(std::time::Duration::from_secs(timeout)),
-        regalloc_checker: false,
+        regalloc_checker: checker,
     };
     match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
         Ok(summary) => {

@@ -119,8 +119,15 @@ pub fn lower_args(ctx: &mut LowerCtx) {
             }
             ArgPass::ByRef { .. } => ctx.fail("not supported yet: parameters passed by reference"),
             ArgPass::Struct { .. } => ctx.fail("not supported yet: struct arguments (sarg)"),
-            ArgPass::RetAreaPointer { .. } => {
-                ctx.fail("not supported yet: results returned through a return area")
+            ArgPass::RetAreaPointer { place, .. } => {
+                let dst = ctx.ret_area_reg();
+                match place {
+                    Place::Reg(preg) => defs.push((dst, preg)),
+                    place => match callee_amode(place) {
+                        Some(a) => loads.push((dst, ir::Type::I64, a)),
+                        None => ctx.fail("return-area pointer without a location"),
+                    },
+                }
             }
         }
     }
@@ -145,10 +152,16 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
         if let Some(ext) = p.extend {
             r = extend(ctx, r, ext);
         }
-        let r = distinct(ctx, &uses, r);
         match p.place {
-            Place::Reg(preg) => uses.push((r, preg)),
-            _ => ctx.fail("not supported yet: results returned through a return area"),
+            Place::Reg(preg) => {
+                let r = distinct(ctx, &uses, r);
+                uses.push((r, preg));
+            }
+            Place::RetArea(off) => {
+                let ptr = ctx.ret_area_reg();
+                store(ctx, p.ty, Amode::base_disp(ptr, off as i32), r);
+            }
+            Place::ArgStack(_) => ctx.fail("a result in the argument area"),
         }
     }
     if let Some((param, preg)) = sret_return(&abi) {
@@ -225,10 +238,22 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                     },
                 }
             }
-            _ => ctx.fail("not supported yet: by-reference, struct or return-area call arguments"),
+            ArgPass::RetAreaPointer { place, ret_area } => {
+                let area = crate::isa::x64::abi::moves::outgoing_amode(ret_area);
+                let r = emit1(ctx, Op::lea_r64, &[Arg::Mem(area)], RegClass::Int);
+                match place {
+                    Place::Reg(preg) => uses.push((r, preg)),
+                    place => match caller_amode(&layout, place) {
+                        Some(a) => store(ctx, ir::Type::I64, a, r),
+                        None => ctx.fail("return-area pointer without a location"),
+                    },
+                }
+            }
+            _ => ctx.fail("not supported yet: by-reference or struct call arguments"),
         }
     }
     let mut defs: Vec<Fixed> = Vec::new();
+    let mut ret_loads: Vec<(Reg, ir::Type, Amode)> = Vec::new();
     for p in &plan.rets {
         let Some(&v) = results.get(p.value) else {
             ctx.fail("call results do not match the signature");
@@ -238,7 +263,10 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         let r = if p.part == 0 { regs.lo } else { regs.hi };
         match p.place {
             Place::Reg(preg) => defs.push((r, preg)),
-            _ => ctx.fail("not supported yet: call results in a return area"),
+            place => match caller_amode(&layout, place) {
+                Some(a) => ret_loads.push((r, p.ty, a)),
+                None => ctx.fail("call result without a location"),
+            },
         }
     }
     let call = match target {
@@ -268,6 +296,17 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         clobbers: plan.clobbers,
         callee_pop: plan.callee_pop_size,
     });
+    for (dst, ty, a) in ret_loads {
+        let op = match ty {
+            ir::Type::F32 => Op::movss_x_m32,
+            ir::Type::F64 => Op::movsd_x_m64,
+            _ => Op::mov_r64_rm64,
+        };
+        match Inst::new(op, &[Arg::Mem(a)], &[dst]) {
+            Ok(i) => ctx.emit(MInst::Real(i)),
+            Err(e) => ctx.fail(format!("call result: {e}")),
+        }
+    }
 }
 
 /// A call to the runtime routine `name` with register arguments `args` (System V: integers in
