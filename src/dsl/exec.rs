@@ -278,6 +278,11 @@ impl Machine {
         Some((tag as u32, self.arena.get(h + 1..h + 1 + n)?))
     }
 
+    /// Capacities of the slot stack and the arena (they only grow, to the working size).
+    pub fn capacity(&self) -> (usize, usize) {
+        (self.slots.capacity(), self.arena.capacity())
+    }
+
     /// Runs term `term` on `args`. `Ok(None)` means a partial term failed.
     pub fn run<H: Host>(
         &mut self,

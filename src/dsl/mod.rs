@@ -87,6 +87,8 @@ pub struct RuleProgram<H> {
     pub warnings: Vec<Diagnostic>,
     pub code: MatchCode,
     pub compile_time: Duration,
+    /// Time spent parsing, checking, analysing overlap and building match trees.
+    pub phase_times: PhaseTimes,
     pub(crate) types: Vec<TypeInfo>,
     pub(crate) terms: Vec<TermInfo>,
     pub(crate) rules: Vec<CRule>,
@@ -157,6 +159,15 @@ impl<H> RuleProgram<H> {
     }
 }
 
+/// Where compile time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseTimes {
+    pub parse: Duration,
+    pub check: Duration,
+    pub overlap: Duration,
+    pub match_trees: Duration,
+}
+
 /// A program that did not compile: the diagnostics (errors and warnings) and the sources they
 /// point into.
 pub struct CompileError {
@@ -198,6 +209,10 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
             Err(d) => diags.push(d),
         }
     }
+    let mut phases = PhaseTimes {
+        parse: start.elapsed(),
+        ..PhaseTimes::default()
+    };
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError {
             sources,
@@ -210,7 +225,9 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
             diagnostics: diags,
         });
     };
+    phases.check = start.elapsed() - phases.parse;
     overlap::check(&checked, &sources, &mut diags);
+    phases.overlap = start.elapsed() - phases.parse - phases.check;
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError {
             sources,
@@ -218,11 +235,14 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
         });
     }
     let code = compile::compile(&checked);
+    let compile_time = start.elapsed();
+    phases.match_trees = compile_time - phases.parse - phases.check - phases.overlap;
     Ok(RuleProgram {
         sources,
         warnings: diags,
         code,
-        compile_time: start.elapsed(),
+        compile_time,
+        phase_times: phases,
         types: checked.types,
         terms: checked.terms,
         rules: checked.rules,

@@ -29,6 +29,21 @@ struct Facts {
     /// (slot, value) of every opcode, variant and literal test, sorted by slot.
     tests: Vec<(Slot, u64)>,
     eqs: Vec<(Slot, Slot)>,
+    /// Tests an enum variant somewhere (only such rules can join a variant cover).
+    has_variant: bool,
+    /// One bit per step (by hash), to reject most non-covering pairs at once: if `s` covers
+    /// `r`, every non-`Eq` step of `s` is a step of `r`, so its bit is set in `r`'s signature.
+    signature: u64,
+}
+
+fn step_bit(s: &Step) -> u64 {
+    use std::hash::{Hash, Hasher};
+    if matches!(s, Step::Eq { .. }) {
+        return 0;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    s.hash(&mut h);
+    1 << (h.finish() % 64)
 }
 
 fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
@@ -44,7 +59,15 @@ fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
             _ => None,
         })
         .collect();
-    Facts { steps, tests, eqs }
+    let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
+    let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
+    Facts {
+        signature,
+        steps,
+        tests,
+        eqs,
+        has_variant,
+    }
 }
 
 fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
@@ -110,6 +133,9 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
 
 /// Whether every step of `s` also holds whenever `r`'s steps hold.
 fn covers(s: &Facts, r: &Facts) -> bool {
+    if s.signature & !r.signature != 0 {
+        return false;
+    }
     s.steps.iter().all(|st| match *st {
         Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
         _ => r.steps.binary_search(st).is_ok(),
@@ -160,6 +186,7 @@ fn check_term<H>(
         .iter()
         .map(|r| facts(p, &p.rules[r.index()]))
         .collect();
+    let prio = |i: usize| p.rules[rules[i].index()].prio;
     let mut counts: HashMap<Slot, usize> = HashMap::new();
     for f in &facts {
         for &(s, _) in &f.tests {
@@ -168,75 +195,81 @@ fn check_term<H>(
     }
     let mut by_count: Vec<(usize, Slot)> = counts.into_iter().map(|(s, c)| (c, s)).collect();
     by_count.sort_by(|a, b| b.cmp(a));
-    let k1 = by_count.first().map(|x| x.1);
-    let k2 = by_count.get(1).map(|x| x.1);
+    let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
         |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
-    let mut buckets: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-    for (i, f) in facts.iter().enumerate() {
-        let key = (
-            p.rules[rules[i].index()].prio,
-            value_at(f, k1),
-            value_at(f, k2),
-        );
-        buckets.entry(key).or_default().push(i);
+    let keys: Vec<Key> = facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (prio(i), value_at(f, k1), value_at(f, k2)))
+        .collect();
+    // Rules grouped by their key values (priority aside), each group by decreasing priority.
+    let mut groups: BTreeMap<(Option<u64>, Option<u64>), Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        groups.entry((k.1, k.2)).or_default().push(i);
     }
-    let keys: Vec<Key> = buckets.keys().copied().collect();
+    for g in groups.values_mut() {
+        g.sort_by_key(|&i| (-i64::from(prio(i)), i));
+    }
     let label = |i: usize| {
         let r = &p.rules[rules[i].index()];
-        let lc = sources.line_col(r.span);
-        format!("{}:{}", sources.path(r.span.file), lc.line)
+        format!(
+            "{}:{}",
+            sources.path(r.span.file),
+            sources.line_col(r.span).line
+        )
     };
-    for (ka, key_a) in keys.iter().enumerate() {
-        for key_b in &keys[ka..] {
-            if key_a.0 != key_b.0 || !compatible(key_a, key_b) {
-                continue;
-            }
-            let same = key_a == key_b;
-            for (x, &i) in buckets[key_a].iter().enumerate() {
-                let others = if same {
-                    &buckets[key_b][x + 1..]
-                } else {
-                    &buckets[key_b][..]
-                };
-                for &j in others {
-                    if !may_overlap(&facts[i], &facts[j]) {
-                        continue;
+
+    // Overlap: rules of equal priority in groups that can agree.
+    let mut by_prio: BTreeMap<i32, BTreeMap<(Option<u64>, Option<u64>), Vec<usize>>> =
+        BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        by_prio
+            .entry(k.0)
+            .or_default()
+            .entry((k.1, k.2))
+            .or_default()
+            .push(i);
+    }
+    for level in by_prio.values() {
+        let level: Vec<(&(Option<u64>, Option<u64>), &Vec<usize>)> = level.iter().collect();
+        for (ga, (ka, a)) in level.iter().enumerate() {
+            for (kb, b) in &level[ga..] {
+                let same = ka == kb;
+                if !compatible(&(0, ka.0, ka.1), &(0, kb.0, kb.1)) {
+                    continue;
+                }
+                for (x, &i) in a.iter().enumerate() {
+                    let others = if same { &b[x + 1..] } else { &b[..] };
+                    for &j in others {
+                        if may_overlap(&facts[i], &facts[j]) {
+                            diags.push(overlap_error(p, term, rules, i.min(j), i.max(j), &label));
+                        }
                     }
-                    let (first, second) = (i.min(j), i.max(j));
-                    let (r1, r2) = (
-                        &p.rules[rules[first].index()],
-                        &p.rules[rules[second].index()],
-                    );
-                    let example = example_input(p, term, r1, r2);
-                    diags.push(
-                        Diagnostic::error(
-                            r2.pattern_span,
-                            format!(
-                                "rules overlap: this rule and the rule at {} have the same priority ({}) and can both match {example}",
-                                label(first),
-                                r2.prio
-                            ),
-                        )
-                        .with_note(r1.pattern_span, "the other rule"),
-                    );
                 }
             }
         }
     }
+
+    // Shadowing: higher-priority rules whose tests are all among this rule's.
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
         let mut variant_cover: HashMap<(Slot, TypeId), Vec<(u32, usize)>> = HashMap::new();
         let mut shadowed_by = None;
-        'keys: for key in &keys {
-            let rkey = (r.prio, value_at(f, k1), value_at(f, k2));
-            if key.0 <= r.prio || !compatible(key, &rkey) {
+        'groups: for (gk, g) in &groups {
+            if !compatible(&(0, gk.0, gk.1), &keys[i]) {
                 continue;
             }
-            for &j in &buckets[key] {
-                if covers(&facts[j], f) {
+            // A group testing a key slot that this rule leaves open cannot cover it alone.
+            let may_cover =
+                (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
+            for &j in g.iter().take_while(|&&j| prio(j) > r.prio) {
+                if may_cover && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
-                    break 'keys;
+                    break 'groups;
+                }
+                if !facts[j].has_variant {
+                    continue;
                 }
                 if let Some((slot, ty, tag)) = covers_but_variant(p, &facts[j], f) {
                     variant_cover.entry((slot, ty)).or_default().push((tag, j));
@@ -270,6 +303,30 @@ fn check_term<H>(
             diags.push(d);
         }
     }
+}
+
+fn overlap_error<H>(
+    p: &Checked<H>,
+    term: TermId,
+    rules: &[RuleId],
+    first: usize,
+    second: usize,
+    label: &dyn Fn(usize) -> String,
+) -> Diagnostic {
+    let (r1, r2) = (
+        &p.rules[rules[first].index()],
+        &p.rules[rules[second].index()],
+    );
+    let example = example_input(p, term, r1, r2);
+    Diagnostic::error(
+        r2.pattern_span,
+        format!(
+            "rules overlap: this rule and the rule at {} have the same priority ({}) and can both match {example}",
+            label(first),
+            r2.prio
+        ),
+    )
+    .with_note(r1.pattern_span, "the other rule")
 }
 
 /// If `s` covers `r` except for one variant test on a slot `r` leaves untested (with no

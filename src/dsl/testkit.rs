@@ -142,6 +142,7 @@ pub fn generate_rules(seed: u64, count: usize) -> String {
     let mut rng = Rng::new(seed);
     // (priority key, pattern, guards, twin pattern)
     let mut rules: Vec<(u64, String, String, Option<String>)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut made = 0;
     while made < count {
         let mut g = RuleGen {
@@ -155,8 +156,16 @@ pub fn generate_rules(seed: u64, count: usize) -> String {
         let guards = g.guards();
         let pattern = std::mem::take(&mut g.text);
         let lits = std::mem::take(&mut g.lits);
-        let tests = pattern.matches('(').count() + lits.len() + guards.matches('(').count();
-        let key = tests as u64 * 8 + rng.below(24);
+        if !seen.insert(normalized(&pattern, &guards)) {
+            continue;
+        }
+        // Tests the rule makes: opcode and extractor terms (not `has_type`, which only binds),
+        // literals, constants and guards. Noise below 8 never reorders different counts.
+        let tests = pattern.matches('(').count() - pattern.matches("has_type").count()
+            + lits.len()
+            + pattern.matches('$').count()
+            + guards.matches("(if").count();
+        let key = tests as u64 * 8 + rng.below(8);
         made += 1;
         let twin = (made < count && !lits.is_empty() && rng.chance(25)).then(|| {
             let (lo, hi) = lits[rng.below(lits.len() as u64) as usize];
@@ -186,6 +195,24 @@ pub fn generate_rules(seed: u64, count: usize) -> String {
         }
     }
     out
+}
+
+/// A rule's pattern and guards with variables used only once written as `_`, and `has_type`
+/// wrappers that bind nothing dropped: equal texts mean one rule would shadow the other.
+fn normalized(pattern: &str, guards: &str) -> String {
+    let all = format!("{pattern}{guards}");
+    let words: Vec<&str> = all
+        .split(|c: char| c == ' ' || c == '(' || c == ')')
+        .collect();
+    let mut text = format!("{pattern} {guards}");
+    for w in &words {
+        if w.starts_with("_v") && words.iter().filter(|x| *x == w).count() == 1 {
+            text = text
+                .replace(&format!("{w} "), "_ ")
+                .replace(&format!("{w})"), "_)");
+        }
+    }
+    text.replace("(has_type _ ", "(")
 }
 
 fn rule_text(i: usize, prio: i64, pattern: &str, guards: &str, rng: &mut Rng) -> String {
