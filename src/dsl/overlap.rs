@@ -160,6 +160,8 @@ fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
 
 /// Bucket key: priority and the tested values at the two most tested slots.
 type Key = (i32, Option<u64>, Option<u64>);
+/// The tested values alone.
+type Values = (Option<u64>, Option<u64>);
 
 fn compatible(a: &Key, b: &Key) -> bool {
     let agree = |x: Option<u64>, y: Option<u64>| x.is_none() || y.is_none() || x == y;
@@ -204,7 +206,7 @@ fn check_term<H>(
         .map(|(i, f)| (prio(i), value_at(f, k1), value_at(f, k2)))
         .collect();
     // Rules grouped by their key values (priority aside), each group by decreasing priority.
-    let mut groups: BTreeMap<(Option<u64>, Option<u64>), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<Values, Vec<usize>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
         groups.entry((k.1, k.2)).or_default().push(i);
     }
@@ -221,8 +223,7 @@ fn check_term<H>(
     };
 
     // Overlap: rules of equal priority in groups that can agree.
-    let mut by_prio: BTreeMap<i32, BTreeMap<(Option<u64>, Option<u64>), Vec<usize>>> =
-        BTreeMap::new();
+    let mut by_prio: BTreeMap<i32, BTreeMap<Values, Vec<usize>>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
         by_prio
             .entry(k.0)
@@ -232,7 +233,7 @@ fn check_term<H>(
             .push(i);
     }
     for level in by_prio.values() {
-        let level: Vec<(&(Option<u64>, Option<u64>), &Vec<usize>)> = level.iter().collect();
+        let level: Vec<(&Values, &Vec<usize>)> = level.iter().collect();
         for (ga, (ka, a)) in level.iter().enumerate() {
             for (kb, b) in &level[ga..] {
                 let same = ka == kb;

@@ -201,9 +201,7 @@ pub fn generate_rules(seed: u64, count: usize) -> String {
 /// wrappers that bind nothing dropped: equal texts mean one rule would shadow the other.
 fn normalized(pattern: &str, guards: &str) -> String {
     let all = format!("{pattern}{guards}");
-    let words: Vec<&str> = all
-        .split(|c: char| c == ' ' || c == '(' || c == ')')
-        .collect();
+    let words: Vec<&str> = all.split([' ', '(', ')']).collect();
     let mut text = format!("{pattern} {guards}");
     for w in &words {
         if w.starts_with("_v") && words.iter().filter(|x| *x == w).count() == 1 {
