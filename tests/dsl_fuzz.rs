@@ -122,7 +122,7 @@ fn mutate(rng: &mut Rng, text: &str) -> String {
 fn token_soup(rng: &mut Rng) -> String {
     let mut s = String::new();
     for _ in 0..rng.below(60) {
-        let token: &str = *rng.pick::<&str>(TOKENS);
+        let token: &str = rng.pick::<&str>(TOKENS);
         s.push_str(token);
         s.push(' ');
     }
