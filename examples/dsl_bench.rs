@@ -2,9 +2,11 @@
 //! compile time (parse, check, overlap analysis, match-tree compilation) and executor matches
 //! per second against the naive reference matcher. Prints; asserts nothing.
 //!
-//! `cargo run --release --example dsl_bench [RULES]`
+//! `cargo run --release --example dsl_bench [RULES]`. Two rule sets: priorities in a few
+//! levels (as hand-written rules have) and every rule its own priority (the worst case for a
+//! match tree, which must then respect a total order).
 
-use rulesel::dsl::testkit::{fake_env, generate_rules, with_prelude, FakeIr, Rng};
+use rulesel::dsl::testkit::{fake_env, generate_rules, with_prelude, FakeIr, Priorities, Rng};
 use rulesel::dsl::{compile, Machine, Reference};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -14,7 +16,14 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(2000);
-    let text = generate_rules(42, count);
+    for priorities in [Priorities::Levels(8), Priorities::Distinct] {
+        println!("== {count} generated rules, priorities {priorities:?}");
+        bench(count, priorities);
+    }
+}
+
+fn bench(count: usize, priorities: Priorities) {
+    let text = generate_rules(42, count, priorities);
     let mut times = Vec::new();
     let mut prog = None;
     for _ in 0..15 {

@@ -6,7 +6,7 @@
 //! `DSL_FUZZ_ITERS=200000 cargo test --release --test dsl_fuzz -- --ignored --nocapture`
 //! (a failing input is written to `target/dsl-fuzz-crash.rules`).
 
-use rulesel::dsl::testkit::{fake_env, generate_rules, FakeIr, Rng};
+use rulesel::dsl::testkit::{fake_env, generate_rules, FakeIr, Priorities, Rng};
 use rulesel::dsl::{compile, embedded_sources, Machine, SourceMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -76,7 +76,7 @@ fn seeds() -> Vec<String> {
         .file_ids()
         .map(|f| prelude.text(f).to_string())
         .collect();
-    s.push(generate_rules(3, 30));
+    s.push(generate_rules(3, 30, Priorities::Levels(3)));
     s.push(
         "(type Cc (enum Lt (Ge (x u64))))\n(decl f (Cc u64) u64)\n(rule 1 (f (Cc.Lt) x) x)\n\
          (rule (f (Cc.Ge y) _) (let ((z u64 (u64_add y 1))) z))\n(decl g (u64) Cc)\n\

@@ -33,6 +33,8 @@ struct Node {
     step: Option<Step>,
     accept: Option<RuleId>,
     children: Vec<u32>,
+    /// Priority of the first (highest-priority) rule inserted through this node.
+    max_prio: i32,
 }
 
 /// Builds the match code of every rule-defined term.
@@ -90,18 +92,25 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
         step: None,
         accept: None,
         children: Vec::new(),
+        max_prio: i32::MAX,
     }];
     for r in order {
+        let prio = p.rules[r.index()].prio;
         let mut cur = 0usize;
         for step in &p.rules[r.index()].steps {
             let mut found = None;
-            for &c in nodes[cur].children.iter().rev() {
-                match &nodes[c as usize].step {
+            for &ci in nodes[cur].children.iter().rev() {
+                let c = &nodes[ci as usize];
+                match &c.step {
                     Some(s) if s == step => {
-                        found = Some(c as usize);
+                        found = Some(ci as usize);
                         break;
                     }
                     Some(s) if s.excludes(step, &p.terms) => continue,
+                    // Everything under `c` has this rule's priority, and rules of equal
+                    // priority never overlap (that is a compile error), so none of them can
+                    // match an input this rule matches: their order does not matter.
+                    _ if c.max_prio == prio => continue,
                     _ => break,
                 }
             }
@@ -110,6 +119,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                     step: Some(*step),
                     accept: None,
                     children: Vec::new(),
+                    max_prio: prio,
                 });
                 let id = nodes.len() - 1;
                 nodes[cur].children.push(id as u32);
@@ -120,6 +130,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
             step: None,
             accept: Some(r),
             children: Vec::new(),
+            max_prio: prio,
         });
         let id = nodes.len() as u32 - 1;
         nodes[cur].children.push(id);
@@ -450,5 +461,44 @@ impl<H> Emitter<'_, H> {
                 out
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dsl::exec::Op;
+    use crate::dsl::testkit::{fake_env, with_prelude, FakeIr};
+
+    #[test]
+    fn rules_share_tests_and_switch_on_opcode() {
+        let src = "(decl partial lower (Inst) u64)
+            (rule 3 (lower (iadd _ (iconst 1))) 1)
+            (rule 2 (lower (isub _ _)) 2)
+            (rule 1 (lower (iadd _ (iconst 2))) 3)
+            (rule 0 (lower (iadd _ _)) 4)
+            (rule 0 (lower (imul _ _)) 5)";
+        let prog = crate::dsl::compile(with_prelude("t.rules", src), fake_env::<FakeIr>())
+            .expect("valid rules");
+        let lower = prog.term("lower").unwrap();
+        let entry = prog.code.entry[lower.index()] as usize;
+        let ops: Vec<Op> = prog.code.ops[entry..]
+            .iter()
+            .copied()
+            .take_while(|op| *op != Op::Fail)
+            .collect();
+        let count = |f: fn(&Op) -> bool| ops.iter().filter(|op| f(op)).count();
+        assert_eq!(
+            count(|op| matches!(op, Op::SwitchOpcode { .. })),
+            1,
+            "{ops:#?}"
+        );
+        assert_eq!(count(|op| matches!(op, Op::DefInst { .. })), 1, "{ops:#?}");
+        assert_eq!(
+            count(|op| matches!(op, Op::TestOpcode { .. })),
+            1,
+            "{ops:#?}"
+        );
+        assert_eq!(count(|op| matches!(op, Op::TestLit { .. })), 2, "{ops:#?}");
+        assert_eq!(count(|op| matches!(op, Op::Accept { .. })), 5, "{ops:#?}");
     }
 }

@@ -36,6 +36,7 @@ use program::{CRule, TermFrame, TermInfo, TypeInfo};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The rule files built into the binary, as (path, text).
@@ -51,6 +52,21 @@ pub fn embedded_sources() -> SourceMap {
         map.add(*path, *text);
     }
     map
+}
+
+/// Compiles the embedded rules with the environment `env` makes, once per process: later
+/// calls return the same program (or the same errors). A host keeps the cell in a `static`:
+///
+/// ```ignore
+/// static RULES: OnceLock<Result<RuleProgram<LowerCtx>, CompileError>> = OnceLock::new();
+/// let rules = dsl::compile_embedded_once(&RULES, x64_term_env)?;
+/// ```
+pub fn compile_embedded_once<H>(
+    cell: &'static OnceLock<Result<RuleProgram<H>, CompileError>>,
+    env: impl FnOnce() -> TermEnv<H>,
+) -> Result<&'static RuleProgram<H>, &'static CompileError> {
+    cell.get_or_init(|| compile(embedded_sources(), env()))
+        .as_ref()
 }
 
 /// Reads every `*.rules` file under `dir` (recursively, in path order).

@@ -616,6 +616,8 @@ impl<H> Sema<'_, H> {
         for (i, (p, &t)) in args.iter().zip(&info.args).enumerate() {
             self.pattern(&mut cx, p, Slot(i as u32), t);
         }
+        // Guards come after the pattern in source order (they may read any pattern variable).
+        cx.steps.sort_by_key(Step::order_key);
         for g in &r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
