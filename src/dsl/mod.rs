@@ -32,8 +32,7 @@ pub use program::{RuleId, TermId};
 pub use reference::Reference;
 
 use env::ExternFn;
-use program::{CRule, TermFrame, TermInfo, TypeInfo};
-use std::collections::HashMap;
+use program::{CRule, FastMap, TermFrame, TermInfo, TypeInfo};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -111,7 +110,7 @@ pub struct RuleProgram<H> {
     pub(crate) frames: Vec<TermFrame>,
     pub(crate) rules_of: Vec<Vec<RuleId>>,
     pub(crate) externs: Vec<ExternFn<H>>,
-    term_names: HashMap<String, TermId>,
+    term_names: FastMap<String, TermId>,
 }
 
 impl<H> RuleProgram<H> {

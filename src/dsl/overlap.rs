@@ -20,7 +20,7 @@
 use super::diag::{Diagnostic, SourceMap};
 use super::program::*;
 use super::sema::Checked;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What a rule tests, prepared for comparisons.
 struct Facts {
@@ -41,7 +41,7 @@ fn step_bit(s: &Step) -> u64 {
     if matches!(s, Step::Eq { .. }) {
         return 0;
     }
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = WordHasher::default();
     s.hash(&mut h);
     1 << (h.finish() % 64)
 }
@@ -85,7 +85,7 @@ fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
     }
 }
 
-fn find(parent: &mut HashMap<Slot, Slot>, s: Slot) -> Slot {
+fn find(parent: &mut FastMap<Slot, Slot>, s: Slot) -> Slot {
     let mut x = s;
     while let Some(&p) = parent.get(&x) {
         if p == x {
@@ -114,14 +114,14 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
     if a.eqs.is_empty() && b.eqs.is_empty() {
         return true;
     }
-    let mut parent = HashMap::new();
+    let mut parent = FastMap::default();
     for &(x, y) in a.eqs.iter().chain(&b.eqs) {
         let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
         if rx != ry {
             parent.insert(rx, ry);
         }
     }
-    let mut class_value: HashMap<Slot, u64> = HashMap::new();
+    let mut class_value: FastMap<Slot, u64> = FastMap::default();
     for &(s, v) in a.tests.iter().chain(&b.tests) {
         let root = find(&mut parent, s);
         if *class_value.entry(root).or_insert(v) != v {
@@ -144,7 +144,7 @@ fn covers(s: &Facts, r: &Facts) -> bool {
 
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
 fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
-    let mut parent = HashMap::new();
+    let mut parent = FastMap::default();
     for &(x, y) in &r.eqs {
         let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
         if rx != ry {
@@ -189,7 +189,7 @@ fn check_term<H>(
         .map(|r| facts(p, &p.rules[r.index()]))
         .collect();
     let prio = |i: usize| p.rules[rules[i].index()].prio;
-    let mut counts: HashMap<Slot, usize> = HashMap::new();
+    let mut counts: FastMap<Slot, usize> = FastMap::default();
     for f in &facts {
         for &(s, _) in &f.tests {
             *counts.entry(s).or_default() += 1;
@@ -222,26 +222,26 @@ fn check_term<H>(
         )
     };
 
-    // Overlap: rules of equal priority in groups that can agree.
-    let mut by_prio: BTreeMap<i32, BTreeMap<Values, Vec<usize>>> = BTreeMap::new();
-    for (i, k) in keys.iter().enumerate() {
-        by_prio
-            .entry(k.0)
-            .or_default()
-            .entry((k.1, k.2))
-            .or_default()
-            .push(i);
-    }
-    for level in by_prio.values() {
-        let level: Vec<(&Values, &Vec<usize>)> = level.iter().collect();
-        for (ga, (ka, a)) in level.iter().enumerate() {
-            for (kb, b) in &level[ga..] {
-                let same = ka == kb;
-                if !compatible(&(0, ka.0, ka.1), &(0, kb.0, kb.1)) {
+    // Overlap: rules of equal priority in groups that can agree. Sorting by key puts each
+    // priority level's groups next to each other.
+    let mut by_key: Vec<usize> = (0..facts.len()).collect();
+    by_key.sort_by_key(|&i| (keys[i], i));
+    let mut level_start = 0;
+    while level_start < by_key.len() {
+        let p0 = keys[by_key[level_start]].0;
+        let level_end = by_key[level_start..]
+            .iter()
+            .position(|&i| keys[i].0 != p0)
+            .map_or(by_key.len(), |n| level_start + n);
+        let level = &by_key[level_start..level_end];
+        let groups_of_level: Vec<&[usize]> = level.chunk_by(|&a, &b| keys[a] == keys[b]).collect();
+        for (ga, a) in groups_of_level.iter().enumerate() {
+            for (gb, b) in groups_of_level.iter().enumerate().skip(ga) {
+                if !compatible(&keys[a[0]], &keys[b[0]]) {
                     continue;
                 }
                 for (x, &i) in a.iter().enumerate() {
-                    let others = if same { &b[x + 1..] } else { &b[..] };
+                    let others = if ga == gb { &b[x + 1..] } else { &b[..] };
                     for &j in others {
                         if may_overlap(&facts[i], &facts[j]) {
                             diags.push(overlap_error(p, term, rules, i.min(j), i.max(j), &label));
@@ -250,12 +250,13 @@ fn check_term<H>(
                 }
             }
         }
+        level_start = level_end;
     }
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
-        let mut variant_cover: HashMap<(Slot, TypeId), Vec<(u32, usize)>> = HashMap::new();
+        let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
         let mut shadowed_by = None;
         'groups: for (gk, g) in &groups {
             if !compatible(&(0, gk.0, gk.1), &keys[i]) {
@@ -377,8 +378,8 @@ fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, 
 /// open and `vN` for values a repeated variable forces equal.
 fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> String {
     let steps: Vec<Step> = a.steps.iter().chain(&b.steps).copied().collect();
-    let mut eq_names: HashMap<Slot, String> = HashMap::new();
-    let mut parent = HashMap::new();
+    let mut eq_names: FastMap<Slot, String> = FastMap::default();
+    let mut parent = FastMap::default();
     for s in &steps {
         if let Step::Eq { a, b } = *s {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
@@ -416,7 +417,7 @@ fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> Strin
 fn render<H>(
     p: &Checked<H>,
     steps: &[Step],
-    eqs: &HashMap<Slot, String>,
+    eqs: &FastMap<Slot, String>,
     slot: Slot,
     depth: u32,
 ) -> String {

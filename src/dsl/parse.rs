@@ -23,7 +23,7 @@ pub enum LexError {
 }
 
 /// Parses one file. The first syntax error ends parsing (the grammar has no error recovery).
-pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def>, Diagnostic> {
+pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
     let tokens = Tok::lexer(text).spanned().map(|(tok, range)| match tok {
         Ok(t) => Ok((range.start, t, range.end)),
         Err(()) => Err(LexError::BadChar(Span::new(file, range.start, range.end))),
@@ -104,7 +104,7 @@ mod tests {
         let Def::Rule(r) = &defs[6] else {
             panic!("last form is a rule")
         };
-        assert_eq!(r.name.as_ref().map(|n| n.name.as_str()), Some("named"));
+        assert_eq!(r.name.map(|n| n.name), Some("named"));
         assert_eq!(r.prio.map(|p| p.0), Some(3));
         assert_eq!(r.guards.len(), 2);
         let Pattern::Term(head, args, _) = &r.pattern else {

@@ -7,7 +7,6 @@ use super::ast::{self, Def, Expr, Guard, Pattern, TypeBody};
 use super::diag::{Diagnostic, Span};
 use super::env::{BindingKind, ExternFn, TermEnv};
 use super::program::*;
-use std::collections::HashMap;
 
 /// The result of checking: everything later stages need.
 pub struct Checked<H> {
@@ -20,7 +19,7 @@ pub struct Checked<H> {
     pub rules_of: Vec<Vec<RuleId>>,
     pub externs: Vec<ExternFn<H>>,
     pub extern_names: Vec<String>,
-    pub term_names: HashMap<String, TermId>,
+    pub term_names: FastMap<String, TermId>,
 }
 
 /// Spans of the host-registered entries in the synthetic `<host>` file, in registration
@@ -34,8 +33,8 @@ pub struct HostSpans {
 struct Sema<'a, H> {
     out: Checked<H>,
     diags: &'a mut Vec<Diagnostic>,
-    type_names: HashMap<String, TypeId>,
-    consts: HashMap<String, (TypeId, u64)>,
+    type_names: FastMap<String, TypeId>,
+    consts: FastMap<String, (TypeId, u64)>,
     bool_ty: Option<TypeId>,
 }
 
@@ -88,11 +87,11 @@ pub fn check<H>(
             rules_of: Vec::new(),
             externs: Vec::new(),
             extern_names: Vec::new(),
-            term_names: HashMap::new(),
+            term_names: FastMap::default(),
         },
         diags,
-        type_names: HashMap::new(),
-        consts: HashMap::new(),
+        type_names: FastMap::default(),
+        consts: FastMap::default(),
         bool_ty: None,
     };
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
@@ -119,7 +118,7 @@ impl<H> Sema<'_, H> {
     }
 
     fn lookup_type(&mut self, id: &ast::Ident) -> Option<TypeId> {
-        let t = self.type_names.get(&id.name).copied();
+        let t = self.type_names.get(id.name).copied();
         if t.is_none() {
             self.error(id.span, format!("unknown type `{}`", id.name));
         }
@@ -151,7 +150,7 @@ impl<H> Sema<'_, H> {
     fn declare_types(&mut self, defs: &[&Def]) {
         for d in defs {
             let Def::Type(t) = d else { continue };
-            if let Some(&prev) = self.type_names.get(&t.name.name) {
+            if let Some(&prev) = self.type_names.get(t.name.name) {
                 let prev_span = self.out.types[prev.index()].span;
                 self.diags.push(
                     Diagnostic::error(
@@ -163,10 +162,10 @@ impl<H> Sema<'_, H> {
                 continue;
             }
             let id = TypeId(self.out.types.len() as u32);
-            self.type_names.insert(t.name.name.clone(), id);
+            self.type_names.insert(t.name.name.to_string(), id);
             let kind = match &t.body {
                 TypeBody::Primitive(r) => TypeKind::Primitive {
-                    rust: r.name.clone(),
+                    rust: r.name.to_string(),
                 },
                 TypeBody::Enum(vs) => TypeKind::Enum {
                     variants: Vec::new(),
@@ -177,7 +176,7 @@ impl<H> Sema<'_, H> {
                 self.bool_ty = Some(id);
             }
             self.out.types.push(TypeInfo {
-                name: t.name.name.clone(),
+                name: t.name.name.to_string(),
                 kind,
                 span: t.name.span,
             });
@@ -187,7 +186,7 @@ impl<H> Sema<'_, H> {
             let TypeBody::Enum(vs) = &t.body else {
                 continue;
             };
-            let Some(&ty) = self.type_names.get(&t.name.name) else {
+            let Some(&ty) = self.type_names.get(t.name.name) else {
                 continue;
             };
             if self.out.types[ty.index()].span != t.name.span {
@@ -220,10 +219,7 @@ impl<H> Sema<'_, H> {
     }
 
     fn host_type(&mut self, name: &str, span: Span) -> Option<TypeId> {
-        self.lookup_type(&ast::Ident {
-            name: name.to_string(),
-            span,
-        })
+        self.lookup_type(&ast::Ident { name, span })
     }
 
     /// Opcode terms, host terms, constants, `decl`s and `extern` bindings.
@@ -325,7 +321,7 @@ impl<H> Sema<'_, H> {
             let Pattern::Term(head, ..) = &r.pattern else {
                 continue;
             };
-            let Some(&t) = self.out.term_names.get(&head.name) else {
+            let Some(&t) = self.out.term_names.get(head.name) else {
                 continue;
             };
             if let TermKind::Decl {
@@ -349,7 +345,7 @@ impl<H> Sema<'_, H> {
             return;
         };
         self.add_term(TermInfo {
-            name: d.name.name.clone(),
+            name: d.name.name.to_string(),
             args,
             ret,
             partial: d.partial,
@@ -370,7 +366,7 @@ impl<H> Sema<'_, H> {
         };
         if self
             .consts
-            .insert(c.name.name.clone(), (ty, value))
+            .insert(c.name.name.to_string(), (ty, value))
             .is_some()
         {
             self.error(
@@ -391,7 +387,7 @@ impl<H> Sema<'_, H> {
     }
 
     fn extern_def(&mut self, e: &ast::ExternDef, bindings: &mut Bindings<H>) {
-        let Some(&term) = self.out.term_names.get(&e.term.name) else {
+        let Some(&term) = self.out.term_names.get(e.term.name) else {
             self.error(e.term.span, format!("unknown term `{}`", e.term.name));
             return;
         };
@@ -501,7 +497,7 @@ impl<H> Sema<'_, H> {
             (None, Some(func)) => {
                 let ext = ExternId(self.out.externs.len() as u32);
                 self.out.externs.push(func);
-                self.out.extern_names.push(e.rust.name.clone());
+                self.out.extern_names.push(e.rust.name.to_string());
                 bindings.ids[idx] = Some(ext);
                 ext
             }
@@ -549,7 +545,7 @@ impl<H> Sema<'_, H> {
         let Pattern::Term(head, args, pspan) = &r.pattern else {
             return;
         };
-        let Some(&term) = self.out.term_names.get(&head.name) else {
+        let Some(&term) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
@@ -665,7 +661,7 @@ impl<H> Sema<'_, H> {
             prio,
             steps: cx.steps,
             body,
-            name: r.name.as_ref().map(|n| n.name.clone()),
+            name: r.name.as_ref().map(|n| n.name.to_string()),
             span: r.span,
             pattern_span: *pspan,
         });
@@ -716,7 +712,7 @@ impl<H> Sema<'_, H> {
     }
 
     fn constant(&mut self, c: &ast::Ident) -> Option<(TypeId, u64)> {
-        let k = self.consts.get(&c.name).copied();
+        let k = self.consts.get(c.name).copied();
         if k.is_none() {
             self.error(c.span, format!("unknown constant `${}`", c.name));
         }
@@ -742,7 +738,7 @@ impl<H> Sema<'_, H> {
             return;
         }
         cx.vars.push(Var {
-            name: v.name.clone(),
+            name: v.name.to_string(),
             ty,
             span: v.span,
             used: false,
@@ -759,18 +755,19 @@ impl<H> Sema<'_, H> {
         slot: Slot,
         ty: TypeId,
     ) {
-        let Some(&t) = self.out.term_names.get(&head.name) else {
+        let Some(&t) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
-        let info = self.out.terms[t.index()].clone();
-        if args.len() != info.args.len() {
+        let info = &self.out.terms[t.index()];
+        let (ret, kind, arity) = (info.ret, info.kind, info.args.len());
+        if args.len() != arity {
             self.error(
                 span,
                 format!(
                     "term `{}` takes {} arguments, found {}",
                     head.name,
-                    info.args.len(),
+                    arity,
                     args.len()
                 ),
             );
@@ -778,17 +775,17 @@ impl<H> Sema<'_, H> {
         }
         let value_ty = self.type_names.get("Value").copied();
         let mut on = slot;
-        match info.kind {
-            TermKind::Opcode { .. } if Some(ty) == value_ty && ty != info.ret => {
+        match kind {
+            TermKind::Opcode { .. } if Some(ty) == value_ty && ty != ret => {
                 let inst = self.frame(cx.term).slot(SlotOrigin::DefInst(slot));
                 cx.steps.push(Step::DefInst { value: slot, inst });
                 on = inst;
             }
-            _ if ty != info.ret => {
+            _ if ty != ret => {
                 let msg = format!(
                     "type mismatch: `{}` matches a `{}` but the value here is a `{}`",
                     head.name,
-                    self.type_name(info.ret),
+                    self.type_name(ret),
                     self.type_name(ty)
                 );
                 self.error(head.span, msg);
@@ -797,7 +794,7 @@ impl<H> Sema<'_, H> {
             _ => {}
         }
         let n = args.len();
-        match info.kind {
+        match kind {
             TermKind::Opcode { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n);
                 cx.steps.push(Step::Opcode {
@@ -805,7 +802,7 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::Variant { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n);
@@ -814,13 +811,15 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::HasType => {
                 let out = self.frame(cx.term).slot(SlotOrigin::CtrlType(on));
                 cx.steps.push(Step::CtrlType { inst: on, out });
-                self.pattern(cx, &args[0], out, info.args[0]);
-                self.pattern(cx, &args[1], on, info.args[1]);
+                let tys = &self.out.terms[t.index()].args;
+                let (ty0, ty1) = (tys[0], tys[1]);
+                self.pattern(cx, &args[0], out, ty0);
+                self.pattern(cx, &args[1], on, ty1);
             }
             TermKind::Decl {
                 extractor: Some(_), ..
@@ -831,7 +830,7 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::Decl {
                 extractor: None, ..
@@ -847,8 +846,10 @@ impl<H> Sema<'_, H> {
         }
     }
 
-    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, tys: &[TypeId]) {
-        for (i, (p, &t)) in args.iter().zip(tys).enumerate() {
+    /// Matches `args` against the outputs (starting at `out`) of extractor `term`.
+    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, term: TermId) {
+        for (i, p) in args.iter().enumerate() {
+            let t = self.out.terms[term.index()].args[i];
             self.pattern(cx, p, Slot(out.0 + i as u32), t);
         }
     }
@@ -899,7 +900,7 @@ impl<H> Sema<'_, H> {
                     cx.locals += 1;
                     cbinds.push((local, value));
                     cx.vars.push(Var {
-                        name: b.var.name.clone(),
+                        name: b.var.name.to_string(),
                         ty: t,
                         span: b.var.span,
                         used: false,
@@ -944,7 +945,7 @@ impl<H> Sema<'_, H> {
         args: &[Expr],
         span: Span,
     ) -> Option<(TypeId, CExpr)> {
-        let Some(&t) = self.out.term_names.get(&head.name) else {
+        let Some(&t) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return None;
         };
