@@ -13,6 +13,7 @@
 
 pub mod ast;
 pub mod compile;
+pub mod decls;
 pub mod diag;
 pub mod env;
 pub mod exec;
