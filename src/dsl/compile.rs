@@ -96,35 +96,59 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
     }];
     for r in order {
         let prio = p.rules[r.index()].prio;
+        let steps = &p.rules[r.index()].steps;
+        // Infallible steps this rule passed through (and so need not run again).
+        let mut done: Vec<Step> = Vec::new();
         let mut cur = 0usize;
-        for step in &p.rules[r.index()].steps {
-            let mut found = None;
+        let mut i = 0;
+        while i < steps.len() {
+            let step = steps[i];
+            if done.contains(&step) {
+                i += 1;
+                continue;
+            }
+            let mut next = None;
             for &ci in nodes[cur].children.iter().rev() {
                 let c = &nodes[ci as usize];
-                match &c.step {
+                match c.step {
                     Some(s) if s == step => {
-                        found = Some(ci as usize);
+                        next = Some((ci as usize, true));
                         break;
                     }
-                    Some(s) if s.excludes(step, &p.terms) => continue,
+                    Some(s) if s.excludes(&step, &p.terms) => continue,
                     // Everything under `c` has this rule's priority, and rules of equal
                     // priority never overlap (that is a compile error), so none of them can
                     // match an input this rule matches: their order does not matter.
                     _ if c.max_prio == prio => continue,
+                    // A step that cannot fail only binds a slot: this rule may run it too
+                    // and continue inside, instead of starting a sibling that every input
+                    // would reach after `c` anyway.
+                    Some(s @ Step::CtrlType { .. }) => {
+                        done.push(s);
+                        next = Some((ci as usize, false));
+                        break;
+                    }
                     _ => break,
                 }
             }
-            cur = found.unwrap_or_else(|| {
-                nodes.push(Node {
-                    step: Some(*step),
-                    accept: None,
-                    children: Vec::new(),
-                    max_prio: prio,
-                });
-                let id = nodes.len() - 1;
-                nodes[cur].children.push(id as u32);
-                id
-            });
+            cur = match next {
+                Some((c, consumed)) => {
+                    i += usize::from(consumed);
+                    c
+                }
+                None => {
+                    nodes.push(Node {
+                        step: Some(step),
+                        accept: None,
+                        children: Vec::new(),
+                        max_prio: prio,
+                    });
+                    let id = nodes.len() - 1;
+                    nodes[cur].children.push(id as u32);
+                    i += 1;
+                    id
+                }
+            };
         }
         nodes.push(Node {
             step: None,
