@@ -230,3 +230,43 @@ fn executor_needs_no_allocation_once_warm() {
     }
     assert_eq!(m.capacity(), before);
 }
+
+#[test]
+fn host_terms_need_no_declaration() {
+    // As the x64 back end does for its instruction table: one constructor per row, declared
+    // and bound from Rust.
+    let mut env = fake_env::<FakeIr>();
+    for (row, name) in ["x64_add", "x64_sub"].into_iter().enumerate() {
+        env.host_constructor(
+            name,
+            &["Value", "Value"],
+            "u64",
+            false,
+            move |_, args, out| {
+                out[0] = 1000 * (row as u64 + 1) + args[0] * 10 + args[1];
+                true
+            },
+        );
+    }
+    let src = "(decl partial lower (Inst) u64)
+        (rule (lower (iadd x y)) (x64_add x y))
+        (rule (lower (isub x y)) (x64_sub x y))";
+    let prog = compile(with_prelude("t.rules", src), env).unwrap();
+    let lower = prog.term("lower").unwrap();
+    let mut ir = body();
+    let mut m = Machine::new();
+    assert_eq!(m.run(&prog, &mut ir, lower, &[1]), Ok(Some(1002)));
+    assert_eq!(m.run(&prog, &mut ir, lower, &[3]), Ok(Some(2011)));
+}
+
+#[test]
+fn host_term_with_unknown_type_is_located_in_the_host_file() {
+    let mut env = fake_env::<FakeIr>();
+    env.host_constructor("x64_mov", &["Gpr"], "u64", false, |_, _, _| true);
+    let e = compile(with_prelude("t.rules", ""), env)
+        .err()
+        .expect("unknown type");
+    let d = e.errors().next().unwrap();
+    assert_eq!(d.message, "unknown type `Gpr`");
+    assert_eq!(e.sources.line_text(d.span), "(host-term x64_mov (Gpr) u64)");
+}

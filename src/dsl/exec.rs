@@ -381,15 +381,19 @@ impl Machine {
                     }
                 }
                 Op::TestBoxedTag { slot, tag, fail } => {
+                    // A handle the host made up (not built by this run) matches no variant.
                     let h = self.slots[s(slot)] as usize;
-                    if self.arena[h] as u32 != tag {
+                    if self.arena.get(h).is_none_or(|&w| w as u32 != tag) {
                         pc = fail as usize;
                     }
                 }
                 Op::LoadFields { slot, out, n } => {
                     let h = self.slots[s(slot)] as usize;
                     let n = n as usize;
-                    self.slots[s(out)..s(out) + n].copy_from_slice(&self.arena[h + 1..h + 1 + n]);
+                    match self.arena.get(h + 1..h + 1 + n) {
+                        Some(fields) => self.slots[s(out)..s(out) + n].copy_from_slice(fields),
+                        None => self.slots[s(out)..s(out) + n].fill(0),
+                    }
                 }
                 Op::Extract {
                     ext,

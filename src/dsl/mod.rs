@@ -1,15 +1,45 @@
 //! The rule language: lexer, parser, checker, match-tree compiler and executor.
 //!
 //! ```text
-//! .rules text ─lexer/parse─▶ ast ─sema (+ host TermEnv)─▶ Checked ─overlap─▶ findings
-//!                                                            │
-//!                                                            └─compile─▶ MatchCode ─exec─▶ results
+//! .rules text ─lexer/parse─▶ ast ─sema+decls (+ host TermEnv)─▶ Checked ─overlap─▶ findings
+//!                                                                  │
+//!                                                                  └─compile─▶ MatchCode ─exec─▶ results
 //! ```
 //!
 //! Entry points: [`compile`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
 //! [`RuleProgram`] (or located diagnostics); a [`Machine`] runs a term of the program against
-//! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary, and
-//! [`load_rules_dir`] reads another directory at run time.
+//! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary
+//! ([`compile_embedded_once`] compiles them once per process), and [`load_rules_dir`] reads
+//! another directory at run time.
+//!
+//! # The language
+//!
+//! S-expressions; `;` comments to the end of the line; all files of a directory form one
+//! program (declaration order does not matter).
+//!
+//! ```text
+//! (type u64 (primitive u64))                 ; one word; names the Rust type externs use
+//! (type Amode (enum (Imm (base Value) (off u64)) Zero))   ; variants are terms Amode.Imm …
+//! (decl partial lower (Inst) u64)            ; signature; `partial` = may fail
+//! (decl add_imm (u64 u64) u64)
+//! (extern constructor add_imm rust_add)      ; bound to a closure registered in the TermEnv
+//! (extern extractor fits_in_32 fits_in_32)   ; (decl fits_in_32 (Type) Type) used in patterns
+//! (const $Ten u64 10)                        ; host constants ($I64 …) come from the TermEnv
+//! (rule name 2                               ; optional name and priority (default 0)
+//!   (lower (has_type $I64 (iadd x (iconst k))))   ; pattern: the term and its arguments
+//!   (if-let 0 (u64_and (i64_as_u64 k) 1))    ; guard: match a pattern on an expression
+//!   (if (i64_lt k 100))                      ; guard: succeeds, and is true if a bool
+//!   (let ((v u64 (i64_as_u64 k))) (add_imm v 1)))  ; right-hand side
+//! ```
+//!
+//! Patterns: `_`; a variable (a repeated variable tests equality); integer literals (decimal,
+//! `0x`, `0b`, negative) and `$Constants`; `(term pat…)` for opcode terms, enum variants,
+//! extern extractors and `(has_type ty inst)`; `(and pat…)`; `name @ pat`. An opcode term
+//! matched on a `Value` matches the instruction defining it. Expressions: variables, literals,
+//! constants, calls of constructors (rule-defined, extern, host or enum variants) and `let`.
+//! Rules of equal priority must not overlap; higher priorities are tried first; a failed test
+//! or guard falls back to the next rule; once a rule's guards pass, its right-hand side is the
+//! result (failure there fails the term).
 
 pub mod ast;
 pub mod compile;

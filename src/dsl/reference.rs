@@ -144,13 +144,14 @@ impl Reference {
                 let v = slots[value.index()];
                 if boxed {
                     let h = v as usize;
-                    if self.arena[h] as u32 != tag {
-                        return Ok(false);
+                    let n = info(t).args.len();
+                    match self.arena.get(h..h + 1 + n) {
+                        Some(words) if words[0] as u32 == tag => {
+                            slots[out.index()..out.index() + n].copy_from_slice(&words[1..]);
+                            true
+                        }
+                        _ => false,
                     }
-                    for k in 0..info(t).args.len() {
-                        slots[out.index() + k] = self.arena[h + 1 + k];
-                    }
-                    true
                 } else {
                     v == u64::from(tag)
                 }
