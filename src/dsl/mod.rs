@@ -6,7 +6,7 @@
 //!                                                                  └─compile─▶ MatchCode ─exec─▶ results
 //! ```
 //!
-//! Entry points: [`compile`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
+//! Entry points: [`compile()`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
 //! [`RuleProgram`] (or located diagnostics); a [`Machine`] runs a term of the program against
 //! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary
 //! ([`compile_embedded_once`] compiles them once per process), and [`load_rules_dir`] reads
