@@ -452,3 +452,29 @@ fn enum_variants_together_shadow_a_wildcard_rule() {
         "{r}"
     );
 }
+
+#[test]
+fn mutual_recursion_that_forwards_its_input_forever() {
+    let src = "(decl f (u64 u64) u64)\n(decl g (u64 u64) u64)\n\
+               (rule (f x y) (g x y))\n(rule (g a b) (f a b))";
+    error(
+        src,
+        "infinite recursion: f -> g -> f pass the same input around forever",
+        3,
+        1,
+    );
+    error(
+        src,
+        "infinite recursion: f -> g -> f pass the same input around forever",
+        4,
+        1,
+    );
+}
+
+#[test]
+fn recursion_through_a_lower_priority_rule_is_allowed() {
+    let src = "(decl f (u64) u64)\n(decl g (u64) u64)\n\
+               (rule 1 (f 0) 0)\n(rule (f x) (g x))\n(rule (g x) (f (u64_sub x 1)))";
+    let (diags, _) = findings(src);
+    assert!(diags.is_empty(), "{diags:?}");
+}

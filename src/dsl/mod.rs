@@ -54,6 +54,7 @@ pub mod prelude;
 pub mod program;
 pub mod reference;
 pub mod sema;
+pub mod termination;
 pub mod testkit;
 
 pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
@@ -272,6 +273,7 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
         });
     };
     phases.check = start.elapsed() - phases.parse;
+    termination::check(&checked, &mut diags);
     overlap::check(&checked, &sources, &mut diags);
     phases.overlap = start.elapsed() - phases.parse - phases.check;
     if diags.iter().any(|d| d.is_error()) {
