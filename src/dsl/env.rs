@@ -30,6 +30,11 @@
 //!   with DSL type names for the signature.
 //!
 //! Every value crosses the boundary as one `u64` word.
+//!
+//! Contract: extractors, and constructors called in guards, must be pure (the same input
+//! gives the same result, with no effect the rules can observe). The match tree evaluates a
+//! test shared by several rules once, and the overlap checker reasons about equal calls as
+//! equal values. Constructors on right-hand sides may have effects (emit instructions).
 
 use crate::ir::Type;
 
