@@ -86,7 +86,124 @@ fn seeds() -> Vec<String> {
     s
 }
 
+/// Atoms that keep a mutant well-formed (so it reaches the checker).
+const ATOMS: &[&str] = &[
+    "_",
+    "x",
+    "y",
+    "z",
+    "k",
+    "lower",
+    "iadd",
+    "isub",
+    "iconst",
+    "load",
+    "has_type",
+    "u64",
+    "u8",
+    "i64",
+    "bool",
+    "Inst",
+    "Value",
+    "Type",
+    "Cc",
+    "Cc.Lt",
+    "Cc.Ge",
+    "f",
+    "g",
+    "h",
+    "u64_add",
+    "u64_nonzero",
+    "u64_is_zero",
+    "fits_in_32",
+    "i64_lt",
+    "$I64",
+    "$true",
+    "$Ten",
+    "0",
+    "1",
+    "2",
+    "-1",
+    "255",
+    "256",
+    "0xffffffffffffffff",
+    "18446744073709551616",
+];
+
+/// Mutates whole tokens and balanced forms, keeping parentheses balanced.
+fn mutate_tokens(rng: &mut Rng, text: &str) -> Option<String> {
+    use logos::Logos;
+    use rulesel::dsl::lexer::Tok;
+    let toks: Vec<(Tok<'_>, std::ops::Range<usize>)> = Tok::lexer(text)
+        .spanned()
+        .filter_map(|(t, r)| t.ok().map(|t| (t, r)))
+        .collect();
+    if toks.is_empty() {
+        return None;
+    }
+    let pick = rng.below(toks.len() as u64) as usize;
+    // The balanced form starting at the `(` at or after `pick`.
+    let form = |from: usize| -> Option<std::ops::Range<usize>> {
+        let open = (from..toks.len()).find(|&i| toks[i].0 == Tok::LParen)?;
+        let mut depth = 0;
+        for (i, (t, _)) in toks.iter().enumerate().skip(open) {
+            match t {
+                Tok::LParen => depth += 1,
+                Tok::RParen => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(toks[open].1.start..toks[i].1.end);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    };
+    let mut out = text.to_string();
+    match rng.below(4) {
+        0 => {
+            let (t, r) = &toks[pick];
+            if !matches!(
+                t,
+                Tok::Name(_) | Tok::Int(_) | Tok::ConstName(_) | Tok::Underscore
+            ) {
+                return None;
+            }
+            out.replace_range(r.clone(), rng.pick::<&str>(ATOMS));
+        }
+        1 => {
+            let r = form(pick)?;
+            out.replace_range(r, "");
+        }
+        2 => {
+            let r = form(pick)?;
+            let copy = text[r.clone()].to_string();
+            out.insert_str(r.end, &format!("\n{copy}"));
+        }
+        _ => {
+            let r = form(pick)?;
+            let other = form(rng.below(toks.len() as u64) as usize)?;
+            if r.end <= other.start {
+                let (a, b) = (text[r.clone()].to_string(), text[other.clone()].to_string());
+                out.replace_range(other, &a);
+                out.replace_range(r, &b);
+            }
+        }
+    }
+    Some(out)
+}
+
 fn mutate(rng: &mut Rng, text: &str) -> String {
+    if rng.chance(70) {
+        let mut t = text.to_string();
+        for _ in 0..1 + rng.below(3) {
+            if let Some(m) = mutate_tokens(rng, &t) {
+                t = m;
+            }
+        }
+        return t;
+    }
     let mut bytes = text.as_bytes().to_vec();
     for _ in 0..1 + rng.below(4) {
         let len = bytes.len() as u64;
@@ -129,9 +246,18 @@ fn token_soup(rng: &mut Rng) -> String {
     s
 }
 
-/// Compiles `text` (after the prelude unless `text` is a mutant of it), renders every finding and runs `lower` (if it exists)
-/// on a few random instructions. Panics propagate to the caller.
-fn exercise(text: &str, prelude: bool, rng: &mut Rng) {
+/// What became of a fuzz input.
+#[derive(Clone, Copy)]
+enum Outcome {
+    SyntaxError,
+    CheckError,
+    Compiled,
+}
+
+/// Compiles `text` (after the prelude unless `text` is a mutant of it), renders every
+/// finding and runs `lower` (if it exists) on a few random instructions. Panics propagate to
+/// the caller.
+fn exercise(text: &str, prelude: bool, rng: &mut Rng) -> Outcome {
     let mut sources = if prelude {
         embedded_sources()
     } else {
@@ -141,21 +267,29 @@ fn exercise(text: &str, prelude: bool, rng: &mut Rng) {
     match compile(sources, fake_env::<FakeIr>()) {
         Err(e) => {
             let _ = e.render();
+            let syntax = e
+                .errors()
+                .any(|d| d.message.starts_with("unexpected") || d.message.contains("128 bits"));
+            if syntax {
+                Outcome::SyntaxError
+            } else {
+                Outcome::CheckError
+            }
         }
         Ok(prog) => {
             for w in &prog.warnings {
                 let _ = prog.sources.render(w);
             }
             if let Some(lower) = prog.term("lower") {
-                if prog.rules_of(lower).is_empty() || prog.term_arity(lower) != 1 {
-                    return;
-                }
-                let mut ir = FakeIr::random(rng, 2, 12);
-                let mut m = Machine::new();
-                for i in 0..ir.insts.len() as u64 {
-                    let _ = m.run(&prog, &mut ir, lower, &[i]);
+                if !prog.rules_of(lower).is_empty() && prog.term_arity(lower) == 1 {
+                    let mut ir = FakeIr::random(rng, 2, 12);
+                    let mut m = Machine::new();
+                    for i in 0..ir.insts.len() as u64 {
+                        let _ = m.run(&prog, &mut ir, lower, &[i]);
+                    }
                 }
             }
+            Outcome::Compiled
         }
     }
 }
@@ -163,6 +297,7 @@ fn exercise(text: &str, prelude: bool, rng: &mut Rng) {
 fn fuzz(iterations: u64, seed: u64) {
     let seeds = seeds();
     let mut rng = Rng::new(seed);
+    let mut outcomes = [0u64; 3];
     for n in 0..iterations {
         let (input, prelude) = if rng.chance(15) {
             (token_soup(&mut rng), true)
@@ -171,16 +306,26 @@ fn fuzz(iterations: u64, seed: u64) {
             (mutate(&mut rng, &seeds[which]), which != 0)
         };
         let mut exec_rng = Rng::new(n);
-        if catch_unwind(AssertUnwindSafe(|| {
+        match catch_unwind(AssertUnwindSafe(|| {
             exercise(&input, prelude, &mut exec_rng)
-        }))
-        .is_err()
-        {
-            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/dsl-fuzz-crash.rules");
-            let _ = std::fs::write(path, &input);
-            panic!("iteration {n}: the toolchain panicked on this input:\n{input}");
+        })) {
+            Ok(outcome) => outcomes[outcome as usize] += 1,
+            Err(_) => {
+                let path = concat!(env!("CARGO_MANIFEST_DIR"), "/target/dsl-fuzz-crash.rules");
+                let _ = std::fs::write(path, &input);
+                panic!("iteration {n}: the toolchain panicked on this input:\n{input}");
+            }
         }
     }
+    eprintln!(
+        "{iterations} inputs: {} syntax errors, {} check errors, {} compiled",
+        outcomes[0], outcomes[1], outcomes[2]
+    );
+    // A fuzzer that never got past the parser would prove little.
+    assert!(
+        outcomes[1] > iterations / 10 && outcomes[2] > iterations / 20,
+        "{outcomes:?}"
+    );
 }
 
 #[test]
