@@ -270,3 +270,15 @@ fn host_term_with_unknown_type_is_located_in_the_host_file() {
     assert_eq!(d.message, "unknown type `Gpr`");
     assert_eq!(e.sources.line_text(d.span), "(host-term x64_mov (Gpr) u64)");
 }
+
+#[test]
+fn host_term_with_too_many_arguments_is_rejected() {
+    let mut env = fake_env::<FakeIr>();
+    env.host_constructor("wide", &["u64"; 17], "u64", false, |_, _, _| true);
+    let e = compile(with_prelude("t.rules", ""), env)
+        .err()
+        .expect("too wide");
+    let d = e.errors().next().unwrap();
+    assert_eq!(d.message, "host terms take at most 16 arguments");
+    assert!(e.sources.line_text(d.span).starts_with("(host-term wide"));
+}

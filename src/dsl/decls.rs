@@ -5,6 +5,7 @@
 use super::ast::{self, Def, Pattern, TypeBody};
 use super::diag::{Diagnostic, Span};
 use super::env::{BindingKind, ExternFn, TermEnv};
+use super::exec::MAX_EXTERN_WORDS;
 use super::program::*;
 use super::sema::{HostSpans, Sema};
 
@@ -136,6 +137,13 @@ impl<H> Sema<'_, H> {
             });
         }
         for (ht, &span) in env.host_terms.into_iter().zip(&host.host_terms) {
+            if ht.args.len() > MAX_EXTERN_WORDS {
+                self.error(
+                    span,
+                    format!("host terms take at most {MAX_EXTERN_WORDS} arguments"),
+                );
+                continue;
+            }
             let args: Option<Vec<TypeId>> =
                 ht.args.iter().map(|a| self.host_type(a, span)).collect();
             let ret = self.host_type(&ht.ret, span);
