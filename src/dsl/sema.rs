@@ -8,6 +8,10 @@ use super::diag::{Diagnostic, Span};
 use super::env::{ExternFn, TermEnv};
 use super::program::*;
 
+/// Most tests one rule may make. The match-tree compiler recurses once per test of a rule,
+/// so this bounds its stack use; real rules make a few dozen at most.
+pub const MAX_RULE_STEPS: usize = 512;
+
 /// The result of checking: everything later stages need.
 pub struct Checked<H> {
     pub types: Vec<TypeInfo>,
@@ -277,6 +281,12 @@ impl<H> Sema<'_, H> {
         }
         let frame = &mut self.out.frames[term.index()];
         frame.max_locals = frame.max_locals.max(cx.locals);
+        if cx.steps.len() > MAX_RULE_STEPS {
+            self.error(
+                *pspan,
+                format!("rule makes more than {MAX_RULE_STEPS} tests; split it into helper terms"),
+            );
+        }
         let new_errors = self.diags.iter().filter(|d| d.is_error()).count() > errors;
         let Some((_, body)) = body else { return };
         if new_errors {
