@@ -123,7 +123,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                     // A step that cannot fail only binds a slot: this rule may run it too
                     // and continue inside, instead of starting a sibling that every input
                     // would reach after `c` anyway.
-                    Some(s @ Step::CtrlType { .. }) => {
+                    Some(s @ (Step::CtrlType { .. } | Step::DefInst { .. })) => {
                         done.push(s);
                         next = Some((ci as usize, false));
                         break;
@@ -289,14 +289,9 @@ impl<H> Emitter<'_, H> {
         let step = node.step.expect("inner trie nodes hold a step");
         let at = self.code.ops.len();
         match step {
-            Step::DefInst { value, inst } => {
-                self.code.ops.push(Op::DefInst {
-                    value,
-                    inst,
-                    fail: NO_TARGET,
-                });
-                fails.push(at);
-            }
+            // Cannot fail: a value no instruction defines gets `NO_INST`, on which the opcode
+            // test that always follows fails.
+            Step::DefInst { value, inst } => self.code.ops.push(Op::DefInst { value, inst }),
             Step::CtrlType { inst, out } => self.code.ops.push(Op::CtrlType { inst, out }),
             Step::Opcode { inst, term, out } => {
                 let (opcode, values) = self.opcode(term);
