@@ -5,17 +5,20 @@
 //! [`Step`]s. A new rule's step joins an existing child when that child has the same step, and
 //! may skip backwards over children whose step *excludes* it (a different opcode, variant or
 //! literal for the same slot): no input can reach both, so trying the new rule earlier than
-//! those children cannot change which rule wins. Any other child stops the search and the
-//! step becomes a new last child. A depth-first walk of the trie therefore meets rules in
-//! priority order, with shared steps tested once:
+//! those children cannot change which rule wins. For the same reason it skips children that
+//! hold only rules of its own priority (equal-priority rules never overlap: that is a compile
+//! error). It may also enter a child whose step cannot fail (the defining instruction of a
+//! value, the controlling type): running that step costs nothing to a rule that does not need
+//! it. Any other child stops the search and the step becomes a new last child. A depth-first
+//! walk of the trie therefore meets rules in priority order, with shared steps tested once:
 //!
 //! ```text
 //! rules (priority order)            trie                       flattened
 //! 1 (lower (iadd x (iconst k)))     root                       switch opcode(arg0) → L1, L2
 //! 2 (lower (isub x y))              ├ opcode(arg0)=iadd        L1: load args; definst …
-//! 3 (lower (iadd x y))              │ ├ definst(arg0.1)            test opcode=iconst else L1b
-//!                                   │ │ └ opcode=iconst → rule 1   … accept 1; return
-//!                                   │ └ rule 3                 L1b: accept 3 …
+//! 3 (lower (iadd x y))              │ └ definst(arg0.1)            test opcode=iconst else L1b
+//!                                   │   ├ opcode=iconst → rule 1   … accept 1; return
+//!                                   │   └ rule 3               L1b: accept 3 …
 //!                                   └ opcode(arg0)=isub → 2    L2: load args; accept 2 …
 //! ```
 //!
