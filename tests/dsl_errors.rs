@@ -520,3 +520,17 @@ fn deepest_accepted_nesting_compiles_and_runs() {
     let all: String = diags.iter().map(|d| sources.render(d)).collect();
     assert!(diags.is_empty(), "{all}");
 }
+
+#[test]
+fn redefining_a_builtin_points_at_the_host_file() {
+    let (diags, sources) = findings("(decl has_type (u64) u64)");
+    let d = diags
+        .iter()
+        .find(|d| d.message == "term `has_type` is already defined")
+        .unwrap();
+    assert_eq!(sources.location(d.span), "t.rules:1:7");
+    assert_eq!(
+        sources.line_text(d.notes[0].0),
+        "(builtin has_type (Type Inst) Inst)"
+    );
+}

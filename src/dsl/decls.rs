@@ -106,7 +106,7 @@ impl<H> Sema<'_, H> {
                 ret: inst,
                 partial: false,
                 kind: TermKind::HasType,
-                span: Span::default(),
+                span: host.has_type,
             });
         }
         for (op, &span) in env.opcodes.iter().zip(&host.opcodes) {

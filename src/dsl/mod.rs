@@ -311,6 +311,7 @@ fn add_host_file<H>(sources: &mut SourceMap, env: &TermEnv<H>) -> sema::HostSpan
         text.push('\n');
         (lo, lo + s.len())
     };
+    let has_type = line(&mut text, "(builtin has_type (Type Inst) Inst)".to_string());
     let mut ranges = (Vec::new(), Vec::new(), Vec::new());
     for op in &env.opcodes {
         let imms: Vec<&str> = op.immediates.iter().map(|i| i.1.as_str()).collect();
@@ -338,6 +339,7 @@ fn add_host_file<H>(sources: &mut SourceMap, env: &TermEnv<H>) -> sema::HostSpan
             .collect()
     };
     sema::HostSpans {
+        has_type: Span::new(file, has_type.0, has_type.1),
         opcodes: spans(ranges.0),
         host_terms: spans(ranges.1),
         consts: spans(ranges.2),

@@ -29,6 +29,8 @@ pub struct Checked<H> {
 /// Spans of the host-registered entries in the synthetic `<host>` file, in registration
 /// order: opcodes, then host terms, then constants.
 pub struct HostSpans {
+    /// The built-in `has_type` term.
+    pub has_type: Span,
     pub opcodes: Vec<Span>,
     pub host_terms: Vec<Span>,
     pub consts: Vec<Span>,
