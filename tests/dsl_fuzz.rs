@@ -299,7 +299,24 @@ fn fuzz(iterations: u64, seed: u64) {
     let mut rng = Rng::new(seed);
     let mut outcomes = [0u64; 3];
     for n in 0..iterations {
-        let (input, prelude) = if rng.chance(15) {
+        let (input, prelude) = if rng.chance(2) {
+            // Deep nesting and wide forms: the bounds that keep the stack safe.
+            let depth = rng.below(3000) as usize;
+            let text = if rng.chance(50) {
+                format!(
+                    "(decl f (u64) u64)\n(rule (f {}x{}) 1)",
+                    "(g ".repeat(depth),
+                    ")".repeat(depth)
+                )
+            } else {
+                format!(
+                    "(decl f ({}) u64)\n(rule (f {}) 1)",
+                    "u64 ".repeat(depth),
+                    "1 ".repeat(depth)
+                )
+            };
+            (text, true)
+        } else if rng.chance(15) {
             (token_soup(&mut rng), true)
         } else {
             let which = rng.below(seeds.len() as u64) as usize;
