@@ -1,11 +1,14 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
+use rulesel::dsl::prelude::{standard_env, NoHost};
+use rulesel::dsl::{self, CompileError, RuleProgram};
 use rulesel::module::link::link_object_bytes;
 use rulesel::module::{Module, ModuleError};
-use rulesel::{dsl, ir, runtest};
+use rulesel::{ir, runtest};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[command(
@@ -155,19 +158,26 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     }
 }
 
+/// The embedded rules, compiled once per process. `check` has no IR to run them on, so
+/// `NoHost` stands in for the host.
+static EMBEDDED: OnceLock<Result<RuleProgram<NoHost>, CompileError>> = OnceLock::new();
+
 fn check(rules: Option<PathBuf>) -> ExitCode {
-    let sources = match rules {
+    let loaded;
+    let result = match rules {
         Some(dir) => match dsl::load_rules_dir(&dir) {
-            Ok(s) => s,
+            Ok(sources) => {
+                loaded = dsl::compile(sources, standard_env::<NoHost>());
+                loaded.as_ref()
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         },
-        None => dsl::embedded_sources(),
+        None => dsl::compile_embedded_once(&EMBEDDED, standard_env::<NoHost>),
     };
-    let env = dsl::prelude::standard_env::<dsl::prelude::NoHost>();
-    match dsl::compile(sources, env) {
+    match result {
         Ok(prog) => {
             for w in &prog.warnings {
                 print!("{}", prog.sources.render(w));
