@@ -5,6 +5,8 @@
 //!     verify ─▶ lower (rules) ─▶ regalloc2 (ion | fastalloc, checker) ─▶ frame + emit ─▶ CompiledCode
 //! ```
 //!
+//! [`compile_function_timed`] runs the same pipeline and reports each phase's time.
+//!
 //! Calls to other functions and libcalls appear in [`CompiledCode::relocs`]; each relocation's
 //! `SymbolId` indexes [`CompiledCode::symbols`], which names the callee. Every failure is a
 //! [`CompileError`] naming the function — never a panic.
@@ -12,10 +14,12 @@
 use crate::ir;
 use crate::isa::x64::abi::machine_env;
 use crate::isa::x64::lower::{self, emit::emit_function, IsaFlags};
+use crate::machinst::timing::{Phase, PhaseClock};
 use crate::settings::{Flags, RegallocAlgorithm};
 use std::fmt;
 
 pub use crate::machinst::buffer::{CompiledCode, SymbolName};
+pub use crate::machinst::timing::PhaseTimes;
 
 /// Why a function could not be compiled: `function` is its name as written (`%f`), `message`
 /// says what (`not supported yet: fcvt_to_sint on f32`, a verifier error, …).
@@ -41,12 +45,32 @@ pub fn compile_function(
     flags: &Flags,
     isa: &IsaFlags,
 ) -> Result<CompiledCode, CompileError> {
+    compile_with_clock(func, flags, isa, &mut ())
+}
+
+/// [`compile_function`], adding the time of each phase to `times` (for benchmarks: reading
+/// the clock around every rule execution costs a little).
+pub fn compile_function_timed(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    times: &mut PhaseTimes,
+) -> Result<CompiledCode, CompileError> {
+    compile_with_clock(func, flags, isa, times)
+}
+
+fn compile_with_clock(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    clock: &mut impl PhaseClock,
+) -> Result<CompiledCode, CompileError> {
     let err = |message: String| CompileError {
         function: func.name.to_string(),
         message,
     };
     if flags.enable_verifier {
-        if let Err(errors) = ir::verify_function(func) {
+        if let Err(errors) = clock.time(Phase::Verify, |_| ir::verify_function(func)) {
             let first = errors.first().map(|e| e.to_string()).unwrap_or_default();
             return Err(err(format!("verifier: {first}")));
         }
@@ -55,14 +79,19 @@ pub fn compile_function(
     // regalloc2 asserts on malformed input; a lowering bug must still surface as an error
     // naming the function, not take the caller down.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let lowered = lower::lower_function(prog, func, flags, isa)?;
+        let lowered = clock.time(Phase::Lower, |clock| {
+            lower::lower_function(prog, func, flags, isa, clock)
+        })?;
         let env = machine_env(func.signature.call_conv, flags);
         let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
-        let out = lowered
-            .vcode
-            .allocate(&env, fastalloc, flags.regalloc_checker)
+        let out = clock
+            .time(Phase::Regalloc, |_| {
+                lowered
+                    .vcode
+                    .allocate(&env, fastalloc, flags.regalloc_checker)
+            })
             .map_err(|e| e.0)?;
-        emit_function(&lowered, &out)
+        clock.time(Phase::Emit, |_| emit_function(&lowered, &out))
     }));
     match run {
         Ok(result) => result.map_err(err),

@@ -52,6 +52,9 @@ enum Command {
         /// The object file to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Functions compiled in parallel on this many threads; the object is the same for any.
+        #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: u16,
     },
     /// Compiles a CLIF file and links it with `cc` into an executable.
     Build {
@@ -82,8 +85,10 @@ fn main() -> ExitCode {
             checker,
             paths,
         } => run(&paths, timeout, checker),
-        Command::Compile { file, output } => compile_object(&file, &output, None),
-        Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
+        Command::Compile { file, output, jobs } => {
+            compile_object(&file, &output, None, jobs.into())
+        }
+        Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs), 1),
     }
 }
 
@@ -200,8 +205,8 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
 }
 
 /// `rulesel compile` (`libs` is `None`) and `rulesel build`: the file's module as an object, or
-/// linked into an executable with `cc`.
-fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCode {
+/// linked into an executable with `cc`; functions compiled on `jobs` threads.
+fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>, jobs: usize) -> ExitCode {
     let shown = file.display().to_string();
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -210,7 +215,11 @@ fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCo
             return ExitCode::FAILURE;
         }
     };
-    let object = match Module::from_clif(&text).and_then(|m| m.finish_object()) {
+    let module = Module::from_clif(&text).map(|mut m| {
+        m.set_jobs(jobs);
+        m
+    });
+    let object = match module.and_then(|m| m.finish_object()) {
         Ok(object) => object,
         Err(ModuleError::Parse { pos, message, .. }) => {
             eprint!("{}", ir::diagnostic::render(&shown, &text, pos, &message));

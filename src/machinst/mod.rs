@@ -3,4 +3,5 @@
 
 pub mod blockorder;
 pub mod buffer;
+pub mod timing;
 pub mod vcode;

@@ -28,6 +28,7 @@ use crate::obj::{libcall_symbol, write_object, Linkage, ObjData, ObjError, ObjFu
 use crate::settings::Flags;
 use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError};
 use directives::{parse_directives, Directive};
+use rayon::prelude::*;
 use std::fmt;
 
 /// Why a module could not be built, compiled, written or loaded.
@@ -73,6 +74,8 @@ pub struct Module {
     functions: Vec<(ir::Function, Linkage)>,
     data: Vec<ObjData>,
     user_names: Vec<(ExternalName, String)>,
+    /// Threads compiling functions; 1 compiles them one after another on the caller's thread.
+    jobs: usize,
 }
 
 /// A function of a module after compilation.
@@ -95,6 +98,7 @@ impl Module {
             functions: Vec::new(),
             data: Vec::new(),
             user_names: Vec::new(),
+            jobs: 1,
         }
     }
 
@@ -237,34 +241,56 @@ impl Module {
         Ok(())
     }
 
-    /// Compiles every function. `libcall` names the symbol of a runtime routine.
+    /// Compiles the functions on `jobs` threads (at least 1). Functions are compiled
+    /// independently and collected in definition order, so the output does not depend on it.
+    pub fn set_jobs(&mut self, jobs: usize) {
+        self.jobs = jobs.max(1);
+    }
+
+    /// Compiles every function, on `self.jobs` threads. `libcall` names the symbol of a
+    /// runtime routine. The first failing function in definition order is the error.
     fn compile_with(
         &self,
-        libcall: impl Fn(&str) -> Option<String>,
+        libcall: impl Fn(&str) -> Option<String> + Sync,
     ) -> Result<Vec<CompiledFunction>, ModuleError> {
-        let mut out = Vec::with_capacity(self.functions.len());
-        for (func, linkage) in &self.functions {
-            let name = self.symbol_of(&func.name)?;
-            let code =
-                compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
-            let symbols = (code.symbols.iter())
-                .map(|s| match s {
-                    SymbolName::External(n) => self.symbol_of(n),
-                    SymbolName::LibCall(l) => libcall(l).ok_or_else(|| {
-                        ModuleError::Definition(format!(
-                            "function {name}: runtime routine `{l}` has no C library equivalent"
-                        ))
-                    }),
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push(CompiledFunction {
-                name,
-                linkage: *linkage,
-                code,
-                symbols,
-            });
+        let compile_one =
+            |(func, linkage): &(ir::Function, Linkage)| self.compile_one(func, *linkage, &libcall);
+        if self.jobs == 1 {
+            return self.functions.iter().map(compile_one).collect();
         }
-        Ok(out)
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs)
+            .build()
+            .map_err(|e| ModuleError::Definition(format!("cannot start threads: {e}")))?;
+        // Every result is kept so that the error reported is the first in order, as with 1 job.
+        let results: Vec<_> = pool.install(|| self.functions.par_iter().map(compile_one).collect());
+        results.into_iter().collect()
+    }
+
+    fn compile_one(
+        &self,
+        func: &ir::Function,
+        linkage: Linkage,
+        libcall: &impl Fn(&str) -> Option<String>,
+    ) -> Result<CompiledFunction, ModuleError> {
+        let name = self.symbol_of(&func.name)?;
+        let code = compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
+        let symbols = (code.symbols.iter())
+            .map(|s| match s {
+                SymbolName::External(n) => self.symbol_of(n),
+                SymbolName::LibCall(l) => libcall(l).ok_or_else(|| {
+                    ModuleError::Definition(format!(
+                        "function {name}: runtime routine `{l}` has no C library equivalent"
+                    ))
+                }),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CompiledFunction {
+            name,
+            linkage,
+            code,
+            symbols,
+        })
     }
 
     /// Compiles every function for an object file (libcalls named as in the C library).
@@ -357,5 +383,48 @@ impl JitProgram {
     /// The `.eh_frame` registered for the code.
     pub fn eh_frame(&self) -> &[u8] {
         self.frames.bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Functions that differ, so that an out-of-order result would change the object.
+    fn many_functions(n: usize) -> String {
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "function %f{i}(i64) -> i64 {{\nblock0(v0: i64):\n    v1 = iadd_imm v0, {i}\n    v2 = imul v1, v0\n    return v2\n}}\n\n"
+            ));
+        }
+        text
+    }
+
+    #[test]
+    fn parallel_compile_gives_the_same_object() {
+        let text = many_functions(40);
+        let serial = Module::from_clif(&text).unwrap().finish_object().unwrap();
+        for jobs in [2, 3, 8] {
+            let mut module = Module::from_clif(&text).unwrap();
+            module.set_jobs(jobs);
+            assert_eq!(module.finish_object().unwrap(), serial, "{jobs} jobs");
+        }
+    }
+
+    #[test]
+    fn parallel_compile_reports_the_first_failure_in_order() {
+        let mut text = many_functions(10);
+        for bad in ["%bad1", "%bad2"] {
+            text.push_str(&format!(
+                "function {bad}() -> i64 {{\nblock0:\n    v0 = iconst.i64 1\n    return v0, v0\n}}\n\n"
+            ));
+        }
+        let mut module = Module::from_clif(&text).unwrap();
+        module.set_jobs(4);
+        match module.finish_object() {
+            Err(ModuleError::Compile(e)) => assert_eq!(e.function, "%bad1"),
+            other => panic!("expected %bad1 to fail, got {other:?}"),
+        }
     }
 }

@@ -29,6 +29,7 @@ use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::AbiLayout;
 use crate::isa::x64::table::Feature;
 use crate::machinst::blockorder::{BlockOrder, LoweredBlock};
+use crate::machinst::timing::{Phase, PhaseClock};
 use crate::machinst::vcode::{VBlock, VCode};
 use crate::settings::Flags;
 use ctx::LowerCtx;
@@ -193,12 +194,14 @@ pub struct Lowered {
     pub ctx: LowerCtx,
 }
 
-/// Lowers `func` (verified) to VCode with the rules of `prog`.
+/// Lowers `func` (verified) to VCode with the rules of `prog`; the rule executor's time is
+/// charged to `clock`'s [`Phase::Rules`].
 pub fn lower_function(
     prog: &RuleProgram<LowerCtx>,
     func: &ir::Function,
     flags: &Flags,
     isa: &IsaFlags,
+    clock: &mut impl PhaseClock,
 ) -> Result<Lowered, String> {
     let abi = AbiLayout::compute(&func.signature, flags).map_err(|e| e.to_string())?;
     let order = BlockOrder::new(func);
@@ -240,7 +243,15 @@ pub fn lower_function(
             LoweredBlock::Orig(block) => {
                 let insts: Vec<ir::Inst> = ctx.func.layout.block_insts(block).to_vec();
                 for &inst in insts.iter().rev() {
-                    lower_inst(&mut ctx, &mut machine, prog, inst, lower_term, branch_term)?;
+                    lower_inst(
+                        &mut ctx,
+                        &mut machine,
+                        prog,
+                        inst,
+                        lower_term,
+                        branch_term,
+                        clock,
+                    )?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
                     if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
@@ -302,6 +313,7 @@ fn lower_inst(
     inst: ir::Inst,
     lower_term: dsl::TermId,
     branch_term: dsl::TermId,
+    clock: &mut impl PhaseClock,
 ) -> Result<(), String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
@@ -327,7 +339,9 @@ fn lower_inst(
     } else {
         lower_term
     };
-    let run = machine.run(prog, ctx, term, &[inst.index() as u64]);
+    let run = clock.time(Phase::Rules, |_| {
+        machine.run(prog, ctx, term, &[inst.index() as u64])
+    });
     if let Some(e) = ctx.error.take() {
         return Err(format!("{}: {e}", ctx.func.describe_inst(inst)));
     }
