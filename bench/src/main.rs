@@ -1,0 +1,99 @@
+//! rulesel against Cranelift on the same CLIF input, in one run:
+//!
+//! 1. compile speed — the scalar run-test files and generated 1k/10k/100k-instruction
+//!    functions, compiled by rulesel (ion and fastalloc) and Cranelift (opt_level none and
+//!    speed), single-threaded, median of several iterations;
+//! 2. code speed — the kernels in `bench/*.clif`, JIT-compiled by both and run;
+//! 3. where rulesel's time goes — parse, verify, lower (rules apart), regalloc, emit.
+//!
+//! The last line sums it up:
+//! `compile x.xx× cranelift-none, code x.xx× cranelift-none, x.xx× cranelift-speed`
+//! (compile: rulesel's throughput over Cranelift's, higher is better; code: rulesel's run
+//! time over Cranelift's, lower is better; each a geometric mean).
+
+mod code_speed;
+mod compile_speed;
+mod gen;
+mod peer;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// What the command line asked for.
+pub struct Options {
+    /// Fewer iterations, for a run under a minute.
+    pub quick: bool,
+    pub runtests: PathBuf,
+    pub kernels: PathBuf,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        quick: false,
+        runtests: PathBuf::from("../shared/clif-runtests"),
+        kernels: PathBuf::from("bench"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => options.quick = true,
+            "--runtests" => {
+                options.runtests = args.next().ok_or("--runtests needs a directory")?.into()
+            }
+            "--kernels" => {
+                options.kernels = args.next().ok_or("--kernels needs a directory")?.into()
+            }
+            _ => {
+                return Err(format!(
+                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR)"
+                ))
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// The median of `samples` (sorted in place).
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// The geometric mean of `xs` (positive).
+pub fn geomean(xs: &[f64]) -> f64 {
+    (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp()
+}
+
+fn main() -> ExitCode {
+    let options = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let compile = match compile_speed::run(&options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!();
+    let code = match code_speed::run(&options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!();
+    compile_speed::print_phases(&compile);
+    println!();
+    println!(
+        "compile {:.2}× cranelift-none, code {:.2}× cranelift-none, {:.2}× cranelift-speed",
+        compile.ratio_vs_none, code.vs_none, code.vs_speed
+    );
+    ExitCode::SUCCESS
+}

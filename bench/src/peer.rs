@@ -1,0 +1,128 @@
+//! Cranelift, the peer: target ISAs built from a CLIF file's `set` and `target` lines, one
+//! function compiled for the compile-speed figures, and a JIT module for the code-speed ones.
+
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{ExternalName, Function, UserExternalName, UserFuncName};
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+
+/// Cranelift's optimisation level: `none` or `speed`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OptLevel {
+    None,
+    Speed,
+}
+
+impl OptLevel {
+    pub fn name(self) -> &'static str {
+        match self {
+            OptLevel::None => "none",
+            OptLevel::Speed => "speed",
+        }
+    }
+}
+
+/// An x86-64 ISA with the file's `set` flags (`name`, optional value) and `target` feature
+/// words, at `opt`. The verifier is off, as in production use; both compilers are timed so.
+pub fn isa(
+    opt: OptLevel,
+    sets: &[(String, Option<String>)],
+    features: &[String],
+) -> Result<OwnedTargetIsa, String> {
+    let mut b = settings::builder();
+    for (name, value) in sets {
+        match value {
+            Some(v) => b.set(name, v),
+            None => b.enable(name),
+        }
+        .map_err(|e| format!("set {name}: {e}"))?;
+    }
+    b.set("opt_level", opt.name()).map_err(|e| e.to_string())?;
+    b.set("enable_verifier", "false")
+        .map_err(|e| e.to_string())?;
+    let mut ib = cranelift_codegen::isa::lookup_by_name("x86_64").map_err(|e| e.to_string())?;
+    for f in features {
+        ib.enable(f).map_err(|e| format!("target {f}: {e}"))?;
+    }
+    ib.finish(settings::Flags::new(b))
+        .map_err(|e| e.to_string())
+}
+
+/// Compiles `func` (Cranelift legalises in place, so the caller passes a fresh clone) and
+/// returns the code size in bytes.
+pub fn compile(ctx: &mut Context, isa: &dyn TargetIsa, func: Function) -> Result<usize, String> {
+    ctx.clear();
+    ctx.func = func;
+    let code = ctx
+        .compile(isa, &mut ControlPlane::default())
+        .map_err(|e| format!("{:?}", e.inner))?;
+    Ok(code.code_buffer().len())
+}
+
+/// The bytes of a `%name` test-case name.
+fn testcase_name(name: &ExternalName) -> Option<String> {
+    match name {
+        ExternalName::TestCase(t) => Some(String::from_utf8_lossy(t.raw()).into_owned()),
+        _ => None,
+    }
+}
+
+/// Functions compiled by Cranelift into this process's memory.
+pub struct PeerJit {
+    module: JITModule,
+    ids: Vec<(String, FuncId)>,
+}
+
+impl PeerJit {
+    /// Compiles `funcs` (named `%name`, calling each other by those names) at `opt`.
+    pub fn new(funcs: &[Function], opt: OptLevel, features: &[String]) -> Result<PeerJit, String> {
+        let isa = isa(opt, &[], features)?;
+        let mut module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
+        let mut ids = Vec::new();
+        for f in funcs {
+            let UserFuncName::Testcase(t) = &f.name else {
+                return Err("a kernel function is not named %name".to_string());
+            };
+            let name = String::from_utf8_lossy(t.raw()).into_owned();
+            let id = module
+                .declare_function(&name, Linkage::Export, &f.signature)
+                .map_err(|e| e.to_string())?;
+            ids.push((name, id));
+        }
+        let mut ctx = module.make_context();
+        for (f, &(_, id)) in funcs.iter().zip(&ids) {
+            let mut func = f.clone();
+            func.name = UserFuncName::User(UserExternalName::new(0, id.as_u32()));
+            // Calls by `%name` become calls of the module's functions.
+            let refs: Vec<_> = func.dfg.ext_funcs.keys().collect();
+            for r in refs {
+                let Some(callee) = testcase_name(&func.dfg.ext_funcs[r].name) else {
+                    continue;
+                };
+                let (_, callee_id) = (ids.iter())
+                    .find(|(n, _)| *n == callee)
+                    .ok_or_else(|| format!("call of unknown function %{callee}"))?;
+                let user = func
+                    .declare_imported_user_function(UserExternalName::new(0, callee_id.as_u32()));
+                func.dfg.ext_funcs[r].name = ExternalName::User(user);
+            }
+            ctx.clear();
+            ctx.func = func;
+            module
+                .define_function(id, &mut ctx)
+                .map_err(|e| format!("{e:?}"))?;
+        }
+        module.finalize_definitions().map_err(|e| e.to_string())?;
+        Ok(PeerJit { module, ids })
+    }
+
+    /// The address of function `name`, valid while `self` lives.
+    pub fn address_of(&self, name: &str) -> Option<*const u8> {
+        (self.ids.iter())
+            .find(|(n, _)| n == name)
+            .map(|&(_, id)| self.module.get_finalized_function(id))
+    }
+}
