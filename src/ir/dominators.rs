@@ -55,6 +55,11 @@ pub struct DominatorTree {
     rpo_index: SecondaryMap<Block, u32>,
     /// Immediate dominator, by RPO position (the entry is its own).
     idom: Vec<u32>,
+    /// By RPO position: the block's number in a pre-order of the dominator tree, and the size
+    /// of its subtree. The blocks `a` dominates are numbered `pre[a] .. pre[a] + size[a]`, so
+    /// [`DominatorTree::dominates`] takes constant time however deep the tree.
+    pre: Vec<u32>,
+    size: Vec<u32>,
 }
 
 impl DominatorTree {
@@ -65,6 +70,8 @@ impl DominatorTree {
                 rpo: Vec::new(),
                 rpo_index,
                 idom: Vec::new(),
+                pre: Vec::new(),
+                size: Vec::new(),
             };
         };
         // Post-order by an explicit stack, so deep CFGs cannot overflow the call stack.
@@ -112,10 +119,13 @@ impl DominatorTree {
                 }
             }
         }
+        let (pre, size) = preorder(&idom);
         DominatorTree {
             rpo,
             rpo_index,
             idom,
+            pre,
+            size,
         }
     }
 
@@ -139,16 +149,34 @@ impl DominatorTree {
 
     /// Whether `a` dominates `b` (every block dominates itself). False if either is unreachable.
     pub fn dominates(&self, a: Block, b: Block) -> bool {
-        let (a, mut b) = (self.rpo_index[a], self.rpo_index[b]);
+        let (a, b) = (self.rpo_index[a], self.rpo_index[b]);
         if a == UNREACHABLE || b == UNREACHABLE {
             return false;
         }
-        // Dominators come earlier in RPO, so walk up from b while it is after a.
-        while b > a {
-            b = self.idom[b as usize];
-        }
-        a == b
+        let (a, b) = (a as usize, b as usize);
+        self.pre[a] <= self.pre[b] && self.pre[b] < self.pre[a] + self.size[a]
     }
+}
+
+/// Pre-order numbers and subtree sizes of the dominator tree given by `idom` (by RPO
+/// position). A block's immediate dominator comes before it in RPO, so one backward pass sums
+/// the subtree sizes and one forward pass hands each child the next free range of its parent.
+fn preorder(idom: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let n = idom.len();
+    let mut size = vec![1u32; n];
+    for i in (1..n).rev() {
+        size[idom[i] as usize] += size[i];
+    }
+    let mut pre = vec![0u32; n];
+    // The next number free for a child of each block.
+    let mut next = vec![1u32; n];
+    for i in 1..n {
+        let parent = idom[i] as usize;
+        pre[i] = next[parent];
+        next[parent] += size[i];
+        next[i] = pre[i] + 1;
+    }
+    (pre, size)
 }
 
 /// The nearest common dominator of two processed blocks, by RPO position.
@@ -197,5 +225,52 @@ block5:
         assert!(!dom.dominates(b(1), b(3)) && !dom.dominates(b(2), b(3)));
         assert!(!dom.is_reachable(b(5)) && !dom.dominates(b(5), b(3)));
         assert_eq!(cfg.preds(b(3)).len(), 4);
+    }
+
+    /// `dominates` agrees with walking the immediate dominators, on nested loops, diamonds and
+    /// a chain deeper than any tree walk should be.
+    #[test]
+    fn dominates_agrees_with_the_idom_walk() {
+        let mut text = String::from("function %g(i32) {\nblock0(v0: i32):\n    jump block1\n");
+        let n: usize = 60;
+        for k in 1..n {
+            let body = match k % 4 {
+                0 => format!("    brif v0, block{}, block{}", k + 1, (k + 2).min(n)),
+                1 => format!(
+                    "    brif v0, block{}, block{}",
+                    k.saturating_sub(3).max(1),
+                    k + 1
+                ),
+                2 => format!("    brif v0, block{}, block{}", k + 1, (k + 5).min(n)),
+                _ => format!("    jump block{}", k + 1),
+            };
+            text.push_str(&format!("block{k}:\n{body}\n"));
+        }
+        text.push_str(&format!("block{n}:\n    return\n}}"));
+        let func = &parse_functions(&text).unwrap()[0];
+        let cfg = ControlFlowGraph::compute(func);
+        let dom = DominatorTree::compute(func, &cfg);
+        let walk = |a: Block, b: Block| {
+            let mut cur = Some(b);
+            while let Some(c) = cur {
+                if c == a {
+                    return true;
+                }
+                cur = dom.idom(c);
+            }
+            false
+        };
+        let mut dominated = 0;
+        for i in 0..=n {
+            for j in 0..=n {
+                let (a, b) = (Block::new(i), Block::new(j));
+                assert_eq!(dom.dominates(a, b), walk(a, b), "{a} dominates {b}");
+                dominated += dom.dominates(a, b) as usize;
+            }
+        }
+        assert!(
+            dominated > 2 * (n + 1),
+            "the test graph has a non-trivial tree"
+        );
     }
 }
