@@ -26,9 +26,9 @@ const KERNELS: [Kernel; 5] = [
     Kernel {
         file: "matmul.clif",
         entry: "matmul",
-        what: "float: 200×200 f64 matrix multiply",
-        n: 200,
-        buf_bytes: 3 * 200 * 200 * 8,
+        what: "float: 300×300 f64 matrix multiply",
+        n: 300,
+        buf_bytes: 3 * 300 * 300 * 8,
     },
     Kernel {
         file: "fib.clif",

@@ -26,6 +26,9 @@ pub struct Options {
     pub quick: bool,
     pub runtests: PathBuf,
     pub kernels: PathBuf,
+    /// Write the generated functions here as `generated-{1k,10k,100k}.clif` and stop (for
+    /// profiling one of them with `rulesel compile`).
+    pub write_generated: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -33,6 +36,7 @@ fn parse_args() -> Result<Options, String> {
         quick: false,
         runtests: PathBuf::from("../shared/clif-runtests"),
         kernels: PathBuf::from("bench"),
+        write_generated: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -41,12 +45,16 @@ fn parse_args() -> Result<Options, String> {
             "--runtests" => {
                 options.runtests = args.next().ok_or("--runtests needs a directory")?.into()
             }
+            "--write-generated" => {
+                options.write_generated =
+                    Some(args.next().ok_or("--write-generated needs a directory")?.into())
+            }
             "--kernels" => {
                 options.kernels = args.next().ok_or("--kernels needs a directory")?.into()
             }
             _ => {
                 return Err(format!(
-                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR)"
+                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR, --write-generated DIR)"
                 ))
             }
         }
@@ -73,6 +81,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(dir) = &options.write_generated {
+        for n in [1_000, 10_000, 100_000] {
+            let path = dir.join(format!("generated-{}k.clif", n / 1000));
+            if let Err(e) = std::fs::write(&path, gen::large_function(n)) {
+                eprintln!("error: {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     let compile = match compile_speed::run(&options) {
         Ok(c) => c,
         Err(e) => {
