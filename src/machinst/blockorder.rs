@@ -10,9 +10,9 @@
 //! holding only a jump) when its target has several predecessors or receives arguments. So a
 //! branch with several successors never passes block arguments, and regalloc2 can put the moves
 //! for block parameters at the end of a one-successor predecessor or at the start of a
-//! one-predecessor successor, as it requires. IR blocks come in reverse postorder, which puts a
-//! definition before every use outside loops' back edges, each directly followed by its edge
-//! blocks; unreachable blocks are left out.
+//! one-predecessor successor, as it requires. Blocks come in reverse postorder of this augmented
+//! graph, which puts a definition before every use outside loops' back edges; unreachable blocks
+//! are left out.
 
 use crate::ir::{self, EntityRef};
 
@@ -115,41 +115,25 @@ impl BlockOrder {
             }
         }
         postorder.reverse();
-        // IR blocks in reverse postorder, each followed by its own edge blocks: an edge block
-        // uses values of its source only, and placed far away (a loop's back edge lands after
-        // everything the DFS reached from the loop exit) those values would look live across
-        // everything in between to a linear-scan allocator like fastalloc.
-        let mut blocks: Vec<LoweredBlock> = Vec::with_capacity(postorder.len());
+        let blocks = postorder;
         let mut orig = vec![None; nblocks];
-        let mut succs: Vec<Vec<u32>> = Vec::with_capacity(postorder.len());
-        for lb in postorder {
-            let LoweredBlock::Orig(b) = lb else {
-                continue;
-            };
-            orig[b.index()] = Some(blocks.len() as u32);
-            blocks.push(lb);
-            let edges = succs_of(lb)
-                .into_iter()
-                .filter(|s| matches!(s, LoweredBlock::Edge { .. }));
-            blocks.extend(edges);
+        for (i, lb) in blocks.iter().enumerate() {
+            if let LoweredBlock::Orig(b) = lb {
+                orig[b.index()] = Some(i as u32);
+            }
         }
-        // Successors; an IR block's edge blocks follow it in the order of its destinations.
-        for (i, &lb) in blocks.iter().enumerate() {
-            let orig_index =
-                |b: ir::Block| orig[b.index()].expect("successor of a reachable block");
-            let mut next_edge = i as u32 + 1;
-            let ss = succs_of(lb)
-                .into_iter()
-                .map(|s| match s {
-                    LoweredBlock::Orig(b) => orig_index(b),
-                    LoweredBlock::Edge { .. } => {
-                        next_edge += 1;
-                        next_edge - 1
-                    }
-                })
-                .collect();
-            succs.push(ss);
-        }
+        let index_of = |lb: LoweredBlock| -> u32 {
+            match lb {
+                LoweredBlock::Orig(b) => orig[b.index()].expect("successor of a reachable block"),
+                LoweredBlock::Edge { .. } => {
+                    blocks.iter().position(|x| *x == lb).expect("edge visited") as u32
+                }
+            }
+        };
+        let succs: Vec<Vec<u32>> = blocks
+            .iter()
+            .map(|&lb| succs_of(lb).into_iter().map(index_of).collect())
+            .collect();
         let mut preds = vec![Vec::new(); blocks.len()];
         for (i, ss) in succs.iter().enumerate() {
             for &s in ss {
