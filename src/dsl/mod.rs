@@ -47,6 +47,7 @@ pub mod decls;
 pub mod diag;
 pub mod env;
 pub mod exec;
+pub mod exhaustive;
 pub mod lexer;
 pub mod overlap;
 pub mod parse;
