@@ -7,7 +7,7 @@
 //! may match is certainly uncovered: the lowering would fail on every such instruction. (The
 //! converse does not hold; a pair reported covered may still miss some operand shapes.)
 
-use super::program::{Ctor, Slot, Step, TermId, TermKind};
+use super::program::{Slot, Step, TermId, TermKind};
 use super::RuleProgram;
 
 impl<H> RuleProgram<H> {
@@ -60,7 +60,7 @@ impl<H> RuleProgram<H> {
         match self.terms[t.index()].kind {
             TermKind::Decl {
                 extractor: Some(ext),
-                ctor: Ctor::None | Ctor::Rules | Ctor::Extern(_),
+                ..
             } => {
                 let mut out = [0u64; super::exec::MAX_EXTERN_WORDS];
                 (self.externs[ext.index()])(host, &[word], &mut out)
