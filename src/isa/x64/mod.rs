@@ -26,6 +26,7 @@
 
 pub mod abi;
 pub mod amode;
+pub mod cpuid;
 pub mod encode;
 pub mod inst;
 pub mod lower;
@@ -33,5 +34,6 @@ pub mod print;
 pub mod regs;
 pub mod rows;
 pub mod table;
+pub mod unwind;
 
 pub use lower::IsaFlags;

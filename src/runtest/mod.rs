@@ -1,0 +1,482 @@
+//! The CLIF run-test harness: compile every function of a file, execute its `; run` commands
+//! through the JIT, compare the results.
+//!
+//! ```text
+//!  file ─parse─▶ headers: set… target x86_64 flags… (each target a configuration: the set lines
+//!                before it, its features; skipped when the host lacks one)
+//!         for each runnable configuration:
+//!           Compiler::compile every function ─▶ JitModule (calls between them resolved)
+//!           for each `; run` line: values ─▶ Trampoline ─▶ results or a trap ─▶ compare
+//!  ─▶ FileOutcome: PASS / FAIL (first failure) / SKIP (why), runs passed of runs made
+//! ```
+//!
+//! A run command calls the function it follows (its signature typed the literals). A fault in
+//! JIT code is caught (see [`crate::jit::traps`]) and reported with the trap code recorded at the
+//! faulting instruction, so a miscompiled function fails its file and the run goes on.
+
+pub mod compare;
+
+use crate::compile::compile_function;
+use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
+use crate::isa::x64::cpuid::{Feature, TargetFeatures};
+use crate::isa::x64::IsaFlags;
+use crate::jit::trampoline::Trampoline;
+use crate::jit::traps::{timeout_signal, Watchdog};
+use crate::jit::{JitFunction, JitModule};
+use crate::machinst::buffer::{CompiledCode, SymbolName, TrapCode};
+use crate::settings::Flags;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A function compiled for the harness.
+#[derive(Clone, Debug)]
+pub struct CompiledFunction {
+    pub code: CompiledCode,
+    /// What each `SymbolId` of the code's relocations names, as [`symbol_name`] spells names.
+    pub symbols: Vec<String>,
+}
+
+/// Turns IR into machine code for one configuration of a file. The lowering pipeline is the
+/// compiler of `rulesel run`; tests may substitute another.
+pub trait Compiler {
+    /// Compiles `func` under `flags` for a CPU with `features`. The error says what failed,
+    /// naming the unsupported feature when that is the reason.
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String>;
+}
+
+/// rulesel's own pipeline ([`compile_function`]) as the harness's compiler.
+pub struct Lowering;
+
+impl Compiler for Lowering {
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        let code = compile_function(func, flags, &isa_flags(features)).map_err(|e| e.message)?;
+        let symbols = code
+            .symbols
+            .iter()
+            .map(|s| match s {
+                SymbolName::External(name) => symbol_name(name),
+                SymbolName::LibCall(name) => name.clone(),
+            })
+            .collect();
+        Ok(CompiledFunction { code, symbols })
+    }
+}
+
+/// The lowering's view of a feature set (it selects instructions by these; the AVX-512 family
+/// only decides whether a file runs on this host).
+pub fn isa_flags(features: TargetFeatures) -> IsaFlags {
+    let has = |f| features.contains(f);
+    IsaFlags {
+        sse3: has(Feature::Sse3),
+        ssse3: has(Feature::Ssse3),
+        sse41: has(Feature::Sse41),
+        sse42: has(Feature::Sse42),
+        popcnt: has(Feature::Popcnt),
+        lzcnt: has(Feature::Lzcnt),
+        bmi1: has(Feature::Bmi1),
+        bmi2: has(Feature::Bmi2),
+        avx: has(Feature::Avx),
+        avx2: has(Feature::Avx2),
+        fma: has(Feature::Fma),
+        cmpxchg16b: has(Feature::Cmpxchg16b),
+    }
+}
+
+/// How to run files.
+pub struct Options<'a> {
+    pub compiler: &'a dyn Compiler,
+    /// A run command still executing compiled code after this long fails as timed out.
+    pub timeout: Option<Duration>,
+    /// Run regalloc2's checker on every allocation, whatever the files' `set` lines say.
+    pub regalloc_checker: bool,
+}
+
+/// The verdict on a file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+}
+
+/// What running one file gave.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct FileOutcome {
+    pub path: PathBuf,
+    pub status: Status,
+    /// Run commands that passed, over all configurations run.
+    pub runs_passed: usize,
+    pub runs_total: usize,
+    /// Why the file failed (the first failure) or was skipped.
+    pub message: Option<String>,
+}
+
+/// `PASS path (k/n runs)`, `FAIL path (k/n runs)` then the first failure indented, or
+/// `SKIP path (reason)`.
+impl fmt::Display for FileOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.display();
+        let (k, n) = (self.runs_passed, self.runs_total);
+        match self.status {
+            Status::Pass => write!(f, "PASS {path} ({k}/{n} runs)"),
+            Status::Fail => {
+                write!(f, "FAIL {path} ({k}/{n} runs)")?;
+                if let Some(m) = &self.message {
+                    for line in m.lines() {
+                        write!(f, "\n    {line}")?;
+                    }
+                }
+                Ok(())
+            }
+            Status::Skip => write!(
+                f,
+                "SKIP {path} ({})",
+                self.message.as_deref().unwrap_or("skipped")
+            ),
+        }
+    }
+}
+
+/// The outcomes of a run over many files.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub outcomes: Vec<FileOutcome>,
+}
+
+impl Summary {
+    pub fn count(&self, status: Status) -> usize {
+        self.outcomes.iter().filter(|o| o.status == status).count()
+    }
+
+    /// `N passed, M failed, K skipped`.
+    pub fn line(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.count(Status::Pass),
+            self.count(Status::Fail),
+            self.count(Status::Skip)
+        )
+    }
+}
+
+/// The `.clif` files of `paths`: files as given, directories searched recursively, sorted.
+pub fn collect_files(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()?;
+            entries.sort();
+            for entry in entries {
+                if entry.is_dir() {
+                    files.extend(collect_files(&[entry])?);
+                } else if entry.extension().is_some_and(|e| e == "clif") {
+                    files.push(entry);
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Runs every file of `paths` (see [`collect_files`]), calling `report` after each one.
+pub fn run_paths(
+    paths: &[PathBuf],
+    options: &Options<'_>,
+    mut report: impl FnMut(&FileOutcome),
+) -> std::io::Result<Summary> {
+    let mut summary = Summary::default();
+    for file in collect_files(paths)? {
+        let outcome = run_file(&file, options);
+        report(&outcome);
+        summary.outcomes.push(outcome);
+    }
+    Ok(summary)
+}
+
+/// The name a function has in a JIT module and in relocation symbol lists: `%name` is `name`,
+/// `u0:1` stays `u0:1`.
+pub fn symbol_name(name: &ExternalName) -> String {
+    match name {
+        ExternalName::TestCase(n) => n.clone(),
+        ExternalName::User { namespace, index } => format!("u{namespace}:{index}"),
+    }
+}
+
+/// The name of a trap code, as CLIF writes it.
+pub fn trap_name(code: TrapCode) -> String {
+    let named = [
+        (TrapCode::STACK_OVERFLOW, "stack_overflow"),
+        (TrapCode::HEAP_OUT_OF_BOUNDS, "heap_oob"),
+        (TrapCode::INTEGER_OVERFLOW, "int_ovf"),
+        (TrapCode::INTEGER_DIVISION_BY_ZERO, "int_divz"),
+        (TrapCode::BAD_CONVERSION_TO_INTEGER, "bad_toint"),
+        (TrapCode::UNREACHABLE, "unreachable"),
+    ];
+    match named.iter().find(|(c, _)| *c == code) {
+        Some((_, name)) => name.to_string(),
+        None if code.0 >= TrapCode::FIRST_USER => format!("user{}", code.0 - TrapCode::FIRST_USER),
+        None => format!("trap code {}", code.0),
+    }
+}
+
+/// One configuration of a file: the settings and CPU features of one `target x86_64` line.
+struct Configuration {
+    flags: Flags,
+    features: TargetFeatures,
+    /// The target line as written, for messages.
+    target: String,
+}
+
+/// The configurations of a file, or why there is none to run.
+fn configurations(file: &TestFile) -> Result<Vec<Configuration>, Verdict> {
+    let mut flags = Flags::default();
+    let mut configs = Vec::new();
+    let mut unsupported_hosts = Vec::new();
+    for header in &file.headers {
+        match header {
+            Header::Set { name, value } => flags
+                .set(name, value.as_deref())
+                .map_err(|e| Verdict::Fail(format!("set {name}: {e}")))?,
+            Header::Target { isa, flags: words } if isa == "x86_64" => {
+                let target = std::iter::once(isa.as_str())
+                    .chain(words.iter().map(String::as_str))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let features = TargetFeatures::from_target_flags(words)
+                    .map_err(|e| Verdict::Fail(format!("target {target}: {e}")))?;
+                let missing = features.missing_on_host();
+                if missing.is_empty() {
+                    configs.push(Configuration {
+                        flags: flags.clone(),
+                        features,
+                        target,
+                    });
+                } else {
+                    let names: Vec<&str> = missing.iter().map(|f| f.flag_name()).collect();
+                    unsupported_hosts.push(format!("host lacks {}", names.join(", ")));
+                }
+            }
+            Header::Target { .. } | Header::Test(_) => {}
+        }
+    }
+    if !configs.is_empty() {
+        return Ok(configs);
+    }
+    Err(Verdict::Skip(
+        unsupported_hosts
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "no x86_64 target".into()),
+    ))
+}
+
+enum Verdict {
+    Fail(String),
+    Skip(String),
+}
+
+/// Runs one file. Never panics on bad input: unreadable, unparsable and uncompilable files fail
+/// with the reason.
+pub fn run_file(path: &Path, options: &Options<'_>) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        path: path.to_path_buf(),
+        status: Status::Fail,
+        runs_passed: 0,
+        runs_total: 0,
+        message: None,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) => {
+            outcome.message = Some(format!("cannot read file: {e}"));
+            return outcome;
+        }
+    };
+    let file = match ir::parse_test_file(&text) {
+        Ok(file) => file,
+        Err(e) => {
+            outcome.message = Some(format!("{}:{}: {}", e.pos.line, e.pos.col, e.message));
+            return outcome;
+        }
+    };
+    let mut configs = match configurations(&file) {
+        Ok(configs) => configs,
+        Err(Verdict::Skip(why)) => {
+            outcome.status = Status::Skip;
+            outcome.message = Some(why);
+            return outcome;
+        }
+        Err(Verdict::Fail(why)) => {
+            outcome.message = Some(why);
+            return outcome;
+        }
+    };
+    let mut first_failure = None;
+    for config in &mut configs {
+        config.flags.regalloc_checker |= options.regalloc_checker;
+    }
+    for config in &configs {
+        let runs: usize = file.functions.iter().map(|f| f.run_commands.len()).sum();
+        match run_configuration(&file, config, options) {
+            Ok(results) => {
+                outcome.runs_total += results.len();
+                outcome.runs_passed += results.iter().filter(|r| r.is_ok()).count();
+                if first_failure.is_none() {
+                    first_failure = results.into_iter().find_map(Result::err).map(|why| {
+                        // Name the configuration when the file has several.
+                        if configs.len() > 1 {
+                            format!("target {}: {why}", config.target)
+                        } else {
+                            why
+                        }
+                    });
+                }
+            }
+            Err(why) => {
+                outcome.runs_total += runs;
+                if first_failure.is_none() {
+                    first_failure = Some(format!("target {}: {why}", config.target));
+                }
+            }
+        }
+    }
+    match first_failure {
+        None => outcome.status = Status::Pass,
+        Some(why) => outcome.message = Some(why),
+    }
+    outcome
+}
+
+/// Compiles and maps the file's functions for `config`, then runs every command. The outer
+/// error is a failure before any command could run; each command gives its own result.
+fn run_configuration(
+    file: &TestFile,
+    config: &Configuration,
+    options: &Options<'_>,
+) -> Result<Vec<Result<(), String>>, String> {
+    let mut compiled = Vec::with_capacity(file.functions.len());
+    let mut names = Vec::with_capacity(file.functions.len());
+    for tf in &file.functions {
+        let func = &tf.function;
+        let code = options
+            .compiler
+            .compile(func, &config.flags, config.features)
+            .map_err(|e| format!("function {}: {e}", func.name))?;
+        compiled.push(code);
+        names.push(symbol_name(&func.name));
+    }
+    let jit_functions: Vec<JitFunction<'_>> = compiled
+        .iter()
+        .zip(&names)
+        .map(|(c, name)| JitFunction {
+            name,
+            code: &c.code,
+            symbols: &c.symbols,
+        })
+        .collect();
+    let module = JitModule::new(&jit_functions).map_err(|e| e.to_string())?;
+    let watchdog = options.timeout.map(|timeout| Watchdog {
+        code: module.code_range(),
+        timeout,
+    });
+    let mut results = Vec::new();
+    for (tf, name) in file.functions.iter().zip(&names) {
+        if tf.run_commands.is_empty() {
+            continue;
+        }
+        let func = &tf.function;
+        let trampoline = Trampoline::new(&func.signature, &config.flags)
+            .map_err(|e| format!("calling {}: {e}", func.name))?;
+        let entry = module
+            .address_of(name)
+            .ok_or_else(|| format!("function {} was not placed", func.name))?;
+        for command in &tf.run_commands {
+            let call = Call {
+                module: &module,
+                trampoline: &trampoline,
+                entry,
+                watchdog: watchdog.as_ref(),
+            };
+            results.push(run_command(command, func, &call));
+        }
+    }
+    Ok(results)
+}
+
+/// How to call one function of a mapped module.
+struct Call<'a> {
+    module: &'a JitModule,
+    trampoline: &'a Trampoline,
+    entry: *const u8,
+    watchdog: Option<&'a Watchdog>,
+}
+
+/// Executes one run command; the error describes the failure with expected and actual values.
+fn run_command(command: &RunCommand, func: &Function, call: &Call<'_>) -> Result<(), String> {
+    let Call {
+        module,
+        trampoline,
+        entry,
+        watchdog,
+    } = *call;
+    let where_ = format!("line {}: {command}", command.pos.line);
+    let mut values = vec![0u128; trampoline.slots()];
+    for (slot, arg) in values.iter_mut().zip(&command.args) {
+        *slot = arg.bits();
+    }
+    // SAFETY: `entry` is the function whose signature the trampoline was made for, compiled
+    // under the same flags; its arguments are the command's values of the parameter types.
+    let outcome = unsafe { trampoline.call_watched(entry, &mut values, watchdog) };
+    if let Err(fault) = outcome {
+        let place = match module.locate(fault.pc) {
+            Some(at) => {
+                let what = match at.trap {
+                    _ if fault.signal == timeout_signal() => "timed out".to_string(),
+                    Some(code) => format!("trap {}", trap_name(code)),
+                    None => "fault with no trap site".to_string(),
+                };
+                format!("{what} at %{}+{:#x} ({})", at.function, at.offset, fault)
+            }
+            None => format!("fault outside the compiled code ({fault})"),
+        };
+        return Err(format!("{where_}\n  trapped: {place}"));
+    }
+    let types: Vec<ir::Type> = func
+        .signature
+        .returns
+        .iter()
+        .map(|r| r.value_type)
+        .collect();
+    let actual: Vec<DataValue> = types
+        .iter()
+        .zip(&values)
+        .map(|(&ty, &bits)| {
+            DataValue::from_bits(ty, bits).ok_or_else(|| format!("{where_}: results of type {ty}"))
+        })
+        .collect::<Result<_, _>>()?;
+    if compare::meets(&command.expectation, &types, &actual) {
+        return Ok(());
+    }
+    let shown: Vec<String> = actual.iter().map(DataValue::to_string).collect();
+    let actual_text = if shown.len() == 1 {
+        shown[0].clone()
+    } else {
+        format!("[{}]", shown.join(", "))
+    };
+    Err(format!("{where_}\n  actual: {actual_text}"))
+}
