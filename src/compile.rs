@@ -12,7 +12,7 @@
 use crate::dsl::{Machine, RuleProgram};
 use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::machine_env;
-use crate::isa::x64::lower::{self, emit::emit_function, IsaFlags};
+use crate::isa::x64::lower::{self, ctx::LowerCtx, emit::emit_function, IsaFlags};
 use crate::settings::{Flags, RegallocAlgorithm};
 use std::fmt;
 
@@ -54,7 +54,46 @@ pub fn compile_function_with(
     isa: &IsaFlags,
     machine: &mut Machine,
 ) -> Result<CompiledCode, CompileError> {
-    compile(func, flags, isa, machine, false).map(|(code, _)| code)
+    compile_function_using(func, flags, isa, RuleChoice::Embedded, machine)
+}
+
+/// Which x64 rule program lowers: the one built into the binary, or another set compiled at
+/// run time (`--rules DIR`, see [`crate::ruletools::load_rules`]), kept for the whole process.
+#[derive(Clone, Copy, Default)]
+pub enum RuleChoice {
+    #[default]
+    Embedded,
+    Loaded(&'static RuleProgram<LowerCtx>),
+}
+
+impl RuleChoice {
+    /// The program chosen; an error only when the embedded rules do not compile.
+    pub fn program(self) -> Result<&'static RuleProgram<LowerCtx>, String> {
+        match self {
+            RuleChoice::Embedded => lower::rule_program(),
+            RuleChoice::Loaded(prog) => Ok(prog),
+        }
+    }
+}
+
+impl fmt::Debug for RuleChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleChoice::Embedded => f.write_str("Embedded"),
+            RuleChoice::Loaded(prog) => write!(f, "Loaded({} rules)", prog.rule_count()),
+        }
+    }
+}
+
+/// [`compile_function_with`] lowering with the rule program `rules` chooses.
+pub fn compile_function_using(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    rules: RuleChoice,
+    machine: &mut Machine,
+) -> Result<CompiledCode, CompileError> {
+    compile(func, flags, isa, rules, machine, false).map(|(code, _)| code)
 }
 
 /// What lowering did with one IR instruction: its text, the rule that lowered it (`path:line
@@ -73,7 +112,17 @@ pub fn explain_function(
     flags: &Flags,
     isa: &IsaFlags,
 ) -> Result<(Vec<LoweringStep>, CompiledCode), CompileError> {
-    compile(func, flags, isa, &mut Machine::new(), true).map(|(code, steps)| (steps, code))
+    explain_function_using(func, flags, isa, RuleChoice::Embedded)
+}
+
+/// [`explain_function`] lowering with the rule program `rules` chooses.
+pub fn explain_function_using(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    rules: RuleChoice,
+) -> Result<(Vec<LoweringStep>, CompiledCode), CompileError> {
+    compile(func, flags, isa, rules, &mut Machine::new(), true).map(|(code, steps)| (steps, code))
 }
 
 /// The rule program the x64 back end runs (compiled once per process), for coverage reports.
@@ -85,6 +134,7 @@ fn compile(
     func: &ir::Function,
     flags: &Flags,
     isa: &IsaFlags,
+    rules: RuleChoice,
     machine: &mut Machine,
     trace: bool,
 ) -> Result<(CompiledCode, Vec<LoweringStep>), CompileError> {
@@ -98,7 +148,9 @@ fn compile(
             return Err(err(format!("verifier: {first}")));
         }
     }
-    let prog = lower::rule_program().map_err(|e| err(format!("x64 rules: {e}")))?;
+    let prog = rules
+        .program()
+        .map_err(|e| err(format!("x64 rules: {e}")))?;
     // regalloc2 asserts on malformed input; a lowering bug must still surface as an error
     // naming the function, not take the caller down.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -251,6 +251,11 @@ impl<H> RuleProgram<H> {
         s
     }
 
+    /// Where a rule is written (the whole `(rule …)` form).
+    pub fn rule_span(&self, r: RuleId) -> Span {
+        self.rules[r.index()].span
+    }
+
     /// The rule with the given name, if any rule has it.
     pub fn rule_named(&self, name: &str) -> Option<RuleId> {
         self.rules

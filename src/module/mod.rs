@@ -19,7 +19,8 @@
 pub mod directives;
 pub mod link;
 
-use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
+use crate::compile::{compile_function_using, CompileError, CompiledCode, RuleChoice, SymbolName};
+use crate::dsl::Machine;
 use crate::ir::function::SourcePos;
 use crate::ir::{self, ExternalName};
 use crate::isa::x64::IsaFlags;
@@ -70,6 +71,7 @@ impl std::error::Error for ModuleError {}
 pub struct Module {
     flags: Flags,
     isa: IsaFlags,
+    rules: RuleChoice,
     functions: Vec<(ir::Function, Linkage)>,
     data: Vec<ObjData>,
     user_names: Vec<(ExternalName, String)>,
@@ -92,6 +94,7 @@ impl Module {
         Module {
             flags,
             isa,
+            rules: RuleChoice::Embedded,
             functions: Vec::new(),
             data: Vec::new(),
             user_names: Vec::new(),
@@ -237,16 +240,24 @@ impl Module {
         Ok(())
     }
 
+    /// Lowers the functions with the rule program `rules` chooses (the embedded rules unless
+    /// set).
+    pub fn set_rules(&mut self, rules: RuleChoice) {
+        self.rules = rules;
+    }
+
     /// Compiles every function. `libcall` names the symbol of a runtime routine.
     fn compile_with(
         &self,
         libcall: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<CompiledFunction>, ModuleError> {
         let mut out = Vec::with_capacity(self.functions.len());
+        let mut machine = Machine::new();
         for (func, linkage) in &self.functions {
             let name = self.symbol_of(&func.name)?;
             let code =
-                compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
+                compile_function_using(func, &self.flags, &self.isa, self.rules, &mut machine)
+                    .map_err(ModuleError::Compile)?;
             let symbols = (code.symbols.iter())
                 .map(|s| match s {
                     SymbolName::External(n) => self.symbol_of(n),

@@ -16,7 +16,8 @@
 
 pub mod compare;
 
-use crate::compile::compile_function;
+use crate::compile::{compile_function_using, RuleChoice};
+use crate::dsl::Machine;
 use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
 use crate::isa::x64::cpuid::{Feature, TargetFeatures};
 use crate::isa::x64::IsaFlags;
@@ -25,6 +26,7 @@ use crate::jit::traps::{timeout_signal, Watchdog};
 use crate::jit::{JitFunction, JitModule};
 use crate::machinst::buffer::{CompiledCode, SymbolName, TrapCode};
 use crate::settings::Flags;
+use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -50,7 +52,7 @@ pub trait Compiler {
     ) -> Result<CompiledFunction, String>;
 }
 
-/// rulesel's own pipeline ([`compile_function`]) as the harness's compiler.
+/// rulesel's own pipeline ([`crate::compile::compile_function`]) as the harness's compiler.
 pub struct Lowering;
 
 impl Compiler for Lowering {
@@ -60,17 +62,58 @@ impl Compiler for Lowering {
         flags: &Flags,
         features: TargetFeatures,
     ) -> Result<CompiledFunction, String> {
-        let code = compile_function(func, flags, &isa_flags(features)).map_err(|e| e.message)?;
-        let symbols = code
-            .symbols
-            .iter()
-            .map(|s| match s {
-                SymbolName::External(name) => symbol_name(name),
-                SymbolName::LibCall(name) => name.clone(),
-            })
-            .collect();
-        Ok(CompiledFunction { code, symbols })
+        lower_with(
+            func,
+            flags,
+            features,
+            RuleChoice::Embedded,
+            &mut Machine::new(),
+        )
     }
+}
+
+/// rulesel's pipeline with a chosen rule program, running the rules on one [`Machine`] for
+/// all files: enable its coverage counters to count the rules fired over a whole run.
+pub struct RuleLowering {
+    pub rules: RuleChoice,
+    pub machine: RefCell<Machine>,
+}
+
+impl Compiler for RuleLowering {
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        lower_with(
+            func,
+            flags,
+            features,
+            self.rules,
+            &mut self.machine.borrow_mut(),
+        )
+    }
+}
+
+fn lower_with(
+    func: &Function,
+    flags: &Flags,
+    features: TargetFeatures,
+    rules: RuleChoice,
+    machine: &mut Machine,
+) -> Result<CompiledFunction, String> {
+    let code = compile_function_using(func, flags, &isa_flags(features), rules, machine)
+        .map_err(|e| e.message)?;
+    let symbols = code
+        .symbols
+        .iter()
+        .map(|s| match s {
+            SymbolName::External(name) => symbol_name(name),
+            SymbolName::LibCall(name) => name.clone(),
+        })
+        .collect();
+    Ok(CompiledFunction { code, symbols })
 }
 
 /// The lowering's view of a feature set (it selects instructions by these; the AVX-512 family
