@@ -96,7 +96,7 @@ pub fn compile_function_using(
     compile(func, flags, isa, rules, machine, false).map(|(code, _)| code)
 }
 
-/// What lowering did with one IR instruction: its text, the rule that lowered it (`path:line
+/// What lowering did with one IR instruction: its CLIF text (`v3 = iadd v1, v2`), the rule that lowered it (`path:line
 /// name`) and the instructions that rule produced, before register allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoweringStep {
@@ -172,7 +172,12 @@ fn compile(
         let steps = trace
             .iter()
             .map(|s| LoweringStep {
-                inst: func.describe_inst(s.inst),
+                inst: {
+                    let mut text = String::new();
+                    // Writing into a String cannot fail.
+                    let _ = ir::write::write_inst(&mut text, func, s.inst);
+                    text
+                },
                 rule: s.rule.map(|r| prog.rule_label(r)),
                 code: s.code.iter().map(|m| m.describe()).collect(),
             })

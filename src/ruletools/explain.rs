@@ -7,6 +7,7 @@
 //! compiling without `explain` pays nothing for it.
 
 use crate::compile::{explain_function_using, CompiledCode, LoweringStep, RuleChoice};
+use crate::dsl::RuleProgram;
 use crate::ir::{self, Header, TestFile};
 use crate::isa::x64::lower::IsaFlags;
 use crate::settings::Flags;
@@ -55,7 +56,7 @@ pub fn explain_text(text: &str, only: Option<&str>, rules: RuleChoice) -> Result
         if !out.is_empty() {
             out.push('\n');
         }
-        out.push_str(&listing(&name, &steps, &code));
+        out.push_str(&listing(&name, &steps, &code, rules.program()?));
     }
     match (found, only) {
         (false, Some(n)) => Err(format!("no function named {n}")),
@@ -64,19 +65,41 @@ pub fn explain_text(text: &str, only: Option<&str>, rules: RuleChoice) -> Result
     }
 }
 
-/// The explanation of one compiled function: its lowering steps, then its code.
-pub fn listing(name: &str, steps: &[LoweringStep], code: &CompiledCode) -> String {
+/// The explanation of one compiled function: its lowering steps, each with the first line of
+/// its rule's source in `prog`, then its code.
+pub fn listing<H>(
+    name: &str,
+    steps: &[LoweringStep],
+    code: &CompiledCode,
+    prog: &RuleProgram<H>,
+) -> String {
     let mut out = format!("function {name}\n\nlowering (before register allocation):\n");
     for step in steps {
         let rule = step.rule.as_deref().unwrap_or("(no rule)");
         let _ = writeln!(out, "  {}\n    rule {rule}", step.inst);
+        if let Some(text) = step.rule.as_deref().and_then(|r| rule_first_line(prog, r)) {
+            let _ = writeln!(out, "      {text}");
+        }
         for m in &step.code {
-            let _ = writeln!(out, "      {m}");
+            let _ = writeln!(out, "      => {m}");
         }
     }
     let _ = writeln!(out, "\ncode after allocation ({} bytes):", code.bytes.len());
     out.push_str(&disassemble(&code.bytes));
     out
+}
+
+/// The first source line of the rule labelled `label` (`path:line[ name]`), trimmed.
+fn rule_first_line<H>(prog: &RuleProgram<H>, label: &str) -> Option<String> {
+    let place = label.split(' ').next()?;
+    let (path, line) = place.rsplit_once(':')?;
+    let line: usize = line.parse().ok()?;
+    let file = prog
+        .sources
+        .file_ids()
+        .find(|&f| prog.sources.path(f) == path)?;
+    let text = prog.sources.text(file).lines().nth(line.checked_sub(1)?)?;
+    Some(text.trim().to_string())
 }
 
 /// `objdump`-style lines, `offset: bytes  instruction` in AT&T syntax. Bytes that do not decode
