@@ -57,7 +57,7 @@ word_newtype!(
 pub struct LibCall(u8);
 
 impl LibCall {
-    const NAMES: [&'static str; 8] = [
+    const NAMES: [&'static str; 10] = [
         "FloorF32",
         "FloorF64",
         "CeilF32",
@@ -66,6 +66,8 @@ impl LibCall {
         "TruncF64",
         "NearestF32",
         "NearestF64",
+        "FmaF32",
+        "FmaF64",
     ];
 
     pub fn name(self) -> &'static str {
@@ -496,6 +498,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
+    .constructor(
+        "libcall3",
+        |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
+            abi_lower::libcall(ctx, f.name(), &[a, b, c], a.class())
+        },
+    )
+    .constructor("has_fma", |ctx: &mut LowerCtx| ctx.isa.fma)
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
