@@ -190,9 +190,14 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
 }
 
 /// `call` and `call_indirect`: arguments to registers and the outgoing area, the call with the
-/// callee's clobbers, results defined in their registers.
+/// callee's clobbers, results defined in their registers. `return_call` and
+/// `return_call_indirect` place the arguments the same way and end the function in a jump.
 pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     let dfg = &ctx.func.dfg;
+    let tail = matches!(
+        dfg.inst(inst).opcode(),
+        ir::Opcode::ReturnCall | ir::Opcode::ReturnCallIndirect
+    );
     let (sig, target, args): (ir::SigRef, Result<ir::FuncRef, ir::Value>, Vec<ir::Value>) =
         match dfg.inst(inst) {
             D::Call { func_ref, args, .. } => {
@@ -264,6 +269,28 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             }
             _ => ctx.fail("not supported yet: by-reference or struct call arguments"),
         }
+    }
+    if tail {
+        if ctx.abi.call_conv != ir::CallConv::Tail || layout.call_conv != ir::CallConv::Tail {
+            ctx.fail("not supported yet: return_call outside the tail calling convention");
+            return;
+        }
+        ctx.tail_call_args = ctx.tail_call_args.max(layout.stack_arg_size);
+        ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
+        let (symbol, target) = match target {
+            Ok(func_ref) => {
+                let name = ctx.func.dfg.ext_funcs[func_ref].name.clone();
+                (Some(ctx.symbol(SymbolName::External(name))), None)
+            }
+            Err(callee) => (None, Some(ctx.put_in_regs(callee).lo)),
+        };
+        ctx.emit(MInst::ReturnCall {
+            symbol,
+            target,
+            uses,
+            callee_stack_args: layout.stack_arg_size,
+        });
+        return;
     }
     let mut defs: Vec<Fixed> = Vec::new();
     let mut ret_loads: Vec<(Reg, ir::Type, Amode)> = Vec::new();

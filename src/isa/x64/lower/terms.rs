@@ -472,6 +472,15 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             }
         },
     )
+    .constructor("machine_reg", |ctx: &mut LowerCtx, enc: u8| {
+        if enc != 4 && enc != 5 {
+            ctx.fail("only rsp and rbp are read directly");
+        }
+        Reg::phys(crate::isa::x64::regs::gpr(enc))
+    })
+    .constructor("amode_reg", |ctx: &mut LowerCtx, base: Reg, off: i32| {
+        AmodeRef(ctx.amode_word(Amode::base_disp(base, off), None))
+    })
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
