@@ -481,6 +481,10 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("amode_reg", |ctx: &mut LowerCtx, base: Reg, off: i32| {
         AmodeRef(ctx.amode_word(Amode::base_disp(base, off), None))
     })
+    .constructor("global_value", |ctx: &mut LowerCtx, gv: u32| {
+        super::abi_lower::global_value(ctx, ir::GlobalValue::from_u32(gv))
+    })
+    .constructor("u16_as_u32", |_: &mut LowerCtx, v: u16| u32::from(v))
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
