@@ -13,7 +13,7 @@ use rulesel::isa::x64::regs::{Reg, RAX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::machinst::buffer::TrapCode;
 use rulesel::runtest::{
-    run_file, run_paths, symbol_name, CompiledFunction, Compiler, Lowering, Options, Status,
+    report, run_file, run_paths, symbol_name, CompiledFunction, Compiler, Lowering, Options, Status,
 };
 use rulesel::settings::Flags;
 use std::path::PathBuf;
@@ -415,8 +415,7 @@ block0(v0: i32, v1: i32):
 ; run: %sub(1, 2) == 1
 ";
 
-/// The same harness with rulesel's lowering as the compiler, through the library and through
-/// `rulesel run`.
+/// The same harness with rulesel's lowering as the compiler, and what `rulesel run` prints.
 #[test]
 fn files_compiled_by_the_lowering_pipeline() {
     let dir = scratch("lowering");
@@ -445,20 +444,13 @@ fn files_compiled_by_the_lowering_pipeline() {
         "{message}"
     );
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
-        .arg("run")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    // What `rulesel run` prints (its `main` only adds the exit status).
+    let mut out = Vec::new();
+    let ok = report(std::slice::from_ref(&dir), &options, &mut out).unwrap();
+    assert!(!ok);
+    let stdout = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines.len(),
-        6,
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(!output.status.success());
+    assert_eq!(lines.len(), 6, "{stdout}");
     assert_eq!(
         lines[0],
         format!("PASS {} (14/14 runs)", dir.join("a.clif").display())
@@ -474,14 +466,9 @@ fn files_compiled_by_the_lowering_pipeline() {
         format!("SKIP {} (no x86_64 target)", dir.join("c.clif").display())
     );
     assert_eq!(lines[5], "1 passed, 1 failed, 1 skipped");
-
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
-        .arg("run")
-        .arg(dir.join("a.clif"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8(output.stdout)
+    let mut out = Vec::new();
+    assert!(report(&[dir.join("a.clif")], &options, &mut out).unwrap());
+    assert!(String::from_utf8(out)
         .unwrap()
         .ends_with("1 passed, 0 failed, 0 skipped\n"));
 }

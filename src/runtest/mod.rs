@@ -208,6 +208,24 @@ pub fn run_paths(
     Ok(summary)
 }
 
+/// What `rulesel run` prints: each file's outcome as it finishes, then the summary line.
+/// `Ok(true)` when no file failed.
+pub fn report(
+    paths: &[PathBuf],
+    options: &Options<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<bool> {
+    let mut written = Ok(());
+    let summary = run_paths(paths, options, |outcome| {
+        if written.is_ok() {
+            written = writeln!(out, "{outcome}");
+        }
+    })?;
+    written?;
+    writeln!(out, "{}", summary.line())?;
+    Ok(summary.count(Status::Fail) == 0)
+}
+
 /// The name a function has in a JIT module and in relocation symbol lists: `%name` is `name`,
 /// `u0:1` stays `u0:1`.
 pub fn symbol_name(name: &ExternalName) -> String {
