@@ -11,9 +11,10 @@ use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
 use rulesel::isa::x64::regs::{Reg, RAX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
+use rulesel::jit::module_name;
 use rulesel::machinst::buffer::TrapCode;
 use rulesel::runtest::{
-    report, run_file, run_paths, symbol_name, CompiledFunction, Compiler, Lowering, Options, Status,
+    report, run_file, run_paths, CompiledFunction, Compiler, Lowering, Options, Status,
 };
 use rulesel::settings::Flags;
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ impl Compiler for Assembled {
         _features: TargetFeatures,
     ) -> Result<CompiledFunction, String> {
         let r = |p: PReg| Arg::Reg(p.into());
-        let insts: Vec<Step> = match symbol_name(&func.name).as_str() {
+        let insts: Vec<Step> = match module_name(&func.name).as_str() {
             // rdi + rsi
             "add" => vec![(
                 Op::lea_r64,
@@ -78,7 +79,7 @@ impl Compiler for Assembled {
             other => return Err(format!("not supported yet: function {other}")),
         };
         let mut buf = X64Buffer::new();
-        if symbol_name(&func.name) == "spin" {
+        if module_name(&func.name) == "spin" {
             let start = buf.new_label();
             buf.bind_label(start);
             buf.put_branch(None, start);

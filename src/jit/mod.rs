@@ -29,7 +29,8 @@ pub mod libcalls;
 pub mod trampoline;
 pub mod traps;
 
-use crate::machinst::buffer::{CompiledCode, RelocKind, TrapCode};
+use crate::ir::ExternalName;
+use crate::machinst::buffer::{CompiledCode, RelocKind, SymbolName, TrapCode};
 use std::ffi::CString;
 use std::fmt;
 use std::ptr::NonNull;
@@ -40,7 +41,8 @@ pub struct JitFunction<'a> {
     /// The name other functions of the module (and [`JitModule::address_of`]) use.
     pub name: &'a str,
     pub code: &'a CompiledCode,
-    /// What each `SymbolId` of `code`'s relocations names: `symbols[id.0]`.
+    /// What each `SymbolId` of `code`'s relocations names: `symbols[id.0]` (for compiled code,
+    /// [`symbol_names`]).
     pub symbols: &'a [String],
 }
 
@@ -472,6 +474,26 @@ pub struct CodeLocation<'a> {
     pub function: &'a str,
     pub offset: u32,
     pub trap: Option<TrapCode>,
+}
+
+/// The name a function defined as `name` has in a JIT module: `%f` is `f`, `u0:1` stays `u0:1`.
+pub fn module_name(name: &ExternalName) -> String {
+    match name {
+        ExternalName::TestCase(n) => n.clone(),
+        ExternalName::User { namespace, index } => format!("u{namespace}:{index}"),
+    }
+}
+
+/// What each `SymbolId` of `code` names, for [`JitFunction::symbols`]: functions as
+/// [`module_name`] spells them, libcalls by their names.
+pub fn symbol_names(code: &CompiledCode) -> Vec<String> {
+    code.symbols
+        .iter()
+        .map(|s| match s {
+            SymbolName::External(name) => module_name(name),
+            SymbolName::LibCall(name) => name.clone(),
+        })
+        .collect()
 }
 
 fn symbol_name<'a>(f: &JitFunction<'a>, id: u32) -> Result<&'a str, JitError> {

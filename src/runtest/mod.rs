@@ -17,13 +17,13 @@
 pub mod compare;
 
 use crate::compile::compile_function;
-use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
+use crate::ir::{self, DataValue, Function, Header, RunCommand, TestFile};
 use crate::isa::x64::cpuid::{Feature, TargetFeatures};
 use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
-use crate::jit::{JitFunction, JitModule};
-use crate::machinst::buffer::{CompiledCode, SymbolName, TrapCode};
+use crate::jit::{module_name, symbol_names, JitFunction, JitModule};
+use crate::machinst::buffer::{CompiledCode, TrapCode};
 use crate::settings::Flags;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
     pub code: CompiledCode,
-    /// What each `SymbolId` of the code's relocations names, as [`symbol_name`] spells names.
+    /// What each `SymbolId` of the code's relocations names, as [`module_name`] spells names.
     pub symbols: Vec<String>,
 }
 
@@ -61,14 +61,7 @@ impl Compiler for Lowering {
         features: TargetFeatures,
     ) -> Result<CompiledFunction, String> {
         let code = compile_function(func, flags, &isa_flags(features)).map_err(|e| e.message)?;
-        let symbols = code
-            .symbols
-            .iter()
-            .map(|s| match s {
-                SymbolName::External(name) => symbol_name(name),
-                SymbolName::LibCall(name) => name.clone(),
-            })
-            .collect();
+        let symbols = symbol_names(&code);
         Ok(CompiledFunction { code, symbols })
     }
 }
@@ -224,15 +217,6 @@ pub fn report(
     written?;
     writeln!(out, "{}", summary.line())?;
     Ok(summary.count(Status::Fail) == 0)
-}
-
-/// The name a function has in a JIT module and in relocation symbol lists: `%name` is `name`,
-/// `u0:1` stays `u0:1`.
-pub fn symbol_name(name: &ExternalName) -> String {
-    match name {
-        ExternalName::TestCase(n) => n.clone(),
-        ExternalName::User { namespace, index } => format!("u{namespace}:{index}"),
-    }
 }
 
 /// The name of a trap code, as CLIF writes it.
@@ -396,7 +380,7 @@ fn run_configuration(
             .compile(func, &config.flags, config.features)
             .map_err(|e| format!("function {}: {e}", func.name))?;
         compiled.push(code);
-        names.push(symbol_name(&func.name));
+        names.push(module_name(&func.name));
     }
     let jit_functions: Vec<JitFunction<'_>> = compiled
         .iter()
