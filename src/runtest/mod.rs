@@ -219,7 +219,8 @@ pub fn report(
     Ok(summary.count(Status::Fail) == 0)
 }
 
-/// The name of a trap code, as CLIF writes it.
+/// The name of a trap code, as CLIF writes it. Codes 7–12 are the numbers the lowering gives
+/// the reserved codes that have no constant on [`TrapCode`].
 pub fn trap_name(code: TrapCode) -> String {
     let named = [
         (TrapCode::STACK_OVERFLOW, "stack_overflow"),
@@ -228,6 +229,12 @@ pub fn trap_name(code: TrapCode) -> String {
         (TrapCode::INTEGER_DIVISION_BY_ZERO, "int_divz"),
         (TrapCode::BAD_CONVERSION_TO_INTEGER, "bad_toint"),
         (TrapCode::UNREACHABLE, "unreachable"),
+        (TrapCode(7), "heap_misaligned"),
+        (TrapCode(8), "table_oob"),
+        (TrapCode(9), "icall_null"),
+        (TrapCode(10), "bad_sig"),
+        (TrapCode(11), "interrupt"),
+        (TrapCode(12), "null_reference"),
     ];
     match named.iter().find(|(c, _)| *c == code) {
         Some((_, name)) => name.to_string(),
@@ -481,4 +488,34 @@ fn run_command(command: &RunCommand, func: &Function, call: &Call<'_>) -> Result
         format!("[{}]", shown.join(", "))
     };
     Err(format!("{where_}\n  actual: {actual_text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::TrapCode as IrTrapCode;
+    use crate::isa::x64::lower::ctx::trap_code;
+
+    #[test]
+    fn trap_names_match_the_ir_names_of_the_lowered_codes() {
+        for name in [
+            "stack_overflow",
+            "heap_oob",
+            "heap_misaligned",
+            "table_oob",
+            "icall_null",
+            "bad_sig",
+            "int_ovf",
+            "int_divz",
+            "bad_toint",
+            "unreachable",
+            "interrupt",
+            "null_reference",
+            "user1",
+            "user200",
+        ] {
+            let code = trap_code(IrTrapCode::parse(name).unwrap());
+            assert_eq!(trap_name(code), name);
+        }
+    }
 }
