@@ -19,7 +19,9 @@
 //! A call (`CallPlt4`) goes straight to its target when the rel32 reaches it and through the
 //! symbol's stub otherwise (host libraries are usually far from an anonymous mapping). A
 //! `GotPcRel4` operand points at the stub's address word, which doubles as the symbol's GOT
-//! entry. `PcRel4` to a host symbol must reach it directly; if it does not, that is an error.
+//! entry. A `PcRel4` address of a far host symbol is its stub, as a PLT entry stands for a
+//! function's address in non-PIC code: right for functions (`func_addr`), which is what code
+//! takes such addresses of; far host *data* must be reached through the GOT or an `Abs8`.
 //!
 //! The memory is unmapped when the module is dropped; addresses taken from it must not outlive
 //! it. [`trampoline`] calls functions of any signature; [`traps`] turns faults of JIT code into
@@ -386,7 +388,12 @@ impl JitModule {
                     continue;
                 }
                 let mut rel = value.wrapping_sub(place);
-                if i32::try_from(rel).is_err() && reloc.kind == RelocKind::CallPlt4 {
+                let via_stub = reloc.kind == RelocKind::CallPlt4
+                    || matches!(
+                        (reloc.kind, t.place),
+                        (RelocKind::PcRel4, TargetPlace::Host(_))
+                    );
+                if i32::try_from(rel).is_err() && via_stub {
                     rel = stub.wrapping_add(reloc.addend).wrapping_sub(place);
                 }
                 let rel = i32::try_from(rel).map_err(|_| JitError::OutOfRange {
