@@ -4,7 +4,7 @@
 //! ```text
 //!   JitModule::new(&[JitFunction { name, code: &CompiledCode, symbols }])
 //!     1. layout   functions one after another, each 16-aligned, then one 16-byte stub per
-//!                 referenced symbol:  jmp *8(%rip)-style  ff 25 00 00 00 00 | 8-byte address
+//!                 referenced symbol:  jmp *0(%rip) = ff 25 00 00 00 00, then the 8-byte address
 //!     2. resolve  each SymbolId of a function names a symbol: a function of the module, a
 //!                 libcall (CeilF32…, memcpy…), the probe helper, or anything `dlsym` finds
 //!     3. map      anonymous read-write pages, copy the bytes, apply relocations,
