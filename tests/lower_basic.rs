@@ -278,6 +278,73 @@ fn call(f: *const u8, args: &[Scalar], ret: Type) -> Option<Scalar> {
     }
 }
 
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct Two<A, B>(A, B);
+type Fn2<A, B> = extern "C" fn(i64, i64, i64, i64, i64, i64, f64, f64, f64, f64) -> Two<A, B>;
+
+/// A result read back from a register: an integer of `ty`'s width, or float bits.
+fn from_reg(ty: Type, int: i64, float: f64) -> Scalar {
+    match ty {
+        Type::F32 => Scalar::F32(float.to_bits() as u32),
+        Type::F64 => Scalar::F64(float.to_bits()),
+        _ => Scalar::Int(int),
+    }
+}
+
+/// Calls `f` returning two scalars: integers come back in rax then rdx, floats in xmm0 then
+/// xmm1, as a C function returning a two-field struct of those classes does.
+fn call2(f: *const u8, args: &[Scalar], rets: [Type; 2]) -> Option<[Scalar; 2]> {
+    let (mut ints, mut floats) = ([0i64; 6], [0f64; 4]);
+    let (mut ni, mut nf) = (0, 0);
+    for a in args {
+        match *a {
+            Scalar::Int(v) if ni < 6 => {
+                ints[ni] = v;
+                ni += 1;
+            }
+            Scalar::F32(b) if nf < 4 => {
+                floats[nf] = f64::from_bits(u64::from(b));
+                nf += 1;
+            }
+            Scalar::F64(b) if nf < 4 => {
+                floats[nf] = f64::from_bits(b);
+                nf += 1;
+            }
+            _ => return None,
+        }
+    }
+    let (i, x) = (ints, floats);
+    let [a, b] = rets;
+    if a.bits() > 64 || b.bits() > 64 || a.is_vector() || b.is_vector() {
+        return None;
+    }
+    // SAFETY (all four): `f` is a compiled System V function with these argument classes
+    // returning two values of these classes.
+    Some(match (a.is_float(), b.is_float()) {
+        (false, false) => {
+            let f: Fn2<i64, i64> = unsafe { std::mem::transmute(f) };
+            let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]);
+            [from_reg(a, r.0, 0.0), from_reg(b, r.1, 0.0)]
+        }
+        (true, true) => {
+            let f: Fn2<f64, f64> = unsafe { std::mem::transmute(f) };
+            let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]);
+            [from_reg(a, 0, r.0), from_reg(b, 0, r.1)]
+        }
+        (false, true) => {
+            let f: Fn2<i64, f64> = unsafe { std::mem::transmute(f) };
+            let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]);
+            [from_reg(a, r.0, 0.0), from_reg(b, 0, r.1)]
+        }
+        (true, false) => {
+            let f: Fn2<f64, i64> = unsafe { std::mem::transmute(f) };
+            let r = f(i[0], i[1], i[2], i[3], i[4], i[5], x[0], x[1], x[2], x[3]);
+            [from_reg(a, 0, r.0), from_reg(b, r.1, 0.0)]
+        }
+    })
+}
+
 /// Equality as run tests mean it: integers by their low bits, floats by bits or both NaN.
 fn same(got: Scalar, want: Scalar, ret: Type) -> bool {
     match (got, want) {
@@ -336,10 +403,35 @@ fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
             continue;
         };
         for cmd in &tf.run_commands {
-            // This harness calls functions of one scalar result only; the `rulesel run`
+            // This harness calls functions of one or two scalar results; the `rulesel run`
             // harness covers the rest.
-            let args: Option<Vec<Scalar>> = cmd.args.iter().map(scalar).collect();
-            let (Some(args), [ret]) = (args, &sig.returns[..]) else {
+            let Some(args) = cmd.args.iter().map(scalar).collect::<Option<Vec<Scalar>>>() else {
+                continue;
+            };
+            if let [r0, r1] = &sig.returns[..] {
+                let rets = [r0.value_type, r1.value_type];
+                let Some(got) = call2(entry, &args, rets) else {
+                    continue;
+                };
+                let want: Option<Vec<Scalar>> = match &cmd.expectation {
+                    Expectation::Equal(v) | Expectation::NotEqual(v) => {
+                        v.iter().map(scalar).collect()
+                    }
+                    Expectation::True => None,
+                };
+                let Some(want) = want.filter(|w| w.len() == 2) else {
+                    continue;
+                };
+                let eq = same(got[0], want[0], rets[0]) && same(got[1], want[1], rets[1]);
+                let ok = matches!(cmd.expectation, Expectation::Equal(_)) == eq;
+                if ok {
+                    passed += 1;
+                } else {
+                    failures.push(format!("{cmd}: got {got:?}"));
+                }
+                continue;
+            }
+            let [ret] = &sig.returns[..] else {
                 continue;
             };
             let ret = ret.value_type;
@@ -526,7 +618,7 @@ fn shared_files_on_the_passing_list() {
         check(&shared(name), 0);
         files += 1;
     }
-    assert!(files >= 116, "{files} files on the list");
+    assert!(files >= 119, "{files} files on the list");
 }
 
 const FOLD: &str = "function %f(i64, i64) -> i64 {
