@@ -315,3 +315,23 @@ unsafe fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_out_of_a_guarded_call_unregisters_it() {
+        let watchdog = Watchdog {
+            code: 0..0,
+            timeout: Duration::from_millis(1),
+        };
+        let outcome = std::panic::catch_unwind(|| {
+            guarded(0, Some(&watchdog), |_| panic!("a callback panicked"))
+        });
+        assert!(outcome.is_err());
+        assert!(CURRENT.with(Cell::get).is_null());
+        // The watchdog was deleted with the registration: nothing fires into a dead record.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
