@@ -11,5 +11,8 @@ pub mod ir;
 pub mod isa;
 pub mod jit;
 pub mod machinst;
+pub mod module;
+pub mod obj;
 pub mod runtest;
 pub mod settings;
+pub mod unwind;

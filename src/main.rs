@@ -1,9 +1,14 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
-use rulesel::{dsl, ir, runtest};
-use std::path::PathBuf;
+use rulesel::dsl::prelude::{standard_env, NoHost};
+use rulesel::dsl::{self, CompileError, RuleProgram};
+use rulesel::module::link::link_object_bytes;
+use rulesel::module::{Module, ModuleError};
+use rulesel::{ir, runtest};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +44,26 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Compiles a CLIF file (functions, plus `;!` data and linkage directives) into an ELF
+    /// relocatable object.
+    Compile {
+        /// The `.clif` file.
+        file: PathBuf,
+        /// The object file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Compiles a CLIF file and links it with `cc` into an executable.
+    Build {
+        /// The `.clif` file.
+        file: PathBuf,
+        /// The executable to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Libraries to link against (`-l m`, `-lpthread`).
+        #[arg(short = 'l', long = "lib")]
+        libs: Vec<String>,
+    },
     /// Compiles a rule set and prints its findings (default: the rules built into the binary).
     Check {
         /// Directory of `.rules` files to check instead of the embedded rules.
@@ -57,6 +82,8 @@ fn main() -> ExitCode {
             checker,
             paths,
         } => run(&paths, timeout, checker),
+        Command::Compile { file, output } => compile_object(&file, &output, None),
+        Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
     }
 }
 
@@ -125,19 +152,26 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     }
 }
 
+/// The embedded rules, compiled once per process. `check` has no IR to run them on, so
+/// `NoHost` stands in for the host.
+static EMBEDDED: OnceLock<Result<RuleProgram<NoHost>, CompileError>> = OnceLock::new();
+
 fn check(rules: Option<PathBuf>) -> ExitCode {
-    let sources = match rules {
+    let loaded;
+    let result = match rules {
         Some(dir) => match dsl::load_rules_dir(&dir) {
-            Ok(s) => s,
+            Ok(sources) => {
+                loaded = dsl::compile(sources, standard_env::<NoHost>());
+                loaded.as_ref()
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         },
-        None => dsl::embedded_sources(),
+        None => dsl::compile_embedded_once(&EMBEDDED, standard_env::<NoHost>),
     };
-    let env = dsl::prelude::standard_env::<dsl::prelude::NoHost>();
-    match dsl::compile(sources, env) {
+    match result {
         Ok(prog) => {
             for w in &prog.warnings {
                 print!("{}", prog.sources.render(w));
@@ -154,6 +188,46 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
             print!("{}", e.render());
             let n = e.errors().count();
             println!("{n} error{}", if n == 1 { "" } else { "s" });
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rulesel compile` (`libs` is `None`) and `rulesel build`: the file's module as an object, or
+/// linked into an executable with `cc`.
+fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCode {
+    let shown = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{shown}: error: cannot read file: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let object = match Module::from_clif(&text).and_then(|m| m.finish_object()) {
+        Ok(object) => object,
+        Err(ModuleError::Parse { pos, message, .. }) => {
+            eprint!("{}", ir::diagnostic::render(&shown, &text, pos, &message));
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("{shown}: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match libs {
+        None => std::fs::write(output, &object)
+            .map(|()| String::new())
+            .map_err(|e| format!("cannot write {}: {e}", output.display())),
+        Some(libs) => link_object_bytes(&object, output, libs).map_err(|e| e.to_string()),
+    };
+    match result {
+        Ok(warnings) => {
+            eprint!("{warnings}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
             ExitCode::FAILURE
         }
     }

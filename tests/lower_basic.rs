@@ -573,6 +573,81 @@ fn shared_float_arithmetic_compares_and_select() {
     }
 }
 
+/// Operations and forms the shared files do not reach (so every rule fires somewhere).
+const OUR_INTEGERS: &str = include_str!("lower_our_ops.clif");
+
+#[test]
+fn our_operations() {
+    check(OUR_INTEGERS, 59);
+}
+
+/// Float operations the shared files do not reach at every width.
+const OUR_FLOATS: &str = "target x86_64
+target x86_64 has_avx
+function %mul_div_sqrt_f32(f32, f32) -> f32 {
+block0(v0: f32, v1: f32):
+    v2 = fmul v0, v1
+    v3 = fdiv v2, v1
+    v4 = sqrt v3
+    return v4
+}
+; run: %mul_div_sqrt_f32(0x1.0p4, 0x1.8p1) == 0x1.0p2
+function %mul_div_sqrt_f64(f64, f64) -> f64 {
+block0(v0: f64, v1: f64):
+    v2 = fmul v0, v1
+    v3 = fdiv v2, v1
+    v4 = sqrt v3
+    return v4
+}
+; run: %mul_div_sqrt_f64(0x1.0p4, 0x1.8p1) == 0x1.0p2
+function %demote(f64) -> f32 {
+block0(v0: f64):
+    v1 = fdemote.f32 v0
+    return v1
+}
+; run: %demote(0x1.8p1) == 0x1.8p1
+function %ordered_compares(f64, f64) -> i8 {
+block0(v0: f64, v1: f64):
+    v2 = fcmp ord v0, v1
+    v3 = fcmp one v0, v1
+    v4 = fcmp ult v0, v1
+    v5 = fcmp ule v0, v1
+    v6 = fcmp ugt v0, v1
+    v7 = fcmp uge v0, v1
+    v8 = ishl_imm v3, 1
+    v9 = ishl_imm v4, 2
+    v10 = ishl_imm v5, 3
+    v11 = ishl_imm v6, 4
+    v12 = ishl_imm v7, 5
+    v13 = bor v2, v8
+    v14 = bor v13, v9
+    v15 = bor v14, v10
+    v16 = bor v15, v11
+    v17 = bor v16, v12
+    return v17
+}
+; run: %ordered_compares(0x1.0p0, 0x1.0p1) == 15
+; run: %ordered_compares(0x1.0p1, 0x1.0p0) == 51
+; run: %ordered_compares(0x1.0p0, 0x1.0p0) == 41
+; run: %ordered_compares(0x1.0p0, +NaN) == 60
+function %float_band_not(f32, f32) -> f32 {
+block0(v0: f32, v1: f32):
+    v2 = band_not v0, v1
+    return v2
+}
+; run: %float_band_not(-0x1.0p0, -0x0.0) == 0x1.0p0
+";
+
+#[test]
+fn our_float_operations() {
+    check(OUR_FLOATS, 8);
+    let sse = IsaFlags::default();
+    let file = ir::parse_test_file(OUR_FLOATS).unwrap();
+    for tf in &file.functions {
+        compile_function(&tf.function, &flags(false), &sse).expect("SSE2-only code");
+    }
+}
+
 #[test]
 fn shared_rounding_through_sse41_or_libcalls() {
     for f in ["ceil.clif", "floor.clif", "trunc.clif", "nearest.clif"] {
@@ -710,4 +785,93 @@ block0(v0: {ty}, v1: {ty}):
         ));
     }
     check(&text, 11);
+}
+
+/// Rule coverage over the passing list: the share of x64 rules that fire at least once.
+#[test]
+fn most_x64_rules_fire_on_the_passing_list() {
+    let prog = rulesel::compile::rule_program().expect("rules compile");
+    let mut machine = rulesel::dsl::Machine::new();
+    machine.enable_coverage(prog.rule_count());
+    let ours = [FOLD, OUR_FLOATS, OUR_INTEGERS];
+    let files = include_str!("lower_passing.txt")
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(shared)
+        .chain(ours.iter().map(|t| t.to_string()));
+    for text in files {
+        let file = ir::parse_test_file(&text).unwrap();
+        let mut fl = flags(false);
+        let mut targets = Vec::new();
+        for h in &file.headers {
+            match h {
+                ir::Header::Set { name, value } => fl.set(name, value.as_deref()).unwrap(),
+                ir::Header::Target { isa, flags } if isa == "x86_64" => {
+                    targets.extend(IsaFlags::from_words(flags).ok())
+                }
+                _ => {}
+            }
+        }
+        if targets.is_empty() {
+            targets.push(IsaFlags::default());
+        }
+        // Every x86_64 target line of the file, as `rulesel run` compiles it.
+        for isa in &targets {
+            for tf in &file.functions {
+                rulesel::compile::compile_function_with(&tf.function, &fl, isa, &mut machine)
+                    .unwrap();
+            }
+        }
+    }
+    let counts = machine.coverage().unwrap();
+    let x64: Vec<usize> = (0..counts.len())
+        .filter(|&i| {
+            prog.rule_label(rulesel::dsl::RuleId(i as u32))
+                .starts_with("rules/x64/")
+        })
+        .collect();
+    let unfired: Vec<String> = x64
+        .iter()
+        .filter(|&&i| counts[i] == 0)
+        .map(|&i| prog.rule_label(rulesel::dsl::RuleId(i as u32)))
+        .collect();
+    let fired = x64.len() - unfired.len();
+    println!(
+        "{fired} of {} x64 rules fired; never: {unfired:#?}",
+        x64.len()
+    );
+    // A rule that never fires is removed or gets a run test of ours.
+    assert!(unfired.is_empty(), "{fired} of {} fired", x64.len());
+}
+
+#[test]
+fn explain_names_the_rule_of_each_instruction() {
+    let file = ir::parse_test_file(
+        "function %f(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iconst.i64 5
+    v3 = iadd v0, v2
+    v4 = imul v3, v1
+    return v4
+}",
+    )
+    .unwrap();
+    let (steps, code) = rulesel::compile::explain_function(
+        &file.functions[0].function,
+        &flags(false),
+        &IsaFlags::host(),
+    )
+    .unwrap();
+    assert!(!code.bytes.is_empty());
+    // iconst folds into the add as an immediate: it has no step of its own.
+    let insts: Vec<&str> = steps.iter().map(|s| s.inst.as_str()).collect();
+    assert_eq!(insts.len(), 3, "{steps:#?}");
+    assert!(steps[0]
+        .rule
+        .as_deref()
+        .unwrap()
+        .starts_with("rules/x64/arith.rules:"));
+    assert!(steps[0].code[0].starts_with("add"), "{steps:#?}");
+    assert!(steps[1].code[0].starts_with("imul"), "{steps:#?}");
+    assert!(steps[2].code[0].starts_with("ret"), "{steps:#?}");
 }

@@ -147,6 +147,9 @@ pub struct CompiledCode {
     /// What each [`SymbolId`] of `relocs` names (filled by the compiler; the buffer leaves it
     /// empty).
     pub symbols: Vec<SymbolName>,
+    /// How to unwind through the function's frame (filled by the compiler from its prologue;
+    /// the buffer leaves it empty).
+    pub unwind: crate::unwind::UnwindInfo,
 }
 
 /// A bad use of the buffer, found when finishing.
@@ -764,6 +767,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
             label_offsets,
             bytes: out,
             symbols: Vec::new(),
+            unwind: Default::default(),
         })
     }
 }

@@ -34,5 +34,6 @@ pub mod print;
 pub mod regs;
 pub mod rows;
 pub mod table;
+pub mod unwind;
 
 pub use lower::IsaFlags;

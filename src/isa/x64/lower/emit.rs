@@ -92,7 +92,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         }
     }
     let bad = |e: &dyn std::fmt::Display| format!("emission: {e}");
-    emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
+    let pro_marks = emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
     for b in 0..nblocks {
         buf.bind_label(MachLabel(b as u32));
         for item in out.block_insts_and_edits(vcode, Block::new(b)) {
@@ -111,6 +111,11 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     }
     let mut code = buf.finish().map_err(|e| bad(&e))?;
     code.symbols = symbols;
+    let pro_ends: Vec<u32> = pro_marks
+        .iter()
+        .map(|m| code.mark_offsets[m.0 as usize])
+        .collect();
+    code.unwind = crate::isa::x64::unwind::describe(&pro, &pro_ends, &frame);
     Ok(code)
 }
 

@@ -1,0 +1,105 @@
+//! x86-64 call-frame information for our frames (System V DWARF register numbers).
+//!
+//! ```text
+//!   entry            CFA = rsp + 8, return address at CFA - 8      (the CIE)
+//!   push rbp         CFA = rsp + 16, rbp saved at CFA - 16
+//!   mov rbp, rsp     CFA = rbp + 16                                 (fixed from here on)
+//!   push r12 …       r12 saved at CFA - 24 …
+//!   sub rsp, N       (nothing: the CFA hangs off rbp)
+//!   movdqu [rsp+d], xmm6 …   xmm6 saved at its slot (Windows frames)
+//! ```
+//!
+//! Every step takes effect at the end of its instruction, as the prologue's code marks give it.
+//! Epilogues are not described: the description is exact at every call site and in the body,
+//! which is what unwinders for panics and exceptions, and debuggers stopped in the body, need.
+
+use crate::isa::x64::abi::prologue::FrameInst;
+use crate::isa::x64::abi::FrameLayout;
+use crate::isa::x64::regs::{RBP, RSP};
+use crate::unwind::{UnwindInfo, UnwindStep};
+use gimli::write::{CallFrameInstruction, CommonInformationEntry};
+use gimli::{Encoding, Format, Register, X86_64};
+use regalloc2::{PReg, RegClass};
+
+/// The DWARF number of a register (System V psABI figure 3.36).
+pub fn dwarf_register(reg: PReg) -> Register {
+    match reg.class() {
+        RegClass::Int => {
+            // Hardware order rax rcx rdx rbx rsp rbp rsi rdi, DWARF order rax rdx rcx rbx rsi rdi rbp rsp.
+            const BY_HW: [u16; 8] = [0, 2, 1, 3, 7, 6, 4, 5];
+            let hw = reg.hw_enc();
+            Register(if hw < 8 { BY_HW[hw] } else { hw as u16 })
+        }
+        _ => Register(X86_64::XMM0.0 + reg.hw_enc() as u16),
+    }
+}
+
+/// The common entry of every function: at entry the CFA is rsp + 8 and the return address is
+/// stored just below it. `pcrel` selects PC-relative 4-byte FDE addresses (objects, position
+/// independent) over absolute 8-byte ones (JIT code registered at its address).
+pub fn cie(pcrel: bool) -> CommonInformationEntry {
+    let encoding = Encoding {
+        address_size: 8,
+        format: Format::Dwarf32,
+        version: 1,
+    };
+    let mut cie = CommonInformationEntry::new(encoding, 1, -8, X86_64::RA);
+    cie.fde_address_encoding = if pcrel {
+        gimli::DW_EH_PE_pcrel | gimli::DW_EH_PE_sdata4
+    } else {
+        gimli::DW_EH_PE_absptr
+    };
+    cie.add_instruction(CallFrameInstruction::Cfa(X86_64::RSP, 8));
+    cie.add_instruction(CallFrameInstruction::Offset(X86_64::RA, -8));
+    cie
+}
+
+/// The frame description of a function whose prologue is `prologue`, ending at code offsets
+/// `ends` (one per instruction, as [`crate::isa::x64::abi::emit::emit_frame_insts`] marks them),
+/// with frame `frame`.
+pub fn describe(prologue: &[FrameInst], ends: &[u32], frame: &FrameLayout) -> UnwindInfo {
+    let saved = frame.saved_register_cfa_offsets();
+    let save_slot = |reg: PReg| saved.iter().find(|(r, _)| *r == reg).map(|&(_, o)| o);
+    let mut steps = Vec::new();
+    let mut step = |offset: u32, inst| steps.push(UnwindStep { offset, inst });
+    let mut frame_pointer_saved = false;
+    for (inst, &end) in prologue.iter().zip(ends) {
+        match *inst {
+            FrameInst::Push(reg) if reg == RBP && !frame_pointer_saved => {
+                frame_pointer_saved = true;
+                step(end, CallFrameInstruction::CfaOffset(16));
+                step(end, CallFrameInstruction::Offset(dwarf_register(RBP), -16));
+            }
+            FrameInst::Mov { dst, src } if dst == RBP && src == RSP => {
+                step(end, CallFrameInstruction::CfaRegister(dwarf_register(RBP)));
+            }
+            FrameInst::Push(reg) | FrameInst::StoreXmm { src: reg, .. } => {
+                if let Some(off) = save_slot(reg) {
+                    step(end, CallFrameInstruction::Offset(dwarf_register(reg), off));
+                }
+            }
+            _ => {}
+        }
+    }
+    UnwindInfo { steps }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::isa::x64::regs::{gpr, xmm};
+
+    #[test]
+    fn dwarf_numbers_follow_the_psabi() {
+        assert_eq!(dwarf_register(gpr(0)), X86_64::RAX);
+        assert_eq!(dwarf_register(gpr(1)), X86_64::RCX);
+        assert_eq!(dwarf_register(gpr(2)), X86_64::RDX);
+        assert_eq!(dwarf_register(gpr(3)), X86_64::RBX);
+        assert_eq!(dwarf_register(RSP), X86_64::RSP);
+        assert_eq!(dwarf_register(RBP), X86_64::RBP);
+        assert_eq!(dwarf_register(gpr(6)), X86_64::RSI);
+        assert_eq!(dwarf_register(gpr(7)), X86_64::RDI);
+        assert_eq!(dwarf_register(gpr(12)), X86_64::R12);
+        assert_eq!(dwarf_register(xmm(6)), X86_64::XMM6);
+    }
+}

@@ -1,0 +1,361 @@
+//! The library API for whole programs: what a language front end uses to turn functions and
+//! data into an ELF object (linked by `cc`) or into code running in this process.
+//!
+//! ```text
+//!   Module::new(flags, isa) / Module::from_clif(text)
+//!     define_function(func, linkage)   functions parsed from CLIF or made with ir::FunctionBuilder
+//!     define_data(ObjData)             read-only, writable or zero-initialised, aligned, with
+//!                                      pointers to other symbols
+//!     set_linkage(name, Local)         keep a definition out of the link's global namespace
+//!     name_user(ExternalName::User{…}, "puts")   give `u0:3`-style names a symbol name
+//!   ──▶ finish_object() → ELF bytes      ──▶ jit() → JitProgram (callable, unwindable)
+//! ```
+//!
+//! Names: a function is the symbol of its name (`%main` → `main`); a function or data object
+//! that is referred to but not defined (`fn0 = %puts(i64) -> i32`, `gv0 = symbol %stdout`) is
+//! an undefined symbol of that name, resolved by the linker (or, in the JIT, in this process).
+//! [`directives`] describes how a CLIF file declares data and linkage in its comments.
+
+pub mod directives;
+pub mod link;
+
+use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
+use crate::ir::function::SourcePos;
+use crate::ir::{self, ExternalName};
+use crate::isa::x64::IsaFlags;
+use crate::jit::{JitError, JitFunction, JitModule};
+use crate::obj::{libcall_symbol, write_object, Linkage, ObjData, ObjError, ObjFunction};
+use crate::settings::Flags;
+use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError};
+use directives::{parse_directives, Directive};
+use std::fmt;
+
+/// Why a module could not be built, compiled, written or loaded.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum ModuleError {
+    /// Bad CLIF text or directive at `pos` (`offset` is the byte offset in the text).
+    Parse {
+        pos: SourcePos,
+        offset: usize,
+        message: String,
+    },
+    /// A bad definition or name (duplicate, unknown, unnamed).
+    Definition(String),
+    Compile(CompileError),
+    Object(ObjError),
+    Jit(JitError),
+    Unwind(UnwindError),
+}
+
+impl fmt::Display for ModuleError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModuleError::Parse { pos, message, .. } => {
+                write!(f, "{}:{}: {message}", pos.line, pos.col)
+            }
+            ModuleError::Definition(m) => f.write_str(m),
+            ModuleError::Compile(e) => e.fmt(f),
+            ModuleError::Object(e) => e.fmt(f),
+            ModuleError::Jit(e) => e.fmt(f),
+            ModuleError::Unwind(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ModuleError {}
+
+/// A program being put together: functions, data objects and their linkage, compiled with one
+/// set of flags.
+#[derive(Clone, Debug)]
+pub struct Module {
+    flags: Flags,
+    isa: IsaFlags,
+    functions: Vec<(ir::Function, Linkage)>,
+    data: Vec<ObjData>,
+    user_names: Vec<(ExternalName, String)>,
+}
+
+/// A function of a module after compilation.
+#[derive(Clone, Debug)]
+pub struct CompiledFunction {
+    pub name: String,
+    pub linkage: Linkage,
+    pub code: CompiledCode,
+    /// The symbol each `SymbolId` of `code` refers to, as the object file names it
+    /// (libcalls by their C library name).
+    pub symbols: Vec<String>,
+}
+
+impl Module {
+    /// An empty module compiled with `flags` for a machine with `isa`.
+    pub fn new(flags: Flags, isa: IsaFlags) -> Module {
+        Module {
+            flags,
+            isa,
+            functions: Vec::new(),
+            data: Vec::new(),
+            user_names: Vec::new(),
+        }
+    }
+
+    /// A module holding every function of a CLIF file and the data and linkage its
+    /// [`directives`] declare. `set` lines become the flags, the `target x86_64 …` line the ISA
+    /// features (baseline x86-64 without one).
+    pub fn from_clif(text: &str) -> Result<Module, ModuleError> {
+        let file = ir::parse_test_file(text).map_err(|e| ModuleError::Parse {
+            pos: e.pos,
+            offset: e.offset,
+            message: e.message,
+        })?;
+        let parse_error = |message: String| ModuleError::Parse {
+            pos: SourcePos { line: 1, col: 1 },
+            offset: 0,
+            message,
+        };
+        let mut flags = Flags::default();
+        let mut isa = IsaFlags::default();
+        for h in &file.headers {
+            match h {
+                ir::parser::Header::Set { name, value } => flags
+                    .set(name, value.as_deref())
+                    .map_err(|e| parse_error(format!("set {name}: {e}")))?,
+                ir::parser::Header::Target {
+                    isa: arch,
+                    flags: words,
+                } => {
+                    if arch != "x86_64" {
+                        return Err(parse_error(format!(
+                            "target {arch}: only x86_64 is supported"
+                        )));
+                    }
+                    isa = IsaFlags::from_words(words)
+                        .map_err(|e| parse_error(format!("target: {e}")))?;
+                }
+                ir::parser::Header::Test(_) => {}
+            }
+        }
+        let mut module = Module::new(flags, isa);
+        for tf in file.functions {
+            module.define_function(tf.function, Linkage::Global)?;
+        }
+        let directives = parse_directives(text).map_err(|e| ModuleError::Parse {
+            pos: e.pos,
+            offset: e.offset,
+            message: e.message,
+        })?;
+        for (pos, d) in directives {
+            let located = |e: ModuleError| match e {
+                ModuleError::Definition(message) => ModuleError::Parse {
+                    pos,
+                    offset: line_offset(text, pos.line),
+                    message,
+                },
+                e => e,
+            };
+            match d {
+                Directive::Local(name) => module.set_linkage(&name, Linkage::Local),
+                Directive::Data(data) => module.define_data(data),
+            }
+            .map_err(located)?;
+        }
+        Ok(module)
+    }
+
+    /// Adds a function, the symbol of its name. Its name must be `%name` or a user name given
+    /// a symbol with [`Module::name_user`].
+    pub fn define_function(
+        &mut self,
+        func: ir::Function,
+        linkage: Linkage,
+    ) -> Result<(), ModuleError> {
+        let name = self.symbol_of(&func.name)?;
+        self.check_free(&name)?;
+        self.functions.push((func, linkage));
+        Ok(())
+    }
+
+    /// Adds a data object.
+    pub fn define_data(&mut self, data: ObjData) -> Result<(), ModuleError> {
+        self.check_free(&data.name)?;
+        if !data.align.is_power_of_two() {
+            return Err(ModuleError::Definition(format!(
+                "data `{}`: alignment {} is not a power of two",
+                data.name, data.align
+            )));
+        }
+        self.data.push(data);
+        Ok(())
+    }
+
+    /// Sets the linkage of the function or data object `name` (defined before this call).
+    pub fn set_linkage(&mut self, name: &str, linkage: Linkage) -> Result<(), ModuleError> {
+        for i in 0..self.functions.len() {
+            if self.symbol_of(&self.functions[i].0.name)? == name {
+                self.functions[i].1 = linkage;
+                return Ok(());
+            }
+        }
+        match self.data.iter_mut().find(|d| d.name == name) {
+            Some(d) => {
+                d.linkage = linkage;
+                Ok(())
+            }
+            None => Err(ModuleError::Definition(format!(
+                "`{name}` is not a function or data object of the module"
+            ))),
+        }
+    }
+
+    /// Gives the user name `name` (`u0:3`) the symbol `symbol`, for functions and global values
+    /// a front end numbers rather than names.
+    pub fn name_user(&mut self, name: ExternalName, symbol: &str) {
+        self.user_names.retain(|(n, _)| *n != name);
+        self.user_names.push((name, symbol.to_string()));
+    }
+
+    fn symbol_of(&self, name: &ExternalName) -> Result<String, ModuleError> {
+        match name {
+            ExternalName::TestCase(n) => Ok(n.clone()),
+            ExternalName::User { .. } => self
+                .user_names
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .ok_or_else(|| ModuleError::Definition(format!("{name} has no symbol name"))),
+        }
+    }
+
+    fn check_free(&self, name: &str) -> Result<(), ModuleError> {
+        let taken = self.data.iter().any(|d| d.name == name)
+            || (self.functions.iter())
+                .any(|(f, _)| self.symbol_of(&f.name).is_ok_and(|n| n == name));
+        if taken {
+            return Err(ModuleError::Definition(format!(
+                "`{name}` is defined twice"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Compiles every function. `libcall` names the symbol of a runtime routine.
+    fn compile_with(
+        &self,
+        libcall: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<CompiledFunction>, ModuleError> {
+        let mut out = Vec::with_capacity(self.functions.len());
+        for (func, linkage) in &self.functions {
+            let name = self.symbol_of(&func.name)?;
+            let code =
+                compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
+            let symbols = (code.symbols.iter())
+                .map(|s| match s {
+                    SymbolName::External(n) => self.symbol_of(n),
+                    SymbolName::LibCall(l) => libcall(l).ok_or_else(|| {
+                        ModuleError::Definition(format!(
+                            "function {name}: runtime routine `{l}` has no C library equivalent"
+                        ))
+                    }),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push(CompiledFunction {
+                name,
+                linkage: *linkage,
+                code,
+                symbols,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Compiles every function for an object file (libcalls named as in the C library).
+    pub fn compile(&self) -> Result<Vec<CompiledFunction>, ModuleError> {
+        self.compile_with(|l| libcall_symbol(l).map(str::to_string))
+    }
+
+    /// The ELF relocatable object of the whole module.
+    pub fn finish_object(&self) -> Result<Vec<u8>, ModuleError> {
+        let compiled = self.compile()?;
+        let functions: Vec<ObjFunction<'_>> = (compiled.iter())
+            .map(|c| ObjFunction {
+                name: &c.name,
+                linkage: c.linkage,
+                code: &c.code,
+                symbols: &c.symbols,
+            })
+            .collect();
+        write_object(&functions, &self.data).map_err(ModuleError::Object)
+    }
+
+    /// Compiles the module into this process's memory, its frames registered with the system
+    /// unwinder. Data objects need an object file and a linker for now: a module with data is
+    /// refused.
+    pub fn jit(&self) -> Result<JitProgram, ModuleError> {
+        if let Some(d) = self.data.first() {
+            return Err(ModuleError::Definition(format!(
+                "data `{}`: data objects are only supported in object files",
+                d.name
+            )));
+        }
+        // The JIT resolves runtime routines by their libcall names itself.
+        let compiled = self.compile_with(|l| Some(l.to_string()))?;
+        let functions: Vec<JitFunction<'_>> = (compiled.iter())
+            .map(|c| JitFunction {
+                name: &c.name,
+                code: &c.code,
+                symbols: &c.symbols,
+            })
+            .collect();
+        let code = JitModule::new(&functions).map_err(ModuleError::Jit)?;
+        let mut entries = Vec::with_capacity(compiled.len());
+        for c in &compiled {
+            let Some(start) = code.address_of(&c.name) else {
+                return Err(ModuleError::Definition(format!(
+                    "function {} is missing from the JIT module",
+                    c.name
+                )));
+            };
+            entries.push(FrameEntry {
+                start: gimli::write::Address::Constant(start as u64),
+                len: c.code.code_len,
+                info: &c.code.unwind,
+            });
+        }
+        let frames = RegisteredFrames::register(crate::isa::x64::unwind::cie(false), &entries)
+            .map_err(ModuleError::Unwind)?;
+        Ok(JitProgram { frames, code })
+    }
+}
+
+/// The byte offset of the start of 1-based line `line` in `text`.
+fn line_offset(text: &str, line: u32) -> usize {
+    text.split('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(|l| l.len() + 1)
+        .sum()
+}
+
+/// A module's code in this process, callable and unwindable until dropped.
+#[derive(Debug)]
+pub struct JitProgram {
+    // Declared first so that it is dropped (deregistered) before the code is unmapped.
+    frames: RegisteredFrames,
+    code: JitModule,
+}
+
+impl JitProgram {
+    /// The address of function `name`; transmute it to the `extern "C"` function type of its
+    /// signature (System V) to call it.
+    pub fn address_of(&self, name: &str) -> Option<*const u8> {
+        self.code.address_of(name)
+    }
+
+    /// The code in memory.
+    pub fn code(&self) -> &JitModule {
+        &self.code
+    }
+
+    /// The `.eh_frame` registered for the code.
+    pub fn eh_frame(&self) -> &[u8] {
+        self.frames.bytes()
+    }
+}
