@@ -226,6 +226,8 @@ pub struct LowerCtx {
     /// Stack slots lowering made for itself (moving values between register classes), as
     /// (size, alignment); they are numbered after the IR's slots.
     pub temp_slots: Vec<(u32, u32)>,
+    /// The largest stack-argument area among the callees of `return_call`s.
+    pub tail_call_args: u32,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
 }
@@ -286,6 +288,7 @@ impl LowerCtx {
             is_leaf: true,
             ret_area_ptr: None,
             temp_slots: Vec::new(),
+            tail_call_args: 0,
             error: None,
         }
     }

@@ -10,6 +10,7 @@ use super::minst::{Atomic128Op, AtomicLoopOp, MInst};
 use super::Lowered;
 use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
+use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
 use crate::isa::x64::amode::Amode;
 use crate::isa::x64::encode::{emit, X64Buffer};
@@ -74,7 +75,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         outgoing_area_size: ctx.outgoing_area,
         clobbered: clobbered_regs(lowered, out),
         is_leaf: ctx.is_leaf,
-        tail_call_args_size: 0,
+        tail_call_args_size: ctx.tail_call_args,
     };
     let frame = FrameLayout::compute(&ctx.abi, &req, &ctx.flags).map_err(|e| e.to_string())?;
     let pro = prologue(&frame, &ctx.flags, None);
@@ -109,7 +110,8 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                 }
                 InstOrEdit::Inst(i) => {
                     let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
-                    emit_minst(&m, &mut buf, &frame, &epi, probestack).map_err(|e| bad(&e))?;
+                    emit_minst(&m, &mut buf, &frame, &epi, probestack, ctx.flags.is_pic)
+                        .map_err(|e| bad(&e))?;
                 }
             }
         }
@@ -130,11 +132,34 @@ fn emit_minst(
     frame: &FrameLayout,
     epi: &[FrameInst],
     probestack: SymbolId,
+    pic: bool,
 ) -> Result<(), String> {
     let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
     match m {
         MInst::Real(inst) => e(emit(inst, buf, frame))?,
         MInst::Args { .. } => {}
+        MInst::ReturnCall {
+            symbol,
+            callee_stack_args,
+            ..
+        } => {
+            let seq = return_call_sequence(frame, *callee_stack_args).map_err(|e| e.to_string())?;
+            emit_frame_insts(&seq, buf, probestack, frame).map_err(|e| e.to_string())?;
+            // The callee's address goes in r10 (the sequence leaves it alone), then `jmp r10`.
+            let r10 = Reg::phys(RETURN_CALL_TARGET_REG);
+            if let Some(symbol) = symbol {
+                let at = Amode::RipSymbol {
+                    symbol: *symbol,
+                    got: pic,
+                    disp: 0,
+                };
+                let op = if pic { Op::mov_r64_rm64 } else { Op::lea_r64 };
+                let lea = Inst::new(op, &[Arg::Mem(at)], &[r10]).map_err(|e| e.to_string())?;
+                e(emit(&lea, buf, frame))?;
+            }
+            let jmp = Inst::new(Op::jmp_rm64, &[Arg::Reg(r10)], &[]).map_err(|e| e.to_string())?;
+            e(emit(&jmp, buf, frame))?;
+        }
         MInst::Ret { .. } => {
             emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?;
         }

@@ -57,7 +57,7 @@ word_newtype!(
 pub struct LibCall(u8);
 
 impl LibCall {
-    const NAMES: [&'static str; 8] = [
+    const NAMES: [&'static str; 10] = [
         "FloorF32",
         "FloorF64",
         "CeilF32",
@@ -66,6 +66,8 @@ impl LibCall {
         "TruncF64",
         "NearestF32",
         "NearestF64",
+        "FmaF32",
+        "FmaF64",
     ];
 
     pub fn name(self) -> &'static str {
@@ -470,6 +472,19 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             }
         },
     )
+    .constructor("machine_reg", |ctx: &mut LowerCtx, enc: u8| {
+        if enc != 4 && enc != 5 {
+            ctx.fail("only rsp and rbp are read directly");
+        }
+        Reg::phys(crate::isa::x64::regs::gpr(enc))
+    })
+    .constructor("amode_reg", |ctx: &mut LowerCtx, base: Reg, off: i32| {
+        AmodeRef(ctx.amode_word(Amode::base_disp(base, off), None))
+    })
+    .constructor("global_value", |ctx: &mut LowerCtx, gv: u32| {
+        super::abi_lower::global_value(ctx, ir::GlobalValue::from_u32(gv))
+    })
+    .constructor("u16_as_u32", |_: &mut LowerCtx, v: u16| u32::from(v))
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
@@ -496,6 +511,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
+    .constructor(
+        "libcall3",
+        |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
+            abi_lower::libcall(ctx, f.name(), &[a, b, c], a.class())
+        },
+    )
+    .constructor("has_fma", |ctx: &mut LowerCtx| ctx.isa.fma)
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
