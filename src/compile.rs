@@ -52,12 +52,22 @@ pub fn compile_function(
         }
     }
     let prog = lower::rule_program().map_err(|e| err(format!("x64 rules: {e}")))?;
-    let lowered = lower::lower_function(prog, func, flags, isa).map_err(err)?;
-    let env = machine_env(func.signature.call_conv, flags);
-    let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
-    let out = lowered
-        .vcode
-        .allocate(&env, fastalloc, flags.regalloc_checker)
-        .map_err(|e| err(e.0))?;
-    emit_function(&lowered, &out).map_err(err)
+    // regalloc2 asserts on malformed input; a lowering bug must still surface as an error
+    // naming the function, not take the caller down.
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let lowered = lower::lower_function(prog, func, flags, isa)?;
+        let env = machine_env(func.signature.call_conv, flags);
+        let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
+        let out = lowered
+            .vcode
+            .allocate(&env, fastalloc, flags.regalloc_checker)
+            .map_err(|e| e.0)?;
+        emit_function(&lowered, &out)
+    }));
+    match run {
+        Ok(result) => result.map_err(err),
+        Err(_) => Err(err(
+            "internal error: the back end panicked on this function".to_string(),
+        )),
+    }
 }

@@ -80,6 +80,22 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/float.rules",
         include_str!("../../rules/x64/float.rules"),
     ),
+    (
+        "rules/x64/bits.rules",
+        include_str!("../../rules/x64/bits.rules"),
+    ),
+    (
+        "rules/x64/overflow.rules",
+        include_str!("../../rules/x64/overflow.rules"),
+    ),
+    (
+        "rules/x64/i128.rules",
+        include_str!("../../rules/x64/i128.rules"),
+    ),
+    (
+        "rules/x64/atomics.rules",
+        include_str!("../../rules/x64/atomics.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].

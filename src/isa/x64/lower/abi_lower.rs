@@ -34,6 +34,17 @@ fn emit0(ctx: &mut LowerCtx, op: Op, inputs: &[Arg]) {
     }
 }
 
+/// Binds `r` to the physical register `preg` at an instruction boundary; a register of the
+/// other class (a value whose type the signature does not match) is an error, not a bad
+/// constraint for the allocator.
+fn bind(ctx: &mut LowerCtx, list: &mut Vec<Fixed>, r: Reg, preg: regalloc2::PReg) {
+    if r.is_valid() && r.class() == preg.class() {
+        list.push((r, preg));
+    } else {
+        ctx.fail("a value in a register of the wrong class for its ABI location");
+    }
+}
+
 /// Widens `r` as `ext` says (the producer of an argument or result does it).
 fn extend(ctx: &mut LowerCtx, r: Reg, ext: Extend) -> Reg {
     let op = match (ext.from.bits(), ext.signed) {
@@ -110,7 +121,7 @@ pub fn lower_args(ctx: &mut LowerCtx) {
                 };
                 let dst = part_reg(ctx, v, p.part);
                 match p.place {
-                    Place::Reg(preg) => defs.push((dst, preg)),
+                    Place::Reg(preg) => bind(ctx, &mut defs, dst, preg),
                     place => match callee_amode(place) {
                         Some(a) => loads.push((dst, p.ty, a)),
                         None => ctx.fail("not supported yet: parameters in a return area"),
@@ -119,8 +130,15 @@ pub fn lower_args(ctx: &mut LowerCtx) {
             }
             ArgPass::ByRef { .. } => ctx.fail("not supported yet: parameters passed by reference"),
             ArgPass::Struct { .. } => ctx.fail("not supported yet: struct arguments (sarg)"),
-            ArgPass::RetAreaPointer { .. } => {
-                ctx.fail("not supported yet: results returned through a return area")
+            ArgPass::RetAreaPointer { place, .. } => {
+                let dst = ctx.ret_area_reg();
+                match place {
+                    Place::Reg(preg) => bind(ctx, &mut defs, dst, preg),
+                    place => match callee_amode(place) {
+                        Some(a) => loads.push((dst, ir::Type::I64, a)),
+                        None => ctx.fail("return-area pointer without a location"),
+                    },
+                }
             }
         }
     }
@@ -145,10 +163,16 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
         if let Some(ext) = p.extend {
             r = extend(ctx, r, ext);
         }
-        let r = distinct(ctx, &uses, r);
         match p.place {
-            Place::Reg(preg) => uses.push((r, preg)),
-            _ => ctx.fail("not supported yet: results returned through a return area"),
+            Place::Reg(preg) => {
+                let r = distinct(ctx, &uses, r);
+                bind(ctx, &mut uses, r, preg);
+            }
+            Place::RetArea(off) => {
+                let ptr = ctx.ret_area_reg();
+                store(ctx, p.ty, Amode::base_disp(ptr, off as i32), r);
+            }
+            Place::ArgStack(_) => ctx.fail("a result in the argument area"),
         }
     }
     if let Some((param, preg)) = sret_return(&abi) {
@@ -156,7 +180,7 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
             if let Some(&v) = ctx.func.dfg.block_params(entry).get(param) {
                 let r = part_reg(ctx, v, 0);
                 let r = distinct(ctx, &uses, r);
-                uses.push((r, preg));
+                bind(ctx, &mut uses, r, preg);
             }
         }
     }
@@ -217,7 +241,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                 match p.place {
                     Place::Reg(preg) => {
                         let r = distinct(ctx, &uses, r);
-                        uses.push((r, preg));
+                        bind(ctx, &mut uses, r, preg);
                     }
                     place => match caller_amode(&layout, place) {
                         Some(a) => store(ctx, p.ty, a, r),
@@ -225,10 +249,22 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                     },
                 }
             }
-            _ => ctx.fail("not supported yet: by-reference, struct or return-area call arguments"),
+            ArgPass::RetAreaPointer { place, ret_area } => {
+                let area = crate::isa::x64::abi::moves::outgoing_amode(ret_area);
+                let r = emit1(ctx, Op::lea_r64, &[Arg::Mem(area)], RegClass::Int);
+                match place {
+                    Place::Reg(preg) => bind(ctx, &mut uses, r, preg),
+                    place => match caller_amode(&layout, place) {
+                        Some(a) => store(ctx, ir::Type::I64, a, r),
+                        None => ctx.fail("return-area pointer without a location"),
+                    },
+                }
+            }
+            _ => ctx.fail("not supported yet: by-reference or struct call arguments"),
         }
     }
     let mut defs: Vec<Fixed> = Vec::new();
+    let mut ret_loads: Vec<(Reg, ir::Type, Amode)> = Vec::new();
     for p in &plan.rets {
         let Some(&v) = results.get(p.value) else {
             ctx.fail("call results do not match the signature");
@@ -237,8 +273,11 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         let regs = ctx.value_regs(v);
         let r = if p.part == 0 { regs.lo } else { regs.hi };
         match p.place {
-            Place::Reg(preg) => defs.push((r, preg)),
-            _ => ctx.fail("not supported yet: call results in a return area"),
+            Place::Reg(preg) => bind(ctx, &mut defs, r, preg),
+            place => match caller_amode(&layout, place) {
+                Some(a) => ret_loads.push((r, p.ty, a)),
+                None => ctx.fail("call result without a location"),
+            },
         }
     }
     let call = match target {
@@ -268,6 +307,17 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         clobbers: plan.clobbers,
         callee_pop: plan.callee_pop_size,
     });
+    for (dst, ty, a) in ret_loads {
+        let op = match ty {
+            ir::Type::F32 => Op::movss_x_m32,
+            ir::Type::F64 => Op::movsd_x_m64,
+            _ => Op::mov_r64_rm64,
+        };
+        match Inst::new(op, &[Arg::Mem(a)], &[dst]) {
+            Ok(i) => ctx.emit(MInst::Real(i)),
+            Err(e) => ctx.fail(format!("call result: {e}")),
+        }
+    }
 }
 
 /// A call to the runtime routine `name` with register arguments `args` (System V: integers in
@@ -286,7 +336,7 @@ pub fn libcall(ctx: &mut LowerCtx, name: &str, args: &[Reg], ret: RegClass) -> R
             gpr(INT_ARGS[(ints - 1) % 6])
         };
         let a = distinct(ctx, &uses, a);
-        uses.push((a, preg));
+        bind(ctx, &mut uses, a, preg);
     }
     let dst = ctx.alloc_reg(ret);
     let out = if ret == RegClass::Float { xmm(0) } else { RAX };

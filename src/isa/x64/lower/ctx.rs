@@ -214,6 +214,15 @@ pub struct LowerCtx {
     /// The largest outgoing-argument area of the function's calls.
     pub outgoing_area: u32,
     pub is_leaf: bool,
+    /// IR uses of each value (instruction operands and branch arguments).
+    uses: Vec<u32>,
+    /// Side-effect color of each instruction: the number of side-effecting instructions
+    /// before it in its block. A load can move to its user when no side effect lies between.
+    color: Vec<u32>,
+    /// Loads merged into their user as a memory operand; they are not lowered again.
+    pub sunk: Vec<bool>,
+    /// The register holding the caller's return-area pointer, when results go there.
+    pub ret_area_ptr: Option<Reg>,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
 }
@@ -227,7 +236,33 @@ impl LowerCtx {
         order: BlockOrder,
     ) -> LowerCtx {
         let nvalues = func.dfg.num_values();
+        let ninsts = func.dfg.num_insts();
+        let mut uses = vec![0u32; nvalues];
+        let mut color = vec![0u32; ninsts];
+        for &b in func.layout.blocks() {
+            let mut c = 0;
+            for &inst in func.layout.block_insts(b) {
+                color[inst.index()] = c;
+                let data = func.dfg.inst(inst);
+                if !data.opcode().info().is_pure() {
+                    c += 1;
+                }
+                for &v in func.dfg.inst_args(inst) {
+                    uses[func.dfg.resolve_aliases(v).index()] += 1;
+                }
+                for call in func.dfg.branch_destinations(inst) {
+                    for a in func.dfg.block_call_args(*call) {
+                        if let ir::BlockArg::Value(v) = a {
+                            uses[func.dfg.resolve_aliases(*v).index()] += 1;
+                        }
+                    }
+                }
+            }
+        }
         LowerCtx {
+            uses,
+            color,
+            sunk: vec![false; ninsts],
             func,
             flags,
             isa,
@@ -246,8 +281,39 @@ impl LowerCtx {
             jump_tables: Vec::new(),
             outgoing_area: 0,
             is_leaf: true,
+            ret_area_ptr: None,
             error: None,
         }
+    }
+
+    /// The register holding the caller's return-area pointer (defined on entry; returns are
+    /// lowered before the entry block, so whoever asks first allocates it).
+    pub fn ret_area_reg(&mut self) -> Reg {
+        match self.ret_area_ptr {
+            Some(r) => r,
+            None => {
+                let r = self.alloc_reg(RegClass::Int);
+                self.ret_area_ptr = Some(r);
+                r
+            }
+        }
+    }
+
+    /// The `load` defining `v`, if it can become a memory operand of the instruction being
+    /// lowered: `v` has no other use, and the load is in the same block with no side effect
+    /// between the two.
+    pub fn sinkable_load(&self, v: ir::Value) -> Option<ir::Inst> {
+        let dfg = &self.func.dfg;
+        let v = dfg.resolve_aliases(v);
+        let ir::ValueDef::Result(load, 0) = dfg.value_def(v) else {
+            return None;
+        };
+        let ok = dfg.inst(load).opcode() == ir::Opcode::Load
+            && self.uses[v.index()] == 1
+            && !self.sunk[load.index()]
+            && self.func.layout.inst_block(load) == self.func.layout.inst_block(self.cur_inst)
+            && self.color[load.index()] + 1 == self.color[self.cur_inst.index()];
+        ok.then_some(load)
     }
 
     /// Records the first error; the lowering driver reports it.

@@ -6,7 +6,7 @@
 //! lowering numbered after the blocks are registered with the buffer before any code, so their
 //! labels come out in the same order.
 
-use super::minst::MInst;
+use super::minst::{AtomicLoopOp, MInst};
 use super::Lowered;
 use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
@@ -16,6 +16,7 @@ use crate::isa::x64::encode::{emit, X64Buffer};
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
+use crate::isa::x64::table::Cc;
 use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
@@ -169,6 +170,15 @@ fn emit_minst(
                 .with_trap(*code);
             e(emit(&ud2, buf, frame))?;
         }
+        MInst::AtomicLoop {
+            op,
+            bytes,
+            addr,
+            operand,
+            tmp,
+            dst,
+            trap,
+        } => emit_atomic_loop(*op, *bytes, *addr, *operand, *tmp, *dst, *trap, buf, frame)?,
         MInst::JumpTable {
             index,
             tmp1,
@@ -176,13 +186,17 @@ fn emit_minst(
             default,
             targets,
         } => {
-            // index < len is checked by the rule; the table holds 32-bit offsets from its
+            // cmp index, len; jae default; then through the table of 32-bit offsets from its
             // start: lea tmp1, [rip+table]; movsxd tmp2, [tmp1+index*4]; add tmp2, tmp1; jmp tmp2.
-            let _ = default;
-            let table = buf.add_jump_table(targets);
             let build = |op, inputs: &[Arg], outputs: &[Reg]| {
                 Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
             };
+            let len = i64::try_from(targets.len()).unwrap_or(i64::MAX);
+            let cmp = build(Op::cmp_r64_imm32, &[Arg::Reg(*index), Arg::Imm(len)], &[])?;
+            let jae = build(Op::jcc, &[Arg::Cc(Cc::Ae), Arg::Label(*default)], &[])?;
+            e(emit(&cmp, buf, frame))?;
+            e(emit(&jae, buf, frame))?;
+            let table = buf.add_jump_table(targets);
             let lea = build(Op::lea_r64, &[Arg::Mem(Amode::rip(table))], &[*tmp1])?;
             let load = build(
                 Op::movsxd_r64_rm32,
@@ -199,6 +213,86 @@ fn emit_minst(
                 e(emit(&i, buf, frame))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// The compare-and-swap loop of [`MInst::AtomicLoop`] (registers allocated).
+#[allow(clippy::too_many_arguments)]
+fn emit_atomic_loop(
+    op: AtomicLoopOp,
+    bytes: u8,
+    addr: Amode,
+    operand: Reg,
+    tmp: Reg,
+    dst: Reg,
+    trap: Option<crate::machinst::buffer::TrapCode>,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) -> Result<(), String> {
+    let build = |op, inputs: &[Arg], outputs: &[Reg]| {
+        Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
+    };
+    let with_trap = |i: Inst| match trap {
+        Some(c) => i.with_trap(c),
+        None => i,
+    };
+    let (load, cmp, cmpxchg) = match bytes {
+        1 => (Op::movzx_r32_rm8, Op::cmp_r8_rm8, Op::lock_cmpxchg_m8_r8),
+        2 => (
+            Op::movzx_r32_rm16,
+            Op::cmp_r16_rm16,
+            Op::lock_cmpxchg_m16_r16,
+        ),
+        4 => (Op::mov_r32_rm32, Op::cmp_r32_rm32, Op::lock_cmpxchg_m32_r32),
+        _ => (Op::mov_r64_rm64, Op::cmp_r64_rm64, Op::lock_cmpxchg_m64_r64),
+    };
+    let mut seq = vec![with_trap(build(load, &[Arg::Mem(addr)], &[dst])?)];
+    let again = buf.new_label();
+    let r = Arg::Reg;
+    let mut body = Vec::new();
+    match op {
+        AtomicLoopOp::And | AtomicLoopOp::Nand | AtomicLoopOp::Or | AtomicLoopOp::Xor => {
+            let alu = match op {
+                AtomicLoopOp::Or => Op::or_r64_rm64,
+                AtomicLoopOp::Xor => Op::xor_r64_rm64,
+                _ => Op::and_r64_rm64,
+            };
+            body.push(build(Op::mov_r64_rm64, &[r(dst)], &[tmp])?);
+            body.push(build(alu, &[r(tmp), r(operand)], &[tmp])?);
+            if op == AtomicLoopOp::Nand {
+                body.push(build(Op::not_r64, &[r(tmp)], &[tmp])?);
+            }
+        }
+        _ => {
+            // tmp = operand; keep the old value instead when it wins the comparison.
+            let cc = match op {
+                AtomicLoopOp::Umin => Cc::B,
+                AtomicLoopOp::Umax => Cc::A,
+                AtomicLoopOp::Smin => Cc::L,
+                _ => Cc::G,
+            };
+            body.push(build(Op::mov_r64_rm64, &[r(operand)], &[tmp])?);
+            body.push(build(cmp, &[r(dst), r(operand)], &[])?);
+            body.push(build(
+                Op::cmovcc_r64_rm64,
+                &[Arg::Cc(cc), r(tmp), r(dst)],
+                &[tmp],
+            )?);
+        }
+    }
+    body.push(with_trap(build(
+        cmpxchg,
+        &[Arg::Mem(addr), r(tmp), r(dst)],
+        &[dst],
+    )?));
+    body.push(build(Op::jcc, &[Arg::Cc(Cc::Ne), Arg::Label(again)], &[])?);
+    for i in seq.drain(..) {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
+    }
+    buf.bind_label(again);
+    for i in body {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
     }
     Ok(())
 }

@@ -10,6 +10,19 @@ use crate::machinst::buffer::{MachLabel, TrapCode};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Allocation, Operand, PReg, PRegSet};
 
+/// The read-modify-write operations done by a compare-and-swap loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AtomicLoopOp {
+    And,
+    Nand,
+    Or,
+    Xor,
+    Umin,
+    Umax,
+    Smin,
+    Smax,
+}
+
 /// A register bound to a physical one at an instruction boundary (argument, result).
 pub type Fixed = (Reg, PReg);
 
@@ -52,6 +65,19 @@ pub enum MInst {
     TrapIf {
         cc: Cc,
         code: TrapCode,
+    },
+    /// `dst = [addr]; loop: tmp = op(dst, operand); lock cmpxchg [addr], tmp; jne loop` —
+    /// an atomic read-modify-write of `bytes` bytes; `dst` (rax) ends with the old value. Its
+    /// registers are defined at the start, so none shares a register with `addr` or `operand`,
+    /// which the loop keeps reading.
+    AtomicLoop {
+        op: AtomicLoopOp,
+        bytes: u8,
+        addr: crate::isa::x64::amode::Amode,
+        operand: Reg,
+        tmp: Reg,
+        dst: Reg,
+        trap: Option<TrapCode>,
     },
     /// Indirect branch through a jump table: `index` (already bounds-checked, zero-extended)
     /// selects one of `targets`; `tmp1`/`tmp2` are scratch defs. A terminator.
@@ -100,6 +126,32 @@ impl MInst {
                 default: *default,
                 targets: targets.clone(),
             },
+            MInst::AtomicLoop {
+                op,
+                bytes,
+                addr,
+                operand,
+                tmp,
+                dst,
+                trap,
+            } => {
+                let mut next = allocs.iter();
+                let mut addr = *addr;
+                addr.map_regs(|r| next.next().map_or(r, |a| phys(a, r)));
+                let mut take = |r: Reg| next.next().map_or(r, |a| phys(a, r));
+                let operand = take(*operand);
+                let tmp = take(*tmp);
+                let dst = take(*dst);
+                MInst::AtomicLoop {
+                    op: *op,
+                    bytes: *bytes,
+                    addr,
+                    operand,
+                    tmp,
+                    dst,
+                    trap: *trap,
+                }
+            }
             other => other.clone(),
         }
     }
@@ -124,6 +176,18 @@ impl MInst {
                 *index = f(*index);
                 *tmp1 = f(*tmp1);
                 *tmp2 = f(*tmp2);
+            }
+            MInst::AtomicLoop {
+                addr,
+                operand,
+                tmp,
+                dst,
+                ..
+            } => {
+                addr.map_regs(&mut f);
+                *operand = f(*operand);
+                *tmp = f(*tmp);
+                *dst = f(*dst);
             }
             MInst::Jump { .. }
             | MInst::JumpIf { .. }
@@ -175,6 +239,26 @@ impl MachInst for MInst {
                     defs.iter()
                         .map(|&(r, p)| Operand::reg_fixed_def(r.to_vreg(), p)),
                 );
+            }
+            MInst::AtomicLoop {
+                addr,
+                operand,
+                tmp,
+                dst,
+                ..
+            } => {
+                for r in addr.regs() {
+                    out.push(match r.to_preg() {
+                        Some(p) => Operand::fixed_nonallocatable(p),
+                        None => Operand::reg_use(r.to_vreg()),
+                    });
+                }
+                out.push(Operand::reg_use(operand.to_vreg()));
+                out.push(Operand::reg_temp(tmp.to_vreg()));
+                out.push(Operand::reg_fixed_def_at_start(
+                    dst.to_vreg(),
+                    crate::isa::x64::regs::RAX,
+                ));
             }
             MInst::JumpTable {
                 index, tmp1, tmp2, ..

@@ -306,7 +306,8 @@ fn lower_inst(
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
     let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
-    if opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r)) {
+    let dead = opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r));
+    if dead || ctx.sunk[inst.index()] {
         return Ok(());
     }
     let unsupported = |ctx: &LowerCtx| {

@@ -6,7 +6,7 @@ use super::abi_lower;
 use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
 use super::minst::MInst;
 use crate::dsl::{TermEnv, Word};
-use crate::ir::{self, opcodes::ImmKind};
+use crate::ir::{self, opcodes::ImmKind, EntityRef};
 use crate::isa::x64::amode::{Amode, FrameArea};
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::Reg;
@@ -308,6 +308,94 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             SideEffect
         },
     )
+    .constructor("jump_table", |ctx: &mut LowerCtx, index: Reg| {
+        let n = ctx.order.succs[ctx.cur_block as usize].len();
+        let labels: Vec<MachLabel> = (0..n).map(|i| ctx.succ_label(i as u8)).collect();
+        let tmp1 = ctx.alloc_reg(RegClass::Int);
+        let tmp2 = ctx.alloc_reg(RegClass::Int);
+        match labels.split_first() {
+            Some((&default, targets)) => ctx.emit(MInst::JumpTable {
+                index,
+                tmp1,
+                tmp2,
+                default,
+                targets: targets.to_vec(),
+            }),
+            None => ctx.fail("br_table without a default block"),
+        }
+        SideEffect
+    })
+    .constructor("func_amode", |ctx: &mut LowerCtx, f: u32| {
+        let name = ctx
+            .func
+            .dfg
+            .ext_funcs
+            .get(ir::FuncRef::from_u32(f))
+            .map(|d| d.name.clone());
+        let Some(name) = name else {
+            ctx.fail("func_addr of an undeclared function");
+            return AmodeRef(0);
+        };
+        let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
+        let got = ctx.flags.is_pic;
+        AmodeRef(ctx.amode_word(
+            Amode::RipSymbol {
+                symbol,
+                got,
+                disp: 0,
+            },
+            None,
+        ))
+    })
+    .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
+        ctx.sinkable_load(v).map(|i| (i,))
+    })
+    .constructor("sink_load", |ctx: &mut LowerCtx, load: ir::Inst| {
+        ctx.sunk[load.index()] = true;
+        let (addr, flags, off) = match *ctx.func.dfg.inst(load) {
+            ir::InstructionData::Load {
+                arg, flags, offset, ..
+            } => (arg, flags, offset.0),
+            _ => {
+                ctx.fail("sink_load of an instruction that is not a load");
+                return AmodeRef(0);
+            }
+        };
+        let base = ctx.put_in_regs(addr).lo;
+        let w = super::ctx::memflags_word(flags);
+        let trap = (w & 0xff != 0).then_some(TrapCode(w as u8));
+        AmodeRef(ctx.amode_word(Amode::base_disp(base, off), trap))
+    })
+    .constructor(
+        "atomic_loop",
+        |ctx: &mut LowerCtx, op: u8, ty: ir::Type, a: AmodeRef, operand: Reg| {
+            use super::minst::AtomicLoopOp as A;
+            let op = [
+                A::And,
+                A::Nand,
+                A::Or,
+                A::Xor,
+                A::Umin,
+                A::Umax,
+                A::Smin,
+                A::Smax,
+            ][usize::from(op) % 8];
+            let (addr, trap) = ctx.amodes[a.0 as usize];
+            let tmp = ctx.alloc_reg(RegClass::Int);
+            let dst = ctx.alloc_reg(RegClass::Int);
+            ctx.emit(MInst::AtomicLoop {
+                op,
+                bytes: ty.bytes() as u8,
+                addr,
+                operand,
+                tmp,
+                dst,
+                trap,
+            });
+            dst
+        },
+    )
+    .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
         SideEffect
@@ -342,5 +430,8 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     })
     .extractor("gpr_ty", |_: &mut LowerCtx, t: ir::Type| {
         (t.is_int() && t.bits() <= 64).then_some((t,))
+    })
+    .extractor("ty_32_64", |_: &mut LowerCtx, t: ir::Type| {
+        (t == ir::Type::I32 || t == ir::Type::I64).then_some((t,))
     });
 }
