@@ -97,7 +97,6 @@ block5:
 }
 
 #[test]
-#[ignore = "waits on lowering: br_table is not lowered yet"]
 fn switch_through_br_table() {
     // switch (argc) { case 0: 10; case 1: 20; case 2: 30; default: 99 }
     let clif = "
