@@ -59,7 +59,6 @@ fn sieve_example() {
 }
 
 #[test]
-#[ignore = "waits on lowering: symbol_value is not lowered yet"]
 fn sort_example() {
     let out = build_and_run("sort");
     assert_eq!(
@@ -70,7 +69,6 @@ fn sort_example() {
 }
 
 #[test]
-#[ignore = "waits on lowering: symbol_value is not lowered yet"]
 fn interp_example() {
     let out = build_and_run("interp");
     assert_eq!(

@@ -386,22 +386,28 @@ block2:
 }
 
 #[test]
-#[ignore = "waits on lowering: symbol_value is not lowered yet (tests/obj_writer covers the relocations with hand-assembled code)"]
 fn data_objects_with_relocations() {
-    // A writable table of pointers into a read-only string; main prints the second entry and
-    // counts calls in a zero-initialised counter.
+    // A writable table of pointers into a read-only string; main prints the second entry with
+    // puts, then the first with fputs to libc's `stdout` (not colocated: reached through the
+    // GOT), and counts in a zero-initialised counter.
     let clif = r#"
-;! data local %msg = "hello from data\0"
+;! data local %msg = "hello from data\n\0"
 ;! data mut %ptrs align 8 = [ptr %msg, ptr %msg + 6]
-;! data mut %counter zeros 8 align 8
+;! data mut local %counter zeros 8 align 8
 function %main() -> i32 {
     gv0 = symbol colocated %ptrs
     gv1 = symbol colocated %counter
+    gv2 = symbol %stdout
     fn0 = %puts(i64) -> i32
+    fn1 = %fputs(i64, i64) -> i32
 block0:
     v0 = symbol_value.i64 gv0
     v1 = load.i64 v0+8
     v2 = call fn0(v1)
+    v7 = symbol_value.i64 gv2
+    v8 = load.i64 v7
+    v9 = load.i64 v0
+    v10 = call fn1(v9, v8)
     v3 = symbol_value.i64 gv1
     v4 = load.i64 v3
     v5 = iadd_imm v4, 5
@@ -410,6 +416,6 @@ block0:
     return v6
 }"#;
     let out = run_program("data", clif, &[]);
-    assert_eq!(out.stdout, "from data\n");
+    assert_eq!(out.stdout, "from data\n\nhello from data\n");
     assert_eq!(out.code, 5);
 }

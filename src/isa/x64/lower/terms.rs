@@ -347,6 +347,59 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             None,
         ))
     })
+    .extractor("colocated_symbol", |ctx: &mut LowerCtx, gv: u32| {
+        let data = ctx.func.global_values.get(ir::GlobalValue::from_u32(gv));
+        matches!(
+            data,
+            Some(ir::GlobalValueData::Symbol {
+                colocated: true,
+                tls: false,
+                ..
+            })
+        )
+        .then_some((gv,))
+    })
+    .constructor("symbol_amode", |ctx: &mut LowerCtx, gv: u32| {
+        // A colocated symbol is addressed directly (PC32); any other through its GOT entry
+        // (GOTPCREL), whose contents are the address: an offset then cannot ride along.
+        let data = ctx
+            .func
+            .global_values
+            .get(ir::GlobalValue::from_u32(gv))
+            .cloned();
+        let (name, offset, colocated) = match data {
+            Some(ir::GlobalValueData::Symbol {
+                name,
+                offset,
+                colocated,
+                tls: false,
+            }) => (name, offset.0, colocated),
+            _ => {
+                ctx.fail(
+                    "not supported yet: symbol_value of a global value that is not a plain symbol",
+                );
+                return AmodeRef(0);
+            }
+        };
+        let disp = match i32::try_from(offset) {
+            Ok(d) if colocated || d == 0 => d,
+            _ => {
+                ctx.fail(
+                    "not supported yet: symbol offsets beyond ±2 GiB or on non-colocated symbols",
+                );
+                return AmodeRef(0);
+            }
+        };
+        let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
+        AmodeRef(ctx.amode_word(
+            Amode::RipSymbol {
+                symbol,
+                got: !colocated,
+                disp,
+            },
+            None,
+        ))
+    })
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
     })
