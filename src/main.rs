@@ -1,11 +1,14 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
+use rulesel::dsl::prelude::{standard_env, NoHost};
+use rulesel::dsl::{self, CompileError, RuleProgram};
 use rulesel::module::link::link_object_bytes;
 use rulesel::module::{Module, ModuleError};
-use rulesel::{dsl, ir, runtest};
+use rulesel::{ir, runtest};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +37,9 @@ enum Command {
         /// Seconds a run command may execute before it fails as timed out.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
+        /// Run regalloc2's checker on every register allocation.
+        #[arg(long)]
+        checker: bool,
         /// `.clif` files, or directories searched for them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -71,7 +77,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
-        Command::Run { timeout, paths } => run(&paths, timeout),
+        Command::Run {
+            timeout,
+            checker,
+            paths,
+        } => run(&paths, timeout, checker),
         Command::Compile { file, output } => compile_object(&file, &output, None),
         Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
     }
@@ -126,11 +136,11 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
 
 /// `rulesel run`: one `PASS|FAIL|SKIP path (k/n runs)` line per file (a failure's details
 /// indented below), then `N passed, M failed, K skipped`.
-fn run(paths: &[PathBuf], timeout: u64) -> ExitCode {
+fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     let options = runtest::Options {
         compiler: &runtest::Lowering,
         timeout: Some(std::time::Duration::from_secs(timeout)),
-        regalloc_checker: false,
+        regalloc_checker: checker,
     };
     match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
         Ok(summary) => {
@@ -148,19 +158,26 @@ fn run(paths: &[PathBuf], timeout: u64) -> ExitCode {
     }
 }
 
+/// The embedded rules, compiled once per process. `check` has no IR to run them on, so
+/// `NoHost` stands in for the host.
+static EMBEDDED: OnceLock<Result<RuleProgram<NoHost>, CompileError>> = OnceLock::new();
+
 fn check(rules: Option<PathBuf>) -> ExitCode {
-    let sources = match rules {
+    let loaded;
+    let result = match rules {
         Some(dir) => match dsl::load_rules_dir(&dir) {
-            Ok(s) => s,
+            Ok(sources) => {
+                loaded = dsl::compile(sources, standard_env::<NoHost>());
+                loaded.as_ref()
+            }
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         },
-        None => dsl::embedded_sources(),
+        None => dsl::compile_embedded_once(&EMBEDDED, standard_env::<NoHost>),
     };
-    let env = dsl::prelude::standard_env::<dsl::prelude::NoHost>();
-    match dsl::compile(sources, env) {
+    match result {
         Ok(prog) => {
             for w in &prog.warnings {
                 print!("{}", prog.sources.render(w));

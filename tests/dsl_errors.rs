@@ -452,3 +452,85 @@ fn enum_variants_together_shadow_a_wildcard_rule() {
         "{r}"
     );
 }
+
+#[test]
+fn mutual_recursion_that_forwards_its_input_forever() {
+    let src = "(decl f (u64 u64) u64)\n(decl g (u64 u64) u64)\n\
+               (rule (f x y) (g x y))\n(rule (g a b) (f a b))";
+    error(
+        src,
+        "infinite recursion: f -> g -> f pass the same input around forever",
+        3,
+        1,
+    );
+    error(
+        src,
+        "infinite recursion: f -> g -> f pass the same input around forever",
+        4,
+        1,
+    );
+}
+
+#[test]
+fn recursion_through_a_lower_priority_rule_is_allowed() {
+    let src = "(decl f (u64) u64)\n(decl g (u64) u64)\n\
+               (rule 1 (f 0) 0)\n(rule (f x) (g x))\n(rule (g x) (f (u64_sub x 1)))";
+    let (diags, _) = findings(src);
+    assert!(diags.is_empty(), "{diags:?}");
+}
+
+#[test]
+fn absurdly_deep_nesting_is_an_error_not_a_stack_overflow() {
+    let depth = 50_000;
+    let src = format!(
+        "(decl f (u64) u64)\n(rule (f {}x{}) 1)",
+        "(g ".repeat(depth),
+        ")".repeat(depth)
+    );
+    let (diags, sources) = findings(&src);
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].message, "parentheses nested deeper than 64 levels");
+    // `(rule` and `(f` are two levels; the 63rd `(g ` starts at column 10 + 3 * 62.
+    assert_eq!(
+        sources.location(diags[0].span),
+        format!("t.rules:2:{}", 10 + 3 * 62)
+    );
+}
+
+#[test]
+fn rule_with_too_many_tests() {
+    let args = "u64 ".repeat(600);
+    let lits = "1 ".repeat(600);
+    let src = format!("(decl f ({args}) u64)\n(rule (f {lits}) 1)");
+    error(&src, "rule makes more than 512 tests", 2, 7);
+}
+
+#[test]
+fn deepest_accepted_nesting_compiles_and_runs() {
+    // 60 levels of nested opcode patterns and of nested calls, on a test thread's stack.
+    let depth = 60;
+    let src = format!(
+        "{LOWER}(rule (lower {}_{}) {}0{})",
+        "(ineg ".repeat(depth),
+        ")".repeat(depth),
+        "(u64_add 1 ".repeat(depth),
+        ")".repeat(depth)
+    );
+    let (diags, sources) = findings(&src);
+    let all: String = diags.iter().map(|d| sources.render(d)).collect();
+    assert!(diags.is_empty(), "{all}");
+}
+
+#[test]
+fn redefining_a_builtin_points_at_the_host_file() {
+    let (diags, sources) = findings("(decl has_type (u64) u64)");
+    let d = diags
+        .iter()
+        .find(|d| d.message == "term `has_type` is already defined")
+        .unwrap();
+    assert_eq!(sources.location(d.span), "t.rules:1:7");
+    assert_eq!(
+        sources.line_text(d.notes[0].0),
+        "(builtin has_type (Type Inst) Inst)"
+    );
+}

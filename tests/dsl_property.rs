@@ -2,20 +2,29 @@
 //! 200 rules and random instructions, the executor fires exactly the rule (and returns exactly
 //! the result) that the naive reference matcher picks by trying every rule in priority order.
 
-use rulesel::dsl::testkit::{fake_env, generate_rules, with_prelude, FakeIr, Rng};
+use rulesel::dsl::testkit::{fake_env, generate_rules, with_prelude, FakeIr, Priorities, Rng};
 use rulesel::dsl::{compile, Machine, Reference};
 use std::collections::HashSet;
 
 #[test]
 fn executor_picks_the_same_rule_as_the_reference() {
     for seed in 1..=6u64 {
-        let text = generate_rules(seed, 250);
+        let priorities = if seed % 2 == 0 {
+            Priorities::Distinct
+        } else {
+            Priorities::Levels(8)
+        };
+        let text = generate_rules(seed, 250, priorities);
         let sources = with_prelude(&format!("gen{seed}.rules"), &text);
         let prog = match compile(sources, fake_env::<FakeIr>()) {
             Ok(p) => p,
             Err(e) => panic!("generated rule set {seed} must compile:\n{}", e.render()),
         };
-        assert!(prog.rule_count() >= 250);
+        assert!(
+            prog.rule_count() >= 250,
+            "{priorities:?}: {}",
+            prog.rule_count()
+        );
         let lower = prog.term("lower").expect("generated sets declare lower");
         let mut rng = Rng::new(seed * 7919);
         let mut machine = Machine::new();
@@ -46,7 +55,7 @@ fn executor_picks_the_same_rule_as_the_reference() {
             }
         }
         eprintln!(
-            "seed {seed}: {} rules, {matched}/{inputs} inputs matched, {} distinct rules fired, {} warnings",
+            "seed {seed} ({priorities:?}): {} rules, {matched}/{inputs} inputs matched, {} distinct rules fired, {} warnings",
             prog.rule_count(),
             fired.len(),
             prog.warnings.len()

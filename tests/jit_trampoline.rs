@@ -9,7 +9,7 @@ use rulesel::isa::x64::abi::{AbiLayout, ArgSlot};
 use rulesel::isa::x64::amode::{Amode, FrameArea, FrameResolver};
 use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
-use rulesel::isa::x64::regs::{Reg, R10, R8, RAX, RCX, RDI, RDX, RSI, RSP};
+use rulesel::isa::x64::regs::{xmm, Reg, R10, R8, RAX, RCX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::jit::trampoline::Trampoline;
 use rulesel::jit::traps::{timeout_signal, Watchdog};
@@ -549,17 +549,29 @@ fn faults_on_other_threads_are_recovered_too() {
 #[test]
 fn windows_i128_by_reference_with_llvm_abi_extensions() {
     // windows_fastcall (i64, i128, i64) -> i128: the i128 is passed as a pointer to a copy in
-    // rdx; the callee returns (copy.lo + r8 + rcx, copy.hi) in rax:rdx.
+    // rdx; the callee computes (copy.lo + r8 + rcx, copy.hi) in rax:rdx and returns it where the
+    // ABI layer says: whole in xmm0 (through the shadow space), or as a register pair.
     let flags = Flags {
         enable_llvm_abi_extensions: true,
         ..Flags::default()
     };
     let s = sig(CallConv::WindowsFastcall, &[I64, I128, I64], &[I128]);
+    let layout = AbiLayout::compute(&s, &flags).unwrap();
     let mut a = Asm::new();
     a.inst(Op::mov_r64_rm64, &[mem(RDX, 0)], &[RAX]);
     a.inst(Op::add_r64_rm64, &[r(RAX), r(R8)], &[RAX]);
     a.inst(Op::add_r64_rm64, &[r(RAX), r(RCX)], &[RAX]);
     a.inst(Op::mov_r64_rm64, &[mem(RDX, 8)], &[RDX]);
+    match ret_passes(&layout)[..] {
+        [whole] => {
+            assert_eq!(whole.place, Place::Reg(xmm(0)));
+            a.inst(Op::mov_m64_r64, &[mem(RSP, 8), r(RAX)], &[]);
+            a.inst(Op::mov_m64_r64, &[mem(RSP, 16), r(RDX)], &[]);
+            a.inst(Op::movdqu_x_xm128, &[mem(RSP, 8)], &[xmm(0)]);
+        }
+        [lo, hi] => assert_eq!((lo.place, hi.place), (Place::Reg(RAX), Place::Reg(RDX))),
+        ref other => panic!("unexpected i128 result layout {other:?}"),
+    }
     a.inst(Op::ret, &[], &[]);
     let code = a.finish();
     let module = JitModule::new(&[JitFunction {

@@ -135,7 +135,7 @@ block0(v0: f32):
     return v0
 }
 ; run: %ident_f32(0x1.5p3) == 0x1.5p3
-; run: %ident_f32(NaN) == -NaN:0x1
+; run: %ident_f32(-NaN:0x1) == -NaN:0x1
 ; run: %ident_f32(-0.0) == -0.0
 ";
 
@@ -155,6 +155,12 @@ block0(v0: i32):
 }
 ; run: %off_by_one(7) == 7
 ; run: %off_by_one(-1) == -1
+
+function %ident_f32(f32) -> f32 {
+block0(v0: f32):
+    return v0
+}
+; run: %ident_f32(+NaN) == -NaN
 ";
 
 const TRAPPING: &str = "test run
@@ -233,7 +239,7 @@ fn pass_fail_skip_trap_and_summary() {
     assert_eq!(
         reported[1],
         format!(
-            "FAIL {} (1/3 runs)\n    line 15: ; run: %off_by_one(7) == 7\n      actual: 8",
+            "FAIL {} (1/4 runs)\n    line 15: ; run: %off_by_one(7) == 7\n      actual: 8",
             show("b_wrong.clif")
         )
     );
@@ -291,6 +297,24 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
             Some(format!("host lacks {}", missing.flag_name()).as_str())
         );
     }
+    // With several configurations, a failure names the one it happened in.
+    let path = dir.join("two_targets.clif");
+    std::fs::write(
+        &path,
+        WRONG.replace("target x86_64", "target x86_64\ntarget x86_64 has_sse3"),
+    )
+    .unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!((outcome.runs_passed, outcome.runs_total), (2, 8));
+    assert!(
+        outcome
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("target x86_64: line 16: ; run: %off_by_one(7) == 7\n  actual: 8"),
+        "{outcome}"
+    );
+
     let path = dir.join("bad_flag.clif");
     std::fs::write(
         &path,
@@ -363,7 +387,7 @@ block0(v0: f32):
     return v0
 }
 ; run: %ident_f32(0x1.5p3) == 0x1.5p3
-; run: %ident_f32(NaN) == -NaN:0x1
+; run: %ident_f32(-NaN:0x1) == -NaN:0x1
 
 function %many(i64, i32, i128, i64, i64, i64, i64, i8, i128) -> i128 {
 block0(v0: i64, v1: i32, v2: i128, v3: i64, v4: i64, v5: i64, v6: i64, v7: i8, v8: i128):
@@ -428,6 +452,12 @@ fn files_compiled_by_the_lowering_pipeline() {
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines.len(),
+        6,
+        "stdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(!output.status.success());
     assert_eq!(
         lines[0],

@@ -3,60 +3,61 @@
 
 use super::diag::Span;
 
-/// A name as written, with its location. Constants keep their `$`-less name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Ident {
-    pub name: String,
+/// A name as written (borrowed from the source text), with its location. Constants keep
+/// their `$`-less name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ident<'s> {
+    pub name: &'s str,
     pub span: Span,
 }
 
-/// One top-level form.
+/// One top-level form (boxed: forms differ much in size).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Def {
-    Type(TypeDef),
-    Decl(Decl),
-    Extern(ExternDef),
-    Const(ConstDef),
-    Rule(Rule),
+pub enum Def<'s> {
+    Type(Box<TypeDef<'s>>),
+    Decl(Box<Decl<'s>>),
+    Extern(Box<ExternDef<'s>>),
+    Const(Box<ConstDef<'s>>),
+    Rule(Box<Rule<'s>>),
 }
 
 /// `(type Name (primitive RustName))` or `(type Name (enum Variant…))`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct TypeDef {
-    pub name: Ident,
-    pub body: TypeBody,
+pub struct TypeDef<'s> {
+    pub name: Ident<'s>,
+    pub body: TypeBody<'s>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum TypeBody {
+pub enum TypeBody<'s> {
     /// A value the host represents in one word; the identifier names the Rust type that
     /// externs use for it (checked against registered externs).
-    Primitive(Ident),
-    Enum(Vec<Variant>),
+    Primitive(Ident<'s>),
+    Enum(Vec<Variant<'s>>),
 }
 
 /// `(Name (field Type)…)` or a bare `Name` for a variant without fields.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Variant {
-    pub name: Ident,
-    pub fields: Vec<Field>,
+pub struct Variant<'s> {
+    pub name: Ident<'s>,
+    pub fields: Vec<Field<'s>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Field {
-    pub name: Ident,
-    pub ty: Ident,
+pub struct Field<'s> {
+    pub name: Ident<'s>,
+    pub ty: Ident<'s>,
 }
 
 /// `(decl [partial] [multi] name (ArgType…) RetType)`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Decl {
-    pub name: Ident,
+pub struct Decl<'s> {
+    pub name: Ident<'s>,
     pub partial: bool,
     pub multi: Option<Span>,
-    pub args: Vec<Ident>,
-    pub ret: Ident,
+    pub args: Vec<Ident<'s>>,
+    pub ret: Ident<'s>,
     pub span: Span,
 }
 
@@ -68,18 +69,18 @@ pub enum ExternKind {
 
 /// `(extern constructor term rust_name)` / `(extern extractor term rust_name)`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ExternDef {
+pub struct ExternDef<'s> {
     pub kind: ExternKind,
-    pub term: Ident,
-    pub rust: Ident,
+    pub term: Ident<'s>,
+    pub rust: Ident<'s>,
     pub span: Span,
 }
 
 /// `(const $Name Type value)`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct ConstDef {
-    pub name: Ident,
-    pub ty: Ident,
+pub struct ConstDef<'s> {
+    pub name: Ident<'s>,
+    pub ty: Ident<'s>,
     pub value: i128,
     pub value_span: Span,
     pub span: Span,
@@ -87,30 +88,30 @@ pub struct ConstDef {
 
 /// `(rule [name] [prio] PATTERN GUARD… EXPR)`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rule {
-    pub name: Option<Ident>,
+pub struct Rule<'s> {
+    pub name: Option<Ident<'s>>,
     pub prio: Option<(i128, Span)>,
-    pub pattern: Pattern,
-    pub guards: Vec<Guard>,
-    pub body: Expr,
+    pub pattern: Pattern<'s>,
+    pub guards: Vec<Guard<'s>>,
+    pub body: Expr<'s>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Pattern {
+pub enum Pattern<'s> {
     Wildcard(Span),
     /// A variable: binds on first occurrence, tests equality on later ones.
-    Var(Ident),
+    Var(Ident<'s>),
     /// `name @ pat`.
-    Bind(Ident, Box<Pattern>),
+    Bind(Ident<'s>, Box<Pattern<'s>>),
     Int(i128, Span),
-    Const(Ident),
-    And(Vec<Pattern>, Span),
+    Const(Ident<'s>),
+    And(Vec<Pattern<'s>>, Span),
     /// `(term pat…)`: an extractor applied to the matched value.
-    Term(Ident, Vec<Pattern>, Span),
+    Term(Ident<'s>, Vec<Pattern<'s>>, Span),
 }
 
-impl Pattern {
+impl Pattern<'_> {
     pub fn span(&self) -> Span {
         match self {
             Pattern::Wildcard(s) | Pattern::Int(_, s) | Pattern::And(_, s) => *s,
@@ -125,23 +126,23 @@ impl Pattern {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Guard {
+pub enum Guard<'s> {
     /// `(if-let PAT EXPR)`: evaluates EXPR (which may fail) and matches PAT on its result.
-    IfLet(Pattern, Expr, Span),
+    IfLet(Pattern<'s>, Expr<'s>, Span),
     /// `(if EXPR)`: passes when EXPR succeeds and, if it is a `bool`, is true.
-    If(Expr, Span),
+    If(Expr<'s>, Span),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Expr {
-    Var(Ident),
+pub enum Expr<'s> {
+    Var(Ident<'s>),
     Int(i128, Span),
-    Const(Ident),
-    Call(Ident, Vec<Expr>, Span),
-    Let(Vec<LetBinding>, Box<Expr>, Span),
+    Const(Ident<'s>),
+    Call(Ident<'s>, Vec<Expr<'s>>, Span),
+    Let(Vec<LetBinding<'s>>, Box<Expr<'s>>, Span),
 }
 
-impl Expr {
+impl Expr<'_> {
     pub fn span(&self) -> Span {
         match self {
             Expr::Var(i) | Expr::Const(i) => i.span,
@@ -152,8 +153,8 @@ impl Expr {
 
 /// `(v Type expr)` inside `let`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LetBinding {
-    pub var: Ident,
-    pub ty: Ident,
-    pub value: Expr,
+pub struct LetBinding<'s> {
+    pub var: Ident<'s>,
+    pub ty: Ident<'s>,
+    pub value: Expr<'s>,
 }

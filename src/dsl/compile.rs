@@ -5,17 +5,20 @@
 //! [`Step`]s. A new rule's step joins an existing child when that child has the same step, and
 //! may skip backwards over children whose step *excludes* it (a different opcode, variant or
 //! literal for the same slot): no input can reach both, so trying the new rule earlier than
-//! those children cannot change which rule wins. Any other child stops the search and the
-//! step becomes a new last child. A depth-first walk of the trie therefore meets rules in
-//! priority order, with shared steps tested once:
+//! those children cannot change which rule wins. For the same reason it skips children that
+//! hold only rules of its own priority (equal-priority rules never overlap: that is a compile
+//! error). It may also enter a child whose step cannot fail (the defining instruction of a
+//! value, the controlling type): running that step costs nothing to a rule that does not need
+//! it. Any other child stops the search and the step becomes a new last child. A depth-first
+//! walk of the trie therefore meets rules in priority order, with shared steps tested once:
 //!
 //! ```text
 //! rules (priority order)            trie                       flattened
 //! 1 (lower (iadd x (iconst k)))     root                       switch opcode(arg0) → L1, L2
 //! 2 (lower (isub x y))              ├ opcode(arg0)=iadd        L1: load args; definst …
-//! 3 (lower (iadd x y))              │ ├ definst(arg0.1)            test opcode=iconst else L1b
-//!                                   │ │ └ opcode=iconst → rule 1   … accept 1; return
-//!                                   │ └ rule 3                 L1b: accept 3 …
+//! 3 (lower (iadd x y))              │ └ definst(arg0.1)            test opcode=iconst else L1b
+//!                                   │   ├ opcode=iconst → rule 1   … accept 1; return
+//!                                   │   └ rule 3               L1b: accept 3 …
 //!                                   └ opcode(arg0)=isub → 2    L2: load args; accept 2 …
 //! ```
 //!
@@ -33,6 +36,8 @@ struct Node {
     step: Option<Step>,
     accept: Option<RuleId>,
     children: Vec<u32>,
+    /// Priority of the first (highest-priority) rule inserted through this node.
+    max_prio: i32,
 }
 
 /// Builds the match code of every rule-defined term.
@@ -90,36 +95,69 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
         step: None,
         accept: None,
         children: Vec::new(),
+        max_prio: i32::MAX,
     }];
     for r in order {
+        let prio = p.rules[r.index()].prio;
+        let steps = &p.rules[r.index()].steps;
+        // Infallible steps this rule passed through (and so need not run again).
+        let mut done: Vec<Step> = Vec::new();
         let mut cur = 0usize;
-        for step in &p.rules[r.index()].steps {
-            let mut found = None;
-            for &c in nodes[cur].children.iter().rev() {
-                match &nodes[c as usize].step {
+        let mut i = 0;
+        while i < steps.len() {
+            let step = steps[i];
+            if done.contains(&step) {
+                i += 1;
+                continue;
+            }
+            let mut next = None;
+            for &ci in nodes[cur].children.iter().rev() {
+                let c = &nodes[ci as usize];
+                match c.step {
                     Some(s) if s == step => {
-                        found = Some(c as usize);
+                        next = Some((ci as usize, true));
                         break;
                     }
-                    Some(s) if s.excludes(step, &p.terms) => continue,
+                    Some(s) if s.excludes(&step, &p.terms) => continue,
+                    // Everything under `c` has this rule's priority, and rules of equal
+                    // priority never overlap (that is a compile error), so none of them can
+                    // match an input this rule matches: their order does not matter.
+                    _ if c.max_prio == prio => continue,
+                    // A step that cannot fail only binds a slot: this rule may run it too
+                    // and continue inside, instead of starting a sibling that every input
+                    // would reach after `c` anyway.
+                    Some(s @ (Step::CtrlType { .. } | Step::DefInst { .. })) => {
+                        done.push(s);
+                        next = Some((ci as usize, false));
+                        break;
+                    }
                     _ => break,
                 }
             }
-            cur = found.unwrap_or_else(|| {
-                nodes.push(Node {
-                    step: Some(*step),
-                    accept: None,
-                    children: Vec::new(),
-                });
-                let id = nodes.len() - 1;
-                nodes[cur].children.push(id as u32);
-                id
-            });
+            cur = match next {
+                Some((c, consumed)) => {
+                    i += usize::from(consumed);
+                    c
+                }
+                None => {
+                    nodes.push(Node {
+                        step: Some(step),
+                        accept: None,
+                        children: Vec::new(),
+                        max_prio: prio,
+                    });
+                    let id = nodes.len() - 1;
+                    nodes[cur].children.push(id as u32);
+                    i += 1;
+                    id
+                }
+            };
         }
         nodes.push(Node {
             step: None,
             accept: Some(r),
             children: Vec::new(),
+            max_prio: prio,
         });
         let id = nodes.len() as u32 - 1;
         nodes[cur].children.push(id);
@@ -254,14 +292,9 @@ impl<H> Emitter<'_, H> {
         let step = node.step.expect("inner trie nodes hold a step");
         let at = self.code.ops.len();
         match step {
-            Step::DefInst { value, inst } => {
-                self.code.ops.push(Op::DefInst {
-                    value,
-                    inst,
-                    fail: NO_TARGET,
-                });
-                fails.push(at);
-            }
+            // Cannot fail: a value no instruction defines gets `NO_INST`, on which the opcode
+            // test that always follows fails.
+            Step::DefInst { value, inst } => self.code.ops.push(Op::DefInst { value, inst }),
             Step::CtrlType { inst, out } => self.code.ops.push(Op::CtrlType { inst, out }),
             Step::Opcode { inst, term, out } => {
                 let (opcode, values) = self.opcode(term);
@@ -450,5 +483,44 @@ impl<H> Emitter<'_, H> {
                 out
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::dsl::exec::Op;
+    use crate::dsl::testkit::{fake_env, with_prelude, FakeIr};
+
+    #[test]
+    fn rules_share_tests_and_switch_on_opcode() {
+        let src = "(decl partial lower (Inst) u64)
+            (rule 3 (lower (iadd _ (iconst 1))) 1)
+            (rule 2 (lower (isub _ _)) 2)
+            (rule 1 (lower (iadd _ (iconst 2))) 3)
+            (rule 0 (lower (iadd _ _)) 4)
+            (rule 0 (lower (imul _ _)) 5)";
+        let prog = crate::dsl::compile(with_prelude("t.rules", src), fake_env::<FakeIr>())
+            .expect("valid rules");
+        let lower = prog.term("lower").unwrap();
+        let entry = prog.code.entry[lower.index()] as usize;
+        let ops: Vec<Op> = prog.code.ops[entry..]
+            .iter()
+            .copied()
+            .take_while(|op| *op != Op::Fail)
+            .collect();
+        let count = |f: fn(&Op) -> bool| ops.iter().filter(|op| f(op)).count();
+        assert_eq!(
+            count(|op| matches!(op, Op::SwitchOpcode { .. })),
+            1,
+            "{ops:#?}"
+        );
+        assert_eq!(count(|op| matches!(op, Op::DefInst { .. })), 1, "{ops:#?}");
+        assert_eq!(
+            count(|op| matches!(op, Op::TestOpcode { .. })),
+            1,
+            "{ops:#?}"
+        );
+        assert_eq!(count(|op| matches!(op, Op::TestLit { .. })), 2, "{ops:#?}");
+        assert_eq!(count(|op| matches!(op, Op::Accept { .. })), 5, "{ops:#?}");
     }
 }

@@ -10,9 +10,11 @@
 //!   given at registration. Plugging in a real opcode table is a loop:
 //!
 //!   ```ignore
-//!   for (number, info) in ir::Opcode::all().map(|op| op.info()).enumerate() {
-//!       let imms = info.immediates().iter().map(|k| ("imm", dsl_type_of(k)));
-//!       env.opcode(info.name, number as u32, info.value_arity().unwrap_or(0) as u32, imms);
+//!   for &op in ir::Opcode::ALL {
+//!       let info = op.info();
+//!       // The DSL type of each immediate kind, e.g. Imm64 → "i64", IntCC → "IntCC".
+//!       let imms = info.immediates().iter().map(|k| ("imm", dsl_type_of_imm(*k)));
+//!       env.opcode(info.name, op.index() as u32, info.format.fixed_value_count() as u32, imms);
 //!   }
 //!   ```
 //!
@@ -28,6 +30,11 @@
 //!   with DSL type names for the signature.
 //!
 //! Every value crosses the boundary as one `u64` word.
+//!
+//! Contract: extractors, and constructors called in guards, must be pure (the same input
+//! gives the same result, with no effect the rules can observe). The match tree evaluates a
+//! test shared by several rules once, and the overlap checker reasons about equal calls as
+//! equal values. Constructors on right-hand sides may have effects (emit instructions).
 
 use crate::ir::Type;
 

@@ -34,6 +34,11 @@ pub trait Host {
     fn value_def(&self, value: u64) -> Option<u64>;
 }
 
+/// The `Inst` word standing for "no instruction" (a value that no instruction defines). Opcode
+/// tests fail on it without asking the host, so hosts never see it; no real `Inst` word may
+/// equal it.
+pub const NO_INST: u64 = u64::MAX;
+
 /// One executor instruction. Slots are relative to the current frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -56,10 +61,10 @@ pub enum Op {
         values: u32,
         imms: u32,
     },
+    /// `inst` := the defining instruction of `value`, or [`NO_INST`].
     DefInst {
         value: Slot,
         inst: Slot,
-        fail: Pc,
     },
     CtrlType {
         inst: Slot,
@@ -151,7 +156,6 @@ impl Op {
         match self {
             Op::SwitchOpcode { fail, .. }
             | Op::TestOpcode { fail, .. }
-            | Op::DefInst { fail, .. }
             | Op::TestTag { fail, .. }
             | Op::TestBoxedTag { fail, .. }
             | Op::Extract { fail, .. }
@@ -278,6 +282,11 @@ impl Machine {
         Some((tag as u32, self.arena.get(h + 1..h + 1 + n)?))
     }
 
+    /// Capacities of the slot stack and the arena (they only grow, to the working size).
+    pub fn capacity(&self) -> (usize, usize) {
+        (self.slots.capacity(), self.arena.capacity())
+    }
+
     /// Runs term `term` on `args`. `Ok(None)` means a partial term failed.
     pub fn run<H: Host>(
         &mut self,
@@ -336,7 +345,12 @@ impl Machine {
             pc += 1;
             match op {
                 Op::SwitchOpcode { inst, table, fail } => {
-                    let opc = host.inst_opcode(self.slots[s(inst)]);
+                    let i = self.slots[s(inst)];
+                    let opc = if i == NO_INST {
+                        u32::MAX
+                    } else {
+                        host.inst_opcode(i)
+                    };
                     let target = if opc < code.opcode_count {
                         code.tables[(table + opc) as usize]
                     } else {
@@ -345,7 +359,8 @@ impl Machine {
                     pc = if target == NO_TARGET { fail } else { target } as usize;
                 }
                 Op::TestOpcode { inst, opcode, fail } => {
-                    if host.inst_opcode(self.slots[s(inst)]) != opcode {
+                    let i = self.slots[s(inst)];
+                    if i == NO_INST || host.inst_opcode(i) != opcode {
                         pc = fail as usize;
                     }
                 }
@@ -363,10 +378,9 @@ impl Machine {
                         self.slots[s(out) + (values + k) as usize] = host.inst_immediate(i, k);
                     }
                 }
-                Op::DefInst { value, inst, fail } => match host.value_def(self.slots[s(value)]) {
-                    Some(i) => self.slots[s(inst)] = i,
-                    None => pc = fail as usize,
-                },
+                Op::DefInst { value, inst } => {
+                    self.slots[s(inst)] = host.value_def(self.slots[s(value)]).unwrap_or(NO_INST);
+                }
                 Op::CtrlType { inst, out } => {
                     self.slots[s(out)] = host.inst_ctrl_type(self.slots[s(inst)]);
                 }
@@ -376,15 +390,19 @@ impl Machine {
                     }
                 }
                 Op::TestBoxedTag { slot, tag, fail } => {
+                    // A handle the host made up (not built by this run) matches no variant.
                     let h = self.slots[s(slot)] as usize;
-                    if self.arena[h] as u32 != tag {
+                    if self.arena.get(h).is_none_or(|&w| w as u32 != tag) {
                         pc = fail as usize;
                     }
                 }
                 Op::LoadFields { slot, out, n } => {
                     let h = self.slots[s(slot)] as usize;
                     let n = n as usize;
-                    self.slots[s(out)..s(out) + n].copy_from_slice(&self.arena[h + 1..h + 1 + n]);
+                    match self.arena.get(h + 1..h + 1 + n) {
+                        Some(fields) => self.slots[s(out)..s(out) + n].copy_from_slice(fields),
+                        None => self.slots[s(out)..s(out) + n].fill(0),
+                    }
                 }
                 Op::Extract {
                     ext,

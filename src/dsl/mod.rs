@@ -1,18 +1,49 @@
 //! The rule language: lexer, parser, checker, match-tree compiler and executor.
 //!
 //! ```text
-//! .rules text ─lexer/parse─▶ ast ─sema (+ host TermEnv)─▶ Checked ─overlap─▶ findings
-//!                                                            │
-//!                                                            └─compile─▶ MatchCode ─exec─▶ results
+//! .rules text ─lexer/parse─▶ ast ─sema+decls (+ host TermEnv)─▶ Checked ─overlap─▶ findings
+//!                                                                  │
+//!                                                                  └─compile─▶ MatchCode ─exec─▶ results
 //! ```
 //!
-//! Entry points: [`compile`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
+//! Entry points: [`compile()`] turns a [`SourceMap`] of rule files and a [`TermEnv`] into a
 //! [`RuleProgram`] (or located diagnostics); a [`Machine`] runs a term of the program against
-//! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary, and
-//! [`load_rules_dir`] reads another directory at run time.
+//! a [`Host`]. [`EMBEDDED_RULES`] are the rule files built into the binary
+//! ([`compile_embedded_once`] compiles them once per process), and [`load_rules_dir`] reads
+//! another directory at run time.
+//!
+//! # The language
+//!
+//! S-expressions; `;` comments to the end of the line; all files of a directory form one
+//! program (declaration order does not matter).
+//!
+//! ```text
+//! (type u64 (primitive u64))                 ; one word; names the Rust type externs use
+//! (type Amode (enum (Imm (base Value) (off u64)) Zero))   ; variants are terms Amode.Imm …
+//! (decl partial lower (Inst) u64)            ; signature; `partial` = may fail
+//! (decl add_imm (u64 u64) u64)
+//! (extern constructor add_imm rust_add)      ; bound to a closure registered in the TermEnv
+//! (extern extractor fits_in_32 fits_in_32)   ; (decl fits_in_32 (Type) Type) used in patterns
+//! (const $Ten u64 10)                        ; host constants ($I64 …) come from the TermEnv
+//! (rule name 2                               ; optional name and priority (default 0)
+//!   (lower (has_type $I64 (iadd x (iconst k))))   ; pattern: the term and its arguments
+//!   (if-let 0 (u64_and (i64_as_u64 k) 1))    ; guard: match a pattern on an expression
+//!   (if (i64_lt k 100))                      ; guard: succeeds, and is true if a bool
+//!   (let ((v u64 (i64_as_u64 k))) (add_imm v 1)))  ; right-hand side
+//! ```
+//!
+//! Patterns: `_`; a variable (a repeated variable tests equality); integer literals (decimal,
+//! `0x`, `0b`, negative) and `$Constants`; `(term pat…)` for opcode terms, enum variants,
+//! extern extractors and `(has_type ty inst)`; `(and pat…)`; `name @ pat`. An opcode term
+//! matched on a `Value` matches the instruction defining it. Expressions: variables, literals,
+//! constants, calls of constructors (rule-defined, extern, host or enum variants) and `let`.
+//! Rules of equal priority must not overlap; higher priorities are tried first; a failed test
+//! or guard falls back to the next rule; once a rule's guards pass, its right-hand side is the
+//! result (failure there fails the term).
 
 pub mod ast;
 pub mod compile;
+pub mod decls;
 pub mod diag;
 pub mod env;
 pub mod exec;
@@ -23,6 +54,7 @@ pub mod prelude;
 pub mod program;
 pub mod reference;
 pub mod sema;
+pub mod termination;
 pub mod testkit;
 
 pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
@@ -32,10 +64,10 @@ pub use program::{RuleId, TermId};
 pub use reference::Reference;
 
 use env::ExternFn;
-use program::{CRule, TermFrame, TermInfo, TypeInfo};
-use std::collections::HashMap;
+use program::{CRule, FastMap, TermFrame, TermInfo, TypeInfo};
 use std::fmt::Write as _;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The rule files built into the binary, as (path, text).
@@ -116,6 +148,21 @@ pub fn embedded_sources() -> SourceMap {
     map
 }
 
+/// Compiles the embedded rules with the environment `env` makes, once per process: later
+/// calls return the same program (or the same errors). A host keeps the cell in a `static`:
+///
+/// ```ignore
+/// static RULES: OnceLock<Result<RuleProgram<LowerCtx>, CompileError>> = OnceLock::new();
+/// let rules = dsl::compile_embedded_once(&RULES, x64_term_env)?;
+/// ```
+pub fn compile_embedded_once<H>(
+    cell: &'static OnceLock<Result<RuleProgram<H>, CompileError>>,
+    env: impl FnOnce() -> TermEnv<H>,
+) -> Result<&'static RuleProgram<H>, &'static CompileError> {
+    cell.get_or_init(|| compile(embedded_sources(), env()))
+        .as_ref()
+}
+
 /// Reads every `*.rules` file under `dir` (recursively, in path order).
 pub fn load_rules_dir(dir: &Path) -> Result<SourceMap, String> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
@@ -150,13 +197,15 @@ pub struct RuleProgram<H> {
     pub warnings: Vec<Diagnostic>,
     pub code: MatchCode,
     pub compile_time: Duration,
+    /// Time spent parsing, checking, analysing overlap and building match trees.
+    pub phase_times: PhaseTimes,
     pub(crate) types: Vec<TypeInfo>,
     pub(crate) terms: Vec<TermInfo>,
     pub(crate) rules: Vec<CRule>,
     pub(crate) frames: Vec<TermFrame>,
     pub(crate) rules_of: Vec<Vec<RuleId>>,
     pub(crate) externs: Vec<ExternFn<H>>,
-    term_names: HashMap<String, TermId>,
+    term_names: FastMap<String, TermId>,
 }
 
 impl<H> RuleProgram<H> {
@@ -220,6 +269,15 @@ impl<H> RuleProgram<H> {
     }
 }
 
+/// Where compile time went.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PhaseTimes {
+    pub parse: Duration,
+    pub check: Duration,
+    pub overlap: Duration,
+    pub match_trees: Duration,
+}
+
 /// A program that did not compile: the diagnostics (errors and warnings) and the sources they
 /// point into.
 pub struct CompileError {
@@ -261,6 +319,10 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
             Err(d) => diags.push(d),
         }
     }
+    let mut phases = PhaseTimes {
+        parse: start.elapsed(),
+        ..PhaseTimes::default()
+    };
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError {
             sources,
@@ -273,7 +335,10 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
             diagnostics: diags,
         });
     };
+    phases.check = start.elapsed() - phases.parse;
+    termination::check(&checked, &mut diags);
     overlap::check(&checked, &sources, &mut diags);
+    phases.overlap = start.elapsed() - phases.parse - phases.check;
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError {
             sources,
@@ -281,11 +346,14 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
         });
     }
     let code = compile::compile(&checked);
+    let compile_time = start.elapsed();
+    phases.match_trees = compile_time - phases.parse - phases.check - phases.overlap;
     Ok(RuleProgram {
         sources,
         warnings: diags,
         code,
-        compile_time: start.elapsed(),
+        compile_time,
+        phase_times: phases,
         types: checked.types,
         terms: checked.terms,
         rules: checked.rules,
@@ -306,6 +374,7 @@ fn add_host_file<H>(sources: &mut SourceMap, env: &TermEnv<H>) -> sema::HostSpan
         text.push('\n');
         (lo, lo + s.len())
     };
+    let has_type = line(&mut text, "(builtin has_type (Type Inst) Inst)".to_string());
     let mut ranges = (Vec::new(), Vec::new(), Vec::new());
     for op in &env.opcodes {
         let imms: Vec<&str> = op.immediates.iter().map(|i| i.1.as_str()).collect();
@@ -333,6 +402,7 @@ fn add_host_file<H>(sources: &mut SourceMap, env: &TermEnv<H>) -> sema::HostSpan
             .collect()
     };
     sema::HostSpans {
+        has_type: Span::new(file, has_type.0, has_type.1),
         opcodes: spans(ranges.0),
         host_terms: spans(ranges.1),
         consts: spans(ranges.2),

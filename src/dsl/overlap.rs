@@ -20,7 +20,7 @@
 use super::diag::{Diagnostic, SourceMap};
 use super::program::*;
 use super::sema::Checked;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What a rule tests, prepared for comparisons.
 struct Facts {
@@ -29,6 +29,21 @@ struct Facts {
     /// (slot, value) of every opcode, variant and literal test, sorted by slot.
     tests: Vec<(Slot, u64)>,
     eqs: Vec<(Slot, Slot)>,
+    /// Tests an enum variant somewhere (only such rules can join a variant cover).
+    has_variant: bool,
+    /// One bit per step (by hash), to reject most non-covering pairs at once: if `s` covers
+    /// `r`, every non-`Eq` step of `s` is a step of `r`, so its bit is set in `r`'s signature.
+    signature: u64,
+}
+
+fn step_bit(s: &Step) -> u64 {
+    use std::hash::{Hash, Hasher};
+    if matches!(s, Step::Eq { .. }) {
+        return 0;
+    }
+    let mut h = WordHasher::default();
+    s.hash(&mut h);
+    1 << (h.finish() % 64)
 }
 
 fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
@@ -44,7 +59,15 @@ fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
             _ => None,
         })
         .collect();
-    Facts { steps, tests, eqs }
+    let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
+    let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
+    Facts {
+        signature,
+        steps,
+        tests,
+        eqs,
+        has_variant,
+    }
 }
 
 fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
@@ -62,7 +85,7 @@ fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
     }
 }
 
-fn find(parent: &mut HashMap<Slot, Slot>, s: Slot) -> Slot {
+fn find(parent: &mut FastMap<Slot, Slot>, s: Slot) -> Slot {
     let mut x = s;
     while let Some(&p) = parent.get(&x) {
         if p == x {
@@ -91,14 +114,14 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
     if a.eqs.is_empty() && b.eqs.is_empty() {
         return true;
     }
-    let mut parent = HashMap::new();
+    let mut parent = FastMap::default();
     for &(x, y) in a.eqs.iter().chain(&b.eqs) {
         let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
         if rx != ry {
             parent.insert(rx, ry);
         }
     }
-    let mut class_value: HashMap<Slot, u64> = HashMap::new();
+    let mut class_value: FastMap<Slot, u64> = FastMap::default();
     for &(s, v) in a.tests.iter().chain(&b.tests) {
         let root = find(&mut parent, s);
         if *class_value.entry(root).or_insert(v) != v {
@@ -110,6 +133,9 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
 
 /// Whether every step of `s` also holds whenever `r`'s steps hold.
 fn covers(s: &Facts, r: &Facts) -> bool {
+    if s.signature & !r.signature != 0 {
+        return false;
+    }
     s.steps.iter().all(|st| match *st {
         Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
         _ => r.steps.binary_search(st).is_ok(),
@@ -118,7 +144,7 @@ fn covers(s: &Facts, r: &Facts) -> bool {
 
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
 fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
-    let mut parent = HashMap::new();
+    let mut parent = FastMap::default();
     for &(x, y) in &r.eqs {
         let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
         if rx != ry {
@@ -134,6 +160,8 @@ fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
 
 /// Bucket key: priority and the tested values at the two most tested slots.
 type Key = (i32, Option<u64>, Option<u64>);
+/// The tested values alone.
+type Values = (Option<u64>, Option<u64>);
 
 fn compatible(a: &Key, b: &Key) -> bool {
     let agree = |x: Option<u64>, y: Option<u64>| x.is_none() || y.is_none() || x == y;
@@ -160,7 +188,8 @@ fn check_term<H>(
         .iter()
         .map(|r| facts(p, &p.rules[r.index()]))
         .collect();
-    let mut counts: HashMap<Slot, usize> = HashMap::new();
+    let prio = |i: usize| p.rules[rules[i].index()].prio;
+    let mut counts: FastMap<Slot, usize> = FastMap::default();
     for f in &facts {
         for &(s, _) in &f.tests {
             *counts.entry(s).or_default() += 1;
@@ -168,75 +197,81 @@ fn check_term<H>(
     }
     let mut by_count: Vec<(usize, Slot)> = counts.into_iter().map(|(s, c)| (c, s)).collect();
     by_count.sort_by(|a, b| b.cmp(a));
-    let k1 = by_count.first().map(|x| x.1);
-    let k2 = by_count.get(1).map(|x| x.1);
+    let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
         |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
-    let mut buckets: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
-    for (i, f) in facts.iter().enumerate() {
-        let key = (
-            p.rules[rules[i].index()].prio,
-            value_at(f, k1),
-            value_at(f, k2),
-        );
-        buckets.entry(key).or_default().push(i);
+    let keys: Vec<Key> = facts
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (prio(i), value_at(f, k1), value_at(f, k2)))
+        .collect();
+    // Rules grouped by their key values (priority aside), each group by decreasing priority.
+    let mut groups: BTreeMap<Values, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        groups.entry((k.1, k.2)).or_default().push(i);
     }
-    let keys: Vec<Key> = buckets.keys().copied().collect();
+    for g in groups.values_mut() {
+        g.sort_by_key(|&i| (-i64::from(prio(i)), i));
+    }
     let label = |i: usize| {
         let r = &p.rules[rules[i].index()];
-        let lc = sources.line_col(r.span);
-        format!("{}:{}", sources.path(r.span.file), lc.line)
+        format!(
+            "{}:{}",
+            sources.path(r.span.file),
+            sources.line_col(r.span).line
+        )
     };
-    for (ka, key_a) in keys.iter().enumerate() {
-        for key_b in &keys[ka..] {
-            if key_a.0 != key_b.0 || !compatible(key_a, key_b) {
-                continue;
-            }
-            let same = key_a == key_b;
-            for (x, &i) in buckets[key_a].iter().enumerate() {
-                let others = if same {
-                    &buckets[key_b][x + 1..]
-                } else {
-                    &buckets[key_b][..]
-                };
-                for &j in others {
-                    if !may_overlap(&facts[i], &facts[j]) {
-                        continue;
+
+    // Overlap: rules of equal priority in groups that can agree. Sorting by key puts each
+    // priority level's groups next to each other.
+    let mut by_key: Vec<usize> = (0..facts.len()).collect();
+    by_key.sort_by_key(|&i| (keys[i], i));
+    let mut level_start = 0;
+    while level_start < by_key.len() {
+        let p0 = keys[by_key[level_start]].0;
+        let level_end = by_key[level_start..]
+            .iter()
+            .position(|&i| keys[i].0 != p0)
+            .map_or(by_key.len(), |n| level_start + n);
+        let level = &by_key[level_start..level_end];
+        let groups_of_level: Vec<&[usize]> = level.chunk_by(|&a, &b| keys[a] == keys[b]).collect();
+        for (ga, a) in groups_of_level.iter().enumerate() {
+            for (gb, b) in groups_of_level.iter().enumerate().skip(ga) {
+                if !compatible(&keys[a[0]], &keys[b[0]]) {
+                    continue;
+                }
+                for (x, &i) in a.iter().enumerate() {
+                    let others = if ga == gb { &b[x + 1..] } else { &b[..] };
+                    for &j in others {
+                        if may_overlap(&facts[i], &facts[j]) {
+                            diags.push(overlap_error(p, term, rules, i.min(j), i.max(j), &label));
+                        }
                     }
-                    let (first, second) = (i.min(j), i.max(j));
-                    let (r1, r2) = (
-                        &p.rules[rules[first].index()],
-                        &p.rules[rules[second].index()],
-                    );
-                    let example = example_input(p, term, r1, r2);
-                    diags.push(
-                        Diagnostic::error(
-                            r2.pattern_span,
-                            format!(
-                                "rules overlap: this rule and the rule at {} have the same priority ({}) and can both match {example}",
-                                label(first),
-                                r2.prio
-                            ),
-                        )
-                        .with_note(r1.pattern_span, "the other rule"),
-                    );
                 }
             }
         }
+        level_start = level_end;
     }
+
+    // Shadowing: higher-priority rules whose tests are all among this rule's.
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
-        let mut variant_cover: HashMap<(Slot, TypeId), Vec<(u32, usize)>> = HashMap::new();
+        let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
         let mut shadowed_by = None;
-        'keys: for key in &keys {
-            let rkey = (r.prio, value_at(f, k1), value_at(f, k2));
-            if key.0 <= r.prio || !compatible(key, &rkey) {
+        'groups: for (gk, g) in &groups {
+            if !compatible(&(0, gk.0, gk.1), &keys[i]) {
                 continue;
             }
-            for &j in &buckets[key] {
-                if covers(&facts[j], f) {
+            // A group testing a key slot that this rule leaves open cannot cover it alone.
+            let may_cover =
+                (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
+            for &j in g.iter().take_while(|&&j| prio(j) > r.prio) {
+                if may_cover && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
-                    break 'keys;
+                    break 'groups;
+                }
+                if !facts[j].has_variant {
+                    continue;
                 }
                 if let Some((slot, ty, tag)) = covers_but_variant(p, &facts[j], f) {
                     variant_cover.entry((slot, ty)).or_default().push((tag, j));
@@ -270,6 +305,30 @@ fn check_term<H>(
             diags.push(d);
         }
     }
+}
+
+fn overlap_error<H>(
+    p: &Checked<H>,
+    term: TermId,
+    rules: &[RuleId],
+    first: usize,
+    second: usize,
+    label: &dyn Fn(usize) -> String,
+) -> Diagnostic {
+    let (r1, r2) = (
+        &p.rules[rules[first].index()],
+        &p.rules[rules[second].index()],
+    );
+    let example = example_input(p, term, r1, r2);
+    Diagnostic::error(
+        r2.pattern_span,
+        format!(
+            "rules overlap: this rule and the rule at {} have the same priority ({}) and can both match {example}",
+            label(first),
+            r2.prio
+        ),
+    )
+    .with_note(r1.pattern_span, "the other rule")
 }
 
 /// If `s` covers `r` except for one variant test on a slot `r` leaves untested (with no
@@ -319,8 +378,8 @@ fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, 
 /// open and `vN` for values a repeated variable forces equal.
 fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> String {
     let steps: Vec<Step> = a.steps.iter().chain(&b.steps).copied().collect();
-    let mut eq_names: HashMap<Slot, String> = HashMap::new();
-    let mut parent = HashMap::new();
+    let mut eq_names: FastMap<Slot, String> = FastMap::default();
+    let mut parent = FastMap::default();
     for s in &steps {
         if let Step::Eq { a, b } = *s {
             let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
@@ -358,7 +417,7 @@ fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> Strin
 fn render<H>(
     p: &Checked<H>,
     steps: &[Step],
-    eqs: &HashMap<Slot, String>,
+    eqs: &FastMap<Slot, String>,
     slot: Slot,
     depth: u32,
 ) -> String {

@@ -20,13 +20,32 @@ pub enum LexError {
     BadChar(Span),
     /// An integer literal wider than 128 bits.
     IntTooLarge(Span),
+    /// A `(` nested deeper than [`MAX_NESTING`].
+    TooDeep(Span),
 }
 
+/// Deepest nesting of parentheses accepted. Parsing, checking and dropping the syntax tree
+/// recurse on nesting, so a bound here keeps absurd input from overflowing the stack; real
+/// rules nest a dozen levels at most.
+pub const MAX_NESTING: u32 = 64;
+
 /// Parses one file. The first syntax error ends parsing (the grammar has no error recovery).
-pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def>, Diagnostic> {
-    let tokens = Tok::lexer(text).spanned().map(|(tok, range)| match tok {
-        Ok(t) => Ok((range.start, t, range.end)),
-        Err(()) => Err(LexError::BadChar(Span::new(file, range.start, range.end))),
+pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
+    let mut depth = 0u32;
+    let tokens = Tok::lexer(text).spanned().map(move |(tok, range)| {
+        let span = Span::new(file, range.start, range.end);
+        match tok {
+            Ok(Tok::LParen) if depth == MAX_NESTING => Err(LexError::TooDeep(span)),
+            Ok(t) => {
+                match t {
+                    Tok::LParen => depth += 1,
+                    Tok::RParen => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                Ok((range.start, t, range.end))
+            }
+            Err(()) => Err(LexError::BadChar(span)),
+        }
     });
     grammar::FileParser::new()
         .parse(file, tokens)
@@ -44,6 +63,12 @@ fn to_diagnostic(file: FileId, text: &str, e: ParseError<usize, Tok<'_>, LexErro
         ParseError::User {
             error: LexError::IntTooLarge(span),
         } => Diagnostic::error(span, "integer literal does not fit in 128 bits"),
+        ParseError::User {
+            error: LexError::TooDeep(span),
+        } => Diagnostic::error(
+            span,
+            format!("parentheses nested deeper than {MAX_NESTING} levels"),
+        ),
         ParseError::InvalidToken { location } => {
             Diagnostic::error(Span::new(file, location, location + 1), "invalid token")
         }
@@ -104,7 +129,7 @@ mod tests {
         let Def::Rule(r) = &defs[6] else {
             panic!("last form is a rule")
         };
-        assert_eq!(r.name.as_ref().map(|n| n.name.as_str()), Some("named"));
+        assert_eq!(r.name.map(|n| n.name), Some("named"));
         assert_eq!(r.prio.map(|p| p.0), Some(3));
         assert_eq!(r.guards.len(), 2);
         let Pattern::Term(head, args, _) = &r.pattern else {

@@ -6,10 +6,12 @@ use super::exec::{ExecError, Host, MAX_DEPTH};
 use super::program::*;
 use super::RuleProgram;
 
-/// Reference-matcher state (its own arena of enum values).
+/// Reference-matcher state: its own arena of enum values, and each term's rules in priority
+/// order (sorted on first use, so the baseline is naive matching, not repeated sorting).
 #[derive(Default)]
 pub struct Reference {
     arena: Vec<u64>,
+    order: Vec<Option<Vec<RuleId>>>,
 }
 
 impl Reference {
@@ -43,14 +45,34 @@ impl Reference {
                 term: prog.term_name(term).to_string(),
             });
         }
-        let mut order = prog.rules_of[term.index()].clone();
-        order.sort_by_key(|r| (-i64::from(prog.rules[r.index()].prio), r.0));
+        if self.order.len() < prog.terms.len() {
+            self.order.resize(prog.terms.len(), None);
+        }
+        let order = self.order[term.index()].take().unwrap_or_else(|| {
+            let mut order = prog.rules_of[term.index()].clone();
+            order.sort_by_key(|r| (-i64::from(prog.rules[r.index()].prio), r.0));
+            order
+        });
+        let result = self.try_rules(prog, host, term, args, depth, &order);
+        self.order[term.index()] = Some(order);
+        result
+    }
+
+    fn try_rules<H: Host>(
+        &mut self,
+        prog: &RuleProgram<H>,
+        host: &mut H,
+        term: TermId,
+        args: &[u64],
+        depth: u32,
+        order: &[RuleId],
+    ) -> Result<Option<(RuleId, u64)>, ExecError> {
         let frame = &prog.frames[term.index()];
-        for r in order {
+        let mut slots = vec![0u64; frame.slot_count() as usize];
+        let mut locals = vec![0u64; frame.max_locals as usize];
+        slots[..args.len()].copy_from_slice(args);
+        for &r in order {
             let rule = &prog.rules[r.index()];
-            let mut slots = vec![0u64; frame.slot_count() as usize];
-            let mut locals = vec![0u64; frame.max_locals as usize];
-            slots[..args.len()].copy_from_slice(args);
             let mut ok = true;
             for step in &rule.steps {
                 if !self.step(prog, host, term, step, &mut slots, &mut locals, depth)? {
@@ -122,13 +144,14 @@ impl Reference {
                 let v = slots[value.index()];
                 if boxed {
                     let h = v as usize;
-                    if self.arena[h] as u32 != tag {
-                        return Ok(false);
+                    let n = info(t).args.len();
+                    match self.arena.get(h..h + 1 + n) {
+                        Some(words) if words[0] as u32 == tag => {
+                            slots[out.index()..out.index() + n].copy_from_slice(&words[1..]);
+                            true
+                        }
+                        _ => false,
                     }
-                    for k in 0..info(t).args.len() {
-                        slots[out.index() + k] = self.arena[h + 1 + k];
-                    }
-                    true
                 } else {
                     v == u64::from(tag)
                 }

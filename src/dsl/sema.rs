@@ -3,11 +3,14 @@
 //! [`program`](super::program)). Every problem found is a located [`Diagnostic`]; checking goes
 //! on after an error so that one run reports as much as it can.
 
-use super::ast::{self, Def, Expr, Guard, Pattern, TypeBody};
+use super::ast::{self, Def, Expr, Guard, Pattern};
 use super::diag::{Diagnostic, Span};
-use super::env::{BindingKind, ExternFn, TermEnv};
+use super::env::{ExternFn, TermEnv};
 use super::program::*;
-use std::collections::HashMap;
+
+/// Most tests one rule may make. The match-tree compiler recurses once per test of a rule,
+/// so this bounds its stack use; real rules make a few dozen at most.
+pub const MAX_RULE_STEPS: usize = 512;
 
 /// The result of checking: everything later stages need.
 pub struct Checked<H> {
@@ -20,31 +23,27 @@ pub struct Checked<H> {
     pub rules_of: Vec<Vec<RuleId>>,
     pub externs: Vec<ExternFn<H>>,
     pub extern_names: Vec<String>,
-    pub term_names: HashMap<String, TermId>,
+    pub term_names: FastMap<String, TermId>,
 }
 
 /// Spans of the host-registered entries in the synthetic `<host>` file, in registration
 /// order: opcodes, then host terms, then constants.
 pub struct HostSpans {
+    /// The built-in `has_type` term.
+    pub has_type: Span,
     pub opcodes: Vec<Span>,
     pub host_terms: Vec<Span>,
     pub consts: Vec<Span>,
 }
 
-struct Sema<'a, H> {
-    out: Checked<H>,
-    diags: &'a mut Vec<Diagnostic>,
-    type_names: HashMap<String, TypeId>,
-    consts: HashMap<String, (TypeId, u64)>,
-    bool_ty: Option<TypeId>,
-}
-
-/// The host's extern bindings while `extern` forms are resolved: one Rust function may back
-/// several terms, so each is moved into the program once and then shared by its id.
-struct Bindings<H> {
-    sigs: Vec<(String, BindingKind, super::env::ExternSig)>,
-    funcs: Vec<Option<ExternFn<H>>>,
-    ids: Vec<Option<ExternId>>,
+/// Checker state shared by declarations ([`decls`](super::decls)) and rules (here).
+pub(super) struct Sema<'a, H> {
+    pub(super) out: Checked<H>,
+    pub(super) diags: &'a mut Vec<Diagnostic>,
+    pub(super) type_names: FastMap<String, TypeId>,
+    pub(super) consts: FastMap<String, (TypeId, u64)>,
+    /// The type whose primitive is Rust `bool` (what `(if …)` tests), if declared.
+    pub(super) bool_ty: Option<TypeId>,
 }
 
 /// A pattern or `let` variable in scope while checking one rule.
@@ -88,11 +87,11 @@ pub fn check<H>(
             rules_of: Vec::new(),
             externs: Vec::new(),
             extern_names: Vec::new(),
-            term_names: HashMap::new(),
+            term_names: FastMap::default(),
         },
         diags,
-        type_names: HashMap::new(),
-        consts: HashMap::new(),
+        type_names: FastMap::default(),
+        consts: FastMap::default(),
         bool_ty: None,
     };
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
@@ -110,23 +109,23 @@ pub fn check<H>(
 }
 
 impl<H> Sema<'_, H> {
-    fn error(&mut self, span: Span, msg: impl Into<String>) {
+    pub(super) fn error(&mut self, span: Span, msg: impl Into<String>) {
         self.diags.push(Diagnostic::error(span, msg));
     }
 
-    fn type_name(&self, t: TypeId) -> &str {
+    pub(super) fn type_name(&self, t: TypeId) -> &str {
         &self.out.types[t.index()].name
     }
 
-    fn lookup_type(&mut self, id: &ast::Ident) -> Option<TypeId> {
-        let t = self.type_names.get(&id.name).copied();
+    pub(super) fn lookup_type(&mut self, id: &ast::Ident) -> Option<TypeId> {
+        let t = self.type_names.get(id.name).copied();
         if t.is_none() {
             self.error(id.span, format!("unknown type `{}`", id.name));
         }
         t
     }
 
-    fn add_term(&mut self, info: TermInfo) -> Option<TermId> {
+    pub(super) fn add_term(&mut self, info: TermInfo) -> Option<TermId> {
         if let Some(&prev) = self.out.term_names.get(&info.name) {
             let prev_span = self.out.terms[prev.index()].span;
             self.diags.push(
@@ -146,377 +145,8 @@ impl<H> Sema<'_, H> {
         Some(id)
     }
 
-    /// Types first (all names, then bodies), so types and decls may refer to each other in any
-    /// order and across files.
-    fn declare_types(&mut self, defs: &[&Def]) {
-        for d in defs {
-            let Def::Type(t) = d else { continue };
-            if let Some(&prev) = self.type_names.get(&t.name.name) {
-                let prev_span = self.out.types[prev.index()].span;
-                self.diags.push(
-                    Diagnostic::error(
-                        t.name.span,
-                        format!("type `{}` is already defined", t.name.name),
-                    )
-                    .with_note(prev_span, "first defined here"),
-                );
-                continue;
-            }
-            let id = TypeId(self.out.types.len() as u32);
-            self.type_names.insert(t.name.name.clone(), id);
-            let kind = match &t.body {
-                TypeBody::Primitive(r) => TypeKind::Primitive {
-                    rust: r.name.clone(),
-                },
-                TypeBody::Enum(vs) => TypeKind::Enum {
-                    variants: Vec::new(),
-                    boxed: vs.iter().any(|v| !v.fields.is_empty()),
-                },
-            };
-            if matches!(&kind, TypeKind::Primitive { rust } if rust == "bool") {
-                self.bool_ty = Some(id);
-            }
-            self.out.types.push(TypeInfo {
-                name: t.name.name.clone(),
-                kind,
-                span: t.name.span,
-            });
-        }
-        for d in defs {
-            let Def::Type(t) = d else { continue };
-            let TypeBody::Enum(vs) = &t.body else {
-                continue;
-            };
-            let Some(&ty) = self.type_names.get(&t.name.name) else {
-                continue;
-            };
-            if self.out.types[ty.index()].span != t.name.span {
-                continue;
-            }
-            let mut variants = Vec::new();
-            for (tag, v) in vs.iter().enumerate() {
-                let args: Option<Vec<TypeId>> =
-                    v.fields.iter().map(|f| self.lookup_type(&f.ty)).collect();
-                let Some(args) = args else { continue };
-                let info = TermInfo {
-                    name: format!("{}.{}", t.name.name, v.name.name),
-                    args,
-                    ret: ty,
-                    partial: false,
-                    kind: TermKind::Variant {
-                        ty,
-                        tag: tag as u32,
-                    },
-                    span: v.name.span,
-                };
-                if let Some(id) = self.add_term(info) {
-                    variants.push(id);
-                }
-            }
-            if let TypeKind::Enum { variants: vs, .. } = &mut self.out.types[ty.index()].kind {
-                *vs = variants;
-            }
-        }
-    }
-
-    fn host_type(&mut self, name: &str, span: Span) -> Option<TypeId> {
-        self.lookup_type(&ast::Ident {
-            name: name.to_string(),
-            span,
-        })
-    }
-
-    /// Opcode terms, host terms, constants, `decl`s and `extern` bindings.
-    fn declare_host(&mut self, env: TermEnv<H>, host: &HostSpans, defs: &[&Def]) {
-        let (inst, value) = (self.type_names.get("Inst"), self.type_names.get("Value"));
-        let (inst, value) = (inst.copied(), value.copied());
-        if let (Some(inst), Some(ty)) = (inst, self.type_names.get("Type").copied()) {
-            self.add_term(TermInfo {
-                name: "has_type".to_string(),
-                args: vec![ty, inst],
-                ret: inst,
-                partial: false,
-                kind: TermKind::HasType,
-                span: Span::default(),
-            });
-        }
-        for (op, &span) in env.opcodes.iter().zip(&host.opcodes) {
-            let (Some(inst), Some(value)) = (inst, value) else {
-                self.error(
-                    span,
-                    "opcode terms need the types `Inst` and `Value` to be declared",
-                );
-                break;
-            };
-            let mut args = vec![value; op.value_args as usize];
-            for (_, ty) in &op.immediates {
-                match self.host_type(ty, span) {
-                    Some(t) => args.push(t),
-                    None => continue,
-                }
-            }
-            self.add_term(TermInfo {
-                name: op.name.clone(),
-                args,
-                ret: inst,
-                partial: true,
-                kind: TermKind::Opcode {
-                    opcode: op.opcode,
-                    value_args: op.value_args,
-                },
-                span,
-            });
-        }
-        for (ht, &span) in env.host_terms.into_iter().zip(&host.host_terms) {
-            let args: Option<Vec<TypeId>> =
-                ht.args.iter().map(|a| self.host_type(a, span)).collect();
-            let ret = self.host_type(&ht.ret, span);
-            let (Some(args), Some(ret)) = (args, ret) else {
-                continue;
-            };
-            let ext = ExternId(self.out.externs.len() as u32);
-            self.out.externs.push(ht.func);
-            self.out.extern_names.push(ht.name.clone());
-            self.add_term(TermInfo {
-                name: ht.name,
-                args,
-                ret,
-                partial: ht.partial,
-                kind: TermKind::Decl {
-                    ctor: Ctor::Extern(ext),
-                    extractor: None,
-                },
-                span,
-            });
-        }
-        for (c, &span) in env.consts.iter().zip(&host.consts) {
-            if let Some(t) = self.host_type(&c.ty, span) {
-                self.consts.insert(c.name.clone(), (t, c.value));
-            }
-        }
-        for d in defs {
-            match d {
-                Def::Decl(decl) => self.decl(decl),
-                Def::Const(c) => self.const_def(c),
-                _ => {}
-            }
-        }
-        let mut bindings = Bindings {
-            sigs: Vec::new(),
-            funcs: Vec::new(),
-            ids: Vec::new(),
-        };
-        for b in env.bindings {
-            bindings.sigs.push((b.rust_name, b.kind, b.sig));
-            bindings.funcs.push(Some(b.func));
-            bindings.ids.push(None);
-        }
-        for d in defs {
-            if let Def::Extern(e) = d {
-                self.extern_def(e, &mut bindings);
-            }
-        }
-    }
-
-    /// Terms with rules are constructors wherever they are used, whatever the file order.
-    fn mark_rule_defined(&mut self, defs: &[&Def]) {
-        for d in defs {
-            let Def::Rule(r) = d else { continue };
-            let Pattern::Term(head, ..) = &r.pattern else {
-                continue;
-            };
-            let Some(&t) = self.out.term_names.get(&head.name) else {
-                continue;
-            };
-            if let TermKind::Decl {
-                ctor: c @ Ctor::None,
-                ..
-            } = &mut self.out.terms[t.index()].kind
-            {
-                *c = Ctor::Rules;
-            }
-        }
-    }
-
-    fn decl(&mut self, d: &ast::Decl) {
-        if let Some(span) = d.multi {
-            self.error(span, "`multi` terms are not supported");
-            return;
-        }
-        let args: Option<Vec<TypeId>> = d.args.iter().map(|a| self.lookup_type(a)).collect();
-        let ret = self.lookup_type(&d.ret);
-        let (Some(args), Some(ret)) = (args, ret) else {
-            return;
-        };
-        self.add_term(TermInfo {
-            name: d.name.name.clone(),
-            args,
-            ret,
-            partial: d.partial,
-            kind: TermKind::Decl {
-                ctor: Ctor::None,
-                extractor: None,
-            },
-            span: d.name.span,
-        });
-    }
-
-    fn const_def(&mut self, c: &ast::ConstDef) {
-        let Some(ty) = self.lookup_type(&c.ty) else {
-            return;
-        };
-        let Some(value) = self.literal(c.value, c.value_span, ty) else {
-            return;
-        };
-        if self
-            .consts
-            .insert(c.name.name.clone(), (ty, value))
-            .is_some()
-        {
-            self.error(
-                c.name.span,
-                format!("constant `${}` is already defined", c.name.name),
-            );
-        }
-    }
-
-    /// The Rust type name an extern must use for DSL type `t`, if `t` can cross to Rust.
-    fn rust_name(&self, t: TypeId) -> Option<&str> {
-        let info = &self.out.types[t.index()];
-        match &info.kind {
-            TypeKind::Primitive { rust } => Some(rust),
-            TypeKind::Enum { boxed: false, .. } => Some(&info.name),
-            TypeKind::Enum { boxed: true, .. } => None,
-        }
-    }
-
-    fn extern_def(&mut self, e: &ast::ExternDef, bindings: &mut Bindings<H>) {
-        let Some(&term) = self.out.term_names.get(&e.term.name) else {
-            self.error(e.term.span, format!("unknown term `{}`", e.term.name));
-            return;
-        };
-        let info = self.out.terms[term.index()].clone();
-        let TermKind::Decl { ctor, extractor } = info.kind else {
-            self.error(
-                e.term.span,
-                format!("`{}` is not a declared term", e.term.name),
-            );
-            return;
-        };
-        let want = match e.kind {
-            ast::ExternKind::Constructor => BindingKind::Constructor,
-            ast::ExternKind::Extractor => BindingKind::Extractor,
-        };
-        let what = match want {
-            BindingKind::Constructor => "constructor",
-            BindingKind::Extractor => "extractor",
-        };
-        if (want == BindingKind::Constructor && ctor != Ctor::None)
-            || (want == BindingKind::Extractor && extractor.is_some())
-        {
-            self.error(
-                e.span,
-                format!("term `{}` already has an extern {what}", info.name),
-            );
-            return;
-        }
-        let Some(idx) = bindings
-            .sigs
-            .iter()
-            .position(|(name, kind, _)| *name == e.rust.name && *kind == want)
-        else {
-            self.error(
-                e.rust.span,
-                format!(
-                    "extern {what} `{}` has no Rust binding in the term environment",
-                    e.rust.name
-                ),
-            );
-            return;
-        };
-        let sig = bindings.sigs[idx].2.clone();
-        let (want_args, want_rets): (Vec<TypeId>, Vec<TypeId>) = match want {
-            BindingKind::Constructor => (info.args.clone(), vec![info.ret]),
-            BindingKind::Extractor => (vec![info.ret], info.args.clone()),
-        };
-        let mut ok = true;
-        for (role, want, have) in [
-            ("argument", &want_args, &sig.args),
-            ("result", &want_rets, &sig.rets),
-        ] {
-            if want.len() != have.len() {
-                self.error(
-                    e.rust.span,
-                    format!(
-                        "`{}` has {} {role}s in Rust but the {what} `{}` needs {}",
-                        e.rust.name,
-                        have.len(),
-                        info.name,
-                        want.len()
-                    ),
-                );
-                ok = false;
-                continue;
-            }
-            for (i, (&t, &r)) in want.iter().zip(have.iter()).enumerate() {
-                match self.rust_name(t) {
-                    Some(n) if n == r => {}
-                    Some(n) => {
-                        let msg = format!(
-                            "{role} {} of `{}` is `{}` (Rust `{n}`) but the Rust binding `{}` uses `{r}`",
-                            i + 1,
-                            info.name,
-                            self.type_name(t),
-                            e.rust.name
-                        );
-                        self.error(e.rust.span, msg);
-                        ok = false;
-                    }
-                    None => {
-                        let msg = format!(
-                            "`{}` is an enum with fields and cannot cross to Rust",
-                            self.type_name(t)
-                        );
-                        self.error(e.rust.span, msg);
-                        ok = false;
-                    }
-                }
-            }
-        }
-        if want == BindingKind::Constructor && sig.fallible && !info.partial {
-            self.error(
-                e.rust.span,
-                format!(
-                    "`{}` can fail (returns `Option`) but `{}` is not declared `partial`",
-                    e.rust.name, info.name
-                ),
-            );
-            ok = false;
-        }
-        if !ok {
-            return;
-        }
-        let ext = match (bindings.ids[idx], bindings.funcs[idx].take()) {
-            (Some(ext), _) => ext,
-            (None, Some(func)) => {
-                let ext = ExternId(self.out.externs.len() as u32);
-                self.out.externs.push(func);
-                self.out.extern_names.push(e.rust.name.clone());
-                bindings.ids[idx] = Some(ext);
-                ext
-            }
-            (None, None) => unreachable!("a binding's function is moved out only with its id set"),
-        };
-        if let TermKind::Decl { ctor, extractor } = &mut self.out.terms[term.index()].kind {
-            match want {
-                BindingKind::Constructor => *ctor = Ctor::Extern(ext),
-                BindingKind::Extractor => *extractor = Some(ext),
-            }
-        }
-    }
-
     /// Checks that integer `v` fits type `t`; returns its word.
-    fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
+    pub(super) fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
         let info = &self.out.types[t.index()];
         let (lo, hi): (i128, i128) = match &info.kind {
             TypeKind::Enum { .. } => {
@@ -549,7 +179,7 @@ impl<H> Sema<'_, H> {
         let Pattern::Term(head, args, pspan) = &r.pattern else {
             return;
         };
-        let Some(&term) = self.out.term_names.get(&head.name) else {
+        let Some(&term) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
@@ -616,6 +246,8 @@ impl<H> Sema<'_, H> {
         for (i, (p, &t)) in args.iter().zip(&info.args).enumerate() {
             self.pattern(&mut cx, p, Slot(i as u32), t);
         }
+        // Guards come after the pattern in source order (they may read any pattern variable).
+        cx.steps.sort_by_key(Step::order_key);
         for g in &r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
@@ -651,6 +283,12 @@ impl<H> Sema<'_, H> {
         }
         let frame = &mut self.out.frames[term.index()];
         frame.max_locals = frame.max_locals.max(cx.locals);
+        if cx.steps.len() > MAX_RULE_STEPS {
+            self.error(
+                *pspan,
+                format!("rule makes more than {MAX_RULE_STEPS} tests; split it into helper terms"),
+            );
+        }
         let new_errors = self.diags.iter().filter(|d| d.is_error()).count() > errors;
         let Some((_, body)) = body else { return };
         if new_errors {
@@ -663,7 +301,7 @@ impl<H> Sema<'_, H> {
             prio,
             steps: cx.steps,
             body,
-            name: r.name.as_ref().map(|n| n.name.clone()),
+            name: r.name.as_ref().map(|n| n.name.to_string()),
             span: r.span,
             pattern_span: *pspan,
         });
@@ -714,7 +352,7 @@ impl<H> Sema<'_, H> {
     }
 
     fn constant(&mut self, c: &ast::Ident) -> Option<(TypeId, u64)> {
-        let k = self.consts.get(&c.name).copied();
+        let k = self.consts.get(c.name).copied();
         if k.is_none() {
             self.error(c.span, format!("unknown constant `${}`", c.name));
         }
@@ -740,7 +378,7 @@ impl<H> Sema<'_, H> {
             return;
         }
         cx.vars.push(Var {
-            name: v.name.clone(),
+            name: v.name.to_string(),
             ty,
             span: v.span,
             used: false,
@@ -757,18 +395,19 @@ impl<H> Sema<'_, H> {
         slot: Slot,
         ty: TypeId,
     ) {
-        let Some(&t) = self.out.term_names.get(&head.name) else {
+        let Some(&t) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
-        let info = self.out.terms[t.index()].clone();
-        if args.len() != info.args.len() {
+        let info = &self.out.terms[t.index()];
+        let (ret, kind, arity) = (info.ret, info.kind, info.args.len());
+        if args.len() != arity {
             self.error(
                 span,
                 format!(
                     "term `{}` takes {} arguments, found {}",
                     head.name,
-                    info.args.len(),
+                    arity,
                     args.len()
                 ),
             );
@@ -776,17 +415,17 @@ impl<H> Sema<'_, H> {
         }
         let value_ty = self.type_names.get("Value").copied();
         let mut on = slot;
-        match info.kind {
-            TermKind::Opcode { .. } if Some(ty) == value_ty && ty != info.ret => {
+        match kind {
+            TermKind::Opcode { .. } if Some(ty) == value_ty && ty != ret => {
                 let inst = self.frame(cx.term).slot(SlotOrigin::DefInst(slot));
                 cx.steps.push(Step::DefInst { value: slot, inst });
                 on = inst;
             }
-            _ if ty != info.ret => {
+            _ if ty != ret => {
                 let msg = format!(
                     "type mismatch: `{}` matches a `{}` but the value here is a `{}`",
                     head.name,
-                    self.type_name(info.ret),
+                    self.type_name(ret),
                     self.type_name(ty)
                 );
                 self.error(head.span, msg);
@@ -795,7 +434,7 @@ impl<H> Sema<'_, H> {
             _ => {}
         }
         let n = args.len();
-        match info.kind {
+        match kind {
             TermKind::Opcode { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n);
                 cx.steps.push(Step::Opcode {
@@ -803,7 +442,7 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::Variant { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n);
@@ -812,13 +451,15 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::HasType => {
                 let out = self.frame(cx.term).slot(SlotOrigin::CtrlType(on));
                 cx.steps.push(Step::CtrlType { inst: on, out });
-                self.pattern(cx, &args[0], out, info.args[0]);
-                self.pattern(cx, &args[1], on, info.args[1]);
+                let tys = &self.out.terms[t.index()].args;
+                let (ty0, ty1) = (tys[0], tys[1]);
+                self.pattern(cx, &args[0], out, ty0);
+                self.pattern(cx, &args[1], on, ty1);
             }
             TermKind::Decl {
                 extractor: Some(_), ..
@@ -829,7 +470,7 @@ impl<H> Sema<'_, H> {
                     term: t,
                     out,
                 });
-                self.sub_patterns(cx, args, out, &info.args);
+                self.sub_patterns(cx, args, out, t);
             }
             TermKind::Decl {
                 extractor: None, ..
@@ -845,8 +486,10 @@ impl<H> Sema<'_, H> {
         }
     }
 
-    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, tys: &[TypeId]) {
-        for (i, (p, &t)) in args.iter().zip(tys).enumerate() {
+    /// Matches `args` against the outputs (starting at `out`) of extractor `term`.
+    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, term: TermId) {
+        for (i, p) in args.iter().enumerate() {
+            let t = self.out.terms[term.index()].args[i];
             self.pattern(cx, p, Slot(out.0 + i as u32), t);
         }
     }
@@ -897,7 +540,7 @@ impl<H> Sema<'_, H> {
                     cx.locals += 1;
                     cbinds.push((local, value));
                     cx.vars.push(Var {
-                        name: b.var.name.clone(),
+                        name: b.var.name.to_string(),
                         ty: t,
                         span: b.var.span,
                         used: false,
@@ -942,7 +585,7 @@ impl<H> Sema<'_, H> {
         args: &[Expr],
         span: Span,
     ) -> Option<(TypeId, CExpr)> {
-        let Some(&t) = self.out.term_names.get(&head.name) else {
+        let Some(&t) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return None;
         };

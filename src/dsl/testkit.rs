@@ -134,18 +134,83 @@ impl Host for FakeIr {
     }
 }
 
+/// How [`generate_rules`] assigns priorities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priorities {
+    /// Every rule its own priority (except twins), following specificity with some noise: the
+    /// hardest case for a match tree, which must respect a total order.
+    Distinct,
+    /// A few levels by specificity, as hand-written rule sets have; rules of one level that
+    /// overlap are dropped (the checker finds them), so every level is overlap-free.
+    Levels(u32),
+}
+
+/// One generated rule before numbering.
+struct GenRule {
+    key: u64,
+    /// A rule and its twin share a group (and so a priority).
+    group: usize,
+    prio: i64,
+    pattern: String,
+    guards: String,
+    body: u64,
+}
+
 /// Writes a rule file of `count` rules for `(decl partial lower (Inst) u64)`, each returning
-/// its index. Priorities are distinct and mostly follow specificity (more tests, higher
-/// priority, as in real rule sets), except that some rules have a *twin* of equal priority
-/// that differs only in one literal of the pattern (so the two cannot overlap).
-pub fn generate_rules(seed: u64, count: usize) -> String {
+/// its index. More specific rules (more tests) get higher priorities, as in real rule sets;
+/// some rules have a *twin* of equal priority that differs only in one literal of the pattern
+/// (so the two cannot overlap).
+pub fn generate_rules(seed: u64, count: usize, priorities: Priorities) -> String {
     let mut rng = Rng::new(seed);
-    // (priority key, pattern, guards, twin pattern)
-    let mut rules: Vec<(u64, String, String, Option<String>)> = Vec::new();
-    let mut made = 0;
-    while made < count {
+    let mut seen = std::collections::HashSet::new();
+    let mut rules = Vec::new();
+    match priorities {
+        Priorities::Distinct => {
+            candidates(&mut rng, &mut seen, &mut rules, count);
+            let mut by_key: Vec<usize> = (0..rules.len()).collect();
+            by_key.sort_by_key(|&i| (rules[i].key, rules[i].group));
+            let mut rank = 0;
+            for (n, &i) in by_key.iter().enumerate() {
+                if n > 0 && rules[i].group != rules[by_key[n - 1]].group {
+                    rank += 1;
+                }
+                rules[i].prio = rank - rules.len() as i64 / 2;
+            }
+        }
+        Priorities::Levels(levels) => {
+            // Rules of one level that overlap are dropped, so generate until enough remain.
+            for _ in 0..50 {
+                let first = rules.len();
+                candidates(&mut rng, &mut seen, &mut rules, count);
+                for r in &mut rules[first..] {
+                    r.prio = (r.key / 8).min(u64::from(levels) - 1) as i64;
+                }
+                drop_overlapping(&mut rules);
+                if rules.len() >= count {
+                    break;
+                }
+            }
+        }
+    }
+    rules.truncate(count);
+    let mut out = String::from("(decl partial lower (Inst) u64)\n");
+    for (i, r) in rules.iter().enumerate() {
+        let _ = writeln!(out, "{}", rule_text(i, r));
+    }
+    out
+}
+
+/// Appends `n` new distinct rules (and some twins) to `rules`.
+fn candidates(
+    rng: &mut Rng,
+    seen: &mut std::collections::HashSet<String>,
+    rules: &mut Vec<GenRule>,
+    n: usize,
+) {
+    let target = rules.len() + n;
+    while rules.len() < target {
         let mut g = RuleGen {
-            rng: &mut rng,
+            rng: &mut *rng,
             vars: Vec::new(),
             lits: Vec::new(),
             text: String::new(),
@@ -155,46 +220,95 @@ pub fn generate_rules(seed: u64, count: usize) -> String {
         let guards = g.guards();
         let pattern = std::mem::take(&mut g.text);
         let lits = std::mem::take(&mut g.lits);
-        let tests = pattern.matches('(').count() + lits.len() + guards.matches('(').count();
-        let key = tests as u64 * 8 + rng.below(24);
-        made += 1;
-        let twin = (made < count && !lits.is_empty() && rng.chance(25)).then(|| {
+        if !seen.insert(normalized(&pattern, &guards)) {
+            continue;
+        }
+        // Tests the rule makes: opcode and extractor terms (not `has_type`, which only binds),
+        // literals, constants and guards. Noise below 8 never reorders different counts.
+        let tests = pattern.matches('(').count() - pattern.matches("has_type").count()
+            + lits.len()
+            + pattern.matches('$').count()
+            + guards.matches("(if").count();
+        let key = tests as u64 * 8 + rng.below(8);
+        let twin = (rules.len() + 1 < target && !lits.is_empty() && rng.chance(25)).then(|| {
             let (lo, hi) = lits[rng.below(lits.len() as u64) as usize];
-            made += 1;
             format!("{}{}{}", &pattern[..lo], 6 + rng.below(3), &pattern[hi..])
         });
-        rules.push((key, pattern, guards, twin));
-    }
-    let mut by_key: Vec<usize> = (0..rules.len()).collect();
-    by_key.sort_by_key(|&i| (rules[i].0, i));
-    let mut prio = vec![0i64; rules.len()];
-    for (rank, &i) in by_key.iter().enumerate() {
-        prio[i] = rank as i64 - rules.len() as i64 / 2;
-    }
-    let mut out = String::from("(decl partial lower (Inst) u64)\n");
-    let mut index = 0;
-    for (i, (_, pattern, guards, twin)) in rules.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{}",
-            rule_text(index, prio[i], pattern, guards, &mut rng)
-        );
-        index += 1;
-        if let Some(t) = twin {
-            let _ = writeln!(out, "{}", rule_text(index, prio[i], t, guards, &mut rng));
-            index += 1;
+        let body = rng.below(5);
+        let group = rules.len();
+        if let Some(twin) = twin {
+            rules.push(GenRule {
+                key,
+                group,
+                prio: 0,
+                pattern: twin,
+                guards: guards.clone(),
+                body: rng.below(5),
+            });
         }
+        rules.push(GenRule {
+            key,
+            group,
+            prio: 0,
+            pattern,
+            guards,
+            body,
+        });
     }
-    out
 }
 
-fn rule_text(i: usize, prio: i64, pattern: &str, guards: &str, rng: &mut Rng) -> String {
-    let body = match rng.below(5) {
+/// Removes the later rule of every pair of equal-priority rules the checker says overlap.
+fn drop_overlapping(rules: &mut Vec<GenRule>) {
+    loop {
+        let mut text = String::from("(decl partial lower (Inst) u64)\n");
+        for (i, r) in rules.iter().enumerate() {
+            let _ = writeln!(text, "{}", rule_text(i, r));
+        }
+        let Err(e) = super::compile(with_prelude("gen.rules", &text), fake_env::<FakeIr>()) else {
+            return;
+        };
+        let mut drop: Vec<usize> = e
+            .errors()
+            .filter(|d| d.message.starts_with("rules overlap"))
+            .map(|d| e.sources.line_col(d.span).line as usize - 2)
+            .collect();
+        if drop.is_empty() {
+            return;
+        }
+        drop.sort_unstable();
+        drop.dedup();
+        for i in drop.into_iter().rev() {
+            rules.remove(i);
+        }
+    }
+}
+
+/// A rule's pattern and guards with variables used only once written as `_`, and `has_type`
+/// wrappers that bind nothing dropped: equal texts mean one rule would shadow the other.
+fn normalized(pattern: &str, guards: &str) -> String {
+    let all = format!("{pattern}{guards}");
+    let words: Vec<&str> = all.split([' ', '(', ')']).collect();
+    let mut text = format!("{pattern} {guards}");
+    for w in &words {
+        if w.starts_with("_v") && words.iter().filter(|x| *x == w).count() == 1 {
+            text = text
+                .replace(&format!("{w} "), "_ ")
+                .replace(&format!("{w})"), "_)");
+        }
+    }
+    text.replace("(has_type _ ", "(")
+}
+
+fn rule_text(i: usize, r: &GenRule) -> String {
+    let body = match r.body {
         0 => format!("(let ((a u64 (u64_add 1 {i}))) (u64_sub a 1))"),
         1 => format!("(u64_add 0 {i})"),
         _ => i.to_string(),
     };
-    format!("(rule r{i} {prio} (lower {pattern}){guards} {body})")
+    format!(
+        "(rule r{i} {} (lower {}){} {body})",
+        r.prio, r.pattern, r.guards
+    )
 }
 
 struct RuleGen<'a> {

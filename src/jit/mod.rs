@@ -9,6 +9,11 @@
 //!                 libcall (CeilF32…, memcpy…), the probe helper, or anything `dlsym` finds
 //!     3. map      anonymous read-write pages, copy the bytes, apply relocations,
 //!                 then mprotect read+execute (never writable and executable at once)
+//!
+//!   JitModule::with_data(functions, &[JitData { name, bytes, align, writable, relocs }])
+//!     the same, with data objects after the code in the same mapping (so code reaches them
+//!     with rel32): read-only ones on read-only pages, then writable ones; their pointers
+//!     (DataReloc, 8-byte absolute) resolve like code relocations
 //! ```
 //!
 //! A call (`CallPlt4`) goes straight to its target when the rel32 reaches it and through the
@@ -39,19 +44,43 @@ pub struct JitFunction<'a> {
     pub symbols: &'a [String],
 }
 
+/// A data object to place in a module, addressed by `name` like a function.
+#[derive(Clone, Copy, Debug)]
+pub struct JitData<'a> {
+    pub name: &'a str,
+    pub bytes: &'a [u8],
+    /// A power of two.
+    pub align: u32,
+    /// Placed on writable pages; otherwise read-only.
+    pub writable: bool,
+    /// Pointers stored in the object.
+    pub relocs: &'a [DataReloc],
+}
+
+/// An 8-byte absolute address stored at `offset` of a data object: `symbol` + `addend`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct DataReloc {
+    pub offset: u32,
+    pub symbol: String,
+    pub addend: i64,
+}
+
 /// Why a module could not be built.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum JitError {
-    /// A relocation names a symbol that is neither in the module, a libcall, nor in the process.
-    UnresolvedSymbol { function: String, symbol: String },
+    /// A relocation of function or data object `from` names a symbol that is neither in the
+    /// module, a libcall, nor in the process.
+    UnresolvedSymbol { from: String, symbol: String },
     /// A relocation's `SymbolId` has no entry in the function's symbol list.
     UnknownSymbolId { function: String, id: u32 },
     /// A PC-relative data reference whose target is more than 2 GiB away.
     OutOfRange { function: String, symbol: String },
-    /// A relocation field that does not lie inside the function's bytes.
-    BadRelocation { function: String, offset: u32 },
-    /// Two functions of the module have the same name.
+    /// A relocation field that does not lie inside the bytes of function or data object `from`.
+    BadRelocation { from: String, offset: u32 },
+    /// Two functions or data objects of the module have the same name.
     DuplicateFunction(String),
+    /// A data object's alignment is not a power of two.
+    BadAlignment { data: String, align: u32 },
     /// mmap or mprotect failed.
     Memory(String),
 }
@@ -59,8 +88,8 @@ pub enum JitError {
 impl fmt::Display for JitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JitError::UnresolvedSymbol { function, symbol } => {
-                write!(f, "{function}: unresolved symbol `{symbol}`")
+            JitError::UnresolvedSymbol { from, symbol } => {
+                write!(f, "{from}: unresolved symbol `{symbol}`")
             }
             JitError::UnknownSymbolId { function, id } => {
                 write!(
@@ -72,13 +101,16 @@ impl fmt::Display for JitError {
                 f,
                 "{function}: `{symbol}` is out of range of a 32-bit PC-relative reference"
             ),
-            JitError::BadRelocation { function, offset } => {
+            JitError::BadRelocation { from, offset } => {
                 write!(
                     f,
-                    "{function}: relocation at {offset:#x} lies outside the code"
+                    "{from}: relocation at {offset:#x} lies outside its bytes"
                 )
             }
-            JitError::DuplicateFunction(name) => write!(f, "function `{name}` is defined twice"),
+            JitError::DuplicateFunction(name) => write!(f, "`{name}` is defined twice"),
+            JitError::BadAlignment { data, align } => {
+                write!(f, "{data}: alignment {align} is not a power of two")
+            }
             JitError::Memory(what) => write!(f, "executable memory: {what}"),
         }
     }
@@ -97,14 +129,19 @@ struct Placed {
     traps: Vec<(u32, TrapCode)>,
 }
 
-/// Functions placed in executable memory; unmapped on drop.
+/// Functions (and data objects) placed in memory; unmapped on drop.
 pub struct JitModule {
     base: NonNull<u8>,
     size: usize,
+    /// Bytes of code and stubs at the start of the mapping (read and execute).
+    code_size: usize,
     functions: Vec<Placed>,
+    /// Data objects by name, with their offsets in the mapping.
+    data: Vec<(String, usize)>,
 }
 
-// The mapping is immutable (read+execute) once built, so sharing it between threads is sound.
+// The module itself never changes after it is built; writable data objects are memory the
+// module's code and its users share through raw addresses, as they would a C global.
 unsafe impl Send for JitModule {}
 unsafe impl Sync for JitModule {}
 
@@ -122,8 +159,8 @@ struct Target {
 
 #[derive(Clone, Copy)]
 enum TargetPlace {
-    /// A function of the module at this offset of the mapping.
-    Local(usize),
+    /// Function `i` of the module, or data object `i - functions.len()`.
+    Item(usize),
     /// An address in the process.
     Host(usize),
 }
@@ -148,46 +185,113 @@ pub fn resolve_host_symbol(name: &str) -> Option<usize> {
 impl JitModule {
     /// Places `functions` in executable memory and resolves every relocation.
     pub fn new(functions: &[JitFunction<'_>]) -> Result<JitModule, JitError> {
-        let mut offsets = Vec::with_capacity(functions.len());
-        let mut end = 0usize;
-        for (i, f) in functions.iter().enumerate() {
-            if functions[..i].iter().any(|g| g.name == f.name) {
-                return Err(JitError::DuplicateFunction(f.name.to_string()));
+        JitModule::with_data(functions, &[])
+    }
+
+    /// Places `functions` and the data objects `data` (read-only ones on read-only pages,
+    /// writable ones on writable pages, all in one mapping so that code reaches data with 32-bit
+    /// PC-relative references) and resolves every relocation of both.
+    pub fn with_data(
+        functions: &[JitFunction<'_>],
+        data: &[JitData<'_>],
+    ) -> Result<JitModule, JitError> {
+        let names: Vec<&str> = functions
+            .iter()
+            .map(|f| f.name)
+            .chain(data.iter().map(|d| d.name))
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            if names[..i].contains(name) {
+                return Err(JitError::DuplicateFunction(name.to_string()));
             }
-            end = end.next_multiple_of(FUNCTION_ALIGN);
-            offsets.push(end);
-            end += f.code.bytes.len();
         }
-        let stubs_start = end.next_multiple_of(FUNCTION_ALIGN);
+        if let Some(d) = data.iter().find(|d| !d.align.is_power_of_two()) {
+            return Err(JitError::BadAlignment {
+                data: d.name.to_string(),
+                align: d.align,
+            });
+        }
+        let page = page_size();
 
         // Every symbol referenced gets a stub (its GOT entry, and a far-call veneer for host
         // symbols). Host symbols are resolved now, so an unresolved name is reported before any
         // memory is mapped.
         let mut targets: Vec<Target> = Vec::new();
+        let references = functions
+            .iter()
+            .flat_map(|f| {
+                f.code
+                    .relocs
+                    .iter()
+                    .map(move |r| (f.name, symbol_name(f, r.symbol.0)))
+            })
+            .chain(data.iter().flat_map(|d| {
+                d.relocs
+                    .iter()
+                    .map(move |r| (d.name, Ok(r.symbol.as_str())))
+            }));
+        for (from, name) in references {
+            let name = name?;
+            if targets.iter().any(|t| t.name == name) {
+                continue;
+            }
+            let place = match names.iter().position(|n| *n == name) {
+                Some(i) => TargetPlace::Item(i),
+                None => TargetPlace::Host(resolve_host_symbol(name).ok_or_else(|| {
+                    JitError::UnresolvedSymbol {
+                        from: from.to_string(),
+                        symbol: name.to_string(),
+                    }
+                })?),
+            };
+            targets.push(Target {
+                name: name.to_string(),
+                place,
+                stub_offset: 0,
+            });
+        }
+
+        // Layout: code, stubs | read-only data | writable data, each part on its own pages.
+        let mut offsets = Vec::with_capacity(names.len());
+        let mut end = 0usize;
         for f in functions {
-            for reloc in &f.code.relocs {
-                let name = symbol_name(f, reloc.symbol.0)?;
-                if targets.iter().any(|t| t.name == name) {
-                    continue;
-                }
-                let place = match functions.iter().position(|g| g.name == name) {
-                    Some(i) => TargetPlace::Local(offsets[i]),
-                    None => TargetPlace::Host(resolve_host_symbol(name).ok_or_else(|| {
-                        JitError::UnresolvedSymbol {
-                            function: f.name.to_string(),
-                            symbol: name.to_string(),
-                        }
-                    })?),
-                };
-                targets.push(Target {
-                    name: name.to_string(),
-                    place,
-                    stub_offset: stubs_start + targets.len() * STUB_SIZE,
-                });
+            end = end.next_multiple_of(FUNCTION_ALIGN);
+            offsets.push(end);
+            end += f.code.bytes.len();
+        }
+        let stubs_start = end.next_multiple_of(FUNCTION_ALIGN);
+        for (i, t) in targets.iter_mut().enumerate() {
+            t.stub_offset = stubs_start + i * STUB_SIZE;
+        }
+        let code_size = (stubs_start + targets.len() * STUB_SIZE)
+            .max(1)
+            .next_multiple_of(page);
+        let mut data_offsets = vec![0; data.len()];
+        let mut end = code_size;
+        for writable in [false, true] {
+            if writable {
+                end = end.next_multiple_of(page);
+            }
+            for (i, d) in data
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.writable == writable)
+            {
+                end = end.next_multiple_of(d.align as usize);
+                data_offsets[i] = end;
+                end += d.bytes.len();
             }
         }
-        let total = stubs_start + targets.len() * STUB_SIZE;
-        let size = total.max(1).next_multiple_of(page_size());
+        let read_only_end = data
+            .iter()
+            .zip(&data_offsets)
+            .filter(|(d, _)| !d.writable)
+            .map(|(d, &o)| o + d.bytes.len())
+            .max()
+            .unwrap_or(code_size);
+        let writable_start = read_only_end.next_multiple_of(page);
+        offsets.extend(&data_offsets);
+        let size = end.next_multiple_of(page).max(code_size);
 
         // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
         let raw = unsafe {
@@ -209,6 +313,7 @@ impl JitModule {
         let module = JitModule {
             base: NonNull::new(raw.cast::<u8>()).expect("mmap returned null"),
             size,
+            code_size,
             functions: functions
                 .iter()
                 .zip(&offsets)
@@ -224,16 +329,30 @@ impl JitModule {
                     }
                 })
                 .collect(),
+            data: data
+                .iter()
+                .zip(&data_offsets)
+                .map(|(d, &o)| (d.name.to_string(), o))
+                .collect(),
         };
         // SAFETY: the mapping is `size` bytes, writable, and owned by `module` alone.
         let memory = unsafe { std::slice::from_raw_parts_mut(raw.cast::<u8>(), size) };
         for (f, &start) in functions.iter().zip(&offsets) {
             memory[start..start + f.code.bytes.len()].copy_from_slice(&f.code.bytes);
         }
+        for (d, &start) in data.iter().zip(&data_offsets) {
+            memory[start..start + d.bytes.len()].copy_from_slice(d.bytes);
+        }
         let base = raw as usize;
         let address = |t: &Target| match t.place {
-            TargetPlace::Local(offset) => base + offset,
+            TargetPlace::Item(i) => base + offsets[i],
             TargetPlace::Host(address) => address,
+        };
+        let target_of = |name: &str| {
+            targets
+                .iter()
+                .find(|t| t.name == name)
+                .expect("every referenced symbol has a target")
         };
         for t in &targets {
             let stub = &mut memory[t.stub_offset..t.stub_offset + STUB_SIZE];
@@ -247,15 +366,12 @@ impl JitModule {
                 let field = reloc.offset as usize;
                 if field + width > f.code.bytes.len() {
                     return Err(JitError::BadRelocation {
-                        function: f.name.to_string(),
+                        from: f.name.to_string(),
                         offset: reloc.offset,
                     });
                 }
                 let place = (base + start + field) as i64;
-                let t = targets
-                    .iter()
-                    .find(|t| t.name == name)
-                    .expect("every referenced symbol has a target");
+                let t = target_of(name);
                 let stub = (base + t.stub_offset) as i64;
                 let bytes = &mut memory[start + field..start + field + width];
                 let target = match reloc.kind {
@@ -278,28 +394,53 @@ impl JitModule {
                 bytes.copy_from_slice(&rel.to_le_bytes());
             }
         }
-        // SAFETY: the range is exactly our mapping.
-        let rc = unsafe { libc::mprotect(raw, size, libc::PROT_READ | libc::PROT_EXEC) };
-        if rc != 0 {
-            return Err(JitError::Memory(format!(
-                "mprotect failed: {}",
-                std::io::Error::last_os_error()
-            )));
+        for (d, &start) in data.iter().zip(&data_offsets) {
+            for reloc in d.relocs {
+                let field = reloc.offset as usize;
+                if field + 8 > d.bytes.len() {
+                    return Err(JitError::BadRelocation {
+                        from: d.name.to_string(),
+                        offset: reloc.offset,
+                    });
+                }
+                let value = (address(target_of(&reloc.symbol)) as i64).wrapping_add(reloc.addend);
+                memory[start + field..start + field + 8].copy_from_slice(&value.to_le_bytes());
+            }
         }
+        let protect = |from: usize, to: usize, prot: libc::c_int| {
+            if from >= to {
+                return Ok(());
+            }
+            // SAFETY: the range lies inside our mapping and is page-aligned.
+            let rc = unsafe { libc::mprotect((base + from) as *mut libc::c_void, to - from, prot) };
+            if rc == 0 {
+                Ok(())
+            } else {
+                Err(JitError::Memory(format!(
+                    "mprotect failed: {}",
+                    std::io::Error::last_os_error()
+                )))
+            }
+        };
+        protect(0, code_size, libc::PROT_READ | libc::PROT_EXEC)?;
+        protect(code_size, writable_start.min(size), libc::PROT_READ)?;
         Ok(module)
     }
 
-    /// The entry address of the function `name`.
+    /// The address of the function or data object `name`.
     pub fn address_of(&self, name: &str) -> Option<*const u8> {
-        let f = self.functions.iter().find(|f| f.name == name)?;
+        let start = match self.functions.iter().find(|f| f.name == name) {
+            Some(f) => f.start,
+            None => self.data.iter().find(|(n, _)| n == name)?.1,
+        };
         // SAFETY: `start` lies inside the mapping.
-        Some(unsafe { self.base.as_ptr().add(f.start) }.cast_const())
+        Some(unsafe { self.base.as_ptr().add(start) }.cast_const())
     }
 
-    /// The addresses the module's mapping covers.
+    /// The addresses the module's code covers (functions and stubs).
     pub fn code_range(&self) -> std::ops::Range<usize> {
         let base = self.base.as_ptr() as usize;
-        base..base + self.size
+        base..base + self.code_size
     }
 
     /// If `pc` is an instruction of this module: the function, the offset in it, and the trap

@@ -32,6 +32,7 @@ use crate::isa::x64::encode::{emit, X64Buffer};
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{xmm, Reg, R10, R12, R13, R14, R15, RAX, RBP, RBX, RDI, RDX, RSI, RSP};
 use crate::isa::x64::rows::Op;
+use crate::machinst::buffer::CompiledCode;
 use crate::settings::Flags;
 use regalloc2::{PReg, RegClass};
 use std::fmt;
@@ -156,6 +157,7 @@ impl Asm {
     }
 }
 
+/// The result of emitting instructions.
 type R = Result<(), TrampolineError>;
 
 /// The XMM load and store for a value of type `ty`.
@@ -173,9 +175,7 @@ fn value_slot(value: usize, part: u8) -> Amode {
 }
 
 /// The trampoline's code for `layout`, and the offset of its trap landing.
-fn assemble(
-    layout: &AbiLayout,
-) -> Result<(crate::machinst::buffer::CompiledCode, u32), TrampolineError> {
+fn assemble(layout: &AbiLayout) -> Result<(CompiledCode, u32), TrampolineError> {
     let area = layout.outgoing_area_size();
     // rsp sits 8 mod 16 after the six pushes; the values slot takes the extra 8 bytes so that rsp
     // is 16-aligned at the call.

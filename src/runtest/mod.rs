@@ -337,7 +337,14 @@ pub fn run_file(path: &Path, options: &Options<'_>) -> FileOutcome {
                 outcome.runs_total += results.len();
                 outcome.runs_passed += results.iter().filter(|r| r.is_ok()).count();
                 if first_failure.is_none() {
-                    first_failure = results.into_iter().find_map(Result::err);
+                    first_failure = results.into_iter().find_map(Result::err).map(|why| {
+                        // Name the configuration when the file has several.
+                        if configs.len() > 1 {
+                            format!("target {}: {why}", config.target)
+                        } else {
+                            why
+                        }
+                    });
                 }
             }
             Err(why) => {
