@@ -215,6 +215,47 @@ impl MInst {
     }
 }
 
+impl MInst {
+    /// One line of text: AT&T syntax for table instructions (virtual registers as `v300`),
+    /// a short description for pseudo-instructions.
+    pub fn describe(&self) -> String {
+        use crate::isa::x64::print::{att, SymbolicNames};
+        let fixed = |list: &[Fixed]| {
+            list.iter()
+                .map(|(r, p)| format!("{r:?}->%{}", crate::isa::x64::regs::name(*p, 8)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            MInst::Real(i) => att(i, &SymbolicNames),
+            MInst::Args { defs } => format!("args {}", fixed(defs)),
+            MInst::Ret { uses } => format!("ret {}", fixed(uses)),
+            MInst::Call {
+                inst, uses, defs, ..
+            } => format!(
+                "{} uses [{}] defs [{}]",
+                att(inst, &SymbolicNames),
+                fixed(uses),
+                fixed(defs)
+            ),
+            MInst::Jump { target } => format!("jmp .L{}", target.0),
+            MInst::JumpIf {
+                cc,
+                taken,
+                not_taken,
+            } => format!("j{} .L{}; jmp .L{}", cc.name(), taken.0, not_taken.0),
+            MInst::Trap { code } => format!("ud2 (trap {})", code.0),
+            MInst::TrapIf { cc, code } => format!("trap if {} (trap {})", cc.name(), code.0),
+            MInst::AtomicLoop {
+                op, bytes, operand, ..
+            } => format!("atomic {op:?} {bytes}-byte loop with {operand:?}"),
+            MInst::JumpTable { index, targets, .. } => {
+                format!("jump table [{}] by {index:?}", targets.len())
+            }
+        }
+    }
+}
+
 impl MachInst for MInst {
     fn collect_operands(&self, out: &mut Vec<Operand>) {
         match self {

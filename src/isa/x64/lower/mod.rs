@@ -187,18 +187,33 @@ pub fn rule_program() -> Result<&'static RuleProgram<LowerCtx>, String> {
         .map_err(Clone::clone)
 }
 
+/// What lowering did with one IR instruction, for `explain` and tests: the rule of `lower` or
+/// `lower_branch` that fired and the instructions it emitted (before allocation).
+#[derive(Clone, Debug)]
+pub struct TraceStep {
+    pub inst: ir::Inst,
+    pub rule: Option<dsl::RuleId>,
+    pub code: Vec<MInst>,
+}
+
 /// A lowered function: its VCode and what emission needs besides.
 pub struct Lowered {
     pub vcode: VCode<MInst>,
     pub ctx: LowerCtx,
+    /// One step per lowered IR instruction, in lowering order (last block first), when asked.
+    pub trace: Vec<TraceStep>,
 }
 
-/// Lowers `func` (verified) to VCode with the rules of `prog`.
+/// Lowers `func` (verified) to VCode with the rules of `prog`, running them on `machine` (whose
+/// coverage counters, when enabled, count the firings); `trace` records a [`TraceStep`] per
+/// IR instruction.
 pub fn lower_function(
     prog: &RuleProgram<LowerCtx>,
     func: &ir::Function,
     flags: &Flags,
     isa: &IsaFlags,
+    machine: &mut Machine,
+    trace: bool,
 ) -> Result<Lowered, String> {
     let abi = AbiLayout::compute(&func.signature, flags).map_err(|e| e.to_string())?;
     let order = BlockOrder::new(func);
@@ -215,7 +230,7 @@ pub fn lower_function(
         .term("lower_branch")
         .ok_or("the rules declare no `lower_branch` term")?;
     let mut ctx = LowerCtx::new(func.clone(), flags.clone(), *isa, abi, order);
-    let mut machine = Machine::new();
+    let mut steps = Vec::new();
     let nblocks = ctx.order.blocks.len();
     let mut blocks: Vec<VBlock<MInst>> = (0..nblocks)
         .map(|_| VBlock {
@@ -240,11 +255,18 @@ pub fn lower_function(
             LoweredBlock::Orig(block) => {
                 let insts: Vec<ir::Inst> = ctx.func.layout.block_insts(block).to_vec();
                 for &inst in insts.iter().rev() {
-                    lower_inst(&mut ctx, &mut machine, prog, inst, lower_term, branch_term)?;
+                    let fired = lower_inst(&mut ctx, machine, prog, inst, lower_term, branch_term)?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
                     if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
                         branch_args[0] = block_args(&mut ctx, call)?;
+                    }
+                    if trace && fired {
+                        steps.push(TraceStep {
+                            inst,
+                            rule: machine.last_fired(),
+                            code: ctx.cur.clone(),
+                        });
                     }
                     seqs.push(std::mem::take(&mut ctx.cur));
                 }
@@ -278,7 +300,11 @@ pub fn lower_function(
         }
     }
     let vcode = VCode::new(blocks, ctx.num_vregs());
-    Ok(Lowered { vcode, ctx })
+    Ok(Lowered {
+        vcode,
+        ctx,
+        trace: steps,
+    })
 }
 
 /// The registers passed to a branch target's parameters.
@@ -294,7 +320,8 @@ fn block_args(ctx: &mut LowerCtx, call: ir::BlockCall) -> Result<Vec<regalloc2::
     Ok(out)
 }
 
-/// Lowers one IR instruction into `ctx.cur`.
+/// Lowers one IR instruction into `ctx.cur`; `false` when it needed no code of its own (dead,
+/// or folded into its users).
 fn lower_inst(
     ctx: &mut LowerCtx,
     machine: &mut Machine,
@@ -302,13 +329,14 @@ fn lower_inst(
     inst: ir::Inst,
     lower_term: dsl::TermId,
     branch_term: dsl::TermId,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
     let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
     let dead = opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r));
+    ctx.cur.clear();
     if dead || ctx.sunk[inst.index()] {
-        return Ok(());
+        return Ok(false);
     }
     let unsupported = |ctx: &LowerCtx| {
         let ty = ctx.func.dfg.ctrl_type(inst);
@@ -354,5 +382,5 @@ fn lower_inst(
             }
         }
     }
-    Ok(())
+    Ok(true)
 }

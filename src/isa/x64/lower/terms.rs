@@ -448,6 +448,27 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             dst
         },
     )
+    .constructor("pinned_reg", |ctx: &mut LowerCtx| {
+        if !ctx.flags.enable_pinned_reg {
+            ctx.fail("get_pinned_reg without enable_pinned_reg");
+        }
+        Reg::phys(crate::isa::x64::abi::registers::PINNED_REG)
+    })
+    .constructor("set_pinned", |ctx: &mut LowerCtx, v: Reg| {
+        if !ctx.flags.enable_pinned_reg {
+            ctx.fail("set_pinned_reg without enable_pinned_reg");
+        }
+        let pinned = Reg::phys(crate::isa::x64::abi::registers::PINNED_REG);
+        match Inst::new(
+            crate::isa::x64::rows::Op::mov_r64_rm64,
+            &[Arg::Reg(v)],
+            &[pinned],
+        ) {
+            Ok(i) => ctx.emit(MInst::Real(i)),
+            Err(e) => ctx.fail(format!("set_pinned_reg: {e}")),
+        }
+        SideEffect
+    })
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
