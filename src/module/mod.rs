@@ -8,7 +8,8 @@
 //!                                      pointers to other symbols
 //!     set_linkage(name, Local)         keep a definition out of the link's global namespace
 //!     name_user(ExternalName::User{…}, "puts")   give `u0:3`-style names a symbol name
-//!   ──▶ finish_object() → ELF bytes      ──▶ jit() → JitProgram (callable, unwindable)
+//!   ──▶ finish_object() → ELF bytes      ──▶ jit() → JitProgram (code and data in this process,
+//!                                                 frames registered with the unwinder)
 //! ```
 //!
 //! Names: a function is the symbol of its name (`%main` → `main`); a function or data object
@@ -23,8 +24,8 @@ use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
 use crate::ir::function::SourcePos;
 use crate::ir::{self, ExternalName};
 use crate::isa::x64::IsaFlags;
-use crate::jit::{JitError, JitFunction, JitModule};
-use crate::obj::{libcall_symbol, write_object, Linkage, ObjData, ObjError, ObjFunction};
+use crate::jit::{DataReloc as JitDataReloc, JitData, JitError, JitFunction, JitModule};
+use crate::obj::{libcall_symbol, write_object, DataInit, Linkage, ObjData, ObjError, ObjFunction};
 use crate::settings::Flags;
 use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError};
 use directives::{parse_directives, Directive};
@@ -286,16 +287,9 @@ impl Module {
         write_object(&functions, &self.data).map_err(ModuleError::Object)
     }
 
-    /// Compiles the module into this process's memory, its frames registered with the system
-    /// unwinder. Data objects need an object file and a linker for now: a module with data is
-    /// refused.
+    /// Compiles the module into this process's memory, data objects next to the code, and
+    /// registers its frames with the system unwinder.
     pub fn jit(&self) -> Result<JitProgram, ModuleError> {
-        if let Some(d) = self.data.first() {
-            return Err(ModuleError::Definition(format!(
-                "data `{}`: data objects are only supported in object files",
-                d.name
-            )));
-        }
         // The JIT resolves runtime routines by their libcall names itself.
         let compiled = self.compile_with(|l| Some(l.to_string()))?;
         let functions: Vec<JitFunction<'_>> = (compiled.iter())
@@ -305,7 +299,35 @@ impl Module {
                 symbols: &c.symbols,
             })
             .collect();
-        let code = JitModule::new(&functions).map_err(ModuleError::Jit)?;
+        let mut contents = Vec::with_capacity(self.data.len());
+        for d in &self.data {
+            let bytes = match &d.init {
+                DataInit::Bytes(b) => b.clone(),
+                DataInit::Zeros(n) => vec![0; *n as usize],
+            };
+            let relocs: Vec<JitDataReloc> = (d.relocs.iter())
+                .map(|r| JitDataReloc {
+                    offset: r.offset as u32,
+                    symbol: r.symbol.clone(),
+                    addend: r.addend,
+                })
+                .collect();
+            let align = u32::try_from(d.align).map_err(|_| {
+                ModuleError::Definition(format!("data `{}`: alignment too large", d.name))
+            })?;
+            contents.push((bytes, relocs, align));
+        }
+        let data: Vec<JitData<'_>> = (self.data.iter())
+            .zip(&contents)
+            .map(|(d, (bytes, relocs, align))| JitData {
+                name: &d.name,
+                bytes,
+                align: *align,
+                writable: d.writable,
+                relocs,
+            })
+            .collect();
+        let code = JitModule::with_data(&functions, &data).map_err(ModuleError::Jit)?;
         let mut entries = Vec::with_capacity(compiled.len());
         for c in &compiled {
             let Some(start) = code.address_of(&c.name) else {
