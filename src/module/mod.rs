@@ -381,3 +381,55 @@ impl JitProgram {
         self.frames.bytes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: &str =
+        "function %main() -> i32 {\nblock0:\n    v0 = iconst.i32 0\n    return v0\n}\n";
+
+    #[test]
+    fn headers_become_flags_and_directives_apply() {
+        let text = format!("set opt_level=speed\ntarget x86_64 has_sse41\n{MAIN};! local %main\n;! data %d = \"x\"\n");
+        let m = Module::from_clif(&text).unwrap();
+        assert!(m.isa.sse41);
+        assert_eq!(m.functions[0].1, Linkage::Local);
+        assert_eq!(m.data[0].name, "d");
+    }
+
+    #[test]
+    fn bad_modules_are_located_errors() {
+        let err = |text: &str| match Module::from_clif(text) {
+            Err(ModuleError::Parse { pos, message, .. }) => (pos.line, message),
+            other => panic!("{other:?}"),
+        };
+        let (line, message) = err(&format!("{MAIN};! local %nothing\n"));
+        assert_eq!(line, 6);
+        assert!(message.contains("`nothing` is not a function or data object"));
+        let (line, message) = err(&format!("{MAIN};! data %main = \"x\"\n"));
+        assert_eq!(line, 6);
+        assert!(message.contains("defined twice"));
+        let (_, message) = err("target riscv64\n");
+        assert!(message.contains("only x86_64"));
+        let (line, _) = err("function %f() {\nblock0:\n    bogus\n}\n");
+        assert_eq!(line, 3);
+    }
+
+    #[test]
+    fn user_names_need_a_symbol() {
+        let mut m = Module::new(Flags::default(), IsaFlags::default());
+        let user = ExternalName::User {
+            namespace: 0,
+            index: 7,
+        };
+        let func = ir::Function::new(user.clone(), ir::Signature::new(ir::CallConv::SystemV));
+        assert!(matches!(
+            m.define_function(func.clone(), Linkage::Global),
+            Err(ModuleError::Definition(_))
+        ));
+        m.name_user(user, "seven");
+        m.define_function(func, Linkage::Global).unwrap();
+        assert!(m.set_linkage("seven", Linkage::Local).is_ok());
+    }
+}

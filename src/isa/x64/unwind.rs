@@ -89,6 +89,68 @@ mod tests {
     use super::*;
     use crate::isa::x64::regs::{gpr, xmm};
 
+    /// A function keeping values across calls saves callee-saved registers: every step must
+    /// sit right after the instruction it describes.
+    #[test]
+    fn steps_follow_the_compiled_prologue() {
+        let text = "
+function %f(i64, i64, i64) -> i64 {
+    fn0 = %g(i64) -> i64
+block0(v0: i64, v1: i64, v2: i64):
+    v3 = call fn0(v0)
+    v4 = call fn0(v1)
+    v5 = iadd v3, v4
+    v6 = iadd v5, v2
+    v7 = iadd v6, v0
+    return v7
+}";
+        let file = crate::ir::parse_test_file(text).unwrap();
+        let code = crate::compile::compile_function(
+            &file.functions[0].function,
+            &Default::default(),
+            &Default::default(),
+        )
+        .unwrap();
+        let steps = &code.unwind.steps;
+        let bytes = &code.bytes;
+        // push rbp (0x55) then mov rbp, rsp (48 8b ec / 48 89 e5).
+        assert_eq!(bytes[0], 0x55);
+        assert_eq!(steps[0].offset, 1);
+        assert_eq!(steps[0].inst, CallFrameInstruction::CfaOffset(16));
+        assert_eq!(
+            steps[1].inst,
+            CallFrameInstruction::Offset(X86_64::RBP, -16)
+        );
+        assert_eq!(steps[2].offset, 4);
+        assert_eq!(
+            steps[2].inst,
+            CallFrameInstruction::CfaRegister(X86_64::RBP)
+        );
+        let saves = &steps[3..];
+        assert!(
+            !saves.is_empty(),
+            "values live across calls need callee-saved registers"
+        );
+        let mut cfa_offset = -16;
+        let mut at = 4;
+        for s in saves {
+            cfa_offset -= 8;
+            let CallFrameInstruction::Offset(reg, off) = s.inst else {
+                panic!("unexpected step {s:?}");
+            };
+            assert_eq!(off, cfa_offset);
+            // push r64: [REX.B] 50+r, ending at the step's offset.
+            let (len, hw) = if bytes[at as usize] == 0x41 {
+                (2, 8 + (bytes[at as usize + 1] - 0x50))
+            } else {
+                (1, bytes[at as usize] - 0x50)
+            };
+            at += len;
+            assert_eq!(s.offset, at);
+            assert_eq!(reg, dwarf_register(gpr(hw)));
+        }
+    }
+
     #[test]
     fn dwarf_numbers_follow_the_psabi() {
         assert_eq!(dwarf_register(gpr(0)), X86_64::RAX);
