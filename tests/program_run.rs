@@ -419,3 +419,22 @@ block0:
     assert_eq!(out.stdout, "from data\n\nhello from data\n");
     assert_eq!(out.code, 5);
 }
+
+#[test]
+fn outline_stack_probes_in_objects() {
+    // A 1 MiB frame with outline probes: the object carries its own local
+    // __cranelift_probestack (one more function, one more FDE), and the program runs.
+    let clif = "
+set enable_probestack=true
+set probestack_strategy=outline
+function %main() -> i32 {
+    ss0 = explicit_slot 1048576
+block0:
+    v0 = stack_addr.i64 ss0
+    v1 = iconst.i32 9
+    store v1, v0+1000000
+    v2 = load.i32 v0+1000000
+    return v2
+}";
+    assert_eq!(exit_code("probestack", clif), 9);
+}

@@ -19,10 +19,12 @@
 
 pub mod directives;
 pub mod link;
+pub mod runtime;
 
 use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
 use crate::ir::function::SourcePos;
 use crate::ir::{self, ExternalName};
+use crate::isa::x64::abi::prologue::PROBESTACK_SYMBOL;
 use crate::isa::x64::IsaFlags;
 use crate::jit::{DataReloc as JitDataReloc, JitData, JitError, JitFunction, JitModule};
 use crate::obj::{libcall_symbol, write_object, DataInit, Linkage, ObjData, ObjError, ObjFunction};
@@ -268,9 +270,23 @@ impl Module {
         Ok(out)
     }
 
-    /// Compiles every function for an object file (libcalls named as in the C library).
+    /// Compiles every function for an object file (libcalls named as in the C library), plus
+    /// the [`runtime`] routines they call that the C library lacks, as local functions.
     pub fn compile(&self) -> Result<Vec<CompiledFunction>, ModuleError> {
-        self.compile_with(|l| libcall_symbol(l).map(str::to_string))
+        let mut compiled = self.compile_with(|l| match l {
+            PROBESTACK_SYMBOL => Some(l.to_string()),
+            _ => libcall_symbol(l).map(str::to_string),
+        })?;
+        let probes = (compiled.iter()).any(|c| c.symbols.iter().any(|s| s == PROBESTACK_SYMBOL));
+        if probes {
+            compiled.push(CompiledFunction {
+                name: PROBESTACK_SYMBOL.to_string(),
+                linkage: Linkage::Local,
+                code: runtime::probestack().map_err(ModuleError::Definition)?,
+                symbols: Vec::new(),
+            });
+        }
+        Ok(compiled)
     }
 
     /// The ELF relocatable object of the whole module.
