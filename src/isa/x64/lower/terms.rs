@@ -347,26 +347,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             None,
         ))
     })
-    .extractor("colocated_symbol", |ctx: &mut LowerCtx, gv: u32| {
-        let data = ctx.func.global_values.get(ir::GlobalValue::from_u32(gv));
-        matches!(
-            data,
-            Some(ir::GlobalValueData::Symbol {
-                colocated: true,
-                tls: false,
-                ..
-            })
-        )
-        .then_some((gv,))
-    })
-    .constructor("symbol_amode", |ctx: &mut LowerCtx, gv: u32| {
-        // A colocated symbol is addressed directly (PC32); any other through its GOT entry
-        // (GOTPCREL), whose contents are the address: an offset then cannot ride along.
-        let data = ctx
-            .func
-            .global_values
+    .constructor("symbol_address", |ctx: &mut LowerCtx, gv: u32| {
+        // A colocated symbol is addressed directly (`lea`, PC32); any other is read from its
+        // GOT entry (`mov`, GOTPCREL), which holds the address: an offset cannot ride along.
+        let data = (ctx.func.global_values)
             .get(ir::GlobalValue::from_u32(gv))
             .cloned();
+        let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
         let (name, offset, colocated) = match data {
             Some(ir::GlobalValueData::Symbol {
                 name,
@@ -376,29 +363,36 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             }) => (name, offset.0, colocated),
             _ => {
                 ctx.fail(
-                    "not supported yet: symbol_value of a global value that is not a plain symbol",
+                    "not supported yet: symbol_value of a thread-local or non-symbol global value",
                 );
-                return AmodeRef(0);
+                return dst;
             }
         };
         let disp = match i32::try_from(offset) {
             Ok(d) if colocated || d == 0 => d,
             _ => {
                 ctx.fail(
-                    "not supported yet: symbol offsets beyond ±2 GiB or on non-colocated symbols",
+                    "not supported yet: symbol offsets beyond 2 GiB or on non-colocated symbols",
                 );
-                return AmodeRef(0);
+                return dst;
             }
         };
         let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
-        AmodeRef(ctx.amode_word(
-            Amode::RipSymbol {
-                symbol,
-                got: !colocated,
-                disp,
-            },
-            None,
-        ))
+        let amode = Arg::Mem(Amode::RipSymbol {
+            symbol,
+            got: !colocated,
+            disp,
+        });
+        let op = if colocated {
+            crate::isa::x64::rows::Op::lea_r64
+        } else {
+            crate::isa::x64::rows::Op::mov_r64_rm64
+        };
+        match Inst::new(op, &[amode], &[dst]) {
+            Ok(inst) => ctx.emit_inst(inst, None),
+            Err(e) => ctx.fail(format!("symbol_value: {e}")),
+        }
+        dst
     })
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
@@ -435,7 +429,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             ][usize::from(op) % 8];
             let (addr, trap) = ctx.amodes[a.0 as usize];
             let tmp = ctx.alloc_reg(RegClass::Int);
-            let dst = ctx.alloc_reg(RegClass::Int);
+            let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
             ctx.emit(MInst::AtomicLoop {
                 op,
                 bytes: ty.bytes() as u8,
