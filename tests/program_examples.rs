@@ -153,3 +153,32 @@ fn duplicate_definition_is_an_error() {
         "{err}"
     );
 }
+
+#[test]
+fn libraries_are_passed_to_cc() {
+    let exe = scratch("fib-with-lib");
+    let ok = rulesel(&[
+        "build",
+        &example("fib"),
+        "-o",
+        exe.to_str().unwrap(),
+        "-l",
+        "m",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let missing = rulesel(&[
+        "build",
+        &example("fib"),
+        "-o",
+        exe.to_str().unwrap(),
+        "-l",
+        "rulesel_no_such_library",
+    ]);
+    assert!(!missing.status.success());
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(err.contains("rulesel_no_such_library"), "{err}");
+}
