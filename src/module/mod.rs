@@ -240,16 +240,16 @@ impl Module {
         Ok(())
     }
 
-    /// Compiles every function. `libcall` names the symbol of a runtime routine.
+    /// Compiles every function with `flags`. `libcall` names the symbol of a runtime routine.
     fn compile_with(
         &self,
+        flags: &Flags,
         libcall: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<CompiledFunction>, ModuleError> {
         let mut out = Vec::with_capacity(self.functions.len());
         for (func, linkage) in &self.functions {
             let name = self.symbol_of(&func.name)?;
-            let code =
-                compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
+            let code = compile_function(func, flags, &self.isa).map_err(ModuleError::Compile)?;
             let symbols = (code.symbols.iter())
                 .map(|s| match s {
                     SymbolName::External(n) => self.symbol_of(n),
@@ -271,9 +271,15 @@ impl Module {
     }
 
     /// Compiles every function for an object file (libcalls named as in the C library), plus
-    /// the [`runtime`] routines they call that the C library lacks, as local functions.
+    /// the [`runtime`] routines they call that the C library lacks, as local functions. Code
+    /// for objects is position-independent (`is_pic`), as PIE executables and shared libraries
+    /// need, whatever the flags say.
     pub fn compile(&self) -> Result<Vec<CompiledFunction>, ModuleError> {
-        let mut compiled = self.compile_with(|l| match l {
+        let pic = Flags {
+            is_pic: true,
+            ..self.flags.clone()
+        };
+        let mut compiled = self.compile_with(&pic, |l| match l {
             PROBESTACK_SYMBOL => Some(l.to_string()),
             _ => libcall_symbol(l).map(str::to_string),
         })?;
@@ -307,7 +313,7 @@ impl Module {
     /// registers its frames with the system unwinder.
     pub fn jit(&self) -> Result<JitProgram, ModuleError> {
         // The JIT resolves runtime routines by their libcall names itself.
-        let compiled = self.compile_with(|l| Some(l.to_string()))?;
+        let compiled = self.compile_with(&self.flags, |l| Some(l.to_string()))?;
         let functions: Vec<JitFunction<'_>> = (compiled.iter())
             .map(|c| JitFunction {
                 name: &c.name,
