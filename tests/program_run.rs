@@ -453,17 +453,17 @@ block0:
 function %main() -> i32 {
     fn0 = %puts(i64) -> i32
     fn1 = colocated %seven() -> i32
-    sig0 = (i64) -> i32
-    sig1 = () -> i32
+    sig2 = (i64) -> i32
+    sig3 = () -> i32
     ss0 = explicit_slot 8
 block0:
     v0 = func_addr.i64 fn0
     v1 = stack_addr.i64 ss0
     v2 = iconst.i64 0x0069_6820
     store v2, v1
-    v3 = call_indirect sig0, v0(v1)
+    v3 = call_indirect sig2, v0(v1)
     v4 = func_addr.i64 fn1
-    v5 = call_indirect sig1, v4()
+    v5 = call_indirect sig3, v4()
     return v5
 }";
     let out = run_program("func_addr", clif, &[]);
