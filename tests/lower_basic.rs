@@ -56,6 +56,13 @@ extern "C" fn nearest_f64(x: f64) -> f64 {
     x.round_ties_even()
 }
 
+extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
+    a.mul_add(b, c)
+}
+extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
+    a.mul_add(b, c)
+}
+
 /// The host routine behind a libcall name.
 fn libcall_address(name: &str) -> Option<i64> {
     let f32s: [(&str, extern "C" fn(f32) -> f32); 4] = [
@@ -70,6 +77,11 @@ fn libcall_address(name: &str) -> Option<i64> {
         ("TruncF64", trunc_f64),
         ("NearestF64", nearest_f64),
     ];
+    match name {
+        "FmaF32" => return Some(fma_f32 as extern "C" fn(f32, f32, f32) -> f32 as usize as i64),
+        "FmaF64" => return Some(fma_f64 as extern "C" fn(f64, f64, f64) -> f64 as usize as i64),
+        _ => {}
+    }
     f32s.iter()
         .find(|(n, _)| *n == name)
         .map(|(_, f)| *f as usize as i64)
@@ -583,7 +595,7 @@ fn our_operations() {
 
 /// Float operations the shared files do not reach at every width.
 const OUR_FLOATS: &str = "target x86_64
-target x86_64 has_avx
+target x86_64 has_avx has_fma
 function %mul_div_sqrt_f32(f32, f32) -> f32 {
 block0(v0: f32, v1: f32):
     v2 = fmul v0, v1
@@ -636,11 +648,97 @@ block0(v0: f32, v1: f32):
     return v2
 }
 ; run: %float_band_not(-0x1.0p0, -0x0.0) == 0x1.0p0
+function %fma_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fma v0, v1, v2
+    return v3
+}
+; run: %fma_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == 0x1.cp2
+function %fma_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fma v0, v1, v2
+    return v3
+}
+; run: %fma_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == 0x1.cp2
+function %fma_nmsub_a_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fneg v0
+    v4 = fneg v2
+    v5 = fma v3, v1, v4
+    return v5
+}
+; run: %fma_nmsub_a_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.cp2
+function %fma_nmsub_b_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fneg v1
+    v4 = fneg v2
+    v5 = fma v0, v3, v4
+    return v5
+}
+; run: %fma_nmsub_b_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.cp2
+function %fma_msub_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fneg v2
+    v4 = fma v0, v1, v3
+    return v4
+}
+; run: %fma_msub_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == 0x1.4p2
+function %fma_nmadd_a_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fneg v0
+    v4 = fma v3, v1, v2
+    return v4
+}
+; run: %fma_nmadd_a_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.4p2
+function %fma_nmadd_b_f32(f32, f32, f32) -> f32 {
+block0(v0: f32, v1: f32, v2: f32):
+    v3 = fneg v1
+    v4 = fma v0, v3, v2
+    return v4
+}
+; run: %fma_nmadd_b_f32(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.4p2
+function %fma_nmsub_a_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fneg v0
+    v4 = fneg v2
+    v5 = fma v3, v1, v4
+    return v5
+}
+; run: %fma_nmsub_a_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.cp2
+function %fma_nmsub_b_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fneg v1
+    v4 = fneg v2
+    v5 = fma v0, v3, v4
+    return v5
+}
+; run: %fma_nmsub_b_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.cp2
+function %fma_msub_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fneg v2
+    v4 = fma v0, v1, v3
+    return v4
+}
+; run: %fma_msub_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == 0x1.4p2
+function %fma_nmadd_a_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fneg v0
+    v4 = fma v3, v1, v2
+    return v4
+}
+; run: %fma_nmadd_a_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.4p2
+function %fma_nmadd_b_f64(f64, f64, f64) -> f64 {
+block0(v0: f64, v1: f64, v2: f64):
+    v3 = fneg v1
+    v4 = fma v0, v3, v2
+    return v4
+}
+; run: %fma_nmadd_b_f64(0x1.0p1, 0x1.8p1, 0x1.0p0) == -0x1.4p2
 ";
 
 #[test]
 fn our_float_operations() {
-    check(OUR_FLOATS, 8);
+    check(OUR_FLOATS, 20);
     let sse = IsaFlags::default();
     let file = ir::parse_test_file(OUR_FLOATS).unwrap();
     for tf in &file.functions {
@@ -693,7 +791,7 @@ fn shared_files_on_the_passing_list() {
         check(&shared(name), 0);
         files += 1;
     }
-    assert!(files >= 119, "{files} files on the list");
+    assert!(files >= 123, "{files} files on the list");
 }
 
 const FOLD: &str = "function %f(i64, i64) -> i64 {

@@ -88,6 +88,7 @@ fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
     let (op, class) = match ty {
         ir::Type::F32 => (Op::movss_x_m32, RegClass::Float),
         ir::Type::F64 => (Op::movsd_x_m64, RegClass::Float),
+        t if LowerCtx::class_of(t) == RegClass::Float => (Op::movdqu_x_xm128, RegClass::Float),
         _ => (Op::mov_r64_rm64, RegClass::Int),
     };
     emit1(ctx, op, &[Arg::Mem(amode)], class)
@@ -98,6 +99,7 @@ fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
     let op = match ty {
         ir::Type::F32 => Op::movss_m32_x,
         ir::Type::F64 => Op::movsd_m64_x,
+        _ if r.class() == RegClass::Float => Op::movdqu_m128_x,
         _ => Op::mov_m64_r64,
     };
     emit0(ctx, op, &[Arg::Mem(amode), Arg::Reg(r)]);
@@ -311,6 +313,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         let op = match ty {
             ir::Type::F32 => Op::movss_x_m32,
             ir::Type::F64 => Op::movsd_x_m64,
+            _ if dst.class() == RegClass::Float => Op::movdqu_x_xm128,
             _ => Op::mov_r64_rm64,
         };
         match Inst::new(op, &[Arg::Mem(a)], &[dst]) {

@@ -223,6 +223,9 @@ pub struct LowerCtx {
     pub sunk: Vec<bool>,
     /// The register holding the caller's return-area pointer, when results go there.
     pub ret_area_ptr: Option<Reg>,
+    /// Stack slots lowering made for itself (moving values between register classes), as
+    /// (size, alignment); they are numbered after the IR's slots.
+    pub temp_slots: Vec<(u32, u32)>,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
 }
@@ -282,6 +285,7 @@ impl LowerCtx {
             outgoing_area: 0,
             is_leaf: true,
             ret_area_ptr: None,
+            temp_slots: Vec::new(),
             error: None,
         }
     }

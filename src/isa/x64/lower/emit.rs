@@ -6,7 +6,7 @@
 //! lowering numbered after the blocks are registered with the buffer before any code, so their
 //! labels come out in the same order.
 
-use super::minst::{AtomicLoopOp, MInst};
+use super::minst::{Atomic128Op, AtomicLoopOp, MInst};
 use super::Lowered;
 use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
@@ -63,6 +63,11 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
             size: d.size,
             align: 1 << d.align_shift.min(4),
         })
+        .chain(
+            ctx.temp_slots
+                .iter()
+                .map(|&(size, align)| StackSlotSpec { size, align }),
+        )
         .collect();
     let req = FrameRequest {
         stack_slots: &slots,
@@ -193,6 +198,24 @@ fn emit_minst(
             dst,
             trap,
         } => emit_atomic_loop(*op, *bytes, *addr, *operand, *tmp, *dst, *trap, buf, frame)?,
+        MInst::AtomicLoop128 {
+            op,
+            addr,
+            lo,
+            hi,
+            old_lo,
+            old_hi,
+            new_lo,
+            new_hi,
+            trap,
+        } => emit_atomic_loop128(
+            *op,
+            *addr,
+            [*lo, *hi, *old_lo, *old_hi, *new_lo, *new_hi],
+            *trap,
+            buf,
+            frame,
+        )?,
         MInst::JumpTable {
             index,
             tmp1,
@@ -302,6 +325,108 @@ fn emit_atomic_loop(
     )?));
     body.push(build(Op::jcc, &[Arg::Cc(Cc::Ne), Arg::Label(again)], &[])?);
     for i in seq.drain(..) {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
+    }
+    buf.bind_label(again);
+    for i in body {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The loop of [`MInst::AtomicLoop128`]; `regs` are operand lo/hi, old lo/hi (rax/rdx) and new
+/// lo/hi (rbx/rcx), allocated.
+fn emit_atomic_loop128(
+    op: Atomic128Op,
+    addr: Amode,
+    regs: [Reg; 6],
+    trap: Option<crate::machinst::buffer::TrapCode>,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) -> Result<(), String> {
+    let [lo, hi, old_lo, old_hi, new_lo, new_hi] = regs.map(Arg::Reg);
+    let build = |op, inputs: &[Arg], outputs: &[Reg]| {
+        Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
+    };
+    let with_trap = |i: Inst| match trap {
+        Some(c) => i.with_trap(c),
+        None => i,
+    };
+    let high = match addr {
+        Amode::Base {
+            base,
+            index,
+            scale,
+            disp,
+        } => Amode::Base {
+            base,
+            index,
+            scale,
+            disp: disp.wrapping_add(8),
+        },
+        other => other,
+    };
+    let (rl, rh, nl, nh) = (regs[2], regs[3], regs[4], regs[5]);
+    let head = [
+        with_trap(build(Op::mov_r64_rm64, &[Arg::Mem(addr)], &[rl])?),
+        with_trap(build(Op::mov_r64_rm64, &[Arg::Mem(high)], &[rh])?),
+    ];
+    let mut body = Vec::new();
+    let mov = |dst: Reg, src: Arg| build(Op::mov_r64_rm64, &[src], &[dst]);
+    let two = |lo_op, hi_op| -> Result<Vec<Inst>, String> {
+        Ok(vec![
+            mov(nl, old_lo)?,
+            mov(nh, old_hi)?,
+            build(lo_op, &[Arg::Reg(nl), lo], &[nl])?,
+            build(hi_op, &[Arg::Reg(nh), hi], &[nh])?,
+        ])
+    };
+    match op {
+        Atomic128Op::Add => body.extend(two(Op::add_r64_rm64, Op::adc_r64_rm64)?),
+        Atomic128Op::Sub => body.extend(two(Op::sub_r64_rm64, Op::sbb_r64_rm64)?),
+        Atomic128Op::And => body.extend(two(Op::and_r64_rm64, Op::and_r64_rm64)?),
+        Atomic128Op::Or => body.extend(two(Op::or_r64_rm64, Op::or_r64_rm64)?),
+        Atomic128Op::Xor => body.extend(two(Op::xor_r64_rm64, Op::xor_r64_rm64)?),
+        Atomic128Op::Nand => {
+            body.extend(two(Op::and_r64_rm64, Op::and_r64_rm64)?);
+            body.push(build(Op::not_r64, &[Arg::Reg(nl)], &[nl])?);
+            body.push(build(Op::not_r64, &[Arg::Reg(nh)], &[nh])?);
+        }
+        Atomic128Op::Xchg => {
+            body.push(mov(nl, lo)?);
+            body.push(mov(nh, hi)?);
+        }
+        _ => {
+            // Flags of old - operand, then keep the old value when it wins.
+            let cc = match op {
+                Atomic128Op::Umin => Cc::B,
+                Atomic128Op::Umax => Cc::Ae,
+                Atomic128Op::Smin => Cc::L,
+                _ => Cc::Ge,
+            };
+            body.extend(two(Op::sub_r64_rm64, Op::sbb_r64_rm64)?);
+            body.push(mov(nl, lo)?);
+            body.push(mov(nh, hi)?);
+            body.push(build(
+                Op::cmovcc_r64_rm64,
+                &[Arg::Cc(cc), Arg::Reg(nl), old_lo],
+                &[nl],
+            )?);
+            body.push(build(
+                Op::cmovcc_r64_rm64,
+                &[Arg::Cc(cc), Arg::Reg(nh), old_hi],
+                &[nh],
+            )?);
+        }
+    }
+    body.push(with_trap(build(
+        Op::lock_cmpxchg16b_m128,
+        &[Arg::Mem(addr), old_hi, old_lo, new_hi, new_lo],
+        &[rh, rl],
+    )?));
+    let again = buf.new_label();
+    body.push(build(Op::jcc, &[Arg::Cc(Cc::Ne), Arg::Label(again)], &[])?);
+    for i in head {
         emit(&i, buf, frame).map_err(|e| e.to_string())?;
     }
     buf.bind_label(again);

@@ -23,6 +23,22 @@ pub enum AtomicLoopOp {
     Smax,
 }
 
+/// The operations of a 128-bit compare-and-swap loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Atomic128Op {
+    Add,
+    Sub,
+    And,
+    Nand,
+    Or,
+    Xor,
+    Xchg,
+    Umin,
+    Umax,
+    Smin,
+    Smax,
+}
+
 /// A register bound to a physical one at an instruction boundary (argument, result).
 pub type Fixed = (Reg, PReg);
 
@@ -77,6 +93,20 @@ pub enum MInst {
         operand: Reg,
         tmp: Reg,
         dst: Reg,
+        trap: Option<TrapCode>,
+    },
+    /// The 128-bit loop: `rdx:rax = [addr]; loop: rcx:rbx = op(rdx:rax, operand);
+    /// lock cmpxchg16b [addr]; jne loop`. rax/rdx end with the old value; rbx/rcx are
+    /// temporaries. All four are defined at the start (see `AtomicLoop`).
+    AtomicLoop128 {
+        op: Atomic128Op,
+        addr: crate::isa::x64::amode::Amode,
+        lo: Reg,
+        hi: Reg,
+        old_lo: Reg,
+        old_hi: Reg,
+        new_lo: Reg,
+        new_hi: Reg,
         trap: Option<TrapCode>,
     },
     /// Indirect branch through a jump table: `index` (already bounds-checked, zero-extended)
@@ -152,6 +182,33 @@ impl MInst {
                     trap: *trap,
                 }
             }
+            MInst::AtomicLoop128 {
+                op,
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                trap,
+            } => {
+                let mut next = allocs.iter();
+                let mut addr = *addr;
+                addr.map_regs(|r| next.next().map_or(r, |a| phys(a, r)));
+                let mut take = |r: Reg| next.next().map_or(r, |a| phys(a, r));
+                MInst::AtomicLoop128 {
+                    op: *op,
+                    addr,
+                    lo: take(*lo),
+                    hi: take(*hi),
+                    old_lo: take(*old_lo),
+                    old_hi: take(*old_hi),
+                    new_lo: take(*new_lo),
+                    new_hi: take(*new_hi),
+                    trap: *trap,
+                }
+            }
             other => other.clone(),
         }
     }
@@ -188,6 +245,21 @@ impl MInst {
                 *operand = f(*operand);
                 *tmp = f(*tmp);
                 *dst = f(*dst);
+            }
+            MInst::AtomicLoop128 {
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                ..
+            } => {
+                addr.map_regs(&mut f);
+                for r in [lo, hi, old_lo, old_hi, new_lo, new_hi] {
+                    *r = f(*r);
+                }
             }
             MInst::Jump { .. }
             | MInst::JumpIf { .. }
@@ -252,6 +324,9 @@ impl MInst {
             MInst::JumpTable { index, targets, .. } => {
                 format!("jump table [{}] by {index:?}", targets.len())
             }
+            MInst::AtomicLoop128 { op, lo, hi, .. } => {
+                format!("atomic {op:?} 16-byte loop with {hi:?}:{lo:?}")
+            }
         }
     }
 }
@@ -300,6 +375,30 @@ impl MachInst for MInst {
                     dst.to_vreg(),
                     crate::isa::x64::regs::RAX,
                 ));
+            }
+            MInst::AtomicLoop128 {
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                ..
+            } => {
+                use crate::isa::x64::regs::{RAX, RBX, RCX, RDX};
+                for r in addr.regs() {
+                    out.push(match r.to_preg() {
+                        Some(p) => Operand::fixed_nonallocatable(p),
+                        None => Operand::reg_use(r.to_vreg()),
+                    });
+                }
+                out.push(Operand::reg_use(lo.to_vreg()));
+                out.push(Operand::reg_use(hi.to_vreg()));
+                out.push(Operand::reg_fixed_def_at_start(old_lo.to_vreg(), RAX));
+                out.push(Operand::reg_fixed_def_at_start(old_hi.to_vreg(), RDX));
+                out.push(Operand::reg_fixed_def_at_start(new_lo.to_vreg(), RBX));
+                out.push(Operand::reg_fixed_def_at_start(new_hi.to_vreg(), RCX));
             }
             MInst::JumpTable {
                 index, tmp1, tmp2, ..

@@ -57,7 +57,7 @@ word_newtype!(
 pub struct LibCall(u8);
 
 impl LibCall {
-    const NAMES: [&'static str; 8] = [
+    const NAMES: [&'static str; 10] = [
         "FloorF32",
         "FloorF64",
         "CeilF32",
@@ -66,6 +66,8 @@ impl LibCall {
         "TruncF64",
         "NearestF32",
         "NearestF64",
+        "FmaF32",
+        "FmaF64",
     ];
 
     pub fn name(self) -> &'static str {
@@ -421,6 +423,60 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         }
         SideEffect
     })
+    .constructor("temp_slot", |ctx: &mut LowerCtx, size: u32| {
+        ctx.temp_slots
+            .push((size, size.clamp(1, 16).next_power_of_two()));
+        (ctx.func.stack_slots.len() + ctx.temp_slots.len() - 1) as u32
+    })
+    .constructor("pool_const", |ctx: &mut LowerCtx, c: u32| {
+        let bytes = ctx
+            .func
+            .dfg
+            .constants
+            .get(ir::Constant::from_u32(c))
+            .map(|d| d.0.clone())
+            .unwrap_or_default();
+        let mut bytes = bytes;
+        bytes.resize(16, 0);
+        let label = ctx.constant(&bytes, 16);
+        AmodeRef(ctx.amode_word(Amode::rip(label), None))
+    })
+    .constructor(
+        "atomic_loop128",
+        |ctx: &mut LowerCtx, op: u8, a: AmodeRef, operand: ValueRegs| {
+            use super::minst::Atomic128Op as A;
+            let ops = [
+                A::Add,
+                A::Sub,
+                A::And,
+                A::Nand,
+                A::Or,
+                A::Xor,
+                A::Xchg,
+                A::Umin,
+                A::Umax,
+                A::Smin,
+                A::Smax,
+            ];
+            let (addr, trap) = ctx.amodes[a.0 as usize];
+            let regs: Vec<Reg> = (0..4).map(|_| ctx.alloc_reg(RegClass::Int)).collect();
+            ctx.emit(MInst::AtomicLoop128 {
+                op: ops[usize::from(op) % ops.len()],
+                addr,
+                lo: operand.lo,
+                hi: operand.hi,
+                old_lo: regs[0],
+                old_hi: regs[1],
+                new_lo: regs[2],
+                new_hi: regs[3],
+                trap,
+            });
+            ValueRegs {
+                lo: regs[0],
+                hi: regs[1],
+            }
+        },
+    )
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
@@ -447,6 +503,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
+    .constructor(
+        "libcall3",
+        |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
+            abi_lower::libcall(ctx, f.name(), &[a, b, c], a.class())
+        },
+    )
+    .constructor("has_fma", |ctx: &mut LowerCtx| ctx.isa.fma)
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
