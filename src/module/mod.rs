@@ -25,11 +25,12 @@ use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
 use crate::ir::function::SourcePos;
 use crate::ir::{self, ExternalName};
 use crate::isa::x64::abi::prologue::PROBESTACK_SYMBOL;
+use crate::isa::x64::unwind::register_jit_functions;
 use crate::isa::x64::IsaFlags;
 use crate::jit::{DataReloc as JitDataReloc, JitData, JitError, JitFunction, JitModule};
 use crate::obj::{libcall_symbol, write_object, DataInit, Linkage, ObjData, ObjError, ObjFunction};
 use crate::settings::Flags;
-use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError};
+use crate::unwind::{RegisteredFrames, UnwindError};
 use directives::{parse_directives, Directive};
 use std::fmt;
 
@@ -350,7 +351,7 @@ impl Module {
             })
             .collect();
         let code = JitModule::with_data(&functions, &data).map_err(ModuleError::Jit)?;
-        let mut entries = Vec::with_capacity(compiled.len());
+        let mut placed = Vec::with_capacity(compiled.len());
         for c in &compiled {
             let Some(start) = code.address_of(&c.name) else {
                 return Err(ModuleError::Definition(format!(
@@ -358,14 +359,9 @@ impl Module {
                     c.name
                 )));
             };
-            entries.push(FrameEntry {
-                start: gimli::write::Address::Constant(start as u64),
-                len: c.code.code_len,
-                info: &c.code.unwind,
-            });
+            placed.push((start as usize, &c.code));
         }
-        let frames = RegisteredFrames::register(crate::isa::x64::unwind::cie(false), &entries)
-            .map_err(ModuleError::Unwind)?;
+        let frames = register_jit_functions(&placed).map_err(ModuleError::Unwind)?;
         Ok(JitProgram { frames, code })
     }
 }

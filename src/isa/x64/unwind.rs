@@ -19,8 +19,9 @@
 use crate::isa::x64::abi::prologue::FrameInst;
 use crate::isa::x64::abi::FrameLayout;
 use crate::isa::x64::regs::{RBP, RSP};
-use crate::unwind::{UnwindInfo, UnwindStep};
-use gimli::write::{CallFrameInstruction, CommonInformationEntry};
+use crate::machinst::buffer::CompiledCode;
+use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError, UnwindInfo, UnwindStep};
+use gimli::write::{Address, CallFrameInstruction, CommonInformationEntry};
 use gimli::{Encoding, Format, Register, X86_64};
 use regalloc2::{PReg, RegClass};
 
@@ -114,6 +115,22 @@ pub fn describe(code: &FrameCode<'_>, frame: &FrameLayout) -> UnwindInfo {
         }
     }
     UnwindInfo { steps }
+}
+
+/// Registers the frames of compiled functions placed in this process at the given start
+/// addresses with the system unwinder (for the JIT): unwinding through them works until the
+/// result is dropped, which must happen before their memory is unmapped.
+pub fn register_jit_functions(
+    functions: &[(usize, &CompiledCode)],
+) -> Result<RegisteredFrames, UnwindError> {
+    let entries: Vec<FrameEntry<'_>> = (functions.iter())
+        .map(|&(start, code)| FrameEntry {
+            start: Address::Constant(start as u64),
+            len: code.code_len,
+            info: &code.unwind,
+        })
+        .collect();
+    RegisteredFrames::register(cie(false), &entries)
 }
 
 #[cfg(test)]
