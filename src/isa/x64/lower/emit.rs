@@ -10,6 +10,7 @@ use super::minst::{Atomic128Op, AtomicLoopOp, MInst};
 use super::Lowered;
 use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
+use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
 use crate::isa::x64::amode::Amode;
 use crate::isa::x64::encode::{emit, X64Buffer};
@@ -17,7 +18,8 @@ use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
-use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
+use crate::isa::x64::unwind;
+use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId, SymbolName};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
 
@@ -74,7 +76,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         outgoing_area_size: ctx.outgoing_area,
         clobbered: clobbered_regs(lowered, out),
         is_leaf: ctx.is_leaf,
-        tail_call_args_size: 0,
+        tail_call_args_size: ctx.tail_call_args,
     };
     let frame = FrameLayout::compute(&ctx.abi, &req, &ctx.flags).map_err(|e| e.to_string())?;
     let pro = prologue(&frame, &ctx.flags, None);
@@ -98,6 +100,8 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     }
     let bad = |e: &dyn std::fmt::Display| format!("emission: {e}");
     let pro_marks = emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
+    // One mark per instruction of every epilogue, in emission order, for unwind information.
+    let mut epi_marks = Vec::new();
     for b in 0..nblocks {
         buf.bind_label(MachLabel(b as u32));
         for item in out.block_insts_and_edits(vcode, Block::new(b)) {
@@ -109,18 +113,28 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                 }
                 InstOrEdit::Inst(i) => {
                     let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
-                    emit_minst(&m, &mut buf, &frame, &epi, probestack).map_err(|e| bad(&e))?;
+                    let pic = ctx.flags.is_pic;
+                    emit_minst(&m, &mut buf, &frame, &epi, probestack, pic, &mut epi_marks)
+                        .map_err(|e| bad(&e))?;
                 }
             }
         }
     }
     let mut code = buf.finish().map_err(|e| bad(&e))?;
     code.symbols = symbols;
-    let pro_ends: Vec<u32> = pro_marks
-        .iter()
-        .map(|m| code.mark_offsets[m.0 as usize])
-        .collect();
-    code.unwind = crate::isa::x64::unwind::describe(&pro, &pro_ends, &frame);
+    let ends = |marks: &[CodeMark]| -> Vec<u32> {
+        (marks.iter())
+            .map(|m| code.mark_offsets[m.0 as usize])
+            .collect()
+    };
+    let frame_code = unwind::FrameCode {
+        prologue: &pro,
+        prologue_ends: &ends(&pro_marks),
+        epilogue: &epi,
+        epilogue_ends: &ends(&epi_marks),
+        code_len: code.code_len,
+    };
+    code.unwind = unwind::describe(&frame_code, &frame);
     Ok(code)
 }
 
@@ -130,13 +144,38 @@ fn emit_minst(
     frame: &FrameLayout,
     epi: &[FrameInst],
     probestack: SymbolId,
+    pic: bool,
+    epi_marks: &mut Vec<CodeMark>,
 ) -> Result<(), String> {
     let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
     match m {
         MInst::Real(inst) => e(emit(inst, buf, frame))?,
         MInst::Args { .. } => {}
+        MInst::ReturnCall {
+            symbol,
+            callee_stack_args,
+            ..
+        } => {
+            let seq = return_call_sequence(frame, *callee_stack_args).map_err(|e| e.to_string())?;
+            emit_frame_insts(&seq, buf, probestack, frame).map_err(|e| e.to_string())?;
+            // The callee's address goes in r10 (the sequence leaves it alone), then `jmp r10`.
+            let r10 = Reg::phys(RETURN_CALL_TARGET_REG);
+            if let Some(symbol) = symbol {
+                let at = Amode::RipSymbol {
+                    symbol: *symbol,
+                    got: pic,
+                    disp: 0,
+                };
+                let op = if pic { Op::mov_r64_rm64 } else { Op::lea_r64 };
+                let lea = Inst::new(op, &[Arg::Mem(at)], &[r10]).map_err(|e| e.to_string())?;
+                e(emit(&lea, buf, frame))?;
+            }
+            let jmp = Inst::new(Op::jmp_rm64, &[Arg::Reg(r10)], &[]).map_err(|e| e.to_string())?;
+            e(emit(&jmp, buf, frame))?;
+        }
         MInst::Ret { .. } => {
-            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?;
+            epi_marks
+                .extend(emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?);
         }
         MInst::Call {
             inst, callee_pop, ..

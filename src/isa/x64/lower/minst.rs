@@ -63,6 +63,15 @@ pub enum MInst {
         clobbers: PRegSet,
         callee_pop: u32,
     },
+    /// `return_call`: the arguments are in place (`uses`); the frame is taken down, stack
+    /// arguments moved up, and control jumps to `symbol`, or to the address in `target`
+    /// (fixed to r10). Ends the block like a return.
+    ReturnCall {
+        symbol: Option<crate::machinst::buffer::SymbolId>,
+        target: Option<Reg>,
+        uses: Vec<Fixed>,
+        callee_stack_args: u32,
+    },
     /// Unconditional branch to a successor block.
     Jump {
         target: MachLabel,
@@ -220,6 +229,12 @@ impl MInst {
             MInst::Args { defs } | MInst::Ret { uses: defs } => {
                 defs.iter_mut().for_each(|(r, _)| *r = f(*r))
             }
+            MInst::ReturnCall { target, uses, .. } => {
+                if let Some(t) = target {
+                    *t = f(*t);
+                }
+                uses.iter_mut().for_each(|(r, _)| *r = f(*r));
+            }
             MInst::Call {
                 inst, uses, defs, ..
             } => {
@@ -302,6 +317,10 @@ impl MInst {
             MInst::Real(i) => att(i, &SymbolicNames),
             MInst::Args { defs } => format!("args {}", fixed(defs)),
             MInst::Ret { uses } => format!("ret {}", fixed(uses)),
+            MInst::ReturnCall { symbol, uses, .. } => match symbol {
+                Some(s) => format!("return_call sym{} uses [{}]", s.0, fixed(uses)),
+                None => format!("return_call *%r10 uses [{}]", fixed(uses)),
+            },
             MInst::Call {
                 inst, uses, defs, ..
             } => format!(
@@ -343,6 +362,18 @@ impl MachInst for MInst {
                 uses.iter()
                     .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
             ),
+            MInst::ReturnCall { target, uses, .. } => {
+                out.extend(
+                    uses.iter()
+                        .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
+                );
+                if let Some(t) = target {
+                    out.push(Operand::reg_fixed_use(
+                        t.to_vreg(),
+                        crate::isa::x64::abi::tail_call::RETURN_CALL_TARGET_REG,
+                    ));
+                }
+            }
             MInst::Call {
                 inst, uses, defs, ..
             } => {
@@ -428,7 +459,10 @@ impl MachInst for MInst {
     }
 
     fn is_ret(&self) -> bool {
-        matches!(self, MInst::Ret { .. } | MInst::Trap { .. })
+        matches!(
+            self,
+            MInst::Ret { .. } | MInst::Trap { .. } | MInst::ReturnCall { .. }
+        )
     }
 
     fn is_branch(&self) -> bool {
