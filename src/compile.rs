@@ -102,6 +102,8 @@ pub fn compile_function_using(
 pub struct LoweringStep {
     pub inst: String,
     pub rule: Option<String>,
+    /// Labels of the helper-term rules that fired for it, innermost first.
+    pub helpers: Vec<String>,
     pub code: Vec<String>,
 }
 
@@ -179,6 +181,7 @@ fn compile(
                     text
                 },
                 rule: s.rule.map(|r| prog.rule_label(r)),
+                helpers: s.helpers.iter().map(|&r| prog.rule_label(r)).collect(),
                 code: s.code.iter().map(|m| m.describe()).collect(),
             })
             .collect();

@@ -3,8 +3,9 @@
 //! with offsets, bytes and a disassembly, as `objdump -d` lays it out.
 //!
 //! The rule comes from the executor's record of the rule whose right-hand side produced each
-//! top-level result ([`crate::dsl::Machine::last_fired`]), read only when explaining, so
-//! compiling without `explain` pays nothing for it.
+//! top-level result ([`crate::dsl::Machine::last_fired`]); the helper rules it called (`via`)
+//! from the executor's trace hook, which lowering installs only when explaining, so compiling
+//! without `explain` pays one untaken branch per firing.
 
 use crate::compile::{explain_function_using, CompiledCode, LoweringStep, RuleChoice};
 use crate::dsl::RuleProgram;
@@ -79,6 +80,12 @@ pub fn listing<H>(
         let _ = writeln!(out, "  {}\n    rule {rule}", step.inst);
         if let Some(text) = step.rule.as_deref().and_then(|r| rule_first_line(prog, r)) {
             let _ = writeln!(out, "      {text}");
+        }
+        for helper in &step.helpers {
+            let _ = writeln!(out, "    via {helper}");
+            if let Some(text) = rule_first_line(prog, helper) {
+                let _ = writeln!(out, "      {text}");
+            }
         }
         for m in &step.code {
             let _ = writeln!(out, "      => {m}");

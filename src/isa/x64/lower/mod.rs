@@ -33,6 +33,8 @@ use crate::machinst::vcode::{VBlock, VCode};
 use crate::settings::Flags;
 use ctx::LowerCtx;
 use minst::MInst;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
@@ -193,6 +195,9 @@ pub fn rule_program() -> Result<&'static RuleProgram<LowerCtx>, String> {
 pub struct TraceStep {
     pub inst: ir::Inst,
     pub rule: Option<dsl::RuleId>,
+    /// The rules of helper terms that fired on the way, in the order they returned (the
+    /// executor's trace hook reports them).
+    pub helpers: Vec<dsl::RuleId>,
     pub code: Vec<MInst>,
 }
 
@@ -231,6 +236,14 @@ pub fn lower_function(
         .ok_or("the rules declare no `lower_branch` term")?;
     let mut ctx = LowerCtx::new(func.clone(), flags.clone(), *isa, abi, order);
     let mut steps = Vec::new();
+    // Every rule firing while tracing; the ones of one IR instruction are taken after it.
+    let fired_rules: Rc<RefCell<Vec<dsl::RuleId>>> = Rc::default();
+    if trace {
+        let log = Rc::clone(&fired_rules);
+        machine.set_trace(Some(Box::new(move |rule, _, _| {
+            log.borrow_mut().push(rule)
+        })));
+    }
     let nblocks = ctx.order.blocks.len();
     let mut blocks: Vec<VBlock<MInst>> = (0..nblocks)
         .map(|_| VBlock {
@@ -262,9 +275,16 @@ pub fn lower_function(
                         branch_args[0] = block_args(&mut ctx, call)?;
                     }
                     if trace && fired {
+                        let rule = machine.last_fired();
+                        let mut helpers = std::mem::take(&mut *fired_rules.borrow_mut());
+                        // The instruction's own rule returns last.
+                        if helpers.last().copied() == rule {
+                            helpers.pop();
+                        }
                         steps.push(TraceStep {
                             inst,
-                            rule: machine.last_fired(),
+                            rule,
+                            helpers,
                             code: ctx.cur.clone(),
                         });
                     }
@@ -298,6 +318,9 @@ pub fn lower_function(
                 *a = ctx.resolve(ctx::vreg_reg(*a)).to_vreg();
             }
         }
+    }
+    if trace {
+        machine.set_trace(None);
     }
     let vcode = VCode::new(blocks, ctx.num_vregs());
     Ok(Lowered {
