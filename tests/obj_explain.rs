@@ -49,7 +49,12 @@ fn check_agreement(name: &str, clif: &str) {
     for tf in &file.functions {
         let func = &tf.function;
         let symbol = func.name.to_string().trim_start_matches('%').to_string();
-        let (steps, _) = explain_function(func, &Default::default(), &Default::default()).unwrap();
+        // Objects are compiled position-independent; explain with the same flags.
+        let flags = rulesel::settings::Flags {
+            is_pic: true,
+            ..Default::default()
+        };
+        let (steps, _) = explain_function(func, &flags, &Default::default()).unwrap();
         let mut wanted: BTreeMap<String, usize> = BTreeMap::new();
         for code in steps.iter().flat_map(|s| &s.code) {
             let m = code.split_whitespace().next().unwrap_or_default();
