@@ -1001,3 +1001,68 @@ block0(v0: i64, v1: i64):
     assert!(steps[1].code[0].starts_with("imul"), "{steps:#?}");
     assert!(steps[2].code[0].starts_with("ret"), "{steps:#?}");
 }
+
+#[test]
+fn windows_fastcall_functions_follow_their_convention() {
+    // Five integer arguments: four in rcx, rdx, r8, r9, the fifth on the stack above the
+    // shadow space; rsi and rdi are callee-saved there, so using many registers must keep them.
+    let text = "function %f(i64, i64, i64, i64, i64) -> i64 windows_fastcall {
+block0(v0: i64, v1: i64, v2: i64, v3: i64, v4: i64):
+    v5 = imul_imm v1, 10
+    v6 = imul_imm v2, 100
+    v7 = imul_imm v3, 1000
+    v8 = imul_imm v4, 10000
+    v9 = iadd v0, v5
+    v10 = iadd v9, v6
+    v11 = iadd v10, v7
+    v12 = iadd v11, v8
+    return v12
+}";
+    let file = ir::parse_test_file(text).unwrap();
+    for fastalloc in [false, true] {
+        let code = compile_function(
+            &file.functions[0].function,
+            &flags(fastalloc),
+            &IsaFlags::host(),
+        )
+        .unwrap();
+        let module = load(&[("f".to_string(), code)]).unwrap();
+        // SAFETY: a compiled Windows x64 function of five integer arguments.
+        let f: extern "win64" fn(i64, i64, i64, i64, i64) -> i64 =
+            unsafe { std::mem::transmute(module.entries[0].1) };
+        assert_eq!(f(1, 2, 3, 4, 5), 54321);
+    }
+}
+
+#[test]
+fn calls_pass_stack_arguments_both_ways() {
+    check(
+        "function %h(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64) -> i64, f64 {
+block0(v0: i64, v1: i64, v2: i64, v3: i64, v4: i64, v5: i64, v6: i64, v7: i64, v8: f64, v9: f64, v10: f64, v11: f64, v12: f64, v13: f64, v14: f64, v15: f64, v16: f64, v17: f64):
+    v18 = imul_imm v7, 10
+    v19 = iadd v18, v6
+    v20 = imul_imm v0, 100
+    v21 = iadd v19, v20
+    v22 = fsub v17, v16
+    v23 = fadd v22, v8
+    return v21, v23
+}
+function %g(i64) -> i64 {
+    fn0 = %h(i64, i64, i64, i64, i64, i64, i64, i64, f64, f64, f64, f64, f64, f64, f64, f64, f64, f64) -> i64, f64
+block0(v0: i64):
+    v1 = iconst.i64 7
+    v2 = iconst.i64 3
+    v3 = f64const 0x1.0p0
+    v4 = f64const 0x1.0p3
+    v5 = f64const 0x1.0p5
+    v6, v7 = call fn0(v0, v0, v0, v0, v0, v0, v2, v1, v3, v3, v3, v3, v3, v3, v3, v3, v4, v5)
+    v8 = fcvt_to_sint.i64 v7
+    v9 = imul_imm v8, 1000
+    v10 = iadd v6, v9
+    return v10
+}
+; run: %g(2) == 25273
+",
+        1,
+    );
+}
