@@ -116,6 +116,21 @@ fn load(codes: &[(String, CompiledCode)]) -> Result<Module, String> {
         }
     }
     size += 16 * far.len();
+    // A GOT entry (the address) for every symbol any code names, after the trampolines.
+    let got = size;
+    let mut named: Vec<String> = Vec::new();
+    for (_, c) in codes {
+        for s in &c.symbols {
+            let n = match s {
+                SymbolName::External(n) => name_of(n),
+                SymbolName::LibCall(n) => n.clone(),
+            };
+            if !named.contains(&n) {
+                named.push(n);
+            }
+        }
+    }
+    size += 8 * named.len();
     let len = (size.max(1) + 4095) & !4095;
     // SAFETY: an anonymous private mapping of `len` bytes; checked for failure below.
     let base = unsafe {
@@ -142,6 +157,20 @@ fn load(codes: &[(String, CompiledCode)]) -> Result<Module, String> {
         mem[at..at + 6].copy_from_slice(&[0xff, 0x25, 0, 0, 0, 0]);
         mem[at + 6..at + 14].copy_from_slice(&addr.to_le_bytes());
     }
+    for (i, n) in named.iter().enumerate() {
+        let addr = match codes.iter().position(|(name, _)| name == n) {
+            Some(k) => base as i64 + offsets[k] as i64,
+            None => libcall_address(n).ok_or(format!("unresolved symbol {n}"))?,
+        };
+        mem[got + 8 * i..got + 8 * i + 8].copy_from_slice(&addr.to_le_bytes());
+    }
+    let got_entry = |n: &str| {
+        named
+            .iter()
+            .position(|f| f == n)
+            .map(|i| base as i64 + (got + 8 * i) as i64)
+            .ok_or(format!("no GOT entry for {n}"))
+    };
     let trampoline = |n: &str| {
         far.iter()
             .position(|f| f == n)
@@ -171,7 +200,14 @@ fn load(codes: &[(String, CompiledCode)]) -> Result<Module, String> {
                     let v = target + r.addend;
                     mem[at..at + 8].copy_from_slice(&v.to_le_bytes());
                 }
-                RelocKind::GotPcRel4 => return Err("GOT relocation in a test".into()),
+                RelocKind::GotPcRel4 => {
+                    let n = match &c.symbols[r.symbol.0 as usize] {
+                        SymbolName::External(n) => name_of(n),
+                        SymbolName::LibCall(n) => n.clone(),
+                    };
+                    let v = (got_entry(&n)? + r.addend - p) as i32;
+                    mem[at..at + 4].copy_from_slice(&v.to_le_bytes());
+                }
             }
         }
     }
