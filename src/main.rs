@@ -142,15 +142,9 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
         timeout: Some(std::time::Duration::from_secs(timeout)),
         regalloc_checker: checker,
     };
-    match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
-        Ok(summary) => {
-            println!("{}", summary.line());
-            if summary.count(runtest::Status::Fail) > 0 {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+    match runtest::report(paths, &options, &mut std::io::stdout()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
