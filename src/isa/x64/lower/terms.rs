@@ -335,25 +335,6 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         };
         symbol_address(ctx, name, 0, colocated)
     })
-    .constructor("symbol_address", |ctx: &mut LowerCtx, gv: u32| {
-        let data = (ctx.func.global_values)
-            .get(ir::GlobalValue::from_u32(gv))
-            .cloned();
-        match data {
-            Some(ir::GlobalValueData::Symbol {
-                name,
-                offset,
-                colocated,
-                tls: false,
-            }) => symbol_address(ctx, name, offset.0, colocated),
-            _ => {
-                ctx.fail(
-                    "not supported yet: symbol_value of a thread-local or non-symbol global value",
-                );
-                ctx.alloc_reg(regalloc2::RegClass::Int)
-            }
-        }
-    })
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
     })
