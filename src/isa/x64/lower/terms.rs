@@ -79,6 +79,17 @@ word_newtype!(LibCall, "LibCall", |l: LibCall| u64::from(l.0), |w: u64| {
     LibCall(w as u8)
 });
 
+/// Is function `f` reached through its GOT entry (PIC code, or not colocated)?
+fn func_in_got(ctx: &LowerCtx, f: u32) -> bool {
+    let colocated = ctx
+        .func
+        .dfg
+        .ext_funcs
+        .get(ir::FuncRef::from_u32(f))
+        .is_some_and(|d| d.colocated);
+    ctx.flags.is_pic || !colocated
+}
+
 /// The DSL type of an opcode immediate.
 fn imm_type(kind: ImmKind) -> &'static str {
     match kind {
@@ -327,6 +338,9 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         }
         SideEffect
     })
+    .constructor("func_in_got", |ctx: &mut LowerCtx, f: u32| {
+        func_in_got(ctx, f)
+    })
     .constructor("func_amode", |ctx: &mut LowerCtx, f: u32| {
         let name = ctx
             .func
@@ -339,7 +353,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             return AmodeRef(0);
         };
         let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
-        let got = ctx.flags.is_pic;
+        let got = func_in_got(ctx, f);
         AmodeRef(ctx.amode_word(
             Amode::RipSymbol {
                 symbol,
