@@ -474,8 +474,10 @@ pub fn global_value(ctx: &mut LowerCtx, gv: ir::GlobalValue) -> Reg {
                 ctx.fail("not supported yet: thread-local symbols");
                 return ctx.alloc_reg(RegClass::Int);
             }
+            // Colocated symbols are in reach of a 32-bit PC-relative `lea`; any other one is read
+            // from the GOT, which the JIT and the linker both provide.
             let symbol = ctx.symbol(SymbolName::External(name));
-            let got = ctx.flags.is_pic || !colocated;
+            let got = !colocated;
             let addr = if got {
                 emit1(
                     ctx,

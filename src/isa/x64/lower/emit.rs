@@ -18,7 +18,8 @@ use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
-use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
+use crate::isa::x64::unwind;
+use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId, SymbolName};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
 
@@ -99,6 +100,8 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     }
     let bad = |e: &dyn std::fmt::Display| format!("emission: {e}");
     let pro_marks = emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
+    // One mark per instruction of every epilogue, in emission order, for unwind information.
+    let mut epi_marks = Vec::new();
     for b in 0..nblocks {
         buf.bind_label(MachLabel(b as u32));
         for item in out.block_insts_and_edits(vcode, Block::new(b)) {
@@ -110,7 +113,8 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                 }
                 InstOrEdit::Inst(i) => {
                     let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
-                    emit_minst(&m, &mut buf, &frame, &epi, probestack, ctx.flags.is_pic)
+                    let pic = ctx.flags.is_pic;
+                    emit_minst(&m, &mut buf, &frame, &epi, probestack, pic, &mut epi_marks)
                         .map_err(|e| bad(&e))?;
                 }
             }
@@ -118,11 +122,19 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     }
     let mut code = buf.finish().map_err(|e| bad(&e))?;
     code.symbols = symbols;
-    let pro_ends: Vec<u32> = pro_marks
-        .iter()
-        .map(|m| code.mark_offsets[m.0 as usize])
-        .collect();
-    code.unwind = crate::isa::x64::unwind::describe(&pro, &pro_ends, &frame);
+    let ends = |marks: &[CodeMark]| -> Vec<u32> {
+        (marks.iter())
+            .map(|m| code.mark_offsets[m.0 as usize])
+            .collect()
+    };
+    let frame_code = unwind::FrameCode {
+        prologue: &pro,
+        prologue_ends: &ends(&pro_marks),
+        epilogue: &epi,
+        epilogue_ends: &ends(&epi_marks),
+        code_len: code.code_len,
+    };
+    code.unwind = unwind::describe(&frame_code, &frame);
     Ok(code)
 }
 
@@ -133,6 +145,7 @@ fn emit_minst(
     epi: &[FrameInst],
     probestack: SymbolId,
     pic: bool,
+    epi_marks: &mut Vec<CodeMark>,
 ) -> Result<(), String> {
     let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
     match m {
@@ -161,7 +174,8 @@ fn emit_minst(
             e(emit(&jmp, buf, frame))?;
         }
         MInst::Ret { .. } => {
-            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?;
+            epi_marks
+                .extend(emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?);
         }
         MInst::Call {
             inst, callee_pop, ..

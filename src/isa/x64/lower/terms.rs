@@ -79,17 +79,6 @@ word_newtype!(LibCall, "LibCall", |l: LibCall| u64::from(l.0), |w: u64| {
     LibCall(w as u8)
 });
 
-/// Is function `f` reached through its GOT entry (PIC code, or not colocated)?
-fn func_in_got(ctx: &LowerCtx, f: u32) -> bool {
-    let colocated = ctx
-        .func
-        .dfg
-        .ext_funcs
-        .get(ir::FuncRef::from_u32(f))
-        .is_some_and(|d| d.colocated);
-    ctx.flags.is_pic || !colocated
-}
-
 /// The DSL type of an opcode immediate.
 fn imm_type(kind: ImmKind) -> &'static str {
     match kind {
@@ -338,30 +327,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         }
         SideEffect
     })
-    .constructor("func_in_got", |ctx: &mut LowerCtx, f: u32| {
-        func_in_got(ctx, f)
-    })
-    .constructor("func_amode", |ctx: &mut LowerCtx, f: u32| {
-        let name = ctx
-            .func
-            .dfg
-            .ext_funcs
-            .get(ir::FuncRef::from_u32(f))
-            .map(|d| d.name.clone());
-        let Some(name) = name else {
+    .constructor("func_address", |ctx: &mut LowerCtx, f: u32| {
+        let data = ctx.func.dfg.ext_funcs.get(ir::FuncRef::from_u32(f));
+        let Some((name, colocated)) = data.map(|d| (d.name.clone(), d.colocated)) else {
             ctx.fail("func_addr of an undeclared function");
-            return AmodeRef(0);
+            return ctx.alloc_reg(regalloc2::RegClass::Int);
         };
-        let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
-        let got = func_in_got(ctx, f);
-        AmodeRef(ctx.amode_word(
-            Amode::RipSymbol {
-                symbol,
-                got,
-                disp: 0,
-            },
-            None,
-        ))
+        symbol_address(ctx, name, 0, colocated)
     })
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
@@ -398,7 +370,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             ][usize::from(op) % 8];
             let (addr, trap) = ctx.amodes[a.0 as usize];
             let tmp = ctx.alloc_reg(RegClass::Int);
-            let dst = ctx.alloc_reg(RegClass::Int);
+            let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
             ctx.emit(MInst::AtomicLoop {
                 op,
                 bytes: ty.bytes() as u8,
@@ -545,4 +517,34 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .extractor("ty_32_64", |_: &mut LowerCtx, t: ir::Type| {
         (t == ir::Type::I32 || t == ir::Type::I64).then_some((t,))
     });
+}
+
+/// The address of symbol `name` + `offset` in a new register. In position-independent code
+/// (`is_pic`), a symbol that is not colocated may live in a shared library, out of PC-relative
+/// reach: its address is read from its GOT entry (`mov`, GOTPCREL), which holds the address
+/// itself, so an offset cannot ride along. Otherwise it is addressed directly (`lea`, PC32).
+fn symbol_address(ctx: &mut LowerCtx, name: ir::ExternalName, offset: i64, colocated: bool) -> Reg {
+    let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
+    let got = !colocated && ctx.flags.is_pic;
+    let disp = match i32::try_from(offset) {
+        Ok(d) if !got || d == 0 => d,
+        _ => {
+            ctx.fail(
+                "not supported yet: symbol offsets beyond 2 GiB or on symbols read from the GOT",
+            );
+            return dst;
+        }
+    };
+    let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
+    let amode = Arg::Mem(Amode::RipSymbol { symbol, got, disp });
+    let op = if got {
+        crate::isa::x64::rows::Op::mov_r64_rm64
+    } else {
+        crate::isa::x64::rows::Op::lea_r64
+    };
+    match Inst::new(op, &[amode], &[dst]) {
+        Ok(inst) => ctx.emit_inst(inst, None),
+        Err(e) => ctx.fail(format!("symbol address: {e}")),
+    }
+    dst
 }
