@@ -751,7 +751,33 @@ fn compiled_clobber(cc: CallConv) -> Vec<u8> {
     }
     s += "    v600 = iadd v215, v415\n    store v600, v0+272\n";
     s += "    v601 = fadd v317, v517\n    store v601, v0+280\n    return\n}\n";
-    Module::from_clif(&s).unwrap().finish_object().unwrap()
+    let module = Module::from_clif(&s).unwrap();
+    assert_saves_every_callee_saved_register(&module, cc);
+    module.finish_object().unwrap()
+}
+
+/// The compiled function really uses the callee-saved registers (so the harness's check is not
+/// vacuous): its frame description records a save of each one.
+fn assert_saves_every_callee_saved_register(module: &Module, cc: CallConv) {
+    let compiled = module.compile().unwrap();
+    let saved: Vec<u16> = (compiled[0].code.unwind.steps.iter())
+        .filter_map(|s| match s.inst {
+            gimli::write::CallFrameInstruction::Offset(reg, _) => Some(reg.0),
+            _ => None,
+        })
+        .collect();
+    // DWARF numbers: rbx 3, rsi 4, rdi 5, rbp 6, r12-r15 12-15, xmm6-15 23-32.
+    let mut want: Vec<u16> = vec![3, 6, 12, 13, 14, 15];
+    if cc == CallConv::WindowsFastcall {
+        want.extend([4, 5]);
+        want.extend(23..=32);
+    }
+    for reg in want {
+        assert!(
+            saved.contains(&reg),
+            "{cc}: DWARF register {reg} not saved: {saved:?}"
+        );
+    }
 }
 
 #[test]

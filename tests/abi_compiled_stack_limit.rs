@@ -111,3 +111,29 @@ fn large_frame_traps_exactly_when_its_stack_pointer_crosses_the_limit() {
     // 64 pages: large enough for the prologue's early check before the frame-size add.
     check_frame(64 * 4096);
 }
+
+#[test]
+fn stack_limits_the_prologue_cannot_reach_are_errors() {
+    let symbol = "function %f(i64 vmctx) {
+    gv0 = symbol %limit
+    stack_limit = gv0
+block0(v0: i64):
+    return
+}";
+    let err = Module::from_clif(symbol).unwrap().jit().unwrap_err();
+    assert!(
+        err.to_string().contains("stack_limit from a symbol"),
+        "{err}"
+    );
+    let no_vmctx = "function %f(i64) {
+    gv0 = vmctx
+    stack_limit = gv0
+block0(v0: i64):
+    return
+}";
+    let err = match Module::from_clif(no_vmctx) {
+        Ok(module) => module.jit().unwrap_err().to_string(),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("vmctx"), "{err}");
+}

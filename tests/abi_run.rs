@@ -263,9 +263,15 @@ fn probes_touch_every_page_in_order_from_the_top() {
 /// `f` compiled from CLIF by rulesel: a `pages`-page explicit slot whose lowest byte is stored
 /// to, under `enable_probestack` with `strategy`, as an object from the module API.
 fn compiled_f(pages: u32, strategy: &str) -> Vec<u8> {
+    compiled_f_with(
+        pages,
+        &format!("set enable_probestack=true\nset probestack_strategy={strategy}"),
+    )
+}
+
+fn compiled_f_with(pages: u32, settings: &str) -> Vec<u8> {
     let clif = format!(
-        "set enable_probestack=true
-set probestack_strategy={strategy}
+        "{settings}
 target x86_64
 
 function %f(i64) system_v {{
@@ -294,6 +300,9 @@ fn compiled_functions_probe_every_page_in_order_from_the_top() {
             );
         }
     }
+    // The control: compiled without probes, the same 5-page frame jumps over the guard.
+    let program = Program::build_with("compiled-unprobed", "f.o", &compiled_f_with(5, ""));
+    assert_eq!(program.run(true, 5 * PAGE, "none").0, 3);
 }
 
 #[test]
