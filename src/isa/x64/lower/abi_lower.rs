@@ -114,6 +114,7 @@ pub fn lower_args(ctx: &mut LowerCtx) {
     let params: Vec<ir::Value> = ctx.func.dfg.block_params(entry).to_vec();
     let mut defs = Vec::new();
     let mut loads = Vec::new();
+    let mut by_ref = Vec::new();
     for pass in arg_passes(&ctx.abi.clone()) {
         match pass {
             ArgPass::Part(p) => {
@@ -130,7 +131,23 @@ pub fn lower_args(ctx: &mut LowerCtx) {
                     },
                 }
             }
-            ArgPass::ByRef { .. } => ctx.fail("not supported yet: parameters passed by reference"),
+            ArgPass::ByRef {
+                value, ty, pointer, ..
+            } => {
+                let Some(&v) = params.get(value) else {
+                    ctx.fail("the entry block's parameters do not match the signature");
+                    return;
+                };
+                let ptr = ctx.alloc_reg(RegClass::Int);
+                match pointer {
+                    Place::Reg(preg) => bind(ctx, &mut defs, ptr, preg),
+                    place => match callee_amode(place) {
+                        Some(a) => loads.push((ptr, ir::Type::I64, a)),
+                        None => ctx.fail("by-reference parameter without a location"),
+                    },
+                }
+                by_ref.push((v, ty, ptr));
+            }
             ArgPass::Struct { .. } => ctx.fail("not supported yet: struct arguments (sarg)"),
             ArgPass::RetAreaPointer { place, .. } => {
                 let dst = ctx.ret_area_reg();
@@ -148,6 +165,24 @@ pub fn lower_args(ctx: &mut LowerCtx) {
     for (dst, ty, a) in loads {
         let r = load(ctx, ty, a);
         ctx.set_alias(dst, r);
+    }
+    // The values behind by-reference pointers, read once the pointers are in registers.
+    for (v, ty, ptr) in by_ref {
+        for (part, part_ty, disp) in by_ref_parts(ty) {
+            let dst = part_reg(ctx, v, part);
+            let r = load(ctx, part_ty, Amode::base_disp(ptr, disp));
+            ctx.set_alias(dst, r);
+        }
+    }
+}
+
+/// How a value passed by reference sits in memory: (part, part type, byte offset). An `i128`
+/// is two 64-bit halves, low first; other types (f128, vectors) are one 16-byte register.
+fn by_ref_parts(ty: ir::Type) -> Vec<(u8, ir::Type, i32)> {
+    if ty == ir::Type::I128 {
+        vec![(0, ir::Type::I64, 0), (1, ir::Type::I64, 8)]
+    } else {
+        vec![(0, ty, 0)]
     }
 }
 
@@ -267,7 +302,37 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                     },
                 }
             }
-            _ => ctx.fail("not supported yet: by-reference or struct call arguments"),
+            ArgPass::ByRef {
+                value,
+                ty,
+                pointer,
+                copy,
+            } => {
+                let Some(&v) = args.get(value) else {
+                    ctx.fail("call arguments do not match the signature");
+                    return;
+                };
+                // The copy lives in this frame's outgoing area, which the callee may not
+                // overwrite: it only reads through the pointer.
+                for (part, part_ty, disp) in by_ref_parts(ty) {
+                    let r = part_reg(ctx, v, part);
+                    let at = crate::isa::x64::abi::moves::outgoing_amode(copy + disp as u32);
+                    store(ctx, part_ty, at, r);
+                }
+                let area = crate::isa::x64::abi::moves::outgoing_amode(copy);
+                let r = emit1(ctx, Op::lea_r64, &[Arg::Mem(area)], RegClass::Int);
+                match pointer {
+                    Place::Reg(preg) => {
+                        let r = distinct(ctx, &uses, r);
+                        bind(ctx, &mut uses, r, preg);
+                    }
+                    place => match caller_amode(&layout, place) {
+                        Some(a) => store(ctx, ir::Type::I64, a, r),
+                        None => ctx.fail("by-reference argument without a location"),
+                    },
+                }
+            }
+            ArgPass::Struct { .. } => ctx.fail("not supported yet: struct call arguments (sarg)"),
         }
     }
     if tail {

@@ -8,8 +8,12 @@
 
 use super::minst::{Atomic128Op, AtomicLoopOp, MInst};
 use super::Lowered;
+use crate::ir;
+use crate::isa::x64::abi::args::{ArgLoc, ArgSlot};
 use crate::isa::x64::abi::emit::emit_frame_insts;
-use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
+use crate::isa::x64::abi::prologue::{
+    epilogue, prologue, FrameInst, LimitStep, StackLimit, PROBESTACK_SYMBOL,
+};
 use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
 use crate::isa::x64::amode::Amode;
@@ -49,13 +53,62 @@ fn clobbered_regs(lowered: &Lowered, out: &Output) -> PRegSet {
     set
 }
 
+/// How the prologue finds the bound of the function's `stack_limit = gv` line: the chain of
+/// `load` and `iadd_imm` global values down to the `vmctx` parameter, which the prologue reads
+/// from its argument register before anything has overwritten it.
+fn stack_limit(ctx: &super::ctx::LowerCtx, gv: ir::GlobalValue) -> Result<StackLimit, String> {
+    let mut steps = Vec::new();
+    let mut current = gv;
+    loop {
+        let data = ctx
+            .func
+            .global_values
+            .get(current)
+            .ok_or_else(|| format!("stack_limit: undeclared global value {current}"))?;
+        match data {
+            ir::GlobalValueData::VMContext => break,
+            ir::GlobalValueData::Load {
+                base,
+                offset,
+                global_type,
+                ..
+            } => {
+                if *global_type != ir::Type::I64 {
+                    return Err(format!("stack_limit: {current} is not an i64 load"));
+                }
+                steps.push(LimitStep::Load(offset.0));
+                current = *base;
+            }
+            ir::GlobalValueData::IAddImm { base, offset, .. } => {
+                let add = i32::try_from(offset.0).map_err(|_| {
+                    format!("stack_limit: offset of {current} does not fit in 32 bits")
+                })?;
+                steps.push(LimitStep::Add(add));
+                current = *base;
+            }
+            ir::GlobalValueData::Symbol { .. } => {
+                return Err("not supported: stack_limit from a symbol global value".to_string())
+            }
+        }
+    }
+    steps.reverse();
+    let param = (ctx.abi.args.iter())
+        .position(|a| a.purpose == ir::ArgumentPurpose::VMContext)
+        .ok_or("stack_limit: the signature has no vmctx parameter")?;
+    match ctx.abi.args[param].loc {
+        ArgLoc::Slot(ArgSlot::Reg { reg, .. }) => Ok(StackLimit { base: reg, steps }),
+        _ => Err("not supported: stack_limit with a vmctx parameter on the stack".to_string()),
+    }
+}
+
 /// Lays out the frame and encodes the function.
 pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, String> {
     let ctx = &lowered.ctx;
     let vcode = &lowered.vcode;
-    if ctx.func.stack_limit.is_some() {
-        return Err("not supported yet: stack_limit".to_string());
-    }
+    let limit = match ctx.func.stack_limit {
+        Some(gv) => Some(stack_limit(ctx, gv)?),
+        None => None,
+    };
     let slots: Vec<StackSlotSpec> = ctx
         .func
         .stack_slots
@@ -79,7 +132,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         tail_call_args_size: ctx.tail_call_args,
     };
     let frame = FrameLayout::compute(&ctx.abi, &req, &ctx.flags).map_err(|e| e.to_string())?;
-    let pro = prologue(&frame, &ctx.flags, None);
+    let pro = prologue(&frame, &ctx.flags, limit.as_ref());
     let epi = epilogue(&frame).map_err(|e| e.to_string())?;
     let mut symbols = ctx.symbols.clone();
     let probestack = SymbolId(symbols.len() as u32);
