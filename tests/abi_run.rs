@@ -17,6 +17,7 @@ use rulesel::isa::x64::abi::AbiLayout;
 use rulesel::isa::x64::encode::X64Buffer;
 use rulesel::isa::x64::regs::{RDI, RSP};
 use rulesel::machinst::buffer::{RelocKind, SymbolId};
+use rulesel::module::Module;
 use rulesel::settings::{Flags, ProbestackStrategy};
 
 const PAGE: u32 = 4096;
@@ -187,18 +188,23 @@ struct Program {
 
 impl Program {
     fn build(name: &str, f_asm: &str) -> Program {
+        Program::build_with(name, "f.s", f_asm.as_bytes())
+    }
+
+    /// Links the driver with `f` from the file `f_file` (assembly or an object) of `contents`.
+    fn build_with(name: &str, f_file: &str, contents: &[u8]) -> Program {
         let dir =
             std::env::temp_dir().join(format!("rulesel-abi-run-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("main.c"), DRIVER).unwrap();
         std::fs::write(dir.join("support.s"), SUPPORT_ASM).unwrap();
-        std::fs::write(dir.join("f.s"), f_asm).unwrap();
+        std::fs::write(dir.join(f_file), contents).unwrap();
         let status = Command::new("cc")
             .args(["-O1", "-o"])
             .arg(dir.join("prog"))
             .arg(dir.join("main.c"))
             .arg(dir.join("support.s"))
-            .arg(dir.join("f.s"))
+            .arg(dir.join(f_file))
             .status()
             .expect("a C compiler is installed");
         assert!(status.success(), "cc failed for {name}");
@@ -252,6 +258,51 @@ fn probes_touch_every_page_in_order_from_the_top() {
             );
         }
     }
+}
+
+/// `f` compiled from CLIF by rulesel: a `pages`-page explicit slot whose lowest byte is stored
+/// to, under `enable_probestack` with `strategy`, as an object from the module API.
+fn compiled_f(pages: u32, strategy: &str) -> Vec<u8> {
+    compiled_f_with(
+        pages,
+        &format!("set enable_probestack=true\nset probestack_strategy={strategy}"),
+    )
+}
+
+fn compiled_f_with(pages: u32, settings: &str) -> Vec<u8> {
+    let clif = format!(
+        "{settings}
+target x86_64
+
+function %f(i64) system_v {{
+    ss0 = explicit_slot {size}, align = 16
+block0(v0: i64):
+    v1 = iconst.i8 1
+    stack_store v1, ss0
+    return
+}}",
+        size = pages * PAGE
+    );
+    Module::from_clif(&clif).unwrap().finish_object().unwrap()
+}
+
+#[test]
+fn compiled_functions_probe_every_page_in_order_from_the_top() {
+    for strategy in ["inline", "outline"] {
+        for pages in [1u32, 4, 5, 64] {
+            let name = format!("compiled-{strategy}-{pages}");
+            let program = Program::build_with(&name, "f.o", &compiled_f(pages, strategy));
+            let (code, out) = program.run(true, pages * PAGE, "none");
+            assert_eq!(
+                (code, out.as_str()),
+                (0, format!("{pages} {pages}").as_str()),
+                "{name}"
+            );
+        }
+    }
+    // The control: compiled without probes, the same 5-page frame jumps over the guard.
+    let program = Program::build_with("compiled-unprobed", "f.o", &compiled_f_with(5, ""));
+    assert_eq!(program.run(true, 5 * PAGE, "none").0, 3);
 }
 
 #[test]

@@ -3,5 +3,6 @@
 
 pub mod blockorder;
 pub mod buffer;
+pub mod lower;
 pub mod timing;
 pub mod vcode;

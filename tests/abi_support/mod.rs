@@ -58,6 +58,26 @@ impl Program {
         functions: &[(&str, Vec<u8>)],
         extra_asm: &str,
     ) -> Program {
+        Program::build_linked(name, main_c, functions, &[], extra_asm)
+    }
+
+    /// Links `main_c` with object files `objects` (file name and contents) and extra assembly.
+    pub fn build_with_objects(
+        name: &str,
+        main_c: &str,
+        objects: &[(&str, Vec<u8>)],
+        extra_asm: &str,
+    ) -> Program {
+        Program::build_linked(name, main_c, &[], objects, extra_asm)
+    }
+
+    fn build_linked(
+        name: &str,
+        main_c: &str,
+        functions: &[(&str, Vec<u8>)],
+        objects: &[(&str, Vec<u8>)],
+        extra_asm: &str,
+    ) -> Program {
         let dir =
             std::env::temp_dir().join(format!("rulesel-abi-calls-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -70,11 +90,15 @@ impl Program {
         asm += "\n.section .note.GNU-stack,\"\",@progbits\n";
         std::fs::write(dir.join("gen.s"), asm).unwrap();
         std::fs::write(dir.join("main.c"), main_c).unwrap();
+        for (file, contents) in objects {
+            std::fs::write(dir.join(file), contents).unwrap();
+        }
         let out = Command::new("cc")
             .args(["-O1", "-o"])
             .arg(dir.join("prog"))
             .arg(dir.join("main.c"))
             .arg(dir.join("gen.s"))
+            .args(objects.iter().map(|(file, _)| dir.join(file)))
             .output()
             .expect("a C compiler is installed");
         assert!(
