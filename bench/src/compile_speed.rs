@@ -291,7 +291,7 @@ fn print_row(row: &Row) {
 
 /// Section 1; keeps what section 3 needs.
 pub fn run(options: &Options) -> Result<CompileResults, String> {
-    let (file_iters, gen_iters) = if options.quick { (5, 3) } else { (21, 7) };
+    let (file_iters, gen_iters) = if options.quick { (3, 1) } else { (21, 7) };
     println!("== 1. compile speed: IR instructions per second (millions), median of {file_iters} (files) / {gen_iters} (generated) single-threaded compiles");
     println!("   rulesel ion = regalloc2 backtracking, fast = regalloc2 fastalloc; Cranelift at opt_level none and speed; verifiers off");
     println!("   bytes = machine code (rulesel ion, Cranelift none, speed); ratios = rulesel throughput over Cranelift's");
@@ -352,7 +352,7 @@ pub fn run(options: &Options) -> Result<CompileResults, String> {
         "skipped {} files that one of the two does not compile (SIMD and others)",
         skipped.len()
     );
-    let phase_iters = if options.quick { 3 } else { 7 };
+    let phase_iters = if options.quick { 2 } else { 7 };
     let mut phase_rows = vec![phases(
         "run-test files",
         &inputs.iter().collect::<Vec<_>>(),
