@@ -64,6 +64,24 @@ enum Command {
         #[arg(short = 'l', long = "lib")]
         libs: Vec<String>,
     },
+    /// Differential fuzzing: random CLIF modules run here and in Cranelift's interpreter. Each
+    /// mismatch is minimised and written as a `.clif` run test; the last line is
+    /// `N functions, M mismatches`.
+    #[cfg(feature = "oracle")]
+    Fuzz {
+        /// The campaign's seed (the same seed gives the same modules).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Functions to check.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Argument lists each function is called with.
+        #[arg(long, default_value_t = 4)]
+        calls: usize,
+        /// Directory for the minimised run tests of mismatches.
+        #[arg(long, default_value = "fuzz-mismatches")]
+        out: PathBuf,
+    },
     /// Compiles a rule set and prints its findings (default: the rules built into the binary).
     Check {
         /// Directory of `.rules` files to check instead of the embedded rules.
@@ -77,6 +95,13 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
+        #[cfg(feature = "oracle")]
+        Command::Fuzz {
+            seed,
+            count,
+            calls,
+            out,
+        } => fuzz(seed, count, calls, out),
         Command::Run {
             timeout,
             checker,
@@ -84,6 +109,37 @@ fn main() -> ExitCode {
         } => run(&paths, timeout, checker),
         Command::Compile { file, output } => compile_object(&file, &output, None),
         Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
+    }
+}
+
+/// `rulesel fuzz`: a line per finding, a summary, then `N functions, M mismatches`; failure
+/// exit status when there was a mismatch.
+#[cfg(feature = "oracle")]
+fn fuzz(seed: u64, count: usize, calls: usize, out: PathBuf) -> ExitCode {
+    use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
+    let campaign = Campaign {
+        seed,
+        count,
+        calls_per_function: calls,
+        limits: rulesel::fuzzgen::Limits::default(),
+        out_dir: out,
+    };
+    let start = std::time::Instant::now();
+    let report = run_campaign(&campaign, |line| println!("{line}"));
+    for (what, modules) in &report.unsupported {
+        println!("unsupported by rulesel: {what} ({modules} modules skipped)");
+    }
+    println!(
+        "{} runs compared, {} modules the oracle could not run, {:.1} s",
+        report.runs,
+        report.oracle_problems.len(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("{}", report.last_line());
+    if report.mismatches > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
