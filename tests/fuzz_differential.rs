@@ -20,6 +20,10 @@ fn short_campaign_has_no_mismatches() {
     let report = run_campaign(&campaign, |l| lines.push(l.to_string()));
     let _ = std::fs::remove_dir_all(&out);
     assert_eq!(report.mismatches, 0, "{}", lines.join("\n"));
-    assert!(report.oracle_problems.is_empty(), "{:?}", report.oracle_problems);
+    assert!(
+        report.oracle_problems.is_empty(),
+        "{:?}",
+        report.oracle_problems
+    );
     assert!(report.functions >= 300 && report.runs >= 1000, "{report:?}");
 }
