@@ -9,9 +9,10 @@
 //! `SymbolId` indexes [`CompiledCode::symbols`], which names the callee. Every failure is a
 //! [`CompileError`] naming the function — never a panic.
 
-use crate::ir;
+use crate::dsl::{Machine, RuleProgram};
+use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::machine_env;
-use crate::isa::x64::lower::{self, emit::emit_function, IsaFlags};
+use crate::isa::x64::lower::{self, ctx::LowerCtx, emit::emit_function, IsaFlags};
 use crate::settings::{Flags, RegallocAlgorithm};
 use std::fmt;
 
@@ -41,6 +42,104 @@ pub fn compile_function(
     flags: &Flags,
     isa: &IsaFlags,
 ) -> Result<CompiledCode, CompileError> {
+    compile_function_with(func, flags, isa, &mut Machine::new())
+}
+
+/// [`compile_function`] running the rules on `machine`: enable its coverage counters
+/// (`machine.enable_coverage(rule_program()?.rule_count())`) to count rule firings over many
+/// functions, as `rulesel coverage` does.
+pub fn compile_function_with(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    machine: &mut Machine,
+) -> Result<CompiledCode, CompileError> {
+    compile_function_using(func, flags, isa, RuleChoice::Embedded, machine)
+}
+
+/// Which x64 rule program lowers: the one built into the binary, or another set compiled at
+/// run time (`--rules DIR`, see [`crate::ruletools::load_rules`]), kept for the whole process.
+#[derive(Clone, Copy, Default)]
+pub enum RuleChoice {
+    #[default]
+    Embedded,
+    Loaded(&'static RuleProgram<LowerCtx>),
+}
+
+impl RuleChoice {
+    /// The program chosen; an error only when the embedded rules do not compile.
+    pub fn program(self) -> Result<&'static RuleProgram<LowerCtx>, String> {
+        match self {
+            RuleChoice::Embedded => lower::rule_program(),
+            RuleChoice::Loaded(prog) => Ok(prog),
+        }
+    }
+}
+
+impl fmt::Debug for RuleChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuleChoice::Embedded => f.write_str("Embedded"),
+            RuleChoice::Loaded(prog) => write!(f, "Loaded({} rules)", prog.rule_count()),
+        }
+    }
+}
+
+/// [`compile_function_with`] lowering with the rule program `rules` chooses.
+pub fn compile_function_using(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    rules: RuleChoice,
+    machine: &mut Machine,
+) -> Result<CompiledCode, CompileError> {
+    compile(func, flags, isa, rules, machine, false).map(|(code, _)| code)
+}
+
+/// What lowering did with one IR instruction: its CLIF text (`v3 = iadd v1, v2`), the rule that lowered it (`path:line
+/// name`) and the instructions that rule produced, before register allocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoweringStep {
+    pub inst: String,
+    pub rule: Option<String>,
+    /// Labels of the helper-term rules that fired for it, innermost first.
+    pub helpers: Vec<String>,
+    pub code: Vec<String>,
+}
+
+/// Compiles `func` and also returns a [`LoweringStep`] per IR instruction that produced code,
+/// in program order (`rulesel explain`).
+pub fn explain_function(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+) -> Result<(Vec<LoweringStep>, CompiledCode), CompileError> {
+    explain_function_using(func, flags, isa, RuleChoice::Embedded)
+}
+
+/// [`explain_function`] lowering with the rule program `rules` chooses.
+pub fn explain_function_using(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    rules: RuleChoice,
+) -> Result<(Vec<LoweringStep>, CompiledCode), CompileError> {
+    compile(func, flags, isa, rules, &mut Machine::new(), true).map(|(code, steps)| (steps, code))
+}
+
+/// The rule program the x64 back end runs (compiled once per process), for coverage reports.
+pub fn rule_program() -> Result<&'static RuleProgram<lower::ctx::LowerCtx>, String> {
+    lower::rule_program()
+}
+
+fn compile(
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    rules: RuleChoice,
+    machine: &mut Machine,
+    trace: bool,
+) -> Result<(CompiledCode, Vec<LoweringStep>), CompileError> {
     let err = |message: String| CompileError {
         function: func.name.to_string(),
         message,
@@ -51,18 +150,42 @@ pub fn compile_function(
             return Err(err(format!("verifier: {first}")));
         }
     }
-    let prog = lower::rule_program().map_err(|e| err(format!("x64 rules: {e}")))?;
+    let prog = rules
+        .program()
+        .map_err(|e| err(format!("x64 rules: {e}")))?;
     // regalloc2 asserts on malformed input; a lowering bug must still surface as an error
     // naming the function, not take the caller down.
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let lowered = lower::lower_function(prog, func, flags, isa)?;
+        let lowered = lower::lower_function(prog, func, flags, isa, machine, trace)?;
         let env = machine_env(func.signature.call_conv, flags);
         let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
         let out = lowered
             .vcode
             .allocate(&env, fastalloc, flags.regalloc_checker)
             .map_err(|e| e.0)?;
-        emit_function(&lowered, &out)
+        let code = emit_function(&lowered, &out)?;
+        // Lowering goes from the last block to the first, each backwards: put it in order.
+        let mut position = vec![usize::MAX; func.dfg.num_insts()];
+        for (n, i) in func.layout.insts().enumerate() {
+            position[i.index()] = n;
+        }
+        let mut trace = lowered.trace.clone();
+        trace.sort_by_key(|s| position[s.inst.index()]);
+        let steps = trace
+            .iter()
+            .map(|s| LoweringStep {
+                inst: {
+                    let mut text = String::new();
+                    // Writing into a String cannot fail.
+                    let _ = ir::write::write_inst(&mut text, func, s.inst);
+                    text
+                },
+                rule: s.rule.map(|r| prog.rule_label(r)),
+                helpers: s.helpers.iter().map(|&r| prog.rule_label(r)).collect(),
+                code: s.code.iter().map(|m| m.describe()).collect(),
+            })
+            .collect();
+        Ok((code, steps))
     }));
     match run {
         Ok(result) => result.map_err(err),

@@ -14,6 +14,7 @@ pub mod jit;
 pub mod machinst;
 pub mod module;
 pub mod obj;
+pub mod ruletools;
 pub mod runtest;
 pub mod settings;
 pub mod unwind;

@@ -1,14 +1,14 @@
 //! The `rulesel` command line.
 
 use clap::{Parser, Subcommand};
-use rulesel::dsl::prelude::{standard_env, NoHost};
-use rulesel::dsl::{self, CompileError, RuleProgram};
+use rulesel::compile::RuleChoice;
 use rulesel::module::link::link_object_bytes;
 use rulesel::module::{Module, ModuleError};
+use rulesel::ruletools::{self, coverage, explain, LoadError};
 use rulesel::{ir, runtest};
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::OnceLock;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +40,10 @@ enum Command {
         /// Run regalloc2's checker on every register allocation.
         #[arg(long)]
         checker: bool,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
         /// `.clif` files, or directories searched for them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -52,6 +56,10 @@ enum Command {
         /// The object file to write.
         #[arg(short, long)]
         output: PathBuf,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Compiles a CLIF file and links it with `cc` into an executable.
     Build {
@@ -63,6 +71,10 @@ enum Command {
         /// Libraries to link against (`-l m`, `-lpthread`).
         #[arg(short = 'l', long = "lib")]
         libs: Vec<String>,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Differential fuzzing: random CLIF modules run here and in Cranelift's interpreter. Each
     /// mismatch is minimised and written as a `.clif` run test; the last line is
@@ -82,10 +94,43 @@ enum Command {
         #[arg(long, default_value = "fuzz-mismatches")]
         out: PathBuf,
     },
-    /// Compiles a rule set and prints its findings (default: the rules built into the binary).
+    /// Compiles the x64 rules against the lowering environment: prints the findings, the
+    /// (opcode, type) pairs no `lower` rule covers and `N rules, M terms, compiled in X ms`;
+    /// non-zero exit on errors.
     Check {
-        /// Directory of `.rules` files to check instead of the embedded rules.
-        #[arg(long)]
+        /// Directory of `.rules` files to check instead of the embedded rules (the embedded
+        /// prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+    },
+    /// Runs CLIF run tests with rule counters on; prints every rule's firing count, the rules
+    /// that never fired and `R of T rules fired (P%)`.
+    Coverage {
+        /// Also write the rule files annotated with the counts as HTML pages into this directory.
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
+        /// Seconds a run command may execute before it fails as timed out.
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// `.clif` files, or directories searched for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// For each IR instruction, the rule that lowered it and the instructions it produced; then
+    /// the code after register allocation with offsets and bytes.
+    Explain {
+        /// The `.clif` file.
+        file: PathBuf,
+        /// Explain only this function (`%name` or `name`).
+        #[arg(long, value_name = "NAME")]
+        function: Option<String>,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
 }
@@ -105,10 +150,48 @@ fn main() -> ExitCode {
         Command::Run {
             timeout,
             checker,
+            rules,
             paths,
-        } => run(&paths, timeout, checker),
-        Command::Compile { file, output } => compile_object(&file, &output, None),
-        Command::Build { file, output, libs } => compile_object(&file, &output, Some(&libs)),
+        } => with_rules(rules, |r| run(&paths, timeout, checker, r)),
+        Command::Compile {
+            file,
+            output,
+            rules,
+        } => with_rules(rules, |r| compile_object(&file, &output, None, r)),
+        Command::Build {
+            file,
+            output,
+            libs,
+            rules,
+        } => with_rules(rules, |r| compile_object(&file, &output, Some(&libs), r)),
+        Command::Coverage {
+            html,
+            timeout,
+            rules,
+            paths,
+        } => with_rules(rules, |r| {
+            rule_coverage(&paths, html.as_deref(), timeout, r)
+        }),
+        Command::Explain {
+            file,
+            function,
+            rules,
+        } => with_rules(rules, |r| explain_file(&file, function.as_deref(), r)),
+    }
+}
+
+/// Runs `command` with the rules of `dir` (compiled once, kept for the rest of the process) or
+/// the embedded rules; rules that do not load end the command with their errors.
+fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode) -> ExitCode {
+    let Some(dir) = dir else {
+        return command(RuleChoice::Embedded);
+    };
+    match ruletools::load_rules(&dir) {
+        Ok(prog) => command(RuleChoice::Loaded(Box::leak(Box::new(prog)))),
+        Err(e) => {
+            print!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
@@ -192,21 +275,19 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
 
 /// `rulesel run`: one `PASS|FAIL|SKIP path (k/n runs)` line per file (a failure's details
 /// indented below), then `N passed, M failed, K skipped`.
-fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
+fn run(paths: &[PathBuf], timeout: u64, checker: bool, rules: RuleChoice) -> ExitCode {
+    let compiler = runtest::RuleLowering {
+        rules,
+        machine: RefCell::default(),
+    };
     let options = runtest::Options {
-        compiler: &runtest::Lowering,
+        compiler: &compiler,
         timeout: Some(std::time::Duration::from_secs(timeout)),
         regalloc_checker: checker,
     };
-    match runtest::run_paths(paths, &options, |outcome| println!("{outcome}")) {
-        Ok(summary) => {
-            println!("{}", summary.line());
-            if summary.count(runtest::Status::Fail) > 0 {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
-        }
+    match runtest::report(paths, &options, &mut std::io::stdout()) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -214,42 +295,98 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool) -> ExitCode {
     }
 }
 
-/// The embedded rules, compiled once per process. `check` has no IR to run them on, so
-/// `NoHost` stands in for the host.
-static EMBEDDED: OnceLock<Result<RuleProgram<NoHost>, CompileError>> = OnceLock::new();
-
+/// `rulesel check`: the warnings, the uncovered (opcode, type) pairs, then the size and time
+/// line; on errors, the errors and their count.
 fn check(rules: Option<PathBuf>) -> ExitCode {
-    let loaded;
-    let result = match rules {
-        Some(dir) => match dsl::load_rules_dir(&dir) {
-            Ok(sources) => {
-                loaded = dsl::compile(sources, standard_env::<NoHost>());
-                loaded.as_ref()
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => dsl::compile_embedded_once(&EMBEDDED, standard_env::<NoHost>),
+    let compiled = match &rules {
+        Some(dir) => ruletools::load_rules(dir),
+        None => ruletools::compile_embedded(),
     };
-    match result {
-        Ok(prog) => {
-            for w in &prog.warnings {
-                print!("{}", prog.sources.render(w));
-            }
-            println!(
-                "{} rules, {} terms, compiled in {:.2} ms",
-                prog.rule_count(),
-                prog.term_count(),
-                prog.compile_time.as_secs_f64() * 1e3
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
+    let prog = match compiled {
+        Ok(prog) => prog,
+        Err(LoadError::Compile(e)) => {
             print!("{}", e.render());
             let n = e.errors().count();
             println!("{n} error{}", if n == 1 { "" } else { "s" });
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            print!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &prog.warnings {
+        print!("{}", prog.sources.render(w));
+    }
+    if prog.term("lower").is_none() || prog.term("lower_branch").is_none() {
+        println!("no `lower` and `lower_branch` terms: exhaustiveness not checked");
+    } else {
+        match ruletools::uncovered_pairs(&prog) {
+            Ok(gaps) => {
+                let pairs: usize = gaps.iter().map(|g| g.types.len()).sum();
+                println!("{pairs} (opcode, type) pairs no rule covers:");
+                for g in &gaps {
+                    println!("  {g}");
+                }
+            }
+            Err(e) => {
+                println!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    println!(
+        "{} rules, {} terms, compiled in {:.2} ms",
+        prog.rule_count(),
+        prog.term_count(),
+        prog.compile_time.as_secs_f64() * 1e3
+    );
+    ExitCode::SUCCESS
+}
+
+/// `rulesel coverage`: the run's verdicts go to stderr, the report to stdout.
+fn rule_coverage(
+    paths: &[PathBuf],
+    html: Option<&Path>,
+    timeout: u64,
+    rules: RuleChoice,
+) -> ExitCode {
+    let timeout = Some(std::time::Duration::from_secs(timeout));
+    let (summary, cov) = match coverage::run_files(paths, rules, timeout, |o| eprintln!("{o}")) {
+        Ok(result) => result,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("{}", summary.line());
+    if let Some(dir) = html {
+        if let Err(e) = cov.write_html(dir) {
+            eprintln!("error: cannot write {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    print!("{}", cov.report());
+    ExitCode::SUCCESS
+}
+
+/// `rulesel explain`.
+fn explain_file(file: &Path, function: Option<&str>, rules: RuleChoice) -> ExitCode {
+    let shown = file.display();
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{shown}: error: cannot read file: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match explain::explain_text(&text, function, rules) {
+        Ok(listing) => {
+            print!("{listing}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{shown}: error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -257,7 +394,12 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
 
 /// `rulesel compile` (`libs` is `None`) and `rulesel build`: the file's module as an object, or
 /// linked into an executable with `cc`.
-fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCode {
+fn compile_object(
+    file: &Path,
+    output: &Path,
+    libs: Option<&[String]>,
+    rules: RuleChoice,
+) -> ExitCode {
     let shown = file.display().to_string();
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -266,7 +408,11 @@ fn compile_object(file: &Path, output: &Path, libs: Option<&[String]>) -> ExitCo
             return ExitCode::FAILURE;
         }
     };
-    let object = match Module::from_clif(&text).and_then(|m| m.finish_object()) {
+    let module = Module::from_clif(&text).map(|mut m| {
+        m.set_rules(rules);
+        m
+    });
+    let object = match module.and_then(|m| m.finish_object()) {
         Ok(object) => object,
         Err(ModuleError::Parse { pos, message, .. }) => {
             eprint!("{}", ir::diagnostic::render(&shown, &text, pos, &message));

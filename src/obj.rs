@@ -184,7 +184,7 @@ pub fn write_object(functions: &[ObjFunction<'_>], data: &[ObjData]) -> Result<V
             Symbol {
                 name: f.name.as_bytes().to_vec(),
                 value: offset,
-                size: f.code.bytes.len() as u64,
+                size: u64::from(f.code.code_len),
                 kind: SymbolKind::Text,
                 scope: scope(f.linkage),
                 weak: false,
@@ -192,6 +192,21 @@ pub fn write_object(functions: &[ObjFunction<'_>], data: &[ObjData]) -> Result<V
                 flags: SymbolFlags::None,
             },
         )?;
+        let tables = f.code.bytes.len() as u64 - u64::from(f.code.code_len);
+        if tables > 0 {
+            // Jump tables and constants follow the code; a data symbol over them tells
+            // disassemblers and debuggers that they are not instructions.
+            obj.add_symbol(Symbol {
+                name: format!("{}.constants", f.name).into_bytes(),
+                value: offset + u64::from(f.code.code_len),
+                size: tables,
+                kind: SymbolKind::Data,
+                scope: SymbolScope::Compilation,
+                weak: false,
+                section: SymbolSection::Section(text),
+                flags: SymbolFlags::None,
+            });
+        }
     }
     let mut data_places: Vec<(SectionId, u64)> = Vec::with_capacity(data.len());
     for d in data {

@@ -3,7 +3,8 @@
 //! the list may only grow:
 //!
 //! - a listed file that fails fails this test (a regression), with the file's first failure;
-//! - a file that passes but is not listed is printed, so that it can be added;
+//! - a file that passes but is not listed is printed, so that it can be added (see them with
+//!   `cargo test --test clif_runtests -- --nocapture`);
 //! - a listed file the host cannot run (a missing CPU feature) is skipped, not failed.
 //!
 //! The regalloc2 checker runs on every allocation.

@@ -534,3 +534,15 @@ fn redefining_a_builtin_points_at_the_host_file() {
         "(builtin has_type (Type Inst) Inst)"
     );
 }
+
+#[test]
+fn overlap_example_names_type_constants() {
+    let src = format!(
+        "{LOWER}(rule (lower (has_type (fits_in_32 _) (iadd _ _))) 1)\n(rule (lower (has_type $I32 (iadd _ (iconst _)))) 2)"
+    );
+    let r = error(&src, "rules overlap", 3, 7);
+    assert!(
+        r.contains("can both match (lower (has_type $I32 (iadd _ (iconst _))))"),
+        "{r}"
+    );
+}

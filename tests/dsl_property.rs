@@ -30,6 +30,7 @@ fn executor_picks_the_same_rule_as_the_reference() {
         let mut machine = Machine::new();
         let mut reference = Reference::new();
         let (mut matched, mut fired) = (0usize, HashSet::new());
+        let mut fired_by_directed = HashSet::new();
         let mut inputs = 0usize;
         for _ in 0..40 {
             let mut ir = FakeIr::random(&mut rng, 3, 60);
@@ -59,6 +60,35 @@ fn executor_picks_the_same_rule_as_the_reference() {
             prog.rule_count(),
             fired.len(),
             prog.warnings.len()
+        );
+        // Inputs built to match each rule in turn: the places where priorities decide.
+        let mut own = 0;
+        for &r in prog.rules_of(lower) {
+            let (mut ir, root) = FakeIr::matching(&prog, r, &mut rng);
+            let want = reference.run(&prog, &mut ir, lower, &[root]).unwrap();
+            let got = machine.run(&prog, &mut ir, lower, &[root]).unwrap();
+            let got_rule = got.map(|_| machine.last_fired().expect("a result has a rule"));
+            assert_eq!(
+                got.zip(got_rule).map(|(v, r)| (r, v)),
+                want,
+                "seed {seed}, input for {}",
+                prog.rule_label(r)
+            );
+            if want.is_some_and(|w| w.0 == r) {
+                own += 1;
+            }
+            if let Some((fired, _)) = want {
+                fired_by_directed.insert(fired);
+            }
+        }
+        eprintln!(
+            "seed {seed}: inputs built for each of {} rules: {own} fired their own rule, {} distinct rules fired",
+            prog.rules_of(lower).len(),
+            fired_by_directed.len()
+        );
+        assert!(
+            own * 2 > prog.rules_of(lower).len(),
+            "seed {seed}: only {own} rules fired on their own input"
         );
         assert!(
             matched * 4 > inputs,

@@ -676,11 +676,37 @@ fn calls_beyond_rel32_range_go_through_a_stub() {
     }])
     .unwrap();
     let entry = module.address_of("ceil").unwrap() as usize;
+    let t = Trampoline::new(&sig(CallConv::SystemV, &[F64], &[F64]), &Flags::default()).unwrap();
+    // The address of a far function taken PC-relatively (as `func_addr` is) is its stub, which
+    // calls it just the same.
+    let mut a = Asm::new();
+    a.inst(Op::sub_r64_imm32, &[r(RSP), Arg::Imm(8)], &[RSP]);
+    a.inst(
+        Op::lea_r64,
+        &[Arg::Mem(Amode::RipSymbol {
+            symbol: SymbolId(0),
+            got: false,
+            disp: 0,
+        })],
+        &[RAX],
+    );
+    a.inst(Op::call_rm64, &[r(RAX)], &[]);
+    a.inst(Op::add_r64_imm32, &[r(RSP), Arg::Imm(8)], &[RSP]);
+    a.inst(Op::ret, &[], &[]);
+    let by_address = a.finish();
+    let indirect = JitModule::new(&[JitFunction {
+        name: "ceil_by_address",
+        code: &by_address,
+        symbols: &symbols,
+    }])
+    .unwrap();
+    let mut v = vec![f64b(-2.5)];
+    unsafe { t.call(indirect.address_of("ceil_by_address").unwrap(), &mut v) }.unwrap();
+    assert_eq!(v[0], f64b(-2.0));
     let target = rulesel::jit::resolve_host_symbol("CeilF64").unwrap();
     if entry.abs_diff(target) < 1 << 31 {
         println!("CeilF64 is within rel32 range of the module; the stub path is not exercised");
     }
-    let t = Trampoline::new(&sig(CallConv::SystemV, &[F64], &[F64]), &Flags::default()).unwrap();
     let mut v = vec![f64b(2.25)];
     unsafe { t.call(module.address_of("ceil").unwrap(), &mut v) }.unwrap();
     assert_eq!(v[0], f64b(3.0));

@@ -97,7 +97,6 @@ block5:
 }
 
 #[test]
-#[ignore = "waits on lowering: br_table is not lowered yet"]
 fn switch_through_br_table() {
     // switch (argc) { case 0: 10; case 1: 20; case 2: 30; default: 99 }
     let clif = "
@@ -387,22 +386,28 @@ block2:
 }
 
 #[test]
-#[ignore = "waits on lowering: symbol_value is not lowered yet (tests/obj_writer covers the relocations with hand-assembled code)"]
 fn data_objects_with_relocations() {
-    // A writable table of pointers into a read-only string; main prints the second entry and
-    // counts calls in a zero-initialised counter.
+    // A writable table of pointers into a read-only string; main prints the second entry with
+    // puts, then the first with fputs to libc's `stdout` (not colocated: reached through the
+    // GOT), and counts in a zero-initialised counter.
     let clif = r#"
-;! data local %msg = "hello from data\0"
+;! data local %msg = "hello from data\n\0"
 ;! data mut %ptrs align 8 = [ptr %msg, ptr %msg + 6]
-;! data mut %counter zeros 8 align 8
+;! data mut local %counter zeros 8 align 8
 function %main() -> i32 {
     gv0 = symbol colocated %ptrs
     gv1 = symbol colocated %counter
+    gv2 = symbol %stdout
     fn0 = %puts(i64) -> i32
+    fn1 = %fputs(i64, i64) -> i32
 block0:
     v0 = symbol_value.i64 gv0
     v1 = load.i64 v0+8
     v2 = call fn0(v1)
+    v7 = symbol_value.i64 gv2
+    v8 = load.i64 v7
+    v9 = load.i64 v0
+    v10 = call fn1(v9, v8)
     v3 = symbol_value.i64 gv1
     v4 = load.i64 v3
     v5 = iadd_imm v4, 5
@@ -411,6 +416,57 @@ block0:
     return v6
 }"#;
     let out = run_program("data", clif, &[]);
-    assert_eq!(out.stdout, "from data\n");
+    assert_eq!(out.stdout, "from data\n\nhello from data\n");
     assert_eq!(out.code, 5);
+}
+
+#[test]
+fn outline_stack_probes_in_objects() {
+    // A 1 MiB frame with outline probes: the object carries its own local
+    // __cranelift_probestack (one more function, one more FDE), and the program runs.
+    let clif = "
+set enable_probestack=true
+set probestack_strategy=outline
+function %main() -> i32 {
+    ss0 = explicit_slot 1048576
+block0:
+    v0 = stack_addr.i64 ss0
+    v1 = iconst.i32 9
+    store v1, v0+1000000
+    v2 = load.i32 v0+1000000
+    return v2
+}";
+    assert_eq!(exit_code("probestack", clif), 9);
+}
+
+#[test]
+fn addresses_of_functions() {
+    // puts (in libc, through the GOT) and a local function (PC-relative) called by address.
+    let clif = "
+;! local %seven
+function %seven() -> i32 {
+block0:
+    v0 = iconst.i32 7
+    return v0
+}
+
+function %main() -> i32 {
+    fn0 = %puts(i64) -> i32
+    fn1 = colocated %seven() -> i32
+    sig2 = (i64) -> i32
+    sig3 = () -> i32
+    ss0 = explicit_slot 8
+block0:
+    v0 = func_addr.i64 fn0
+    v1 = stack_addr.i64 ss0
+    v2 = iconst.i64 0x0069_6820
+    store v2, v1
+    v3 = call_indirect sig2, v0(v1)
+    v4 = func_addr.i64 fn1
+    v5 = call_indirect sig3, v4()
+    return v5
+}";
+    let out = run_program("func_addr", clif, &[]);
+    assert_eq!(out.stdout, " hi\n");
+    assert_eq!(out.code, 7);
 }

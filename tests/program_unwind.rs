@@ -92,6 +92,63 @@ block0:
     assert!(frames[2].contains(" in main ()"), "{text}");
 }
 
+#[test]
+fn epilogues_are_described() {
+    // Each function's rows as readelf interprets `.eh_frame` (both have frames: they call):
+    // entry rsp+8, rsp+16 after
+    // `push rbp`, rbp+16 after `mov rbp, rsp`, and rsp+8 again after `pop rbp`, one byte (the
+    // `ret`) before the end of the function.
+    let clif = "
+function %twice(i32) -> i32 {
+    fn0 = %abs(i32) -> i32
+block0(v0: i32):
+    v1 = call fn0(v0)
+    v2 = iadd v1, v1
+    return v2
+}
+
+function %main() -> i32 {
+    fn0 = %twice(i32) -> i32
+block0:
+    v0 = iconst.i32 21
+    v1 = call fn0(v0)
+    return v1
+}";
+    let exe = programs::build_program("epilogue_cfi", clif);
+    assert_eq!(Command::new(&exe).status().unwrap().code(), Some(42));
+    let object = exe.with_extension("o");
+    let out = Command::new("readelf")
+        .arg("-wF")
+        .arg(&object)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut fdes = 0;
+    for fde in text.split(" FDE ").skip(1) {
+        fdes += 1;
+        let end = fde
+            .split("..")
+            .nth(1)
+            .and_then(|r| u64::from_str_radix(r.split_whitespace().next()?, 16).ok())
+            .unwrap_or_else(|| panic!("no pc range in {fde}"));
+        let rows: Vec<(u64, &str)> = (fde.lines())
+            .filter_map(|l| {
+                let mut cols = l.split_whitespace();
+                let loc = u64::from_str_radix(cols.next()?, 16).ok()?;
+                Some((
+                    loc,
+                    cols.next()
+                        .filter(|c| c.starts_with("rsp") || c.starts_with("rbp"))?,
+                ))
+            })
+            .collect();
+        let cfas: Vec<&str> = rows.iter().map(|r| r.1).collect();
+        assert_eq!(cfas, ["rsp+8", "rsp+16", "rbp+16", "rsp+8"], "{fde}");
+        assert_eq!(rows[3].0 + 1, end, "rsp+8 from the ret on:\n{fde}");
+    }
+    assert_eq!(fdes, 2, "{text}");
+}
+
 extern "C-unwind" fn host_callback(x: i64) -> i64 {
     if x == 13 {
         panic!("unlucky {x}");

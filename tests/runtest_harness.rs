@@ -11,9 +11,10 @@ use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
 use rulesel::isa::x64::regs::{Reg, RAX, RDI, RDX, RSI, RSP};
 use rulesel::isa::x64::rows::Op;
+use rulesel::jit::module_name;
 use rulesel::machinst::buffer::TrapCode;
 use rulesel::runtest::{
-    run_file, run_paths, symbol_name, CompiledFunction, Compiler, Lowering, Options, Status,
+    report, run_file, run_paths, CompiledFunction, Compiler, Lowering, Options, Status,
 };
 use rulesel::settings::Flags;
 use std::path::PathBuf;
@@ -40,7 +41,7 @@ impl Compiler for Assembled {
         _features: TargetFeatures,
     ) -> Result<CompiledFunction, String> {
         let r = |p: PReg| Arg::Reg(p.into());
-        let insts: Vec<Step> = match symbol_name(&func.name).as_str() {
+        let insts: Vec<Step> = match module_name(&func.name).as_str() {
             // rdi + rsi
             "add" => vec![(
                 Op::lea_r64,
@@ -78,7 +79,7 @@ impl Compiler for Assembled {
             other => return Err(format!("not supported yet: function {other}")),
         };
         let mut buf = X64Buffer::new();
-        if symbol_name(&func.name) == "spin" {
+        if module_name(&func.name) == "spin" {
             let start = buf.new_label();
             buf.bind_label(start);
             buf.put_branch(None, start);
@@ -415,8 +416,7 @@ block0(v0: i32, v1: i32):
 ; run: %sub(1, 2) == 1
 ";
 
-/// The same harness with rulesel's lowering as the compiler, through the library and through
-/// `rulesel run`.
+/// The same harness with rulesel's lowering as the compiler, and what `rulesel run` prints.
 #[test]
 fn files_compiled_by_the_lowering_pipeline() {
     let dir = scratch("lowering");
@@ -445,20 +445,13 @@ fn files_compiled_by_the_lowering_pipeline() {
         "{message}"
     );
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
-        .arg("run")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    // What `rulesel run` prints (its `main` only adds the exit status).
+    let mut out = Vec::new();
+    let ok = report(std::slice::from_ref(&dir), &options, &mut out).unwrap();
+    assert!(!ok);
+    let stdout = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines.len(),
-        6,
-        "stdout:\n{stdout}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(!output.status.success());
+    assert_eq!(lines.len(), 6, "{stdout}");
     assert_eq!(
         lines[0],
         format!("PASS {} (14/14 runs)", dir.join("a.clif").display())
@@ -474,14 +467,9 @@ fn files_compiled_by_the_lowering_pipeline() {
         format!("SKIP {} (no x86_64 target)", dir.join("c.clif").display())
     );
     assert_eq!(lines[5], "1 passed, 1 failed, 1 skipped");
-
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rulesel"))
-        .arg("run")
-        .arg(dir.join("a.clif"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    assert!(String::from_utf8(output.stdout)
+    let mut out = Vec::new();
+    assert!(report(&[dir.join("a.clif")], &options, &mut out).unwrap());
+    assert!(String::from_utf8(out)
         .unwrap()
         .ends_with("1 passed, 0 failed, 0 skipped\n"));
 }

@@ -24,10 +24,11 @@
 //!
 //! Flattening emits each child after its previous sibling; every test's failure address is the
 //! start of its next sibling (or the parent's continuation). A run of sibling opcode tests on
-//! one slot becomes a `SwitchOpcode` with a dense table; when the selected child fails, control
-//! skips the whole run, since its other children test other opcodes.
+//! one slot becomes a `SwitchOpcode` with a dense table (and a run of small-literal tests a
+//! `SwitchLiteral`); when the selected child fails, control skips the whole run, since its
+//! other children test other values.
 
-use super::exec::{MatchCode, Op, Pc, NO_TARGET};
+use super::exec::{MatchCode, Op, Pc, LITERAL_TABLE, NO_TARGET};
 use super::program::*;
 use super::sema::Checked;
 
@@ -203,9 +204,13 @@ impl<H> Emitter<'_, H> {
             let here = self.pc();
             self.patch(std::mem::take(&mut pending), here);
             let run = self.switch_run(&kids[i..]);
+            let lit_run = self.literal_run(&kids[i..]);
             if run >= 2 {
                 pending = self.switch(&kids[i..i + run]);
                 i += run;
+            } else if lit_run >= 3 {
+                pending = self.literal_switch(&kids[i..i + lit_run]);
+                i += lit_run;
             } else {
                 pending = self.node(kids[i] as usize);
                 i += 1;
@@ -233,6 +238,57 @@ impl<H> Emitter<'_, H> {
             }
         }
         seen.len()
+    }
+
+    /// Length of the run of tests of one slot against distinct small literals (below
+    /// [`LITERAL_TABLE`]) at `kids[0]`.
+    fn literal_run(&self, kids: &[u32]) -> usize {
+        let Some(Step::Lit { slot, .. }) = self.trie[kids[0] as usize].step else {
+            return 0;
+        };
+        let mut seen = 0u64;
+        let mut n = 0;
+        for &k in kids {
+            match self.trie[k as usize].step {
+                Some(Step::Lit { slot: s, value })
+                    if s == slot && value < LITERAL_TABLE && seen & (1 << value) == 0 =>
+                {
+                    seen |= 1 << value;
+                    n += 1;
+                }
+                _ => break,
+            }
+        }
+        n
+    }
+
+    /// A run of literal tests on one slot as one `SwitchLiteral`; like [`Self::switch`], a
+    /// failed child skips the rest of the run, whose other tests want other values.
+    fn literal_switch(&mut self, kids: &[u32]) -> Fixups {
+        let Some(Step::Lit { slot, .. }) = self.trie[kids[0] as usize].step else {
+            unreachable!("literal runs start with a literal step")
+        };
+        let table = self.code.tables.len() as u32;
+        self.code
+            .tables
+            .resize(table as usize + LITERAL_TABLE as usize, NO_TARGET);
+        let mut fails = vec![self.code.ops.len()];
+        self.code.ops.push(Op::SwitchLiteral {
+            slot,
+            table,
+            fail: NO_TARGET,
+        });
+        for &k in kids {
+            let node = &self.trie[k as usize];
+            let Some(Step::Lit { value, .. }) = node.step else {
+                unreachable!("literal runs hold literal steps")
+            };
+            let pc = self.pc();
+            self.code.tables[(table + value as u32) as usize] = pc;
+            let kids_fails = self.children(&node.children);
+            fails.extend(kids_fails);
+        }
+        fails
     }
 
     fn opcode(&self, t: TermId) -> (u32, u32) {

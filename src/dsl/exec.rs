@@ -54,6 +54,13 @@ pub enum Op {
         opcode: u32,
         fail: Pc,
     },
+    /// Jumps to `tables[table + word]` for a word below [`LITERAL_TABLE`], or to `fail` if
+    /// that entry is `NO_TARGET` or the word is larger.
+    SwitchLiteral {
+        slot: Slot,
+        table: u32,
+        fail: Pc,
+    },
     /// Loads the value operands then the immediates of `inst` into `out…`.
     LoadInst {
         inst: Slot,
@@ -155,6 +162,7 @@ impl Op {
     pub(crate) fn fail_mut(&mut self) -> Option<&mut Pc> {
         match self {
             Op::SwitchOpcode { fail, .. }
+            | Op::SwitchLiteral { fail, .. }
             | Op::TestOpcode { fail, .. }
             | Op::TestTag { fail, .. }
             | Op::TestBoxedTag { fail, .. }
@@ -171,6 +179,9 @@ impl Op {
 
 /// A switch-table entry that means "no rule for this opcode".
 pub const NO_TARGET: u32 = u32::MAX;
+
+/// Size of a literal switch table: runs of literal tests switch only on values below it.
+pub const LITERAL_TABLE: u64 = 64;
 
 /// The flattened match trees of all terms.
 #[derive(Default, Debug)]
@@ -353,6 +364,15 @@ impl Machine {
                     };
                     let target = if opc < code.opcode_count {
                         code.tables[(table + opc) as usize]
+                    } else {
+                        NO_TARGET
+                    };
+                    pc = if target == NO_TARGET { fail } else { target } as usize;
+                }
+                Op::SwitchLiteral { slot, table, fail } => {
+                    let w = self.slots[s(slot)];
+                    let target = if w < LITERAL_TABLE {
+                        code.tables[table as usize + w as usize]
                     } else {
                         NO_TARGET
                     };

@@ -47,6 +47,7 @@ pub mod decls;
 pub mod diag;
 pub mod env;
 pub mod exec;
+pub mod exhaustive;
 pub mod lexer;
 pub mod overlap;
 pub mod parse;
@@ -250,6 +251,11 @@ impl<H> RuleProgram<H> {
         s
     }
 
+    /// Where a rule is written (the whole `(rule …)` form).
+    pub fn rule_span(&self, r: RuleId) -> Span {
+        self.rules[r.index()].span
+    }
+
     /// The rule with the given name, if any rule has it.
     pub fn rule_named(&self, name: &str) -> Option<RuleId> {
         self.rules
@@ -285,7 +291,20 @@ pub struct CompileError {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Findings sorted by file and position, so they read top to bottom.
+fn in_source_order(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diags.sort_by_key(|d| (d.span.file, d.span.lo));
+    diags
+}
+
 impl CompileError {
+    fn new(sources: SourceMap, diagnostics: Vec<Diagnostic>) -> CompileError {
+        CompileError {
+            sources,
+            diagnostics: in_source_order(diagnostics),
+        }
+    }
+
     /// Every diagnostic rendered with location, source line and caret.
     pub fn render(&self) -> String {
         self.diagnostics
@@ -324,33 +343,24 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
         ..PhaseTimes::default()
     };
     if diags.iter().any(|d| d.is_error()) {
-        return Err(CompileError {
-            sources,
-            diagnostics: diags,
-        });
+        return Err(CompileError::new(sources, diags));
     }
     let Some(checked) = sema::check(&asts, env, &host_spans, &mut diags) else {
-        return Err(CompileError {
-            sources,
-            diagnostics: diags,
-        });
+        return Err(CompileError::new(sources, diags));
     };
     phases.check = start.elapsed() - phases.parse;
     termination::check(&checked, &mut diags);
     overlap::check(&checked, &sources, &mut diags);
     phases.overlap = start.elapsed() - phases.parse - phases.check;
     if diags.iter().any(|d| d.is_error()) {
-        return Err(CompileError {
-            sources,
-            diagnostics: diags,
-        });
+        return Err(CompileError::new(sources, diags));
     }
     let code = compile::compile(&checked);
     let compile_time = start.elapsed();
     phases.match_trees = compile_time - phases.parse - phases.check - phases.overlap;
     Ok(RuleProgram {
         sources,
-        warnings: diags,
+        warnings: in_source_order(diags),
         code,
         compile_time,
         phase_times: phases,

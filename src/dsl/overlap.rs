@@ -429,7 +429,15 @@ fn render<H>(
     let mut ctrl = None;
     for st in steps {
         match *st {
-            Step::Lit { slot: s, value } if s == slot => shape = Some(value.to_string()),
+            Step::Lit { slot: s, value } if s == slot => {
+                let is_type = steps
+                    .iter()
+                    .any(|st| matches!(*st, Step::CtrlType { out, .. } if out == slot));
+                shape = Some(match p.type_const_names.get(&value) {
+                    Some(name) if is_type => format!("${name}"),
+                    _ => value.to_string(),
+                });
+            }
             Step::DefInst { value, inst } if value == slot => shape = Some(sub(inst)),
             Step::CtrlType { inst, out } if inst == slot => ctrl = Some(sub(out)),
             Step::Opcode { inst: s, term, out }

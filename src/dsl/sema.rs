@@ -24,6 +24,8 @@ pub struct Checked<H> {
     pub externs: Vec<ExternFn<H>>,
     pub extern_names: Vec<String>,
     pub term_names: FastMap<String, TermId>,
+    /// Names of the constants of type `Type`, by value (to write `$I64` in examples).
+    pub type_const_names: FastMap<u64, String>,
 }
 
 /// Spans of the host-registered entries in the synthetic `<host>` file, in registration
@@ -88,6 +90,7 @@ pub fn check<H>(
             externs: Vec::new(),
             extern_names: Vec::new(),
             term_names: FastMap::default(),
+            type_const_names: FastMap::default(),
         },
         diags,
         type_names: FastMap::default(),
@@ -99,6 +102,19 @@ pub fn check<H>(
     s.declare_types(&defs);
     s.declare_host(env, host, &defs);
     s.mark_rule_defined(&defs);
+    if let Some(&ty) = s.type_names.get("Type") {
+        for (name, &(t, value)) in &s.consts {
+            if t == ty {
+                let names = &mut s.out.type_const_names;
+                let keep = names
+                    .get(&value)
+                    .is_some_and(|n| n.as_str() <= name.as_str());
+                if !keep {
+                    names.insert(value, name.clone());
+                }
+            }
+        }
+    }
     for d in &defs {
         if let Def::Rule(r) = d {
             s.rule(r);

@@ -438,3 +438,88 @@ pub fn with_prelude(path: &str, text: &str) -> super::SourceMap {
     sources.add(path, text);
     sources
 }
+
+impl FakeIr {
+    /// A body whose last-built instruction is shaped to match rule `rule` (a rule of a term
+    /// over one `Inst`): the opcodes, literal immediates and controlling type its pattern
+    /// tests, with everything else random. Guards, extractors and repeated variables may still
+    /// reject it. Returns the body and the instruction to lower.
+    pub fn matching<H>(
+        prog: &super::RuleProgram<H>,
+        rule: super::RuleId,
+        rng: &mut Rng,
+    ) -> (FakeIr, u64) {
+        use super::program::{Slot, Step, TermKind};
+        let steps = &prog.rules[rule.index()].steps;
+        let mut ir = FakeIr {
+            params: 3,
+            insts: Vec::new(),
+        };
+        // Builds the instruction in `slot` (inner instructions first); returns its index.
+        fn build<H>(
+            prog: &super::RuleProgram<H>,
+            steps: &[Step],
+            slot: Slot,
+            ir: &mut FakeIr,
+            rng: &mut Rng,
+        ) -> u64 {
+            let shape = steps.iter().find_map(|s| match *s {
+                Step::Opcode { inst, term, out } if inst == slot => Some((term, out)),
+                _ => None,
+            });
+            let (opcode, values, imms, out) = match shape {
+                Some((term, out)) => match prog.terms[term.index()].kind {
+                    TermKind::Opcode { opcode, value_args } => {
+                        let n = prog.terms[term.index()].args.len() as u32;
+                        (opcode, value_args, n - value_args, Some(out))
+                    }
+                    _ => (0, 2, 0, None),
+                },
+                None => (0, 2, 0, None),
+            };
+            let lit = |s: Slot| {
+                steps.iter().find_map(|st| match *st {
+                    Step::Lit { slot, value } if slot == s => Some(value),
+                    _ => None,
+                })
+            };
+            let ctrl = steps.iter().find_map(|s| match *s {
+                Step::CtrlType { inst, out } if inst == slot => Some(out),
+                _ => None,
+            });
+            let ctrl_type = ctrl
+                .and_then(lit)
+                .and_then(|code| Type::from_code(code as u8))
+                .unwrap_or(*rng.pick(&FAKE_TYPES));
+            let mut vals = Vec::new();
+            for k in 0..values {
+                let v = out.map(|o| Slot(o.0 + k));
+                let def = v.and_then(|v| {
+                    steps.iter().find_map(|s| match *s {
+                        Step::DefInst { value, inst } if value == v => Some(inst),
+                        _ => None,
+                    })
+                });
+                vals.push(match def {
+                    Some(inner) => ir.params + build(prog, steps, inner, ir, rng),
+                    None => rng.below(ir.params),
+                });
+            }
+            let imm_values = (0..imms)
+                .map(|j| {
+                    out.and_then(|o| lit(Slot(o.0 + values + j)))
+                        .unwrap_or_else(|| rng.below(9))
+                })
+                .collect();
+            ir.insts.push(FakeInst {
+                opcode,
+                ctrl_type,
+                values: vals,
+                imms: imm_values,
+            });
+            ir.insts.len() as u64 - 1
+        }
+        let root = build(prog, steps, Slot(0), &mut ir, rng);
+        (ir, root)
+    }
+}

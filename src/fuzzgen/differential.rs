@@ -12,9 +12,9 @@ use crate::ir::{self, DataValue};
 use crate::isa::x64::cpuid::TargetFeatures;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
-use crate::jit::{JitFunction, JitModule};
-use crate::machinst::buffer::{CompiledCode, SymbolName};
-use crate::runtest::{isa_flags, symbol_name, trap_name};
+use crate::jit::{module_name, symbol_names, JitFunction, JitModule};
+use crate::machinst::buffer::CompiledCode;
+use crate::runtest::{isa_flags, trap_name};
 use crate::settings::Flags;
 use cranelift_codegen::data_value::DataValue as ClifValue;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -210,15 +210,8 @@ fn build_rulesel_inner(text: &str, target: Target) -> Result<RuleselModule, Fail
                 None => err("compile", e.to_string()),
             }
         })?;
-        let symbols = code
-            .symbols
-            .iter()
-            .map(|s| match s {
-                SymbolName::External(name) => symbol_name(name),
-                SymbolName::LibCall(name) => name.clone(),
-            })
-            .collect();
-        codes.push((symbol_name(&func.name), code, symbols));
+        let symbols = symbol_names(&code);
+        codes.push((module_name(&func.name), code, symbols));
     }
     let functions: Vec<JitFunction<'_>> = codes
         .iter()

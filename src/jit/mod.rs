@@ -4,7 +4,7 @@
 //! ```text
 //!   JitModule::new(&[JitFunction { name, code: &CompiledCode, symbols }])
 //!     1. layout   functions one after another, each 16-aligned, then one 16-byte stub per
-//!                 referenced symbol:  jmp *8(%rip)-style  ff 25 00 00 00 00 | 8-byte address
+//!                 referenced symbol:  jmp *0(%rip) = ff 25 00 00 00 00, then the 8-byte address
 //!     2. resolve  each SymbolId of a function names a symbol: a function of the module, a
 //!                 libcall (CeilF32…, memcpy…), the probe helper, or anything `dlsym` finds
 //!     3. map      anonymous read-write pages, copy the bytes, apply relocations,
@@ -19,7 +19,9 @@
 //! A call (`CallPlt4`) goes straight to its target when the rel32 reaches it and through the
 //! symbol's stub otherwise (host libraries are usually far from an anonymous mapping). A
 //! `GotPcRel4` operand points at the stub's address word, which doubles as the symbol's GOT
-//! entry. `PcRel4` to a host symbol must reach it directly; if it does not, that is an error.
+//! entry. A `PcRel4` address of a far host symbol is its stub, as a PLT entry stands for a
+//! function's address in non-PIC code: right for functions (`func_addr`), which is what code
+//! takes such addresses of; far host *data* must be reached through the GOT or an `Abs8`.
 //!
 //! The memory is unmapped when the module is dropped; addresses taken from it must not outlive
 //! it. [`trampoline`] calls functions of any signature; [`traps`] turns faults of JIT code into
@@ -29,7 +31,8 @@ pub mod libcalls;
 pub mod trampoline;
 pub mod traps;
 
-use crate::machinst::buffer::{CompiledCode, RelocKind, TrapCode};
+use crate::ir::ExternalName;
+use crate::machinst::buffer::{CompiledCode, RelocKind, SymbolName, TrapCode};
 use std::ffi::CString;
 use std::fmt;
 use std::ptr::NonNull;
@@ -40,7 +43,8 @@ pub struct JitFunction<'a> {
     /// The name other functions of the module (and [`JitModule::address_of`]) use.
     pub name: &'a str,
     pub code: &'a CompiledCode,
-    /// What each `SymbolId` of `code`'s relocations names: `symbols[id.0]`.
+    /// What each `SymbolId` of `code`'s relocations names: `symbols[id.0]` (for compiled code,
+    /// [`symbol_names`]).
     pub symbols: &'a [String],
 }
 
@@ -384,7 +388,12 @@ impl JitModule {
                     continue;
                 }
                 let mut rel = value.wrapping_sub(place);
-                if i32::try_from(rel).is_err() && reloc.kind == RelocKind::CallPlt4 {
+                let via_stub = reloc.kind == RelocKind::CallPlt4
+                    || matches!(
+                        (reloc.kind, t.place),
+                        (RelocKind::PcRel4, TargetPlace::Host(_))
+                    );
+                if i32::try_from(rel).is_err() && via_stub {
                     rel = stub.wrapping_add(reloc.addend).wrapping_sub(place);
                 }
                 let rel = i32::try_from(rel).map_err(|_| JitError::OutOfRange {
@@ -472,6 +481,26 @@ pub struct CodeLocation<'a> {
     pub function: &'a str,
     pub offset: u32,
     pub trap: Option<TrapCode>,
+}
+
+/// The name a function defined as `name` has in a JIT module: `%f` is `f`, `u0:1` stays `u0:1`.
+pub fn module_name(name: &ExternalName) -> String {
+    match name {
+        ExternalName::TestCase(n) => n.clone(),
+        ExternalName::User { namespace, index } => format!("u{namespace}:{index}"),
+    }
+}
+
+/// What each `SymbolId` of `code` names, for [`JitFunction::symbols`]: functions as
+/// [`module_name`] spells them, libcalls by their names.
+pub fn symbol_names(code: &CompiledCode) -> Vec<String> {
+    code.symbols
+        .iter()
+        .map(|s| match s {
+            SymbolName::External(name) => module_name(name),
+            SymbolName::LibCall(name) => name.clone(),
+        })
+        .collect()
 }
 
 fn symbol_name<'a>(f: &JitFunction<'a>, id: u32) -> Result<&'a str, JitError> {

@@ -121,8 +121,12 @@ pub fn guarded(
         timer: None,
     };
     let record_ptr: *mut Recovery = &mut record;
-    let previous = CURRENT.with(|c| c.replace(record_ptr));
-    // SAFETY: the timer is created for this thread, and deleted before `record` goes away.
+    let registration = Registration {
+        record: record_ptr,
+        previous: CURRENT.with(|c| c.replace(record_ptr)),
+    };
+    // SAFETY: the timer is created for this thread, and deleted by `registration` before
+    // `record` goes away.
     unsafe {
         if let Some(w) = watchdog {
             (*record_ptr).timer = start_timer(w.timeout);
@@ -130,14 +134,7 @@ pub fn guarded(
     }
     // SAFETY: `record_ptr` points at `record`, alive for the whole call.
     let status = call(unsafe { std::ptr::addr_of_mut!((*record_ptr).rbp) });
-    // SAFETY: as above; after deletion no timer signal for this call is pending or to come,
-    // because a timer's queued signal is discarded with it.
-    unsafe {
-        if let Some(timer) = (*record_ptr).timer.take() {
-            libc::timer_delete(timer);
-        }
-    }
-    CURRENT.with(|c| c.set(previous));
+    drop(registration);
     // SAFETY: the handler may have written the record through the raw pointer; read it the same way.
     let fault = unsafe { std::ptr::read_volatile(std::ptr::addr_of!((*record_ptr).fault)) };
     match (status, fault) {
@@ -174,6 +171,26 @@ unsafe fn arm(timer: libc::timer_t, after: Duration) {
     spec.it_value.tv_sec = after.as_secs() as libc::time_t;
     spec.it_value.tv_nsec = libc::c_long::from(after.subsec_nanos()).max(1);
     libc::timer_settime(timer, 0, &spec, std::ptr::null_mut());
+}
+
+/// Unregisters a recovery record and stops its watchdog when the guarded call ends, however it
+/// ends (a panic unwinding out of the call included).
+struct Registration {
+    record: *mut Recovery,
+    previous: *mut Recovery,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: `record` outlives the registration (both live in `guarded`). Once the timer is
+        // deleted, no signal of it is pending or to come: a timer's queued signal goes with it.
+        unsafe {
+            if let Some(timer) = (*self.record).timer.take() {
+                libc::timer_delete(timer);
+            }
+        }
+        CURRENT.with(|c| c.set(self.previous));
+    }
 }
 
 fn install_handlers() {
@@ -296,5 +313,25 @@ unsafe fn forward(signal: libc::c_int, info: *mut libc::siginfo_t, context: *mut
             let f: extern "C" fn(libc::c_int) = std::mem::transmute(f);
             f(signal);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_out_of_a_guarded_call_unregisters_it() {
+        let watchdog = Watchdog {
+            code: 0..0,
+            timeout: Duration::from_millis(1),
+        };
+        let outcome = std::panic::catch_unwind(|| {
+            guarded(0, Some(&watchdog), |_| panic!("a callback panicked"))
+        });
+        assert!(outcome.is_err());
+        assert!(CURRENT.with(Cell::get).is_null());
+        // The watchdog was deleted with the registration: nothing fires into a dead record.
+        std::thread::sleep(Duration::from_millis(20));
     }
 }

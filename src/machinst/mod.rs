@@ -3,4 +3,5 @@
 
 pub mod blockorder;
 pub mod buffer;
+pub mod lower;
 pub mod vcode;

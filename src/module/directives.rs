@@ -138,6 +138,7 @@ impl<'a> DirectiveParser<'a> {
     }
 
     fn integer(&mut self) -> Result<i128, DirectiveError> {
+        self.skip_blank();
         let save = self.at;
         let w = self.word().to_string();
         let (neg, digits) = match w.strip_prefix('-') {
@@ -285,6 +286,7 @@ impl<'a> DirectiveParser<'a> {
         let save = self.at;
         let kind = self.word().to_string();
         let int = |p: &mut Self, bits: u32| -> Result<u64, DirectiveError> {
+            p.skip_blank();
             let at = p.at;
             let v = p.integer()?;
             let (lo, hi) = (-(1i128 << (bits - 1)), (1i128 << bits) - 1);
@@ -300,6 +302,7 @@ impl<'a> DirectiveParser<'a> {
             "i32" => bytes.extend_from_slice(&(int(self, 32)? as u32).to_le_bytes()),
             "i64" => bytes.extend_from_slice(&int(self, 64)?.to_le_bytes()),
             "f32" | "f64" => {
+                self.skip_blank();
                 let at = self.at;
                 let w = self.word().to_string();
                 let Ok(v) = w.parse::<f64>() else {

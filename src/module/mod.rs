@@ -8,7 +8,8 @@
 //!                                      pointers to other symbols
 //!     set_linkage(name, Local)         keep a definition out of the link's global namespace
 //!     name_user(ExternalName::User{…}, "puts")   give `u0:3`-style names a symbol name
-//!   ──▶ finish_object() → ELF bytes      ──▶ jit() → JitProgram (callable, unwindable)
+//!   ──▶ finish_object() → ELF bytes      ──▶ jit() → JitProgram (code and data in this process,
+//!                                                 frames registered with the unwinder)
 //! ```
 //!
 //! Names: a function is the symbol of its name (`%main` → `main`); a function or data object
@@ -18,15 +19,19 @@
 
 pub mod directives;
 pub mod link;
+pub mod runtime;
 
-use crate::compile::{compile_function, CompileError, CompiledCode, SymbolName};
+use crate::compile::{compile_function_using, CompileError, CompiledCode, RuleChoice, SymbolName};
+use crate::dsl::Machine;
 use crate::ir::function::SourcePos;
 use crate::ir::{self, ExternalName};
+use crate::isa::x64::abi::prologue::PROBESTACK_SYMBOL;
+use crate::isa::x64::unwind::register_jit_functions;
 use crate::isa::x64::IsaFlags;
-use crate::jit::{JitError, JitFunction, JitModule};
-use crate::obj::{libcall_symbol, write_object, Linkage, ObjData, ObjError, ObjFunction};
+use crate::jit::{DataReloc as JitDataReloc, JitData, JitError, JitFunction, JitModule};
+use crate::obj::{libcall_symbol, write_object, DataInit, Linkage, ObjData, ObjError, ObjFunction};
 use crate::settings::Flags;
-use crate::unwind::{FrameEntry, RegisteredFrames, UnwindError};
+use crate::unwind::{RegisteredFrames, UnwindError};
 use directives::{parse_directives, Directive};
 use std::fmt;
 
@@ -70,6 +75,7 @@ impl std::error::Error for ModuleError {}
 pub struct Module {
     flags: Flags,
     isa: IsaFlags,
+    rules: RuleChoice,
     functions: Vec<(ir::Function, Linkage)>,
     data: Vec<ObjData>,
     user_names: Vec<(ExternalName, String)>,
@@ -92,6 +98,7 @@ impl Module {
         Module {
             flags,
             isa,
+            rules: RuleChoice::Embedded,
             functions: Vec::new(),
             data: Vec::new(),
             user_names: Vec::new(),
@@ -237,16 +244,24 @@ impl Module {
         Ok(())
     }
 
-    /// Compiles every function. `libcall` names the symbol of a runtime routine.
+    /// Lowers the functions with the rule program `rules` chooses (the embedded rules unless
+    /// set).
+    pub fn set_rules(&mut self, rules: RuleChoice) {
+        self.rules = rules;
+    }
+
+    /// Compiles every function with `flags`. `libcall` names the symbol of a runtime routine.
     fn compile_with(
         &self,
+        flags: &Flags,
         libcall: impl Fn(&str) -> Option<String>,
     ) -> Result<Vec<CompiledFunction>, ModuleError> {
         let mut out = Vec::with_capacity(self.functions.len());
+        let mut machine = Machine::new();
         for (func, linkage) in &self.functions {
             let name = self.symbol_of(&func.name)?;
-            let code =
-                compile_function(func, &self.flags, &self.isa).map_err(ModuleError::Compile)?;
+            let code = compile_function_using(func, flags, &self.isa, self.rules, &mut machine)
+                .map_err(ModuleError::Compile)?;
             let symbols = (code.symbols.iter())
                 .map(|s| match s {
                     SymbolName::External(n) => self.symbol_of(n),
@@ -267,9 +282,29 @@ impl Module {
         Ok(out)
     }
 
-    /// Compiles every function for an object file (libcalls named as in the C library).
+    /// Compiles every function for an object file (libcalls named as in the C library), plus
+    /// the [`runtime`] routines they call that the C library lacks, as local functions. Code
+    /// for objects is position-independent (`is_pic`), as PIE executables and shared libraries
+    /// need, whatever the flags say.
     pub fn compile(&self) -> Result<Vec<CompiledFunction>, ModuleError> {
-        self.compile_with(|l| libcall_symbol(l).map(str::to_string))
+        let pic = Flags {
+            is_pic: true,
+            ..self.flags.clone()
+        };
+        let mut compiled = self.compile_with(&pic, |l| match l {
+            PROBESTACK_SYMBOL => Some(l.to_string()),
+            _ => libcall_symbol(l).map(str::to_string),
+        })?;
+        let probes = (compiled.iter()).any(|c| c.symbols.iter().any(|s| s == PROBESTACK_SYMBOL));
+        if probes {
+            compiled.push(CompiledFunction {
+                name: PROBESTACK_SYMBOL.to_string(),
+                linkage: Linkage::Local,
+                code: runtime::probestack().map_err(ModuleError::Definition)?,
+                symbols: Vec::new(),
+            });
+        }
+        Ok(compiled)
     }
 
     /// The ELF relocatable object of the whole module.
@@ -286,18 +321,11 @@ impl Module {
         write_object(&functions, &self.data).map_err(ModuleError::Object)
     }
 
-    /// Compiles the module into this process's memory, its frames registered with the system
-    /// unwinder. Data objects need an object file and a linker for now: a module with data is
-    /// refused.
+    /// Compiles the module into this process's memory, data objects next to the code, and
+    /// registers its frames with the system unwinder.
     pub fn jit(&self) -> Result<JitProgram, ModuleError> {
-        if let Some(d) = self.data.first() {
-            return Err(ModuleError::Definition(format!(
-                "data `{}`: data objects are only supported in object files",
-                d.name
-            )));
-        }
         // The JIT resolves runtime routines by their libcall names itself.
-        let compiled = self.compile_with(|l| Some(l.to_string()))?;
+        let compiled = self.compile_with(&self.flags, |l| Some(l.to_string()))?;
         let functions: Vec<JitFunction<'_>> = (compiled.iter())
             .map(|c| JitFunction {
                 name: &c.name,
@@ -305,8 +333,36 @@ impl Module {
                 symbols: &c.symbols,
             })
             .collect();
-        let code = JitModule::new(&functions).map_err(ModuleError::Jit)?;
-        let mut entries = Vec::with_capacity(compiled.len());
+        let mut contents = Vec::with_capacity(self.data.len());
+        for d in &self.data {
+            let bytes = match &d.init {
+                DataInit::Bytes(b) => b.clone(),
+                DataInit::Zeros(n) => vec![0; *n as usize],
+            };
+            let relocs: Vec<JitDataReloc> = (d.relocs.iter())
+                .map(|r| JitDataReloc {
+                    offset: r.offset as u32,
+                    symbol: r.symbol.clone(),
+                    addend: r.addend,
+                })
+                .collect();
+            let align = u32::try_from(d.align).map_err(|_| {
+                ModuleError::Definition(format!("data `{}`: alignment too large", d.name))
+            })?;
+            contents.push((bytes, relocs, align));
+        }
+        let data: Vec<JitData<'_>> = (self.data.iter())
+            .zip(&contents)
+            .map(|(d, (bytes, relocs, align))| JitData {
+                name: &d.name,
+                bytes,
+                align: *align,
+                writable: d.writable,
+                relocs,
+            })
+            .collect();
+        let code = JitModule::with_data(&functions, &data).map_err(ModuleError::Jit)?;
+        let mut placed = Vec::with_capacity(compiled.len());
         for c in &compiled {
             let Some(start) = code.address_of(&c.name) else {
                 return Err(ModuleError::Definition(format!(
@@ -314,14 +370,9 @@ impl Module {
                     c.name
                 )));
             };
-            entries.push(FrameEntry {
-                start: gimli::write::Address::Constant(start as u64),
-                len: c.code.code_len,
-                info: &c.code.unwind,
-            });
+            placed.push((start as usize, &c.code));
         }
-        let frames = RegisteredFrames::register(crate::isa::x64::unwind::cie(false), &entries)
-            .map_err(ModuleError::Unwind)?;
+        let frames = register_jit_functions(&placed).map_err(ModuleError::Unwind)?;
         Ok(JitProgram { frames, code })
     }
 }
@@ -357,5 +408,57 @@ impl JitProgram {
     /// The `.eh_frame` registered for the code.
     pub fn eh_frame(&self) -> &[u8] {
         self.frames.bytes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: &str =
+        "function %main() -> i32 {\nblock0:\n    v0 = iconst.i32 0\n    return v0\n}\n";
+
+    #[test]
+    fn headers_become_flags_and_directives_apply() {
+        let text = format!("set opt_level=speed\ntarget x86_64 has_sse41\n{MAIN};! local %main\n;! data %d = \"x\"\n");
+        let m = Module::from_clif(&text).unwrap();
+        assert!(m.isa.sse41);
+        assert_eq!(m.functions[0].1, Linkage::Local);
+        assert_eq!(m.data[0].name, "d");
+    }
+
+    #[test]
+    fn bad_modules_are_located_errors() {
+        let err = |text: &str| match Module::from_clif(text) {
+            Err(ModuleError::Parse { pos, message, .. }) => (pos.line, message),
+            other => panic!("{other:?}"),
+        };
+        let (line, message) = err(&format!("{MAIN};! local %nothing\n"));
+        assert_eq!(line, 6);
+        assert!(message.contains("`nothing` is not a function or data object"));
+        let (line, message) = err(&format!("{MAIN};! data %main = \"x\"\n"));
+        assert_eq!(line, 6);
+        assert!(message.contains("defined twice"));
+        let (_, message) = err("target riscv64\n");
+        assert!(message.contains("only x86_64"));
+        let (line, _) = err("function %f() {\nblock0:\n    bogus\n}\n");
+        assert_eq!(line, 3);
+    }
+
+    #[test]
+    fn user_names_need_a_symbol() {
+        let mut m = Module::new(Flags::default(), IsaFlags::default());
+        let user = ExternalName::User {
+            namespace: 0,
+            index: 7,
+        };
+        let func = ir::Function::new(user.clone(), ir::Signature::new(ir::CallConv::SystemV));
+        assert!(matches!(
+            m.define_function(func.clone(), Linkage::Global),
+            Err(ModuleError::Definition(_))
+        ));
+        m.name_user(user, "seven");
+        m.define_function(func, Linkage::Global).unwrap();
+        assert!(m.set_linkage("seven", Linkage::Local).is_ok());
     }
 }

@@ -16,15 +16,17 @@
 
 pub mod compare;
 
-use crate::compile::compile_function;
-use crate::ir::{self, DataValue, ExternalName, Function, Header, RunCommand, TestFile};
+use crate::compile::{compile_function_using, RuleChoice};
+use crate::dsl::Machine;
+use crate::ir::{self, DataValue, Function, Header, RunCommand, TestFile};
 use crate::isa::x64::cpuid::{Feature, TargetFeatures};
 use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
-use crate::jit::{JitFunction, JitModule};
-use crate::machinst::buffer::{CompiledCode, SymbolName, TrapCode};
+use crate::jit::{module_name, symbol_names, JitFunction, JitModule};
+use crate::machinst::buffer::{CompiledCode, TrapCode};
 use crate::settings::Flags;
+use std::cell::RefCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -33,7 +35,7 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct CompiledFunction {
     pub code: CompiledCode,
-    /// What each `SymbolId` of the code's relocations names, as [`symbol_name`] spells names.
+    /// What each `SymbolId` of the code's relocations names, as [`module_name`] spells names.
     pub symbols: Vec<String>,
 }
 
@@ -50,7 +52,7 @@ pub trait Compiler {
     ) -> Result<CompiledFunction, String>;
 }
 
-/// rulesel's own pipeline ([`compile_function`]) as the harness's compiler.
+/// rulesel's own pipeline ([`crate::compile::compile_function`]) as the harness's compiler.
 pub struct Lowering;
 
 impl Compiler for Lowering {
@@ -60,17 +62,51 @@ impl Compiler for Lowering {
         flags: &Flags,
         features: TargetFeatures,
     ) -> Result<CompiledFunction, String> {
-        let code = compile_function(func, flags, &isa_flags(features)).map_err(|e| e.message)?;
-        let symbols = code
-            .symbols
-            .iter()
-            .map(|s| match s {
-                SymbolName::External(name) => symbol_name(name),
-                SymbolName::LibCall(name) => name.clone(),
-            })
-            .collect();
-        Ok(CompiledFunction { code, symbols })
+        lower_with(
+            func,
+            flags,
+            features,
+            RuleChoice::Embedded,
+            &mut Machine::new(),
+        )
     }
+}
+
+/// rulesel's pipeline with a chosen rule program, running the rules on one [`Machine`] for
+/// all files: enable its coverage counters to count the rules fired over a whole run.
+pub struct RuleLowering {
+    pub rules: RuleChoice,
+    pub machine: RefCell<Machine>,
+}
+
+impl Compiler for RuleLowering {
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        lower_with(
+            func,
+            flags,
+            features,
+            self.rules,
+            &mut self.machine.borrow_mut(),
+        )
+    }
+}
+
+fn lower_with(
+    func: &Function,
+    flags: &Flags,
+    features: TargetFeatures,
+    rules: RuleChoice,
+    machine: &mut Machine,
+) -> Result<CompiledFunction, String> {
+    let code = compile_function_using(func, flags, &isa_flags(features), rules, machine)
+        .map_err(|e| e.message)?;
+    let symbols = symbol_names(&code);
+    Ok(CompiledFunction { code, symbols })
 }
 
 /// The lowering's view of a feature set (it selects instructions by these; the AVX-512 family
@@ -208,16 +244,26 @@ pub fn run_paths(
     Ok(summary)
 }
 
-/// The name a function has in a JIT module and in relocation symbol lists: `%name` is `name`,
-/// `u0:1` stays `u0:1`.
-pub fn symbol_name(name: &ExternalName) -> String {
-    match name {
-        ExternalName::TestCase(n) => n.clone(),
-        ExternalName::User { namespace, index } => format!("u{namespace}:{index}"),
-    }
+/// What `rulesel run` prints: each file's outcome as it finishes, then the summary line.
+/// `Ok(true)` when no file failed.
+pub fn report(
+    paths: &[PathBuf],
+    options: &Options<'_>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<bool> {
+    let mut written = Ok(());
+    let summary = run_paths(paths, options, |outcome| {
+        if written.is_ok() {
+            written = writeln!(out, "{outcome}");
+        }
+    })?;
+    written?;
+    writeln!(out, "{}", summary.line())?;
+    Ok(summary.count(Status::Fail) == 0)
 }
 
-/// The name of a trap code, as CLIF writes it.
+/// The name of a trap code, as CLIF writes it. Codes 7–12 are the numbers the lowering gives
+/// the reserved codes that have no constant on [`TrapCode`].
 pub fn trap_name(code: TrapCode) -> String {
     let named = [
         (TrapCode::STACK_OVERFLOW, "stack_overflow"),
@@ -226,6 +272,12 @@ pub fn trap_name(code: TrapCode) -> String {
         (TrapCode::INTEGER_DIVISION_BY_ZERO, "int_divz"),
         (TrapCode::BAD_CONVERSION_TO_INTEGER, "bad_toint"),
         (TrapCode::UNREACHABLE, "unreachable"),
+        (TrapCode(7), "heap_misaligned"),
+        (TrapCode(8), "table_oob"),
+        (TrapCode(9), "icall_null"),
+        (TrapCode(10), "bad_sig"),
+        (TrapCode(11), "interrupt"),
+        (TrapCode(12), "null_reference"),
     ];
     match named.iter().find(|(c, _)| *c == code) {
         Some((_, name)) => name.to_string(),
@@ -378,7 +430,7 @@ fn run_configuration(
             .compile(func, &config.flags, config.features)
             .map_err(|e| format!("function {}: {e}", func.name))?;
         compiled.push(code);
-        names.push(symbol_name(&func.name));
+        names.push(module_name(&func.name));
     }
     let jit_functions: Vec<JitFunction<'_>> = compiled
         .iter()
@@ -479,4 +531,34 @@ fn run_command(command: &RunCommand, func: &Function, call: &Call<'_>) -> Result
         format!("[{}]", shown.join(", "))
     };
     Err(format!("{where_}\n  actual: {actual_text}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::TrapCode as IrTrapCode;
+    use crate::isa::x64::lower::ctx::trap_code;
+
+    #[test]
+    fn trap_names_match_the_ir_names_of_the_lowered_codes() {
+        for name in [
+            "stack_overflow",
+            "heap_oob",
+            "heap_misaligned",
+            "table_oob",
+            "icall_null",
+            "bad_sig",
+            "int_ovf",
+            "int_divz",
+            "bad_toint",
+            "unreachable",
+            "interrupt",
+            "null_reference",
+            "user1",
+            "user200",
+        ] {
+            let code = trap_code(IrTrapCode::parse(name).unwrap());
+            assert_eq!(trap_name(code), name);
+        }
+    }
 }

@@ -41,8 +41,10 @@ pub fn build_program(name: &str, clif: &str) -> PathBuf {
         !listing.contains("(bad)"),
         "{name}: objdump found bad code:\n{listing}"
     );
-    let functions =
-        clif.matches("\nfunction ").count() + usize::from(clif.starts_with("function "));
+    let defined = clif.matches("\nfunction ").count() + usize::from(clif.starts_with("function "));
+    let symbols = tool("readelf", &["-sW", obj]);
+    let functions = symbols.lines().filter(|l| l.contains(" FUNC ")).count();
+    assert!(functions >= defined, "{name}: function symbols\n{symbols}");
     let frames = tool("readelf", &["--debug-dump=frames", obj]);
     assert_eq!(
         frames.matches(" FDE ").count(),

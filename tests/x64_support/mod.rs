@@ -10,7 +10,7 @@ use regalloc2::{
 use rulesel::isa::x64::amode::{FrameArea, FrameResolver};
 use rulesel::isa::x64::encode::{emit, X64Buffer};
 use rulesel::isa::x64::inst::{Arg, Inst};
-use rulesel::isa::x64::regs::{self, Reg, PINNED_VREGS, RSP};
+use rulesel::isa::x64::regs::{Reg, PINNED_VREGS, RSP};
 use rulesel::isa::x64::rows::Op;
 use rulesel::isa::x64::table::Kind;
 
@@ -164,7 +164,10 @@ impl FrameResolver for Frame {
 /// Allocate `func` with `algorithm` (checked by regalloc2's checker) and encode it with a frame
 /// for the spill slots. Returns the code and the number of spill slots used.
 pub fn compile(func: &Func, algorithm: Algorithm) -> (Vec<u8>, usize) {
-    let env = regs::machine_env();
+    let env = rulesel::isa::x64::abi::machine_env(
+        rulesel::ir::CallConv::SystemV,
+        &rulesel::settings::Flags::default(),
+    );
     let options = RegallocOptions {
         algorithm,
         validate_ssa: true,

@@ -19,11 +19,11 @@
 //! register by the physical one, after which `Reg::to_preg` succeeds everywhere.
 //!
 //! Before allocation, name a physical register directly only if the allocator never hands it
-//! out (rsp, rbp: see [`machine_env`]). To pin a value to an allocatable register, use a
+//! out (rsp, rbp: see [`crate::isa::x64::abi::machine_env`]). To pin a value to an allocatable register, use a
 //! virtual register with a fixed constraint instead: the rows' implicit operands do this (rax
 //! and rdx of `div`, cl of shifts), and the ABI does it for arguments and return values.
 
-use regalloc2::{MachineEnv, PReg, PRegSet, RegClass, VReg};
+use regalloc2::{PReg, RegClass, VReg};
 
 /// The number of regalloc2 virtual-register indices reserved for physical registers; the first
 /// virtual register lowering creates is `VReg::new(PINNED_VREGS, class)`.
@@ -167,29 +167,6 @@ const XMM_NAMES: [&str; 16] = [
     "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
     "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
 ];
-
-/// The register classes regalloc2 sees: every GPR but rsp (the stack pointer) and rbp (the
-/// frame pointer) in the `Int` class, the sixteen XMM registers in the `Float` class, nothing in
-/// `Vector` yet. Registers the System V ABI lets a callee clobber are preferred, so short-lived
-/// values do not force callee-saved pushes; the ABI layer can build a different environment
-/// (Windows x64 preserves xmm6–xmm15).
-pub fn machine_env() -> MachineEnv {
-    let set = |regs: &[PReg]| regs.iter().fold(PRegSet::empty(), |s, &r| s.with(r));
-    MachineEnv {
-        preferred_regs_by_class: [
-            set(&[RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11]),
-            all(RegClass::Float).fold(PRegSet::empty(), |s, r| s.with(r)),
-            PRegSet::empty(),
-        ],
-        non_preferred_regs_by_class: [
-            set(&[RBX, R12, R13, R14, R15]),
-            PRegSet::empty(),
-            PRegSet::empty(),
-        ],
-        scratch_by_class: [None, None, None],
-        fixed_stack_slots: Vec::new(),
-    }
-}
 
 /// The sixteen registers of a class in encoding order.
 pub fn all(class: RegClass) -> impl Iterator<Item = PReg> {

@@ -88,6 +88,7 @@ fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
     let (op, class) = match ty {
         ir::Type::F32 => (Op::movss_x_m32, RegClass::Float),
         ir::Type::F64 => (Op::movsd_x_m64, RegClass::Float),
+        t if LowerCtx::class_of(t) == RegClass::Float => (Op::movdqu_x_xm128, RegClass::Float),
         _ => (Op::mov_r64_rm64, RegClass::Int),
     };
     emit1(ctx, op, &[Arg::Mem(amode)], class)
@@ -98,6 +99,7 @@ fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
     let op = match ty {
         ir::Type::F32 => Op::movss_m32_x,
         ir::Type::F64 => Op::movsd_m64_x,
+        _ if r.class() == RegClass::Float => Op::movdqu_m128_x,
         _ => Op::mov_m64_r64,
     };
     emit0(ctx, op, &[Arg::Mem(amode), Arg::Reg(r)]);
@@ -188,9 +190,14 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
 }
 
 /// `call` and `call_indirect`: arguments to registers and the outgoing area, the call with the
-/// callee's clobbers, results defined in their registers.
+/// callee's clobbers, results defined in their registers. `return_call` and
+/// `return_call_indirect` place the arguments the same way and end the function in a jump.
 pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     let dfg = &ctx.func.dfg;
+    let tail = matches!(
+        dfg.inst(inst).opcode(),
+        ir::Opcode::ReturnCall | ir::Opcode::ReturnCallIndirect
+    );
     let (sig, target, args): (ir::SigRef, Result<ir::FuncRef, ir::Value>, Vec<ir::Value>) =
         match dfg.inst(inst) {
             D::Call { func_ref, args, .. } => {
@@ -263,6 +270,28 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             _ => ctx.fail("not supported yet: by-reference or struct call arguments"),
         }
     }
+    if tail {
+        if ctx.abi.call_conv != ir::CallConv::Tail || layout.call_conv != ir::CallConv::Tail {
+            ctx.fail("not supported yet: return_call outside the tail calling convention");
+            return;
+        }
+        ctx.tail_call_args = ctx.tail_call_args.max(layout.stack_arg_size);
+        ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
+        let (symbol, target) = match target {
+            Ok(func_ref) => {
+                let name = ctx.func.dfg.ext_funcs[func_ref].name.clone();
+                (Some(ctx.symbol(SymbolName::External(name))), None)
+            }
+            Err(callee) => (None, Some(ctx.put_in_regs(callee).lo)),
+        };
+        ctx.emit(MInst::ReturnCall {
+            symbol,
+            target,
+            uses,
+            callee_stack_args: layout.stack_arg_size,
+        });
+        return;
+    }
     let mut defs: Vec<Fixed> = Vec::new();
     let mut ret_loads: Vec<(Reg, ir::Type, Amode)> = Vec::new();
     for p in &plan.rets {
@@ -311,6 +340,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         let op = match ty {
             ir::Type::F32 => Op::movss_x_m32,
             ir::Type::F64 => Op::movsd_x_m64,
+            _ if dst.class() == RegClass::Float => Op::movdqu_x_xm128,
             _ => Op::mov_r64_rm64,
         };
         match Inst::new(op, &[Arg::Mem(a)], &[dst]) {
@@ -357,4 +387,133 @@ pub fn libcall(ctx: &mut LowerCtx, name: &str, args: &[Reg], ret: RegClass) -> R
         Err(e) => ctx.fail(format!("libcall: {e}")),
     }
     dst
+}
+
+/// The value of global value `gv` in a fresh register: the `vmctx` parameter, a load from
+/// another global value, another plus a constant, or a symbol's address (through the GOT for
+/// PIC code and symbols that are not colocated).
+pub fn global_value(ctx: &mut LowerCtx, gv: ir::GlobalValue) -> Reg {
+    let Some(data) = ctx.func.global_values.get(gv).cloned() else {
+        ctx.fail("undeclared global value");
+        return ctx.alloc_reg(RegClass::Int);
+    };
+    match data {
+        ir::GlobalValueData::VMContext => {
+            let entry = ctx.func.layout.entry_block();
+            let param = ctx
+                .func
+                .signature
+                .params
+                .iter()
+                .position(|p| p.purpose == ir::ArgumentPurpose::VMContext);
+            match (entry, param) {
+                (Some(b), Some(i)) => {
+                    let v = ctx.func.dfg.block_params(b)[i];
+                    ctx.put_in_regs(v).lo
+                }
+                _ => {
+                    ctx.fail("vmctx global value without a vmctx parameter");
+                    ctx.alloc_reg(RegClass::Int)
+                }
+            }
+        }
+        ir::GlobalValueData::Load {
+            base,
+            offset,
+            flags,
+            ..
+        } => {
+            let b = global_value(ctx, base);
+            let load = emit1(
+                ctx,
+                Op::mov_r64_rm64,
+                &[Arg::Mem(Amode::base_disp(b, offset.0))],
+                RegClass::Int,
+            );
+            if !flags.notrap {
+                if let Some(MInst::Real(i)) = ctx.cur.pop() {
+                    ctx.emit(MInst::Real(i.with_trap(super::ctx::trap_code(
+                        flags.trap_code.unwrap_or(ir::TrapCode::HEAP_OUT_OF_BOUNDS),
+                    ))));
+                }
+            }
+            load
+        }
+        ir::GlobalValueData::IAddImm { base, offset, .. } => {
+            let b = global_value(ctx, base);
+            match i32::try_from(offset.0) {
+                Ok(k) => emit1(
+                    ctx,
+                    Op::lea_r64,
+                    &[Arg::Mem(Amode::base_disp(b, k))],
+                    RegClass::Int,
+                ),
+                Err(_) => {
+                    let k = emit1(
+                        ctx,
+                        Op::movabs_r64_imm64,
+                        &[Arg::Imm(offset.0)],
+                        RegClass::Int,
+                    );
+                    emit1(
+                        ctx,
+                        Op::add_r64_rm64,
+                        &[Arg::Reg(k), Arg::Reg(b)],
+                        RegClass::Int,
+                    )
+                }
+            }
+        }
+        ir::GlobalValueData::Symbol {
+            name,
+            offset,
+            colocated,
+            tls,
+        } => {
+            if tls {
+                ctx.fail("not supported yet: thread-local symbols");
+                return ctx.alloc_reg(RegClass::Int);
+            }
+            // Colocated symbols are in reach of a 32-bit PC-relative `lea`; any other one is read
+            // from the GOT, which the JIT and the linker both provide.
+            let symbol = ctx.symbol(SymbolName::External(name));
+            let got = !colocated;
+            let addr = if got {
+                emit1(
+                    ctx,
+                    Op::mov_r64_rm64,
+                    &[Arg::Mem(Amode::RipSymbol {
+                        symbol,
+                        got: true,
+                        disp: 0,
+                    })],
+                    RegClass::Int,
+                )
+            } else {
+                emit1(
+                    ctx,
+                    Op::lea_r64,
+                    &[Arg::Mem(Amode::RipSymbol {
+                        symbol,
+                        got: false,
+                        disp: 0,
+                    })],
+                    RegClass::Int,
+                )
+            };
+            match i32::try_from(offset.0) {
+                Ok(0) => addr,
+                Ok(k) => emit1(
+                    ctx,
+                    Op::lea_r64,
+                    &[Arg::Mem(Amode::base_disp(addr, k))],
+                    RegClass::Int,
+                ),
+                Err(_) => {
+                    ctx.fail("symbol offset beyond 32 bits");
+                    addr
+                }
+            }
+        }
+    }
 }

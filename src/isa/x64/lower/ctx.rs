@@ -16,6 +16,7 @@ use crate::isa::x64::inst::Inst;
 use crate::isa::x64::regs::{Reg, PINNED_VREGS};
 use crate::machinst::blockorder::BlockOrder;
 use crate::machinst::buffer::{MachLabel, SymbolId, SymbolName, TrapCode};
+use crate::machinst::lower::LowerFacts;
 use crate::settings::Flags;
 use regalloc2::{PReg, RegClass, VReg};
 
@@ -214,15 +215,17 @@ pub struct LowerCtx {
     /// The largest outgoing-argument area of the function's calls.
     pub outgoing_area: u32,
     pub is_leaf: bool,
-    /// IR uses of each value (instruction operands and branch arguments).
-    uses: Vec<u32>,
-    /// Side-effect color of each instruction: the number of side-effecting instructions
-    /// before it in its block. A load can move to its user when no side effect lies between.
-    color: Vec<u32>,
+    /// Use counts and side-effect colors (what may merge into what).
+    facts: LowerFacts,
     /// Loads merged into their user as a memory operand; they are not lowered again.
     pub sunk: Vec<bool>,
     /// The register holding the caller's return-area pointer, when results go there.
     pub ret_area_ptr: Option<Reg>,
+    /// Stack slots lowering made for itself (moving values between register classes), as
+    /// (size, alignment); they are numbered after the IR's slots.
+    pub temp_slots: Vec<(u32, u32)>,
+    /// The largest stack-argument area among the callees of `return_call`s.
+    pub tail_call_args: u32,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
 }
@@ -237,31 +240,9 @@ impl LowerCtx {
     ) -> LowerCtx {
         let nvalues = func.dfg.num_values();
         let ninsts = func.dfg.num_insts();
-        let mut uses = vec![0u32; nvalues];
-        let mut color = vec![0u32; ninsts];
-        for &b in func.layout.blocks() {
-            let mut c = 0;
-            for &inst in func.layout.block_insts(b) {
-                color[inst.index()] = c;
-                let data = func.dfg.inst(inst);
-                if !data.opcode().info().is_pure() {
-                    c += 1;
-                }
-                for &v in func.dfg.inst_args(inst) {
-                    uses[func.dfg.resolve_aliases(v).index()] += 1;
-                }
-                for call in func.dfg.branch_destinations(inst) {
-                    for a in func.dfg.block_call_args(*call) {
-                        if let ir::BlockArg::Value(v) = a {
-                            uses[func.dfg.resolve_aliases(*v).index()] += 1;
-                        }
-                    }
-                }
-            }
-        }
+        let facts = LowerFacts::new(&func);
         LowerCtx {
-            uses,
-            color,
+            facts,
             sunk: vec![false; ninsts],
             func,
             flags,
@@ -282,6 +263,8 @@ impl LowerCtx {
             outgoing_area: 0,
             is_leaf: true,
             ret_area_ptr: None,
+            temp_slots: Vec::new(),
+            tail_call_args: 0,
             error: None,
         }
     }
@@ -309,10 +292,10 @@ impl LowerCtx {
             return None;
         };
         let ok = dfg.inst(load).opcode() == ir::Opcode::Load
-            && self.uses[v.index()] == 1
+            && self.facts.uses(v) == 1
             && !self.sunk[load.index()]
             && self.func.layout.inst_block(load) == self.func.layout.inst_block(self.cur_inst)
-            && self.color[load.index()] + 1 == self.color[self.cur_inst.index()];
+            && self.facts.adjacent_effects(load, self.cur_inst);
         ok.then_some(load)
     }
 

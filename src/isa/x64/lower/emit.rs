@@ -6,10 +6,11 @@
 //! lowering numbered after the blocks are registered with the buffer before any code, so their
 //! labels come out in the same order.
 
-use super::minst::{AtomicLoopOp, MInst};
+use super::minst::{Atomic128Op, AtomicLoopOp, MInst};
 use super::Lowered;
 use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{epilogue, prologue, FrameInst, PROBESTACK_SYMBOL};
+use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
 use crate::isa::x64::amode::Amode;
 use crate::isa::x64::encode::{emit, X64Buffer};
@@ -17,7 +18,8 @@ use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
-use crate::machinst::buffer::{CompiledCode, MachLabel, SymbolId, SymbolName};
+use crate::isa::x64::unwind;
+use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId, SymbolName};
 use crate::machinst::vcode::MachInst;
 use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
 
@@ -62,6 +64,11 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
             size: d.size,
             align: 1 << d.align_shift.min(4),
         })
+        .chain(
+            ctx.temp_slots
+                .iter()
+                .map(|&(size, align)| StackSlotSpec { size, align }),
+        )
         .collect();
     let req = FrameRequest {
         stack_slots: &slots,
@@ -69,7 +76,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         outgoing_area_size: ctx.outgoing_area,
         clobbered: clobbered_regs(lowered, out),
         is_leaf: ctx.is_leaf,
-        tail_call_args_size: 0,
+        tail_call_args_size: ctx.tail_call_args,
     };
     let frame = FrameLayout::compute(&ctx.abi, &req, &ctx.flags).map_err(|e| e.to_string())?;
     let pro = prologue(&frame, &ctx.flags, None);
@@ -93,6 +100,8 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     }
     let bad = |e: &dyn std::fmt::Display| format!("emission: {e}");
     let pro_marks = emit_frame_insts(&pro, &mut buf, probestack, &frame).map_err(|e| bad(&e))?;
+    // One mark per instruction of every epilogue, in emission order, for unwind information.
+    let mut epi_marks = Vec::new();
     for b in 0..nblocks {
         buf.bind_label(MachLabel(b as u32));
         for item in out.block_insts_and_edits(vcode, Block::new(b)) {
@@ -104,18 +113,28 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                 }
                 InstOrEdit::Inst(i) => {
                     let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
-                    emit_minst(&m, &mut buf, &frame, &epi, probestack).map_err(|e| bad(&e))?;
+                    let pic = ctx.flags.is_pic;
+                    emit_minst(&m, &mut buf, &frame, &epi, probestack, pic, &mut epi_marks)
+                        .map_err(|e| bad(&e))?;
                 }
             }
         }
     }
     let mut code = buf.finish().map_err(|e| bad(&e))?;
     code.symbols = symbols;
-    let pro_ends: Vec<u32> = pro_marks
-        .iter()
-        .map(|m| code.mark_offsets[m.0 as usize])
-        .collect();
-    code.unwind = crate::isa::x64::unwind::describe(&pro, &pro_ends, &frame);
+    let ends = |marks: &[CodeMark]| -> Vec<u32> {
+        (marks.iter())
+            .map(|m| code.mark_offsets[m.0 as usize])
+            .collect()
+    };
+    let frame_code = unwind::FrameCode {
+        prologue: &pro,
+        prologue_ends: &ends(&pro_marks),
+        epilogue: &epi,
+        epilogue_ends: &ends(&epi_marks),
+        code_len: code.code_len,
+    };
+    code.unwind = unwind::describe(&frame_code, &frame);
     Ok(code)
 }
 
@@ -125,13 +144,38 @@ fn emit_minst(
     frame: &FrameLayout,
     epi: &[FrameInst],
     probestack: SymbolId,
+    pic: bool,
+    epi_marks: &mut Vec<CodeMark>,
 ) -> Result<(), String> {
     let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
     match m {
         MInst::Real(inst) => e(emit(inst, buf, frame))?,
         MInst::Args { .. } => {}
+        MInst::ReturnCall {
+            symbol,
+            callee_stack_args,
+            ..
+        } => {
+            let seq = return_call_sequence(frame, *callee_stack_args).map_err(|e| e.to_string())?;
+            emit_frame_insts(&seq, buf, probestack, frame).map_err(|e| e.to_string())?;
+            // The callee's address goes in r10 (the sequence leaves it alone), then `jmp r10`.
+            let r10 = Reg::phys(RETURN_CALL_TARGET_REG);
+            if let Some(symbol) = symbol {
+                let at = Amode::RipSymbol {
+                    symbol: *symbol,
+                    got: pic,
+                    disp: 0,
+                };
+                let op = if pic { Op::mov_r64_rm64 } else { Op::lea_r64 };
+                let lea = Inst::new(op, &[Arg::Mem(at)], &[r10]).map_err(|e| e.to_string())?;
+                e(emit(&lea, buf, frame))?;
+            }
+            let jmp = Inst::new(Op::jmp_rm64, &[Arg::Reg(r10)], &[]).map_err(|e| e.to_string())?;
+            e(emit(&jmp, buf, frame))?;
+        }
         MInst::Ret { .. } => {
-            emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?;
+            epi_marks
+                .extend(emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?);
         }
         MInst::Call {
             inst, callee_pop, ..
@@ -179,6 +223,24 @@ fn emit_minst(
             dst,
             trap,
         } => emit_atomic_loop(*op, *bytes, *addr, *operand, *tmp, *dst, *trap, buf, frame)?,
+        MInst::AtomicLoop128 {
+            op,
+            addr,
+            lo,
+            hi,
+            old_lo,
+            old_hi,
+            new_lo,
+            new_hi,
+            trap,
+        } => emit_atomic_loop128(
+            *op,
+            *addr,
+            [*lo, *hi, *old_lo, *old_hi, *new_lo, *new_hi],
+            *trap,
+            buf,
+            frame,
+        )?,
         MInst::JumpTable {
             index,
             tmp1,
@@ -288,6 +350,108 @@ fn emit_atomic_loop(
     )?));
     body.push(build(Op::jcc, &[Arg::Cc(Cc::Ne), Arg::Label(again)], &[])?);
     for i in seq.drain(..) {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
+    }
+    buf.bind_label(again);
+    for i in body {
+        emit(&i, buf, frame).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The loop of [`MInst::AtomicLoop128`]; `regs` are operand lo/hi, old lo/hi (rax/rdx) and new
+/// lo/hi (rbx/rcx), allocated.
+fn emit_atomic_loop128(
+    op: Atomic128Op,
+    addr: Amode,
+    regs: [Reg; 6],
+    trap: Option<crate::machinst::buffer::TrapCode>,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) -> Result<(), String> {
+    let [lo, hi, old_lo, old_hi, new_lo, new_hi] = regs.map(Arg::Reg);
+    let build = |op, inputs: &[Arg], outputs: &[Reg]| {
+        Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
+    };
+    let with_trap = |i: Inst| match trap {
+        Some(c) => i.with_trap(c),
+        None => i,
+    };
+    let high = match addr {
+        Amode::Base {
+            base,
+            index,
+            scale,
+            disp,
+        } => Amode::Base {
+            base,
+            index,
+            scale,
+            disp: disp.wrapping_add(8),
+        },
+        other => other,
+    };
+    let (rl, rh, nl, nh) = (regs[2], regs[3], regs[4], regs[5]);
+    let head = [
+        with_trap(build(Op::mov_r64_rm64, &[Arg::Mem(addr)], &[rl])?),
+        with_trap(build(Op::mov_r64_rm64, &[Arg::Mem(high)], &[rh])?),
+    ];
+    let mut body = Vec::new();
+    let mov = |dst: Reg, src: Arg| build(Op::mov_r64_rm64, &[src], &[dst]);
+    let two = |lo_op, hi_op| -> Result<Vec<Inst>, String> {
+        Ok(vec![
+            mov(nl, old_lo)?,
+            mov(nh, old_hi)?,
+            build(lo_op, &[Arg::Reg(nl), lo], &[nl])?,
+            build(hi_op, &[Arg::Reg(nh), hi], &[nh])?,
+        ])
+    };
+    match op {
+        Atomic128Op::Add => body.extend(two(Op::add_r64_rm64, Op::adc_r64_rm64)?),
+        Atomic128Op::Sub => body.extend(two(Op::sub_r64_rm64, Op::sbb_r64_rm64)?),
+        Atomic128Op::And => body.extend(two(Op::and_r64_rm64, Op::and_r64_rm64)?),
+        Atomic128Op::Or => body.extend(two(Op::or_r64_rm64, Op::or_r64_rm64)?),
+        Atomic128Op::Xor => body.extend(two(Op::xor_r64_rm64, Op::xor_r64_rm64)?),
+        Atomic128Op::Nand => {
+            body.extend(two(Op::and_r64_rm64, Op::and_r64_rm64)?);
+            body.push(build(Op::not_r64, &[Arg::Reg(nl)], &[nl])?);
+            body.push(build(Op::not_r64, &[Arg::Reg(nh)], &[nh])?);
+        }
+        Atomic128Op::Xchg => {
+            body.push(mov(nl, lo)?);
+            body.push(mov(nh, hi)?);
+        }
+        _ => {
+            // Flags of old - operand, then keep the old value when it wins.
+            let cc = match op {
+                Atomic128Op::Umin => Cc::B,
+                Atomic128Op::Umax => Cc::Ae,
+                Atomic128Op::Smin => Cc::L,
+                _ => Cc::Ge,
+            };
+            body.extend(two(Op::sub_r64_rm64, Op::sbb_r64_rm64)?);
+            body.push(mov(nl, lo)?);
+            body.push(mov(nh, hi)?);
+            body.push(build(
+                Op::cmovcc_r64_rm64,
+                &[Arg::Cc(cc), Arg::Reg(nl), old_lo],
+                &[nl],
+            )?);
+            body.push(build(
+                Op::cmovcc_r64_rm64,
+                &[Arg::Cc(cc), Arg::Reg(nh), old_hi],
+                &[nh],
+            )?);
+        }
+    }
+    body.push(with_trap(build(
+        Op::lock_cmpxchg16b_m128,
+        &[Arg::Mem(addr), old_hi, old_lo, new_hi, new_lo],
+        &[rh, rl],
+    )?));
+    let again = buf.new_label();
+    body.push(build(Op::jcc, &[Arg::Cc(Cc::Ne), Arg::Label(again)], &[])?);
+    for i in head {
         emit(&i, buf, frame).map_err(|e| e.to_string())?;
     }
     buf.bind_label(again);

@@ -23,6 +23,22 @@ pub enum AtomicLoopOp {
     Smax,
 }
 
+/// The operations of a 128-bit compare-and-swap loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Atomic128Op {
+    Add,
+    Sub,
+    And,
+    Nand,
+    Or,
+    Xor,
+    Xchg,
+    Umin,
+    Umax,
+    Smin,
+    Smax,
+}
+
 /// A register bound to a physical one at an instruction boundary (argument, result).
 pub type Fixed = (Reg, PReg);
 
@@ -46,6 +62,15 @@ pub enum MInst {
         defs: Vec<Fixed>,
         clobbers: PRegSet,
         callee_pop: u32,
+    },
+    /// `return_call`: the arguments are in place (`uses`); the frame is taken down, stack
+    /// arguments moved up, and control jumps to `symbol`, or to the address in `target`
+    /// (fixed to r10). Ends the block like a return.
+    ReturnCall {
+        symbol: Option<crate::machinst::buffer::SymbolId>,
+        target: Option<Reg>,
+        uses: Vec<Fixed>,
+        callee_stack_args: u32,
     },
     /// Unconditional branch to a successor block.
     Jump {
@@ -77,6 +102,20 @@ pub enum MInst {
         operand: Reg,
         tmp: Reg,
         dst: Reg,
+        trap: Option<TrapCode>,
+    },
+    /// The 128-bit loop: `rdx:rax = [addr]; loop: rcx:rbx = op(rdx:rax, operand);
+    /// lock cmpxchg16b [addr]; jne loop`. rax/rdx end with the old value; rbx/rcx are
+    /// temporaries. All four are defined at the start (see `AtomicLoop`).
+    AtomicLoop128 {
+        op: Atomic128Op,
+        addr: crate::isa::x64::amode::Amode,
+        lo: Reg,
+        hi: Reg,
+        old_lo: Reg,
+        old_hi: Reg,
+        new_lo: Reg,
+        new_hi: Reg,
         trap: Option<TrapCode>,
     },
     /// Indirect branch through a jump table: `index` (already bounds-checked, zero-extended)
@@ -152,6 +191,33 @@ impl MInst {
                     trap: *trap,
                 }
             }
+            MInst::AtomicLoop128 {
+                op,
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                trap,
+            } => {
+                let mut next = allocs.iter();
+                let mut addr = *addr;
+                addr.map_regs(|r| next.next().map_or(r, |a| phys(a, r)));
+                let mut take = |r: Reg| next.next().map_or(r, |a| phys(a, r));
+                MInst::AtomicLoop128 {
+                    op: *op,
+                    addr,
+                    lo: take(*lo),
+                    hi: take(*hi),
+                    old_lo: take(*old_lo),
+                    old_hi: take(*old_hi),
+                    new_lo: take(*new_lo),
+                    new_hi: take(*new_hi),
+                    trap: *trap,
+                }
+            }
             other => other.clone(),
         }
     }
@@ -162,6 +228,12 @@ impl MInst {
             MInst::Real(i) => i.map_regs(f),
             MInst::Args { defs } | MInst::Ret { uses: defs } => {
                 defs.iter_mut().for_each(|(r, _)| *r = f(*r))
+            }
+            MInst::ReturnCall { target, uses, .. } => {
+                if let Some(t) = target {
+                    *t = f(*t);
+                }
+                uses.iter_mut().for_each(|(r, _)| *r = f(*r));
             }
             MInst::Call {
                 inst, uses, defs, ..
@@ -189,6 +261,21 @@ impl MInst {
                 *tmp = f(*tmp);
                 *dst = f(*dst);
             }
+            MInst::AtomicLoop128 {
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                ..
+            } => {
+                addr.map_regs(&mut f);
+                for r in [lo, hi, old_lo, old_hi, new_lo, new_hi] {
+                    *r = f(*r);
+                }
+            }
             MInst::Jump { .. }
             | MInst::JumpIf { .. }
             | MInst::TrapIf { .. }
@@ -215,6 +302,54 @@ impl MInst {
     }
 }
 
+impl MInst {
+    /// One line of text: AT&T syntax for table instructions (virtual registers as `v300`),
+    /// a short description for pseudo-instructions.
+    pub fn describe(&self) -> String {
+        use crate::isa::x64::print::{att, SymbolicNames};
+        let fixed = |list: &[Fixed]| {
+            list.iter()
+                .map(|(r, p)| format!("{r:?}->%{}", crate::isa::x64::regs::name(*p, 8)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            MInst::Real(i) => att(i, &SymbolicNames),
+            MInst::Args { defs } => format!("args {}", fixed(defs)),
+            MInst::Ret { uses } => format!("ret {}", fixed(uses)),
+            MInst::ReturnCall { symbol, uses, .. } => match symbol {
+                Some(s) => format!("return_call sym{} uses [{}]", s.0, fixed(uses)),
+                None => format!("return_call *%r10 uses [{}]", fixed(uses)),
+            },
+            MInst::Call {
+                inst, uses, defs, ..
+            } => format!(
+                "{} uses [{}] defs [{}]",
+                att(inst, &SymbolicNames),
+                fixed(uses),
+                fixed(defs)
+            ),
+            MInst::Jump { target } => format!("jmp .L{}", target.0),
+            MInst::JumpIf {
+                cc,
+                taken,
+                not_taken,
+            } => format!("j{} .L{}; jmp .L{}", cc.name(), taken.0, not_taken.0),
+            MInst::Trap { code } => format!("ud2 (trap {})", code.0),
+            MInst::TrapIf { cc, code } => format!("trap if {} (trap {})", cc.name(), code.0),
+            MInst::AtomicLoop {
+                op, bytes, operand, ..
+            } => format!("atomic {op:?} {bytes}-byte loop with {operand:?}"),
+            MInst::JumpTable { index, targets, .. } => {
+                format!("jump table [{}] by {index:?}", targets.len())
+            }
+            MInst::AtomicLoop128 { op, lo, hi, .. } => {
+                format!("atomic {op:?} 16-byte loop with {hi:?}:{lo:?}")
+            }
+        }
+    }
+}
+
 impl MachInst for MInst {
     fn collect_operands(&self, out: &mut Vec<Operand>) {
         match self {
@@ -227,6 +362,18 @@ impl MachInst for MInst {
                 uses.iter()
                     .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
             ),
+            MInst::ReturnCall { target, uses, .. } => {
+                out.extend(
+                    uses.iter()
+                        .map(|&(r, p)| Operand::reg_fixed_use(r.to_vreg(), p)),
+                );
+                if let Some(t) = target {
+                    out.push(Operand::reg_fixed_use(
+                        t.to_vreg(),
+                        crate::isa::x64::abi::tail_call::RETURN_CALL_TARGET_REG,
+                    ));
+                }
+            }
             MInst::Call {
                 inst, uses, defs, ..
             } => {
@@ -260,6 +407,30 @@ impl MachInst for MInst {
                     crate::isa::x64::regs::RAX,
                 ));
             }
+            MInst::AtomicLoop128 {
+                addr,
+                lo,
+                hi,
+                old_lo,
+                old_hi,
+                new_lo,
+                new_hi,
+                ..
+            } => {
+                use crate::isa::x64::regs::{RAX, RBX, RCX, RDX};
+                for r in addr.regs() {
+                    out.push(match r.to_preg() {
+                        Some(p) => Operand::fixed_nonallocatable(p),
+                        None => Operand::reg_use(r.to_vreg()),
+                    });
+                }
+                out.push(Operand::reg_use(lo.to_vreg()));
+                out.push(Operand::reg_use(hi.to_vreg()));
+                out.push(Operand::reg_fixed_def_at_start(old_lo.to_vreg(), RAX));
+                out.push(Operand::reg_fixed_def_at_start(old_hi.to_vreg(), RDX));
+                out.push(Operand::reg_fixed_def_at_start(new_lo.to_vreg(), RBX));
+                out.push(Operand::reg_fixed_def_at_start(new_hi.to_vreg(), RCX));
+            }
             MInst::JumpTable {
                 index, tmp1, tmp2, ..
             } => {
@@ -288,7 +459,10 @@ impl MachInst for MInst {
     }
 
     fn is_ret(&self) -> bool {
-        matches!(self, MInst::Ret { .. } | MInst::Trap { .. })
+        matches!(
+            self,
+            MInst::Ret { .. } | MInst::Trap { .. } | MInst::ReturnCall { .. }
+        )
     }
 
     fn is_branch(&self) -> bool {

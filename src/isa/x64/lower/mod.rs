@@ -33,6 +33,8 @@ use crate::machinst::vcode::{VBlock, VCode};
 use crate::settings::Flags;
 use ctx::LowerCtx;
 use minst::MInst;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 /// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
@@ -187,18 +189,36 @@ pub fn rule_program() -> Result<&'static RuleProgram<LowerCtx>, String> {
         .map_err(Clone::clone)
 }
 
+/// What lowering did with one IR instruction, for `explain` and tests: the rule of `lower` or
+/// `lower_branch` that fired and the instructions it emitted (before allocation).
+#[derive(Clone, Debug)]
+pub struct TraceStep {
+    pub inst: ir::Inst,
+    pub rule: Option<dsl::RuleId>,
+    /// The rules of helper terms that fired on the way, in the order they returned (the
+    /// executor's trace hook reports them).
+    pub helpers: Vec<dsl::RuleId>,
+    pub code: Vec<MInst>,
+}
+
 /// A lowered function: its VCode and what emission needs besides.
 pub struct Lowered {
     pub vcode: VCode<MInst>,
     pub ctx: LowerCtx,
+    /// One step per lowered IR instruction, in lowering order (last block first), when asked.
+    pub trace: Vec<TraceStep>,
 }
 
-/// Lowers `func` (verified) to VCode with the rules of `prog`.
+/// Lowers `func` (verified) to VCode with the rules of `prog`, running them on `machine` (whose
+/// coverage counters, when enabled, count the firings); `trace` records a [`TraceStep`] per
+/// IR instruction.
 pub fn lower_function(
     prog: &RuleProgram<LowerCtx>,
     func: &ir::Function,
     flags: &Flags,
     isa: &IsaFlags,
+    machine: &mut Machine,
+    trace: bool,
 ) -> Result<Lowered, String> {
     let abi = AbiLayout::compute(&func.signature, flags).map_err(|e| e.to_string())?;
     let order = BlockOrder::new(func);
@@ -215,7 +235,15 @@ pub fn lower_function(
         .term("lower_branch")
         .ok_or("the rules declare no `lower_branch` term")?;
     let mut ctx = LowerCtx::new(func.clone(), flags.clone(), *isa, abi, order);
-    let mut machine = Machine::new();
+    let mut steps = Vec::new();
+    // Every rule firing while tracing; the ones of one IR instruction are taken after it.
+    let fired_rules: Rc<RefCell<Vec<dsl::RuleId>>> = Rc::default();
+    if trace {
+        let log = Rc::clone(&fired_rules);
+        machine.set_trace(Some(Box::new(move |rule, _, _| {
+            log.borrow_mut().push(rule)
+        })));
+    }
     let nblocks = ctx.order.blocks.len();
     let mut blocks: Vec<VBlock<MInst>> = (0..nblocks)
         .map(|_| VBlock {
@@ -240,11 +268,25 @@ pub fn lower_function(
             LoweredBlock::Orig(block) => {
                 let insts: Vec<ir::Inst> = ctx.func.layout.block_insts(block).to_vec();
                 for &inst in insts.iter().rev() {
-                    lower_inst(&mut ctx, &mut machine, prog, inst, lower_term, branch_term)?;
+                    let fired = lower_inst(&mut ctx, machine, prog, inst, lower_term, branch_term)?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
                     if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
                         branch_args[0] = block_args(&mut ctx, call)?;
+                    }
+                    if trace && fired {
+                        let rule = machine.last_fired();
+                        let mut helpers = std::mem::take(&mut *fired_rules.borrow_mut());
+                        // The instruction's own rule returns last.
+                        if helpers.last().copied() == rule {
+                            helpers.pop();
+                        }
+                        steps.push(TraceStep {
+                            inst,
+                            rule,
+                            helpers,
+                            code: ctx.cur.clone(),
+                        });
                     }
                     seqs.push(std::mem::take(&mut ctx.cur));
                 }
@@ -277,8 +319,15 @@ pub fn lower_function(
             }
         }
     }
+    if trace {
+        machine.set_trace(None);
+    }
     let vcode = VCode::new(blocks, ctx.num_vregs());
-    Ok(Lowered { vcode, ctx })
+    Ok(Lowered {
+        vcode,
+        ctx,
+        trace: steps,
+    })
 }
 
 /// The registers passed to a branch target's parameters.
@@ -294,7 +343,8 @@ fn block_args(ctx: &mut LowerCtx, call: ir::BlockCall) -> Result<Vec<regalloc2::
     Ok(out)
 }
 
-/// Lowers one IR instruction into `ctx.cur`.
+/// Lowers one IR instruction into `ctx.cur`; `false` when it needed no code of its own (dead,
+/// or folded into its users).
 fn lower_inst(
     ctx: &mut LowerCtx,
     machine: &mut Machine,
@@ -302,13 +352,14 @@ fn lower_inst(
     inst: ir::Inst,
     lower_term: dsl::TermId,
     branch_term: dsl::TermId,
-) -> Result<(), String> {
+) -> Result<bool, String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
     let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
     let dead = opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r));
+    ctx.cur.clear();
     if dead || ctx.sunk[inst.index()] {
-        return Ok(());
+        return Ok(false);
     }
     let unsupported = |ctx: &LowerCtx| {
         let ty = ctx.func.dfg.ctrl_type(inst);
@@ -354,5 +405,5 @@ fn lower_inst(
             }
         }
     }
-    Ok(())
+    Ok(true)
 }

@@ -57,7 +57,7 @@ word_newtype!(
 pub struct LibCall(u8);
 
 impl LibCall {
-    const NAMES: [&'static str; 8] = [
+    const NAMES: [&'static str; 10] = [
         "FloorF32",
         "FloorF64",
         "CeilF32",
@@ -66,6 +66,8 @@ impl LibCall {
         "TruncF64",
         "NearestF32",
         "NearestF64",
+        "FmaF32",
+        "FmaF64",
     ];
 
     pub fn name(self) -> &'static str {
@@ -325,27 +327,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         }
         SideEffect
     })
-    .constructor("func_amode", |ctx: &mut LowerCtx, f: u32| {
-        let name = ctx
-            .func
-            .dfg
-            .ext_funcs
-            .get(ir::FuncRef::from_u32(f))
-            .map(|d| d.name.clone());
-        let Some(name) = name else {
+    .constructor("func_address", |ctx: &mut LowerCtx, f: u32| {
+        let data = ctx.func.dfg.ext_funcs.get(ir::FuncRef::from_u32(f));
+        let Some((name, colocated)) = data.map(|d| (d.name.clone(), d.colocated)) else {
             ctx.fail("func_addr of an undeclared function");
-            return AmodeRef(0);
+            return ctx.alloc_reg(regalloc2::RegClass::Int);
         };
-        let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
-        let got = ctx.flags.is_pic;
-        AmodeRef(ctx.amode_word(
-            Amode::RipSymbol {
-                symbol,
-                got,
-                disp: 0,
-            },
-            None,
-        ))
+        symbol_address(ctx, name, 0, colocated)
     })
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
@@ -382,7 +370,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             ][usize::from(op) % 8];
             let (addr, trap) = ctx.amodes[a.0 as usize];
             let tmp = ctx.alloc_reg(RegClass::Int);
-            let dst = ctx.alloc_reg(RegClass::Int);
+            let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
             ctx.emit(MInst::AtomicLoop {
                 op,
                 bytes: ty.bytes() as u8,
@@ -395,6 +383,94 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             dst
         },
     )
+    .constructor("pinned_reg", |ctx: &mut LowerCtx| {
+        if !ctx.flags.enable_pinned_reg {
+            ctx.fail("get_pinned_reg without enable_pinned_reg");
+        }
+        Reg::phys(crate::isa::x64::abi::registers::PINNED_REG)
+    })
+    .constructor("set_pinned", |ctx: &mut LowerCtx, v: Reg| {
+        if !ctx.flags.enable_pinned_reg {
+            ctx.fail("set_pinned_reg without enable_pinned_reg");
+        }
+        let pinned = Reg::phys(crate::isa::x64::abi::registers::PINNED_REG);
+        match Inst::new(
+            crate::isa::x64::rows::Op::mov_r64_rm64,
+            &[Arg::Reg(v)],
+            &[pinned],
+        ) {
+            Ok(i) => ctx.emit(MInst::Real(i)),
+            Err(e) => ctx.fail(format!("set_pinned_reg: {e}")),
+        }
+        SideEffect
+    })
+    .constructor("temp_slot", |ctx: &mut LowerCtx, size: u32| {
+        ctx.temp_slots
+            .push((size, size.clamp(1, 16).next_power_of_two()));
+        (ctx.func.stack_slots.len() + ctx.temp_slots.len() - 1) as u32
+    })
+    .constructor("pool_const", |ctx: &mut LowerCtx, c: u32| {
+        let bytes = ctx
+            .func
+            .dfg
+            .constants
+            .get(ir::Constant::from_u32(c))
+            .map(|d| d.0.clone())
+            .unwrap_or_default();
+        let mut bytes = bytes;
+        bytes.resize(16, 0);
+        let label = ctx.constant(&bytes, 16);
+        AmodeRef(ctx.amode_word(Amode::rip(label), None))
+    })
+    .constructor(
+        "atomic_loop128",
+        |ctx: &mut LowerCtx, op: u8, a: AmodeRef, operand: ValueRegs| {
+            use super::minst::Atomic128Op as A;
+            let ops = [
+                A::Add,
+                A::Sub,
+                A::And,
+                A::Nand,
+                A::Or,
+                A::Xor,
+                A::Xchg,
+                A::Umin,
+                A::Umax,
+                A::Smin,
+                A::Smax,
+            ];
+            let (addr, trap) = ctx.amodes[a.0 as usize];
+            let regs: Vec<Reg> = (0..4).map(|_| ctx.alloc_reg(RegClass::Int)).collect();
+            ctx.emit(MInst::AtomicLoop128 {
+                op: ops[usize::from(op) % ops.len()],
+                addr,
+                lo: operand.lo,
+                hi: operand.hi,
+                old_lo: regs[0],
+                old_hi: regs[1],
+                new_lo: regs[2],
+                new_hi: regs[3],
+                trap,
+            });
+            ValueRegs {
+                lo: regs[0],
+                hi: regs[1],
+            }
+        },
+    )
+    .constructor("machine_reg", |ctx: &mut LowerCtx, enc: u8| {
+        if enc != 4 && enc != 5 {
+            ctx.fail("only rsp and rbp are read directly");
+        }
+        Reg::phys(crate::isa::x64::regs::gpr(enc))
+    })
+    .constructor("amode_reg", |ctx: &mut LowerCtx, base: Reg, off: i32| {
+        AmodeRef(ctx.amode_word(Amode::base_disp(base, off), None))
+    })
+    .constructor("global_value", |ctx: &mut LowerCtx, gv: u32| {
+        super::abi_lower::global_value(ctx, ir::GlobalValue::from_u32(gv))
+    })
+    .constructor("u16_as_u32", |_: &mut LowerCtx, v: u16| u32::from(v))
     .constructor("off8", |_: &mut LowerCtx, off: i32| off.wrapping_add(8))
     .constructor("trap_on", |ctx: &mut LowerCtx, cc: Cc, code: TrapCode| {
         ctx.emit(MInst::TrapIf { cc, code });
@@ -421,6 +497,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
+    .constructor(
+        "libcall3",
+        |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
+            abi_lower::libcall(ctx, f.name(), &[a, b, c], a.class())
+        },
+    )
+    .constructor("has_fma", |ctx: &mut LowerCtx| ctx.isa.fma)
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
@@ -434,4 +517,34 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .extractor("ty_32_64", |_: &mut LowerCtx, t: ir::Type| {
         (t == ir::Type::I32 || t == ir::Type::I64).then_some((t,))
     });
+}
+
+/// The address of symbol `name` + `offset` in a new register. In position-independent code
+/// (`is_pic`), a symbol that is not colocated may live in a shared library, out of PC-relative
+/// reach: its address is read from its GOT entry (`mov`, GOTPCREL), which holds the address
+/// itself, so an offset cannot ride along. Otherwise it is addressed directly (`lea`, PC32).
+fn symbol_address(ctx: &mut LowerCtx, name: ir::ExternalName, offset: i64, colocated: bool) -> Reg {
+    let dst = ctx.alloc_reg(regalloc2::RegClass::Int);
+    let got = !colocated && ctx.flags.is_pic;
+    let disp = match i32::try_from(offset) {
+        Ok(d) if !got || d == 0 => d,
+        _ => {
+            ctx.fail(
+                "not supported yet: symbol offsets beyond 2 GiB or on symbols read from the GOT",
+            );
+            return dst;
+        }
+    };
+    let symbol = ctx.symbol(crate::machinst::buffer::SymbolName::External(name));
+    let amode = Arg::Mem(Amode::RipSymbol { symbol, got, disp });
+    let op = if got {
+        crate::isa::x64::rows::Op::mov_r64_rm64
+    } else {
+        crate::isa::x64::rows::Op::lea_r64
+    };
+    match Inst::new(op, &[amode], &[dst]) {
+        Ok(inst) => ctx.emit_inst(inst, None),
+        Err(e) => ctx.fail(format!("symbol address: {e}")),
+    }
+    dst
 }

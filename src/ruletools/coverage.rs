@@ -1,0 +1,197 @@
+//! Rule coverage over run-test files: how often each rule fired, which never did, as text and
+//! as HTML pages of the rule files annotated with the counts.
+//!
+//! The counts come from the executor's coverage counters ([`crate::dsl::Machine::enable_coverage`])
+//! on one machine shared by every function of every file the harness compiles.
+
+use crate::compile::RuleChoice;
+use crate::dsl::{FileId, Machine, RuleId, RuleProgram};
+use crate::isa::x64::lower::ctx::LowerCtx;
+use crate::runtest::{self, RuleLowering, Summary};
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Firing counts of every rule of a program (indexed by [`RuleId`]).
+pub struct Coverage<'a> {
+    pub prog: &'a RuleProgram<LowerCtx>,
+    pub counts: Vec<u64>,
+}
+
+/// Runs the run-test files under `paths` (as `rulesel run` does) with `rules`, counting rule
+/// firings. `on_file` sees each file's outcome. The run's summary comes back with the counts.
+pub fn run_files(
+    paths: &[PathBuf],
+    rules: RuleChoice,
+    timeout: Option<Duration>,
+    on_file: impl FnMut(&runtest::FileOutcome),
+) -> Result<(Summary, Coverage<'static>), String> {
+    let prog = rules.program()?;
+    let mut machine = Machine::new();
+    machine.enable_coverage(prog.rule_count());
+    let compiler = RuleLowering {
+        rules,
+        machine: RefCell::new(machine),
+    };
+    let options = runtest::Options {
+        compiler: &compiler,
+        timeout,
+        regalloc_checker: false,
+    };
+    let summary = runtest::run_paths(paths, &options, on_file).map_err(|e| e.to_string())?;
+    let counts = compiler
+        .machine
+        .borrow()
+        .coverage()
+        .map(<[u64]>::to_vec)
+        .unwrap_or_default();
+    Ok((summary, Coverage { prog, counts }))
+}
+
+impl Coverage<'_> {
+    /// Rules that fired at least once.
+    pub fn fired(&self) -> usize {
+        self.counts.iter().filter(|&&c| c > 0).count()
+    }
+
+    /// The rules that never fired, in source order.
+    pub fn unfired(&self) -> Vec<RuleId> {
+        (0..self.counts.len())
+            .filter(|&i| self.counts[i] == 0)
+            .map(|i| RuleId(i as u32))
+            .collect()
+    }
+
+    /// `R of T rules fired (P%)`.
+    pub fn summary_line(&self) -> String {
+        let total = self.counts.len();
+        let percent = if total == 0 {
+            100.0
+        } else {
+            self.fired() as f64 * 100.0 / total as f64
+        };
+        format!("{} of {total} rules fired ({percent:.1}%)", self.fired())
+    }
+
+    /// Every rule with its count (`count  path:line name`), then the rules that never fired,
+    /// then [`Coverage::summary_line`].
+    pub fn report(&self) -> String {
+        let mut out = String::new();
+        for (i, &c) in self.counts.iter().enumerate() {
+            let _ = writeln!(out, "{c:>10}  {}", self.prog.rule_label(RuleId(i as u32)));
+        }
+        let unfired = self.unfired();
+        let _ = writeln!(out, "\nnever fired ({}):", unfired.len());
+        for r in unfired {
+            let _ = writeln!(out, "  {}", self.prog.rule_label(r));
+        }
+        let _ = writeln!(out, "{}", self.summary_line());
+        out
+    }
+
+    /// Writes `index.html` and one page per rule file into `dir` (created if missing): each
+    /// file's text with every rule's first line marked by its count, unfired rules in red.
+    pub fn write_html(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let sources = &self.prog.sources;
+        // (line → count) per file; a rule's count sits on the line its `(rule` starts.
+        let mut per_file: Vec<Vec<(u32, u64)>> = vec![Vec::new(); sources.file_ids().count()];
+        for (i, &c) in self.counts.iter().enumerate() {
+            let span = self.prog.rule_span(RuleId(i as u32));
+            let line = sources.line_col(span).line;
+            per_file[span.file.0 as usize].push((line, c));
+        }
+        let mut index = String::new();
+        for f in sources.file_ids() {
+            let marks = &per_file[f.0 as usize];
+            if marks.is_empty() {
+                continue;
+            }
+            let page = page_name(sources.path(f));
+            std::fs::write(dir.join(&page), self.file_page(f, marks))?;
+            let fired = marks.iter().filter(|m| m.1 > 0).count();
+            let _ = writeln!(
+                index,
+                "<tr><td><a href=\"{page}\">{}</a></td><td>{fired} of {}</td></tr>",
+                escape(sources.path(f)),
+                marks.len()
+            );
+        }
+        let body = format!(
+            "<h1>Rule coverage</h1>\n<p>{}</p>\n<table>\n<tr><th>file</th><th>rules fired</th></tr>\n{index}</table>\n",
+            escape(&self.summary_line())
+        );
+        std::fs::write(dir.join("index.html"), html_page("rule coverage", &body))
+    }
+
+    fn file_page(&self, f: FileId, marks: &[(u32, u64)]) -> String {
+        let sources = &self.prog.sources;
+        let mut rows = String::new();
+        for (n, text) in sources.text(f).lines().enumerate() {
+            let line = n as u32 + 1;
+            // Several rules on one line share it: show their total.
+            let here: Vec<u64> = marks.iter().filter(|m| m.0 == line).map(|m| m.1).collect();
+            let (class, count) = match here.is_empty() {
+                true => ("", String::new()),
+                false if here.contains(&0) => {
+                    (" class=\"unfired\"", here.iter().sum::<u64>().to_string())
+                }
+                false => (" class=\"fired\"", here.iter().sum::<u64>().to_string()),
+            };
+            let _ = writeln!(
+                rows,
+                "<tr{class}><td class=\"n\">{line}</td><td class=\"c\">{count}</td><td><pre>{}</pre></td></tr>",
+                escape(text)
+            );
+        }
+        let path = escape(sources.path(f));
+        let body = format!(
+            "<p><a href=\"index.html\">index</a></p>\n<h1>{path}</h1>\n<table>\n{rows}</table>\n"
+        );
+        html_page(&path, &body)
+    }
+}
+
+/// The page of a rule file: its path with separators replaced, so all pages sit in one
+/// directory.
+pub fn page_name(path: &str) -> String {
+    let mut name: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.push_str(".html");
+    name
+}
+
+fn html_page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title><style>\n\
+         body {{ font-family: sans-serif; }} table {{ border-collapse: collapse; }}\n\
+         td, th {{ padding: 0 0.5em; text-align: left; }} pre {{ margin: 0; }}\n\
+         td.n, td.c {{ text-align: right; color: #666; }}\n\
+         tr.fired td.c {{ color: #060; background: #dfd; }}\n\
+         tr.unfired td {{ background: #fdd; }} tr.unfired td.c {{ color: #900; }}\n\
+         </style></head><body>\n{body}</body></html>\n"
+    )
+}
+
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
