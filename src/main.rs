@@ -90,6 +90,12 @@ enum Command {
         /// Argument lists each function is called with.
         #[arg(long, default_value_t = 4)]
         calls: usize,
+        /// Nesting depth of control flow (diamonds, loops, br_tables) in generated functions.
+        #[arg(long, default_value_t = 2)]
+        depth: u32,
+        /// Most functions in a generated module (a function calls only later ones).
+        #[arg(long, default_value_t = 3)]
+        funcs: usize,
         /// Directory for the minimised run tests of mismatches.
         #[arg(long, default_value = "fuzz-mismatches")]
         out: PathBuf,
@@ -145,8 +151,17 @@ fn main() -> ExitCode {
             seed,
             count,
             calls,
+            depth,
+            funcs,
             out,
-        } => fuzz(seed, count, calls, out),
+        } => {
+            let limits = rulesel::fuzzgen::Limits {
+                depth,
+                funcs,
+                ..Default::default()
+            };
+            fuzz(seed, count, calls, limits, out)
+        }
         Command::Run {
             timeout,
             checker,
@@ -198,13 +213,19 @@ fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode
 /// `rulesel fuzz`: a line per finding, a summary, then `N functions, M mismatches`; failure
 /// exit status when there was a mismatch.
 #[cfg(feature = "oracle")]
-fn fuzz(seed: u64, count: usize, calls: usize, out: PathBuf) -> ExitCode {
+fn fuzz(
+    seed: u64,
+    count: usize,
+    calls: usize,
+    limits: rulesel::fuzzgen::Limits,
+    out: PathBuf,
+) -> ExitCode {
     use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
     let campaign = Campaign {
         seed,
         count,
         calls_per_function: calls,
-        limits: rulesel::fuzzgen::Limits::default(),
+        limits,
         out_dir: out,
     };
     let start = std::time::Instant::now();
