@@ -9,6 +9,11 @@
 //! [`generate`] needs nothing but this crate; the runner ([`differential`]) needs the `oracle`
 //! feature, which brings in `cranelift-codegen`, `cranelift-reader` and
 //! `cranelift-interpreter`, so the default build never compiles Cranelift.
+//!
+//! Running a campaign: `cargo run --release --features oracle -- fuzz --seed 1 --count 100000`
+//! (`--calls`, `--depth`, `--funcs`, `--out DIR`). Each mismatch is minimised into
+//! `DIR/mismatch-seed…-module….clif`, a run test that `rulesel run` reproduces; constructs
+//! rulesel declines as unsupported are listed and their modules not counted.
 
 #[cfg(feature = "oracle")]
 pub mod campaign;
