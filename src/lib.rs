@@ -7,6 +7,7 @@
 
 pub mod compile;
 pub mod dsl;
+pub mod fuzzgen;
 pub mod ir;
 pub mod isa;
 pub mod jit;

@@ -79,6 +79,30 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+    /// Differential fuzzing: random CLIF modules run here and in Cranelift's interpreter. Each
+    /// mismatch is minimised and written as a `.clif` run test; the last line is
+    /// `N functions, M mismatches`.
+    #[cfg(feature = "oracle")]
+    Fuzz {
+        /// The campaign's seed (the same seed gives the same modules).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Functions to check.
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        /// Argument lists each function is called with.
+        #[arg(long, default_value_t = 4)]
+        calls: usize,
+        /// Nesting depth of control flow (diamonds, loops, br_tables) in generated functions.
+        #[arg(long, default_value_t = 2)]
+        depth: u32,
+        /// Most functions in a generated module (a function calls only later ones).
+        #[arg(long, default_value_t = 3)]
+        funcs: usize,
+        /// Directory for the minimised run tests of mismatches.
+        #[arg(long, default_value = "fuzz-mismatches")]
+        out: PathBuf,
+    },
     /// Compiles the x64 rules against the lowering environment: prints the findings, the
     /// (opcode, type) pairs no `lower` rule covers and `N rules, M terms, compiled in X ms`;
     /// non-zero exit on errors.
@@ -125,6 +149,22 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
+        #[cfg(feature = "oracle")]
+        Command::Fuzz {
+            seed,
+            count,
+            calls,
+            depth,
+            funcs,
+            out,
+        } => {
+            let limits = rulesel::fuzzgen::Limits {
+                depth,
+                funcs,
+                ..Default::default()
+            };
+            fuzz(seed, count, calls, limits, out)
+        }
         Command::Run {
             timeout,
             checker,
@@ -173,6 +213,43 @@ fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode
             print!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `rulesel fuzz`: a line per finding, a summary, then `N functions, M mismatches`; failure
+/// exit status when there was a mismatch.
+#[cfg(feature = "oracle")]
+fn fuzz(
+    seed: u64,
+    count: usize,
+    calls: usize,
+    limits: rulesel::fuzzgen::Limits,
+    out: PathBuf,
+) -> ExitCode {
+    use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
+    let campaign = Campaign {
+        seed,
+        count,
+        calls_per_function: calls,
+        limits,
+        out_dir: out,
+    };
+    let start = std::time::Instant::now();
+    let report = run_campaign(&campaign, |line| println!("{line}"));
+    for (what, modules) in &report.unsupported {
+        println!("unsupported by rulesel: {what} ({modules} modules skipped)");
+    }
+    println!(
+        "{} runs compared, {} modules the oracle could not run, {:.1} s",
+        report.runs,
+        report.oracle_problems.len(),
+        start.elapsed().as_secs_f64()
+    );
+    println!("{}", report.last_line());
+    if report.mismatches > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
