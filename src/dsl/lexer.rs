@@ -46,10 +46,12 @@ pub enum Tok<'s> {
     Let,
     #[token("and")]
     And,
-    /// Decimal, `0x` hex or `0b` binary, optionally negative, `_` separators allowed. `None` when
-    /// the value does not fit in 128 bits (reported by the parser with its location).
-    #[regex(r"-?(0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*)", parse_int)]
-    Int(Option<i128>),
+    /// Decimal, `0x` hex or `0b` binary, optionally negative, `_` separators allowed. Carried as
+    /// written: the parser converts it with [`int_value`] (and reports, with its location, a
+    /// value that does not fit in 128 bits). Keeping the text makes the token small (no `i128`),
+    /// and the parser moves tokens around a lot.
+    #[regex(r"-?(0x[0-9a-fA-F_]+|0b[01_]+|[0-9][0-9_]*)")]
+    Int(&'s str),
     /// `$Name`, carried without the `$`.
     #[regex(r"\$[A-Za-z_][A-Za-z0-9_.]*", |lex| &lex.slice()[1..])]
     ConstName(&'s str),
@@ -57,10 +59,16 @@ pub enum Tok<'s> {
     Name(&'s str),
 }
 
-fn parse_int<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Option<Option<i128>> {
-    let s = lex.slice();
+/// The value of an integer literal's text (as the `Int` token carries it); `None` when it does not
+/// fit in 128 bits.
+pub fn int_value(s: &str) -> Option<i128> {
     let (neg, s) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
-    let digits: String = s.chars().filter(|&c| c != '_').collect();
+    // Only literals with `_` separators need a copy.
+    let digits: std::borrow::Cow<'_, str> = if s.contains('_') {
+        s.replace('_', "").into()
+    } else {
+        s.into()
+    };
     let v = if let Some(h) = digits.strip_prefix("0x") {
         i128::from_str_radix(h, 16).ok()
     } else if let Some(b) = digits.strip_prefix("0b") {
@@ -68,7 +76,7 @@ fn parse_int<'s>(lex: &mut logos::Lexer<'s, Tok<'s>>) -> Option<Option<i128>> {
     } else {
         digits.parse::<i128>().ok()
     };
-    Some(v.map(|v| if neg { -v } else { v }))
+    v.map(|v| if neg { -v } else { v })
 }
 
 impl fmt::Display for Tok<'_> {
@@ -93,8 +101,10 @@ impl fmt::Display for Tok<'_> {
             Tok::If => "if",
             Tok::Let => "let",
             Tok::And => "and",
-            Tok::Int(Some(v)) => return write!(f, "{v}"),
-            Tok::Int(None) => "integer",
+            Tok::Int(s) => match int_value(s) {
+                Some(v) => return write!(f, "{v}"),
+                None => "integer",
+            },
             Tok::ConstName(n) => return write!(f, "${n}"),
             Tok::Name(n) => n,
         };
@@ -118,7 +128,7 @@ mod tests {
                 Ok(Tok::LParen),
                 Ok(Tok::Rule),
                 Ok(Tok::Name("r-1")),
-                Ok(Tok::Int(Some(-16))),
+                Ok(Tok::Int("-0x1_0")),
                 Ok(Tok::ConstName("I64")),
                 Ok(Tok::IfLet),
                 Ok(Tok::Name("_x")),
@@ -132,8 +142,10 @@ mod tests {
     fn oversized_integer_and_bad_character() {
         assert_eq!(
             toks("0x1ffffffffffffffffffffffffffffffff"),
-            vec![Ok(Tok::Int(None))]
+            vec![Ok(Tok::Int("0x1ffffffffffffffffffffffffffffffff"))]
         );
+        assert_eq!(int_value("-0x1_0"), Some(-16));
+        assert_eq!(int_value("0x1ffffffffffffffffffffffffffffffff"), None);
         assert_eq!(toks("#"), vec![Err(())]);
     }
 }
