@@ -394,12 +394,7 @@ impl MachInst for MInst {
                 dst,
                 ..
             } => {
-                for r in addr.regs() {
-                    out.push(match r.to_preg() {
-                        Some(p) => Operand::fixed_nonallocatable(p),
-                        None => Operand::reg_use(r.to_vreg()),
-                    });
-                }
+                push_address_uses(addr, out);
                 out.push(Operand::reg_use(operand.to_vreg()));
                 out.push(Operand::reg_temp(tmp.to_vreg()));
                 out.push(Operand::reg_fixed_def_at_start(
@@ -418,12 +413,7 @@ impl MachInst for MInst {
                 ..
             } => {
                 use crate::isa::x64::regs::{RAX, RBX, RCX, RDX};
-                for r in addr.regs() {
-                    out.push(match r.to_preg() {
-                        Some(p) => Operand::fixed_nonallocatable(p),
-                        None => Operand::reg_use(r.to_vreg()),
-                    });
-                }
+                push_address_uses(addr, out);
                 out.push(Operand::reg_use(lo.to_vreg()));
                 out.push(Operand::reg_use(hi.to_vreg()));
                 out.push(Operand::reg_fixed_def_at_start(old_lo.to_vreg(), RAX));
@@ -470,5 +460,16 @@ impl MachInst for MInst {
             self,
             MInst::Jump { .. } | MInst::JumpIf { .. } | MInst::JumpTable { .. }
         )
+    }
+}
+
+/// The operands of an address's registers: uses, except a physical register (rsp, rbp), which
+/// the allocator must leave alone.
+fn push_address_uses(addr: &crate::isa::x64::amode::Amode, out: &mut Vec<Operand>) {
+    for r in addr.regs() {
+        out.push(match r.to_preg() {
+            Some(p) => Operand::fixed_nonallocatable(p),
+            None => Operand::reg_use(r.to_vreg()),
+        });
     }
 }
