@@ -90,50 +90,55 @@ impl BlockOrder {
         let Some(entry) = func.layout.entry_block() else {
             return BlockOrder::default();
         };
-        // Iterative DFS for postorder; edge blocks are visited once each (they are unique).
-        let mut visited_orig = vec![false; nblocks];
-        let mut postorder: Vec<LoweredBlock> = Vec::new();
-        let mut stack: Vec<(LoweredBlock, Vec<LoweredBlock>, usize)> = Vec::new();
-        visited_orig[entry.index()] = true;
-        let start = LoweredBlock::Orig(entry);
-        stack.push((start, succs_of(start), 0));
-        while let Some((lb, succs, next)) = stack.last_mut() {
-            if *next < succs.len() {
-                let s = succs[*next];
+        // Reverse postorder of the IR blocks (iterative DFS), then each block followed by its
+        // own edge blocks: an edge block sits next to the branch that leads to it, as a
+        // fall-through would, instead of after the rest of the function.
+        let mut visited = vec![false; nblocks];
+        let mut postorder: Vec<ir::Block> = Vec::new();
+        let mut stack: Vec<(ir::Block, Vec<ir::BlockCall>, usize)> = Vec::new();
+        visited[entry.index()] = true;
+        stack.push((entry, dests(entry), 0));
+        while let Some((b, ds, next)) = stack.last_mut() {
+            if let Some(d) = ds.get(*next) {
                 *next += 1;
-                let fresh = match s {
-                    LoweredBlock::Orig(b) => !std::mem::replace(&mut visited_orig[b.index()], true),
-                    LoweredBlock::Edge { .. } => true,
-                };
-                if fresh {
-                    let ss = succs_of(s);
-                    stack.push((s, ss, 0));
+                let s = d.block;
+                if !std::mem::replace(&mut visited[s.index()], true) {
+                    stack.push((s, dests(s), 0));
                 }
             } else {
-                postorder.push(*lb);
+                postorder.push(*b);
                 stack.pop();
             }
         }
-        postorder.reverse();
-        let blocks = postorder;
+        let mut blocks = Vec::with_capacity(postorder.len());
         let mut orig = vec![None; nblocks];
-        for (i, lb) in blocks.iter().enumerate() {
-            if let LoweredBlock::Orig(b) = lb {
-                orig[b.index()] = Some(i as u32);
-            }
-        }
-        let index_of = |lb: LoweredBlock| -> u32 {
-            match lb {
-                LoweredBlock::Orig(b) => orig[b.index()].expect("successor of a reachable block"),
-                LoweredBlock::Edge { .. } => {
-                    blocks.iter().position(|x| *x == lb).expect("edge visited") as u32
+        // Successors of each lowered block: edge blocks are numbered as they are placed, IR
+        // blocks once all are.
+        let mut succs: Vec<Vec<u32>> = Vec::with_capacity(postorder.len());
+        let mut pending: Vec<(usize, usize, ir::Block)> = Vec::new();
+        for &b in postorder.iter().rev() {
+            let at = blocks.len();
+            orig[b.index()] = Some(at as u32);
+            blocks.push(LoweredBlock::Orig(b));
+            succs.push(Vec::new());
+            for (k, s) in succs_of(LoweredBlock::Orig(b)).into_iter().enumerate() {
+                match s {
+                    LoweredBlock::Orig(t) => {
+                        pending.push((at, k, t));
+                        succs[at].push(u32::MAX);
+                    }
+                    LoweredBlock::Edge { to, .. } => {
+                        succs[at].push(blocks.len() as u32);
+                        pending.push((blocks.len(), 0, to));
+                        blocks.push(s);
+                        succs.push(vec![u32::MAX]);
+                    }
                 }
             }
-        };
-        let succs: Vec<Vec<u32>> = blocks
-            .iter()
-            .map(|&lb| succs_of(lb).into_iter().map(index_of).collect())
-            .collect();
+        }
+        for (at, k, t) in pending {
+            succs[at][k] = orig[t.index()].expect("successor of a reachable block");
+        }
         let mut preds = vec![Vec::new(); blocks.len()];
         for (i, ss) in succs.iter().enumerate() {
             for &s in ss {

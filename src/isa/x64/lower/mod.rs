@@ -27,6 +27,7 @@ pub mod terms;
 use crate::dsl::{self, Machine, RuleProgram};
 use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::AbiLayout;
+use crate::isa::x64::regs::{Reg, PINNED_VREGS};
 use crate::isa::x64::table::Feature;
 use crate::machinst::blockorder::{BlockOrder, LoweredBlock};
 use crate::machinst::timing::{Phase, PhaseClock};
@@ -36,6 +37,7 @@ use ctx::LowerCtx;
 use minst::MInst;
 use std::cell::RefCell;
 use std::rc::Rc;
+use regalloc2::VReg;
 use std::sync::OnceLock;
 
 /// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
@@ -319,25 +321,70 @@ pub fn lower_function(
         blocks[b].succs = ctx.order.succs[b].clone();
         blocks[b].branch_args = branch_args;
     }
+    // Aliases resolved, virtual registers are renumbered in order of first appearance, so
+    // that their numbers grow with program order (lowering, bottom-up, allocated them the other
+    // way round). regalloc2 merges block parameters with their arguments in the order of the
+    // parameters' numbers and caps the work of each merge; in program order that cap keeps a
+    // chain of loop-carried values from growing into one bundle spanning the whole function,
+    // whose every merge would cost its size.
+    let mut renumber = Renumber::new(ctx.num_vregs());
     for block in &mut blocks {
+        for p in &mut block.params {
+            *p = renumber.reg(ctx.resolve(ctx::vreg_reg(*p))).to_vreg();
+        }
         for inst in &mut block.insts {
-            inst.map_regs(|r| ctx.resolve(r));
+            inst.map_regs(|r| renumber.reg(ctx.resolve(r)));
         }
         for args in &mut block.branch_args {
             for a in args.iter_mut() {
-                *a = ctx.resolve(ctx::vreg_reg(*a)).to_vreg();
+                *a = renumber.reg(ctx.resolve(ctx::vreg_reg(*a))).to_vreg();
             }
         }
     }
     if trace {
         machine.set_trace(None);
+        for step in &mut steps {
+            for inst in &mut step.code {
+                inst.map_regs(|r| renumber.reg(ctx.resolve(r)));
+            }
+        }
     }
-    let vcode = VCode::new(blocks, ctx.num_vregs());
+    let vcode = VCode::new(blocks, PINNED_VREGS + renumber.next as usize);
     Ok(Lowered {
         vcode,
         ctx,
         trace: steps,
     })
+}
+
+/// Virtual register numbers in order of first appearance.
+struct Renumber {
+    /// New number (from 0) of each old virtual register (index minus the pinned ones).
+    map: Vec<u32>,
+    next: u32,
+}
+
+impl Renumber {
+    fn new(num_vregs: usize) -> Renumber {
+        Renumber {
+            map: vec![u32::MAX; num_vregs.saturating_sub(PINNED_VREGS)],
+            next: 0,
+        }
+    }
+
+    /// `r` renumbered (physical and invalid registers are left alone).
+    fn reg(&mut self, r: Reg) -> Reg {
+        if !r.is_virtual() {
+            return r;
+        }
+        let v = r.to_vreg();
+        let slot = &mut self.map[v.vreg() - PINNED_VREGS];
+        if *slot == u32::MAX {
+            *slot = self.next;
+            self.next += 1;
+        }
+        Reg::virt(VReg::new(PINNED_VREGS + *slot as usize, v.class()))
+    }
 }
 
 /// The registers passed to a branch target's parameters.
