@@ -409,3 +409,39 @@ pub fn print_phases(results: &CompileResults) {
     }
     println!();
 }
+
+struct NumLog;
+impl log::Log for NumLog {
+    fn enabled(&self, _: &log::Metadata) -> bool { true }
+    fn log(&self, r: &log::Record) {
+        let m = format!("{}", r.args());
+        if m.starts_with("Number of") { println!("  cl: {m}"); }
+    }
+    fn flush(&self) {}
+}
+static LOGGER: NumLog = NumLog;
+
+/// Scratch: Cranelift's own pass times on the generated inputs.
+pub fn peer_passes() {
+    log::set_logger(&LOGGER).unwrap();
+    let mut ctx = Context::new();
+    for n in [1_000, 10_000, 100_000] {
+        let input = load(&format!("generated {}k", n / 1000), gen::large_function(n)).unwrap();
+        log::set_max_level(log::LevelFilter::Off);
+        for _ in 0..3 {
+            compile_once(&input, Compiler::CraneliftNone, &mut ctx).unwrap();
+        }
+        let _ = cranelift_codegen::timing::take_current();
+        let (d, _) = compile_once(&input, Compiler::CraneliftNone, &mut ctx).unwrap();
+        println!("== cranelift none, {}: {:?}\n{}", input.name, d, cranelift_codegen::timing::take_current());
+        log::set_max_level(log::LevelFilter::Debug);
+        compile_once(&input, Compiler::CraneliftNone, &mut ctx).unwrap();
+        log::set_max_level(log::LevelFilter::Off);
+        let mut times = PhaseTimes::default();
+        let start = Instant::now();
+        for f in &input.funcs {
+            compile_function_timed(f, &input.flags[0], &input.isa, &mut times).unwrap();
+        }
+        println!("== rulesel ion: {:?} {:?}", start.elapsed(), times);
+    }
+}
