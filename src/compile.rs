@@ -148,6 +148,11 @@ pub fn rule_program() -> Result<&'static RuleProgram<lower::ctx::LowerCtx>, Stri
     lower::rule_program()
 }
 
+thread_local! {
+    /// regalloc2's working memory, reused by every function this thread compiles.
+    static REGALLOC_CTX: std::cell::Cell<regalloc2::Ctx> = std::cell::Cell::default();
+}
+
 fn compile(
     func: &ir::Function,
     flags: &Flags,
@@ -178,14 +183,18 @@ fn compile(
         })?;
         let env = machine_env(func.signature.call_conv, flags);
         let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
+        let mut regalloc_ctx = REGALLOC_CTX.with(|c| c.take());
         let out = clock
             .time(Phase::Regalloc, |_| {
                 lowered
                     .vcode
-                    .allocate(&env, fastalloc, flags.regalloc_checker)
+                    .allocate(&env, fastalloc, flags.regalloc_checker, &mut regalloc_ctx)
             })
-            .map_err(|e| e.0)?;
-        let code = clock.time(Phase::Emit, |_| emit_function(&lowered, &out))?;
+            .map_err(|e| e.0);
+        let code = out.and_then(|out| clock.time(Phase::Emit, |_| emit_function(&lowered, out)));
+        // Kept for the next function of this thread (after an error too; a panic drops it).
+        REGALLOC_CTX.with(|c| c.set(regalloc_ctx));
+        let code = code?;
         // Lowering goes from the last block to the first, each backwards: put it in order.
         let mut position = vec![usize::MAX; func.dfg.num_insts()];
         for (n, i) in func.layout.insts().enumerate() {

@@ -34,8 +34,9 @@ pub trait MachInst {
 
 /// One block as lowering hands it over.
 #[derive(Clone, Debug)]
-pub struct VBlock<I> {
-    pub insts: Vec<I>,
+pub struct VBlock {
+    /// Its instructions: a range of the function's instruction list.
+    pub insts: (u32, u32),
     pub params: Vec<VReg>,
     pub succs: Vec<u32>,
     /// Per successor, the registers passed to its parameters.
@@ -61,31 +62,29 @@ pub struct VCode<I> {
 pub struct AllocError(pub String);
 
 impl<I: MachInst> VCode<I> {
-    /// Assembles the blocks (entry first) into one instruction sequence. `num_vregs` bounds every
-    /// virtual register index used.
-    pub fn new(blocks: Vec<VBlock<I>>, num_vregs: usize) -> VCode<I> {
+    /// Takes the function's instructions and its blocks (entry first, each a range of `insts`,
+    /// in order). `num_vregs` bounds every virtual register index used.
+    pub fn new(insts: Vec<I>, blocks: Vec<VBlock>, num_vregs: usize) -> VCode<I> {
         let mut v = VCode {
-            insts: Vec::new(),
-            operands: Vec::new(),
-            operand_ranges: Vec::new(),
-            clobbers: Vec::new(),
-            block_ranges: Vec::new(),
-            succs: Vec::new(),
+            operands: Vec::with_capacity(insts.len() * 3),
+            operand_ranges: Vec::with_capacity(insts.len()),
+            clobbers: Vec::with_capacity(insts.len()),
+            insts,
+            block_ranges: Vec::with_capacity(blocks.len()),
+            succs: Vec::with_capacity(blocks.len()),
             preds: vec![Vec::new(); blocks.len()],
-            params: Vec::new(),
-            branch_args: Vec::new(),
+            params: Vec::with_capacity(blocks.len()),
+            branch_args: Vec::with_capacity(blocks.len()),
             num_vregs,
         };
+        for inst in &v.insts {
+            let lo = v.operands.len() as u32;
+            inst.collect_operands(&mut v.operands);
+            v.operand_ranges.push((lo, v.operands.len() as u32));
+            v.clobbers.push(inst.clobbers());
+        }
         for (b, block) in blocks.into_iter().enumerate() {
-            let start = v.insts.len() as u32;
-            for inst in block.insts {
-                let lo = v.operands.len() as u32;
-                inst.collect_operands(&mut v.operands);
-                v.operand_ranges.push((lo, v.operands.len() as u32));
-                v.clobbers.push(inst.clobbers());
-                v.insts.push(inst);
-            }
-            v.block_ranges.push((start, v.insts.len() as u32));
+            v.block_ranges.push(block.insts);
             for &s in &block.succs {
                 v.preds[s as usize].push(Block::new(b));
             }
@@ -113,13 +112,16 @@ impl<I: MachInst> VCode<I> {
     }
 
     /// Runs regalloc2 over the function: `fastalloc` picks the single-pass allocator, `checker`
-    /// runs regalloc2's symbolic checker on the result.
-    pub fn allocate(
+    /// runs regalloc2's symbolic checker on the result. `ctx` is regalloc2's working memory,
+    /// kept from one function to the next so that its tables are not allocated (and the pages
+    /// touched) anew each time; the result lives in it.
+    pub fn allocate<'c>(
         &self,
         env: &regalloc2::MachineEnv,
         fastalloc: bool,
         checker: bool,
-    ) -> Result<Output, AllocError> {
+        ctx: &'c mut regalloc2::Ctx,
+    ) -> Result<&'c Output, AllocError> {
         let options = RegallocOptions {
             verbose_log: false,
             validate_ssa: checker,
@@ -129,11 +131,11 @@ impl<I: MachInst> VCode<I> {
                 Algorithm::Ion
             },
         };
-        let out = regalloc2::run(self, env, &options)
+        let out = regalloc2::run_with_ctx(self, env, &options, ctx)
             .map_err(|e| AllocError(format!("register allocation failed: {e:?}")))?;
         if checker {
             let mut ch = regalloc2::checker::Checker::new(self, env);
-            ch.prepare(&out);
+            ch.prepare(out);
             ch.run()
                 .map_err(|e| AllocError(format!("regalloc2 checker: {e:?}")))?;
         }

@@ -24,25 +24,22 @@ use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
 use crate::isa::x64::unwind;
 use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId, SymbolName};
-use crate::machinst::vcode::MachInst;
-use regalloc2::{Block, Edit, InstOrEdit, OperandKind, Output, PRegSet};
+use regalloc2::{Block, Edit, Function, InstOrEdit, OperandKind, Output, PRegSet};
 
 /// Every register the allocated code writes: defs, move destinations and call clobbers.
 fn clobbered_regs(lowered: &Lowered, out: &Output) -> PRegSet {
     let mut set = PRegSet::empty();
-    let mut ops = Vec::new();
-    for (i, inst) in lowered.vcode.insts.iter().enumerate() {
-        ops.clear();
-        inst.collect_operands(&mut ops);
-        let allocs = out.inst_allocs(regalloc2::Inst::new(i));
-        for (op, a) in ops.iter().zip(allocs) {
+    let vcode = &lowered.vcode;
+    for i in 0..vcode.insts.len() {
+        let i = regalloc2::Inst::new(i);
+        for (op, a) in vcode.inst_operands(i).iter().zip(out.inst_allocs(i)) {
             if op.kind() == OperandKind::Def {
                 if let Some(r) = a.as_reg() {
                     set.add(r);
                 }
             }
         }
-        set.union_from(inst.clobbers());
+        set.union_from(vcode.inst_clobbers(i));
     }
     for (_, edit) in &out.edits {
         let Edit::Move { to, .. } = edit;

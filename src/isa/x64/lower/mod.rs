@@ -35,9 +35,9 @@ use crate::machinst::vcode::{VBlock, VCode};
 use crate::settings::Flags;
 use ctx::LowerCtx;
 use minst::MInst;
+use regalloc2::VReg;
 use std::cell::RefCell;
 use std::rc::Rc;
-use regalloc2::VReg;
 use std::sync::OnceLock;
 
 /// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
@@ -249,17 +249,14 @@ pub fn lower_function(
         })));
     }
     let nblocks = ctx.order.blocks.len();
-    let mut blocks: Vec<VBlock<MInst>> = (0..nblocks)
-        .map(|_| VBlock {
-            insts: Vec::new(),
-            params: Vec::new(),
-            succs: Vec::new(),
-            branch_args: Vec::new(),
-        })
-        .collect();
+    let mut blocks: Vec<VBlock> = Vec::with_capacity(nblocks);
+    // The instructions of the whole function, last to first: each IR instruction's sequence is
+    // appended reversed, and the whole is reversed once at the end.
+    let mut rev_insts: Vec<MInst> = Vec::with_capacity(func.dfg.num_insts() + nblocks);
     for b in (0..nblocks).rev() {
         ctx.cur_block = b as u32;
-        let mut seqs: Vec<Vec<MInst>> = Vec::new();
+        let rev_start = rev_insts.len();
+        let mut params = Vec::new();
         let mut branch_args = vec![Vec::new(); ctx.order.succs[b].len()];
         match ctx.order.blocks[b] {
             LoweredBlock::Edge { from, succ, .. } => {
@@ -267,11 +264,11 @@ pub fn lower_function(
                 let call = ctx.func.dfg.branch_destinations(term)[succ as usize];
                 branch_args[0] = block_args(&mut ctx, call)?;
                 let target = LowerCtx::block_label(ctx.order.succs[b][0]);
-                seqs.push(vec![MInst::Jump { target }]);
+                rev_insts.push(MInst::Jump { target });
             }
             LoweredBlock::Orig(block) => {
-                let insts: Vec<ir::Inst> = ctx.func.layout.block_insts(block).to_vec();
-                for &inst in insts.iter().rev() {
+                for k in (0..ctx.func.layout.block_insts(block).len()).rev() {
+                    let inst = ctx.func.layout.block_insts(block)[k];
                     let fired = lower_inst(
                         &mut ctx,
                         machine,
@@ -300,26 +297,37 @@ pub fn lower_function(
                             code: ctx.cur.clone(),
                         });
                     }
-                    seqs.push(std::mem::take(&mut ctx.cur));
+                    rev_insts.extend(ctx.cur.drain(..).rev());
                 }
                 if b == 0 {
                     abi_lower::lower_args(&mut ctx);
                     if let Some(e) = ctx.error.take() {
                         return Err(e);
                     }
-                    seqs.push(std::mem::take(&mut ctx.cur));
+                    rev_insts.extend(ctx.cur.drain(..).rev());
                 } else {
-                    let params: Vec<ir::Value> = ctx.func.dfg.block_params(block).to_vec();
-                    for p in params {
-                        let regs = ctx.value_regs(p);
-                        blocks[b].params.extend(regs.regs().map(|r| r.to_vreg()));
+                    for k in 0..ctx.func.dfg.block_params(block).len() {
+                        let regs = ctx.value_regs(ctx.func.dfg.block_params(block)[k]);
+                        params.extend(regs.regs().map(|r| r.to_vreg()));
                     }
                 }
             }
         }
-        blocks[b].insts = seqs.into_iter().rev().flatten().collect();
-        blocks[b].succs = ctx.order.succs[b].clone();
-        blocks[b].branch_args = branch_args;
+        blocks.push(VBlock {
+            // Reversed positions for now.
+            insts: (rev_start as u32, rev_insts.len() as u32),
+            params,
+            succs: ctx.order.succs[b].clone(),
+            branch_args,
+        });
+    }
+    blocks.reverse();
+    rev_insts.reverse();
+    let mut insts = rev_insts;
+    let total = insts.len() as u32;
+    for block in &mut blocks {
+        let (lo, hi) = block.insts;
+        block.insts = (total - hi, total - lo);
     }
     // Aliases resolved, virtual registers are renumbered in order of first appearance, so
     // that their numbers grow with program order (lowering, bottom-up, allocated them the other
@@ -332,7 +340,7 @@ pub fn lower_function(
         for p in &mut block.params {
             *p = renumber.reg(ctx.resolve(ctx::vreg_reg(*p))).to_vreg();
         }
-        for inst in &mut block.insts {
+        for inst in &mut insts[block.insts.0 as usize..block.insts.1 as usize] {
             inst.map_regs(|r| renumber.reg(ctx.resolve(r)));
         }
         for args in &mut block.branch_args {
@@ -349,7 +357,7 @@ pub fn lower_function(
             }
         }
     }
-    let vcode = VCode::new(blocks, PINNED_VREGS + renumber.next as usize);
+    let vcode = VCode::new(insts, blocks, PINNED_VREGS + renumber.next as usize);
     Ok(Lowered {
         vcode,
         ctx,
@@ -413,8 +421,7 @@ fn lower_inst(
 ) -> Result<bool, String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
-    let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
-    let dead = opcode.info().is_pure() && !results.iter().any(|&r| ctx.is_needed(r));
+    let dead = opcode.info().is_pure() && !dfg.inst_results(inst).iter().any(|&r| ctx.is_needed(r));
     ctx.cur.clear();
     if dead || ctx.sunk[inst.index()] {
         return Ok(false);
@@ -448,16 +455,17 @@ fn lower_inst(
         Err(e) => return Err(format!("{}: {e}", ctx.func.describe_inst(inst))),
     }
     if !ctx.outputs.is_empty() {
-        if ctx.outputs.len() != results.len() {
+        let nresults = ctx.func.dfg.inst_results(inst).len();
+        if ctx.outputs.len() != nresults {
             return Err(format!(
                 "{}: the rule produced {} results for {} values",
                 ctx.func.describe_inst(inst),
                 ctx.outputs.len(),
-                results.len()
+                nresults
             ));
         }
-        let outputs = std::mem::take(&mut ctx.outputs);
-        for (&r, out) in results.iter().zip(outputs) {
+        for k in 0..nresults {
+            let (r, out) = (ctx.func.dfg.inst_results(inst)[k], ctx.outputs[k]);
             let regs = ctx.value_regs(r);
             ctx.set_alias(regs.lo, out.lo);
             if regs.hi.is_valid() {
