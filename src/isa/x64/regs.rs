@@ -25,9 +25,13 @@
 
 use regalloc2::{PReg, RegClass, VReg};
 
-/// The number of regalloc2 virtual-register indices reserved for physical registers; the first
-/// virtual register lowering creates is `VReg::new(PINNED_VREGS, class)`.
-pub const PINNED_VREGS: usize = PReg::NUM_INDEX;
+/// The number of regalloc2 virtual-register indices reserved for physical registers (one past
+/// xmm15's `PReg` index); the first virtual register lowering creates is
+/// `VReg::new(PINNED_VREGS, class)`. regalloc2 keeps a record for every index below its
+/// `num_vregs`, used or not, so the reserve is kept as small as x64's registers allow: with
+/// all 256 `PReg` indices reserved, a three-instruction function spent most of its register
+/// allocation on empty records.
+pub const PINNED_VREGS: usize = xmm(15).index() + 1;
 
 /// A register operand: virtual before register allocation, physical after (see module doc).
 /// 32 bits, `Copy`, ordered and hashable like the `VReg` it wraps.
