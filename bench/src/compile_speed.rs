@@ -1,7 +1,7 @@
 //! Compile speed: the same CLIF functions compiled by rulesel (ion, fastalloc) and Cranelift
 //! (opt_level none, speed), and where rulesel's time goes.
 
-use crate::peer::{self, OptLevel};
+use crate::peer::{self, OptLevel, PassClock, PeerPhases};
 use crate::{gen, geomean, median, Options};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::Context;
@@ -72,11 +72,13 @@ impl Row {
     }
 }
 
-/// rulesel's phases for one group of inputs, per compile of the group.
+/// rulesel's phases for one group of inputs, per compile of the group, and Cranelift's (opt
+/// none) on the same inputs.
 struct PhaseRow {
     name: String,
     parse: Duration,
     times: PhaseTimes,
+    peer: PeerPhases,
 }
 
 /// What section 1 found, for sections 3 and the summary line.
@@ -221,6 +223,7 @@ fn phases(name: &str, inputs: &[&Input], iters: usize) -> Result<PhaseRow, Strin
             name: name.to_string(),
             parse: Duration::ZERO,
             times: PhaseTimes::default(),
+            peer: PeerPhases::default(),
         };
         for input in inputs {
             let start = Instant::now();
@@ -240,7 +243,21 @@ fn phases(name: &str, inputs: &[&Input], iters: usize) -> Result<PhaseRow, Strin
             best = Some(row);
         }
     }
-    best.ok_or_else(|| "no phase rounds".to_string())
+    let mut best = best.ok_or_else(|| "no phase rounds".to_string())?;
+    // Cranelift's own split, the round with the least total likewise.
+    let mut ctx = Context::new();
+    PassClock::install();
+    for _ in 0..iters {
+        PassClock::take();
+        for input in inputs {
+            compile_once(input, Compiler::CraneliftNone, &mut ctx)?;
+        }
+        let peer = PassClock::take();
+        if best.peer.total.is_zero() || peer.total < best.peer.total {
+            best.peer = peer;
+        }
+    }
+    Ok(best)
 }
 
 impl PhaseRow {
@@ -408,14 +425,43 @@ pub fn print_phases(results: &CompileResults) {
         print!(" {:>16.2}", r.total().as_secs_f64() * 1e3);
     }
     println!();
+    println!("   Cranelift (opt_level none, verifier off) on the same inputs, share of its compile, by its own pass timer:");
+    type PeerPick = fn(&PeerPhases) -> Duration;
+    let lines: [(&str, PeerPick); 4] = [
+        ("lower", |p| p.lower),
+        ("regalloc", |p| p.regalloc),
+        ("emit", |p| p.emit),
+        ("other", |p| {
+            p.total.saturating_sub(p.lower + p.regalloc + p.emit)
+        }),
+    ];
+    for (label, pick) in lines {
+        print!("{:<16}", format!("cl {label}"));
+        for r in &results.phases {
+            print!(
+                " {:>15.1}%",
+                100.0 * pick(&r.peer).as_secs_f64() / r.peer.total.as_secs_f64()
+            );
+        }
+        println!();
+    }
+    print!("{:<16}", "cl total ms");
+    for r in &results.phases {
+        print!(" {:>16.2}", r.peer.total.as_secs_f64() * 1e3);
+    }
+    println!();
 }
 
 struct NumLog;
 impl log::Log for NumLog {
-    fn enabled(&self, _: &log::Metadata) -> bool { true }
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
     fn log(&self, r: &log::Record) {
         let m = format!("{}", r.args());
-        if m.starts_with("Number of") { println!("  cl: {m}"); }
+        if m.starts_with("Number of") {
+            println!("  cl: {m}");
+        }
     }
     fn flush(&self) {}
 }
@@ -433,7 +479,12 @@ pub fn peer_passes() {
         }
         let _ = cranelift_codegen::timing::take_current();
         let (d, _) = compile_once(&input, Compiler::CraneliftNone, &mut ctx).unwrap();
-        println!("== cranelift none, {}: {:?}\n{}", input.name, d, cranelift_codegen::timing::take_current());
+        println!(
+            "== cranelift none, {}: {:?}\n{}",
+            input.name,
+            d,
+            cranelift_codegen::timing::take_current()
+        );
         log::set_max_level(log::LevelFilter::Debug);
         compile_once(&input, Compiler::CraneliftNone, &mut ctx).unwrap();
         log::set_max_level(log::LevelFilter::Off);

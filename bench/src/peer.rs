@@ -5,9 +5,13 @@ use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{ExternalName, Function, UserExternalName, UserFuncName};
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::timing::{self, Pass, Profiler};
 use cranelift_codegen::Context;
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use std::any::Any;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 /// Cranelift's optimisation level: `none` or `speed`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -60,6 +64,68 @@ pub fn compile(ctx: &mut Context, isa: &dyn TargetIsa, func: Function) -> Result
         .compile(isa, &mut ControlPlane::default())
         .map_err(|e| format!("{:?}", e.inner))?;
     Ok(code.code_buffer().len())
+}
+
+/// Cranelift's time per phase, as its own pass timer reports it (see [`PassClock`]).
+#[derive(Clone, Copy, Default, Debug)]
+pub struct PeerPhases {
+    pub lower: Duration,
+    pub regalloc: Duration,
+    pub emit: Duration,
+    /// The whole of `Context::compile`.
+    pub total: Duration,
+}
+
+thread_local! {
+    static PEER_PHASES: Cell<PeerPhases> = Cell::default();
+}
+
+/// A pass profiler for Cranelift (installed with [`PassClock::install`]) that adds the time
+/// of the passes matching rulesel's phases to a thread-local [`PeerPhases`].
+pub struct PassClock;
+
+/// Ends a pass when dropped.
+struct PassToken {
+    pass: Pass,
+    start: Instant,
+}
+
+impl Drop for PassToken {
+    fn drop(&mut self) {
+        let d = self.start.elapsed();
+        PEER_PHASES.with(|p| {
+            let mut t = p.get();
+            match self.pass.description() {
+                "VCode lowering" => t.lower += d,
+                "Register allocation" => t.regalloc += d,
+                "VCode emission" | "VCode emission finalization" => t.emit += d,
+                "Compilation passes" => t.total += d,
+                _ => {}
+            }
+            p.set(t);
+        });
+    }
+}
+
+impl Profiler for PassClock {
+    fn start_pass(&self, pass: Pass) -> Box<dyn Any> {
+        Box::new(PassToken {
+            pass,
+            start: Instant::now(),
+        })
+    }
+}
+
+impl PassClock {
+    /// Makes Cranelift report its passes on this thread to this clock.
+    pub fn install() {
+        timing::set_thread_profiler(Box::new(PassClock));
+    }
+
+    /// The phases summed since the last call, and a fresh start.
+    pub fn take() -> PeerPhases {
+        PEER_PHASES.with(|p| p.take())
+    }
 }
 
 /// The bytes of a `%name` test-case name.
