@@ -195,12 +195,15 @@ fn compile(
         // Kept for the next function of this thread (after an error too; a panic drops it).
         REGALLOC_CTX.with(|c| c.set(regalloc_ctx));
         let code = code?;
+        if !trace {
+            return Ok((code, Vec::new()));
+        }
         // Lowering goes from the last block to the first, each backwards: put it in order.
         let mut position = vec![usize::MAX; func.dfg.num_insts()];
         for (n, i) in func.layout.insts().enumerate() {
             position[i.index()] = n;
         }
-        let mut trace = lowered.trace.clone();
+        let mut trace = lowered.trace;
         trace.sort_by_key(|s| position[s.inst.index()]);
         let steps = trace
             .iter()

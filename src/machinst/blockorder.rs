@@ -50,10 +50,10 @@ impl BlockOrder {
     pub fn new(func: &ir::Function) -> BlockOrder {
         let dfg = &func.dfg;
         let nblocks = dfg.num_blocks();
-        let dests = |b: ir::Block| -> Vec<ir::BlockCall> {
+        let dests = |b: ir::Block| -> &[ir::BlockCall] {
             match func.layout.last_inst(b) {
-                Some(t) => dfg.branch_destinations(t).to_vec(),
-                None => Vec::new(),
+                Some(t) => dfg.branch_destinations(t),
+                None => &[],
             }
         };
         // Predecessor edge counts of IR blocks (an edge taken twice counts twice).
@@ -63,32 +63,9 @@ impl BlockOrder {
                 pred_count[d.block.index()] += 1;
             }
         }
-        // Successors of a lowered block, as lowered blocks not yet numbered.
-        let succs_of = |lb: LoweredBlock| -> Vec<LoweredBlock> {
-            match lb {
-                LoweredBlock::Edge { to, .. } => vec![LoweredBlock::Orig(to)],
-                LoweredBlock::Orig(b) => {
-                    let ds = dests(b);
-                    let multi = ds.len() > 1;
-                    ds.iter()
-                        .enumerate()
-                        .map(|(i, d)| {
-                            let split = multi
-                                && (pred_count[d.block.index()] > 1
-                                    || !dfg.block_call_args(*d).is_empty());
-                            if split {
-                                LoweredBlock::Edge {
-                                    from: b,
-                                    succ: i as u32,
-                                    to: d.block,
-                                }
-                            } else {
-                                LoweredBlock::Orig(d.block)
-                            }
-                        })
-                        .collect()
-                }
-            }
+        // Does the edge to destination `d` of a block with `n` destinations get a block?
+        let split = |n: usize, d: &ir::BlockCall| {
+            n > 1 && (pred_count[d.block.index()] > 1 || !dfg.block_call_args(*d).is_empty())
         };
         let Some(entry) = func.layout.entry_block() else {
             return BlockOrder::default();
@@ -98,15 +75,15 @@ impl BlockOrder {
         // fall-through would, instead of after the rest of the function.
         let mut visited = vec![false; nblocks];
         let mut postorder: Vec<ir::Block> = Vec::new();
-        let mut stack: Vec<(ir::Block, Vec<ir::BlockCall>, usize)> = Vec::new();
+        let mut stack: Vec<(ir::Block, usize)> = Vec::new();
         visited[entry.index()] = true;
-        stack.push((entry, dests(entry), 0));
-        while let Some((b, ds, next)) = stack.last_mut() {
-            if let Some(d) = ds.get(*next) {
+        stack.push((entry, 0));
+        while let Some((b, next)) = stack.last_mut() {
+            if let Some(d) = dests(*b).get(*next) {
                 *next += 1;
                 let s = d.block;
                 if !std::mem::replace(&mut visited[s.index()], true) {
-                    stack.push((s, dests(s), 0));
+                    stack.push((s, 0));
                 }
             } else {
                 postorder.push(*b);
@@ -123,19 +100,21 @@ impl BlockOrder {
             let at = blocks.len();
             orig[b.index()] = Some(at as u32);
             blocks.push(LoweredBlock::Orig(b));
-            succs.push(Vec::new());
-            for (k, s) in succs_of(LoweredBlock::Orig(b)).into_iter().enumerate() {
-                match s {
-                    LoweredBlock::Orig(t) => {
-                        pending.push((at, k, t));
-                        succs[at].push(u32::MAX);
-                    }
-                    LoweredBlock::Edge { to, .. } => {
-                        succs[at].push(blocks.len() as u32);
-                        pending.push((blocks.len(), 0, to));
-                        blocks.push(s);
-                        succs.push(vec![u32::MAX]);
-                    }
+            let ds = dests(b);
+            succs.push(Vec::with_capacity(ds.len()));
+            for (k, d) in ds.iter().enumerate() {
+                if split(ds.len(), d) {
+                    succs[at].push(blocks.len() as u32);
+                    pending.push((blocks.len(), 0, d.block));
+                    blocks.push(LoweredBlock::Edge {
+                        from: b,
+                        succ: k as u32,
+                        to: d.block,
+                    });
+                    succs.push(vec![u32::MAX]);
+                } else {
+                    pending.push((at, k, d.block));
+                    succs[at].push(u32::MAX);
                 }
             }
         }

@@ -43,6 +43,32 @@ pub struct VBlock {
     pub branch_args: Vec<Vec<VReg>>,
 }
 
+/// Many short lists in one vector: list `i` is `items[ranges[i].0..ranges[i].1]`.
+struct Lists<T> {
+    items: Vec<T>,
+    ranges: Vec<(u32, u32)>,
+}
+
+impl<T: Copy> Lists<T> {
+    fn with_capacity(lists: usize) -> Lists<T> {
+        Lists {
+            items: Vec::with_capacity(lists * 2),
+            ranges: Vec::with_capacity(lists),
+        }
+    }
+
+    fn push(&mut self, list: impl IntoIterator<Item = T>) {
+        let lo = self.items.len() as u32;
+        self.items.extend(list);
+        self.ranges.push((lo, self.items.len() as u32));
+    }
+
+    fn get(&self, i: usize) -> &[T] {
+        let (lo, hi) = self.ranges[i];
+        &self.items[lo as usize..hi as usize]
+    }
+}
+
 /// The lowered function. See the module documentation.
 pub struct VCode<I> {
     pub insts: Vec<I>,
@@ -50,10 +76,11 @@ pub struct VCode<I> {
     operand_ranges: Vec<(u32, u32)>,
     clobbers: Vec<PRegSet>,
     block_ranges: Vec<(u32, u32)>,
-    succs: Vec<Vec<Block>>,
-    preds: Vec<Vec<Block>>,
-    params: Vec<Vec<VReg>>,
-    branch_args: Vec<Vec<Vec<VReg>>>,
+    succs: Lists<Block>,
+    preds: Lists<Block>,
+    params: Lists<VReg>,
+    /// One list per (block, successor), numbered like the entries of `succs.items`.
+    branch_args: Lists<VReg>,
     num_vregs: usize,
 }
 
@@ -65,16 +92,17 @@ impl<I: MachInst> VCode<I> {
     /// Takes the function's instructions and its blocks (entry first, each a range of `insts`,
     /// in order). `num_vregs` bounds every virtual register index used.
     pub fn new(insts: Vec<I>, blocks: Vec<VBlock>, num_vregs: usize) -> VCode<I> {
+        let n = blocks.len();
         let mut v = VCode {
             operands: Vec::with_capacity(insts.len() * 3),
             operand_ranges: Vec::with_capacity(insts.len()),
             clobbers: Vec::with_capacity(insts.len()),
             insts,
-            block_ranges: Vec::with_capacity(blocks.len()),
-            succs: Vec::with_capacity(blocks.len()),
-            preds: vec![Vec::new(); blocks.len()],
-            params: Vec::with_capacity(blocks.len()),
-            branch_args: Vec::with_capacity(blocks.len()),
+            block_ranges: Vec::with_capacity(n),
+            succs: Lists::with_capacity(n),
+            preds: Lists::with_capacity(n),
+            params: Lists::with_capacity(n),
+            branch_args: Lists::with_capacity(n),
             num_vregs,
         };
         for inst in &v.insts {
@@ -83,20 +111,33 @@ impl<I: MachInst> VCode<I> {
             v.operand_ranges.push((lo, v.operands.len() as u32));
             v.clobbers.push(inst.clobbers());
         }
-        for (b, block) in blocks.into_iter().enumerate() {
+        let mut pred_count = vec![0u32; n];
+        for block in blocks {
             v.block_ranges.push(block.insts);
             for &s in &block.succs {
-                v.preds[s as usize].push(Block::new(b));
+                pred_count[s as usize] += 1;
             }
-            v.succs.push(
-                block
-                    .succs
-                    .iter()
-                    .map(|&s| Block::new(s as usize))
-                    .collect(),
-            );
+            v.succs
+                .push(block.succs.iter().map(|&s| Block::new(s as usize)));
             v.params.push(block.params);
-            v.branch_args.push(block.branch_args);
+            for args in block.branch_args {
+                v.branch_args.push(args);
+            }
+        }
+        // Predecessor lists, in block order: ranges from the counts, then filled.
+        let mut at = 0;
+        for &c in &pred_count {
+            v.preds.ranges.push((at, at));
+            at += c;
+        }
+        v.preds.items = vec![Block::invalid(); at as usize];
+        for b in 0..n {
+            for k in 0..v.succs.get(b).len() {
+                let s = v.succs.get(b)[k].index();
+                let end = &mut v.preds.ranges[s].1;
+                v.preds.items[*end as usize] = Block::new(b);
+                *end += 1;
+            }
         }
         v
     }
@@ -158,13 +199,13 @@ impl<I: MachInst> Function for VCode<I> {
         InstRange::new(RaInst::new(lo as usize), RaInst::new(hi as usize))
     }
     fn block_succs(&self, block: Block) -> &[Block] {
-        &self.succs[block.index()]
+        self.succs.get(block.index())
     }
     fn block_preds(&self, block: Block) -> &[Block] {
-        &self.preds[block.index()]
+        self.preds.get(block.index())
     }
     fn block_params(&self, block: Block) -> &[VReg] {
-        &self.params[block.index()]
+        self.params.get(block.index())
     }
     fn is_ret(&self, insn: RaInst) -> bool {
         self.insts[insn.index()].is_ret()
@@ -173,7 +214,8 @@ impl<I: MachInst> Function for VCode<I> {
         self.insts[insn.index()].is_branch()
     }
     fn branch_blockparams(&self, block: Block, _insn: RaInst, succ_idx: usize) -> &[VReg] {
-        &self.branch_args[block.index()][succ_idx]
+        self.branch_args
+            .get(self.succs.ranges[block.index()].0 as usize + succ_idx)
     }
     fn inst_operands(&self, insn: RaInst) -> &[Operand] {
         let (lo, hi) = self.operand_ranges[insn.index()];
