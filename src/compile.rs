@@ -45,7 +45,7 @@ pub fn compile_function(
     flags: &Flags,
     isa: &IsaFlags,
 ) -> Result<CompiledCode, CompileError> {
-    compile_function_with(func, flags, isa, &mut Machine::new())
+    with_thread_machine(|machine| compile_function_with(func, flags, isa, machine))
 }
 
 /// [`compile_function`] running the rules on `machine`: enable its coverage counters
@@ -107,8 +107,9 @@ pub fn compile_function_timed(
     isa: &IsaFlags,
     times: &mut PhaseTimes,
 ) -> Result<CompiledCode, CompileError> {
-    let (rules, machine) = (RuleChoice::Embedded, &mut Machine::new());
-    compile(func, flags, isa, rules, machine, false, times).map(|(code, _)| code)
+    with_thread_machine(|machine| {
+        compile(func, flags, isa, RuleChoice::Embedded, machine, false, times).map(|(code, _)| code)
+    })
 }
 
 /// What lowering did with one IR instruction: its CLIF text (`v3 = iadd v1, v2`), the rule that lowered it (`path:line
@@ -151,6 +152,17 @@ pub fn rule_program() -> Result<&'static RuleProgram<lower::ctx::LowerCtx>, Stri
 thread_local! {
     /// regalloc2's working memory, reused by every function this thread compiles.
     static REGALLOC_CTX: std::cell::Cell<regalloc2::Ctx> = std::cell::Cell::default();
+    /// The rule executor of the calls that bring none: its slot stack and arena grow to their
+    /// working size once per thread, not once per function.
+    static MACHINE: std::cell::Cell<Machine> = std::cell::Cell::default();
+}
+
+/// Runs `f` on this thread's rule executor (a fresh one if `f` panicked last time).
+fn with_thread_machine<R>(f: impl FnOnce(&mut Machine) -> R) -> R {
+    let mut machine = MACHINE.with(|m| m.take());
+    let result = f(&mut machine);
+    MACHINE.with(|m| m.set(machine));
+    result
 }
 
 fn compile(
