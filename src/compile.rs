@@ -108,7 +108,16 @@ pub fn compile_function_timed(
     times: &mut PhaseTimes,
 ) -> Result<CompiledCode, CompileError> {
     with_thread_machine(|machine| {
-        compile(func, flags, isa, RuleChoice::Embedded, machine, false, times).map(|(code, _)| code)
+        compile(
+            func,
+            flags,
+            isa,
+            RuleChoice::Embedded,
+            machine,
+            false,
+            times,
+        )
+        .map(|(code, _)| code)
     })
 }
 

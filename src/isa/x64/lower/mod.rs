@@ -241,9 +241,9 @@ pub fn lower_function(
     let mut ctx = LowerCtx::new(func.clone(), flags.clone(), *isa, abi, order);
     let mut steps = Vec::new();
     // Every rule firing while tracing; the ones of one IR instruction are taken after it.
-    let fired_rules: Rc<RefCell<Vec<dsl::RuleId>>> = Rc::default();
-    if trace {
-        let log = Rc::clone(&fired_rules);
+    let fired_rules: Option<Rc<RefCell<Vec<dsl::RuleId>>>> = trace.then(Rc::default);
+    if let Some(fired) = &fired_rules {
+        let log = Rc::clone(fired);
         machine.set_trace(Some(Box::new(move |rule, _, _| {
             log.borrow_mut().push(rule)
         })));
@@ -283,9 +283,9 @@ pub fn lower_function(
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
                         branch_args[0] = block_args(&mut ctx, call)?;
                     }
-                    if trace && fired {
+                    if let (Some(log), true) = (&fired_rules, fired) {
                         let rule = machine.last_fired();
-                        let mut helpers = std::mem::take(&mut *fired_rules.borrow_mut());
+                        let mut helpers = std::mem::take(&mut *log.borrow_mut());
                         // The instruction's own rule returns last.
                         if helpers.last().copied() == rule {
                             helpers.pop();

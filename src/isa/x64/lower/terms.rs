@@ -5,10 +5,11 @@
 use super::abi_lower;
 use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
 use super::minst::MInst;
+use crate::dsl::exec::MAX_EXTERN_WORDS;
 use crate::dsl::{TermEnv, Word};
 use crate::ir::{self, opcodes::ImmKind, EntityRef};
 use crate::isa::x64::amode::{Amode, FrameArea};
-use crate::isa::x64::inst::{Arg, Inst};
+use crate::isa::x64::inst::{Arg, Inst, MAX_REG_SLOTS};
 use crate::isa::x64::regs::Reg;
 use crate::isa::x64::rows::ALL_OPS;
 use crate::isa::x64::table::{Cc, TermType};
@@ -157,10 +158,11 @@ fn register_rows(env: &mut TermEnv<LowerCtx>) {
                 ));
                 return false;
             }
-            let mut inputs = Vec::with_capacity(words.len());
+            // On the stack: this runs for every instruction a rule builds.
+            let mut inputs = [Arg::Imm(0); MAX_EXTERN_WORDS];
             let mut trap = None;
-            for (&t, &w) in ins.iter().zip(words) {
-                inputs.push(match t {
+            for (k, (&t, &w)) in ins.iter().zip(words).enumerate() {
+                inputs[k] = match t {
                     TermType::Gpr | TermType::Xmm => Arg::Reg(word_reg(w)),
                     TermType::GprMem | TermType::XmmMem if w & MEM_BIT != 0 => {
                         let (a, code) = amode_at(ctx, w & !MEM_BIT);
@@ -179,13 +181,17 @@ fn register_rows(env: &mut TermEnv<LowerCtx>) {
                     TermType::Cc => Arg::Cc(Cc::from_bits(w as u8)),
                     TermType::Label => Arg::Label(MachLabel(w as u32)),
                     TermType::Symbol => Arg::Symbol(SymbolId(w as u32)),
-                });
+                };
             }
-            let outputs: Vec<Reg> = classes.iter().map(|&c| ctx.alloc_reg(c)).collect();
-            match Inst::new(op, &inputs, &outputs) {
+            let mut outputs = [Reg::INVALID; MAX_REG_SLOTS];
+            for (r, &c) in outputs.iter_mut().zip(&classes) {
+                *r = ctx.alloc_reg(c);
+            }
+            let outputs = &outputs[..classes.len()];
+            match Inst::new(op, &inputs[..words.len().min(ins.len())], outputs) {
                 Ok(inst) => {
                     ctx.emit_inst(inst, trap);
-                    out[0] = match outputs[..] {
+                    out[0] = match *outputs {
                         [] => 0,
                         [r] => reg_word(r),
                         [lo, hi, ..] => ValueRegs { lo, hi }.to_word(),
