@@ -172,8 +172,10 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
     let mut rel_target = None;
     let mut abs_symbol = None;
     let mut needs_rex_for_byte_reg = false;
-    for (i, spec) in row.operands.iter().enumerate() {
-        let value = inst.value(i);
+    let mut slot = 0;
+    for spec in row.operands {
+        let value = inst.value_at(spec, slot);
+        slot += spec.reg_slots();
         if let Value::Reg(r) = value {
             let e = enc_of(r);
             let byte_reg = spec.width == Width::W8 && !spec.kind.is_xmm();

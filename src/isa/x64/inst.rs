@@ -323,7 +323,12 @@ impl Inst {
     pub fn value(&self, i: usize) -> Value {
         let ops = self.op.row().operands;
         let slot: usize = ops[..i].iter().map(OpSpec::reg_slots).sum();
-        let spec = ops[i];
+        self.value_at(&ops[i], slot)
+    }
+
+    /// [`Inst::value`] of the operand `spec` whose register slots start at `slot` (for callers
+    /// walking the operands in order, which know the slot already).
+    pub fn value_at(&self, spec: &OpSpec, slot: usize) -> Value {
         match spec.kind {
             Kind::Gpr | Kind::Xmm => Value::Reg(self.regs[slot + spec.reg_slots() - 1]),
             Kind::GprMem | Kind::XmmMem if self.mem_form => Value::Mem(self.mem),
@@ -507,14 +512,13 @@ impl Inst {
 
     /// The registers still virtual, if any (an instruction must have none to be encoded).
     pub fn first_virtual_reg(&self) -> Option<Reg> {
-        let mut found = None;
-        let mut copy = *self;
-        copy.visit(|r, _, _| {
-            if found.is_none() && r.is_virtual() {
-                found = Some(*r);
-            }
-        });
-        found
+        // Slots the row does not use hold `Reg::INVALID`, so the whole array can be scanned.
+        let in_slots = self.regs.iter().copied().find(|r| r.is_virtual());
+        in_slots.or_else(|| {
+            (self.has_mem())
+                .then(|| self.mem.regs().find(|r| r.is_virtual()))
+                .flatten()
+        })
     }
 }
 
