@@ -354,13 +354,26 @@ impl<H> Emitter<'_, H> {
             Step::CtrlType { inst, out } => self.code.ops.push(Op::CtrlType { inst, out }),
             Step::Opcode { inst, term, out } => {
                 let (opcode, values) = self.opcode(term);
+                let n = self.p.terms[term.index()].args.len() as u32;
+                // The test loads the operands itself when their counts fit its fields.
+                let (v, i) = (u16::try_from(values), u16::try_from(n - values));
+                let fused = if let (Ok(v), Ok(i)) = (v, i) {
+                    (v, i)
+                } else {
+                    (0, 0)
+                };
                 self.code.ops.push(Op::TestOpcode {
                     inst,
                     opcode,
                     fail: NO_TARGET,
+                    out,
+                    values: fused.0,
+                    imms: fused.1,
                 });
                 fails.push(at);
-                self.load_inst(inst, term, out, values);
+                if fused == (0, 0) {
+                    self.load_inst(inst, term, out, values);
+                }
             }
             Step::Variant { value, term, out } => {
                 let TermKind::Variant { ty, tag } = self.p.terms[term.index()].kind else {
@@ -447,6 +460,11 @@ impl<H> Emitter<'_, H> {
     }
 
     fn accept(&mut self, rule: RuleId) {
+        let body = self.p.rules[rule.index()].body;
+        if let CExpr::Const(value) = self.frame.exprs[body.index()] {
+            self.code.ops.push(Op::ReturnConst { value, rule });
+            return;
+        }
         self.code.ops.push(Op::Accept { rule });
         self.next_temp = 0;
         let mut fails = std::mem::take(&mut self.term_fails);
@@ -577,6 +595,10 @@ mod tests {
             "{ops:#?}"
         );
         assert_eq!(count(|op| matches!(op, Op::TestLit { .. })), 2, "{ops:#?}");
-        assert_eq!(count(|op| matches!(op, Op::Accept { .. })), 5, "{ops:#?}");
+        assert_eq!(
+            count(|op| matches!(op, Op::Accept { .. } | Op::ReturnConst { .. })),
+            5,
+            "{ops:#?}"
+        );
     }
 }

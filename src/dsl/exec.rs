@@ -49,10 +49,15 @@ pub enum Op {
         table: u32,
         fail: Pc,
     },
+    /// Tests the opcode of `inst`; when it matches, loads its `values` value operands then
+    /// its `imms` immediates into `out…` (as [`Op::LoadInst`]).
     TestOpcode {
         inst: Slot,
         opcode: u32,
         fail: Pc,
+        out: Slot,
+        values: u16,
+        imms: u16,
     },
     /// Jumps to `tables[table + word]` for a word below [`LITERAL_TABLE`], or to `fail` if
     /// that entry is `NO_TARGET` or the word is larger.
@@ -151,6 +156,11 @@ pub enum Op {
     },
     Return {
         slot: Slot,
+        rule: RuleId,
+    },
+    /// `Accept` then `Return` of a constant: a rule whose right-hand side is a literal.
+    ReturnConst {
+        value: u64,
         rule: RuleId,
     },
     /// No rule matched (or a committed right-hand side failed): the term fails.
@@ -378,10 +388,26 @@ impl Machine {
                     };
                     pc = if target == NO_TARGET { fail } else { target } as usize;
                 }
-                Op::TestOpcode { inst, opcode, fail } => {
+                Op::TestOpcode {
+                    inst,
+                    opcode,
+                    fail,
+                    out,
+                    values,
+                    imms,
+                } => {
                     let i = self.slots[s(inst)];
                     if i == NO_INST || host.inst_opcode(i) != opcode {
                         pc = fail as usize;
+                    } else {
+                        let out = s(out);
+                        for k in 0..u32::from(values) {
+                            self.slots[out + k as usize] = host.inst_value(i, k);
+                        }
+                        for k in 0..u32::from(imms) {
+                            self.slots[out + (u32::from(values) + k) as usize] =
+                                host.inst_immediate(i, k);
+                        }
                     }
                 }
                 Op::LoadInst {
@@ -540,6 +566,19 @@ impl Machine {
                         self.last_fired = fired;
                     }
                     return Ok(Some(v));
+                }
+                Op::ReturnConst { value, rule } => {
+                    if let Some(c) = &mut self.coverage {
+                        c[rule.index()] += 1;
+                    }
+                    if let Some(hook) = &mut self.trace {
+                        let arity = prog.term_arity(term);
+                        hook(rule, &self.slots[base..base + arity], value);
+                    }
+                    if self.depth == 0 {
+                        self.last_fired = Some(rule);
+                    }
+                    return Ok(Some(value));
                 }
                 Op::Fail => return Ok(None),
             }

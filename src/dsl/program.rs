@@ -310,6 +310,29 @@ impl TermFrame {
         id
     }
 
+    /// Whether the word in `slot` is (or is found through) an output of an extern extractor.
+    pub fn under_extractor(&self, slot: Slot, terms: &[TermInfo]) -> bool {
+        let mut s = slot;
+        loop {
+            match self.origins[s.index()] {
+                SlotOrigin::Arg(_) | SlotOrigin::Expr(_) => return false,
+                SlotOrigin::Out { parent, term, .. } => {
+                    if matches!(
+                        terms[term.index()].kind,
+                        TermKind::Decl {
+                            extractor: Some(_),
+                            ..
+                        }
+                    ) {
+                        return true;
+                    }
+                    s = parent;
+                }
+                SlotOrigin::DefInst(p) | SlotOrigin::CtrlType(p) => s = p,
+            }
+        }
+    }
+
     pub fn slot_count(&self) -> u32 {
         self.origins.len() as u32
     }
