@@ -2,15 +2,19 @@
 //! [`MatchCode`].
 //!
 //! Rules are inserted in priority order (highest first, then file order) into a trie of their
-//! [`Step`]s. A new rule's step joins an existing child when that child has the same step, and
-//! may skip backwards over children whose step *excludes* it (a different opcode, variant or
-//! literal for the same slot): no input can reach both, so trying the new rule earlier than
-//! those children cannot change which rule wins. For the same reason it skips children that
-//! hold only rules of its own priority (equal-priority rules never overlap: that is a compile
-//! error). It may also enter a child whose step cannot fail (the defining instruction of a
-//! value, the controlling type): running that step costs nothing to a rule that does not need
-//! it. Any other child stops the search and the step becomes a new last child. A depth-first
-//! walk of the trie therefore meets rules in priority order, with shared steps tested once:
+//! [`Step`]s. A rule's pattern steps are pure tests, so they may run in any order that binds a
+//! slot before reading it: the rule joins an existing child when that child makes *any* of its
+//! pending pattern steps (its guards then follow in order). Scanning the children from the
+//! last, it may skip backwards over children whose step *excludes* one of its steps (a
+//! different opcode, variant or literal for the same slot): no input can reach both, so trying
+//! the new rule earlier than those children cannot change which rule wins. For the same reason
+//! it skips children that hold only rules of its own priority (equal-priority rules never
+//! overlap: that is a compile error). It may also enter a child whose step cannot fail (the
+//! defining instruction of a value, the controlling type): running that step costs nothing to a
+//! rule that does not need it. Any other child stops the search and one of the rule's steps
+//! becomes a new last child: preferably one testing the slot the previous last child tests (so
+//! both fall in one switch), else the first in canonical order. A depth-first walk of the trie
+//! therefore meets rules in priority order, with shared steps tested once:
 //!
 //! ```text
 //! rules (priority order)            trie                       flattened
@@ -98,49 +102,96 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
         children: Vec::new(),
         max_prio: i32::MAX,
     }];
+    // The pattern steps of the rule being inserted that no node on its path has made yet, in
+    // canonical order; its guard steps follow, in order.
+    let mut pending: Vec<Step> = Vec::new();
+    // Infallible steps this rule passed through (and so need not run again).
+    let mut done: Vec<Step> = Vec::new();
     for r in order {
-        let prio = p.rules[r.index()].prio;
-        let steps = &p.rules[r.index()].steps;
-        // Infallible steps this rule passed through (and so need not run again).
-        let mut done: Vec<Step> = Vec::new();
+        let rule = &p.rules[r.index()];
+        let prio = rule.prio;
+        let guards_at = rule
+            .steps
+            .iter()
+            .position(|s| matches!(s, Step::Eval { .. }))
+            .unwrap_or(rule.steps.len());
+        pending.clear();
+        pending.extend_from_slice(&rule.steps[..guards_at]);
+        let guards = &rule.steps[guards_at..];
+        done.clear();
         let mut cur = 0usize;
-        let mut i = 0;
-        while i < steps.len() {
-            let step = steps[i];
-            if done.contains(&step) {
-                i += 1;
-                continue;
+        let mut g = 0;
+        loop {
+            // Pattern steps are pure tests: while some remain, the rule may make any of them
+            // next (once what it reads is bound), so it can join a child making any of them.
+            // Guards then follow in order.
+            let in_pattern = !pending.is_empty();
+            if !in_pattern {
+                while g < guards.len() && done.contains(&guards[g]) {
+                    g += 1;
+                }
+                if g == guards.len() {
+                    break;
+                }
             }
             let mut next = None;
             for &ci in nodes[cur].children.iter().rev() {
                 let c = &nodes[ci as usize];
-                match c.step {
-                    Some(s) if s == step => {
-                        next = Some((ci as usize, true));
-                        break;
+                let Some(s) = c.step else {
+                    // A rule ending here: skipped when of this rule's priority (see below).
+                    if c.max_prio == prio {
+                        continue;
                     }
-                    Some(s) if s.excludes(&step, &p.terms) => continue,
-                    // Everything under `c` has this rule's priority, and rules of equal
-                    // priority never overlap (that is a compile error), so none of them can
-                    // match an input this rule matches: their order does not matter.
-                    _ if c.max_prio == prio => continue,
-                    // A step that cannot fail only binds a slot: this rule may run it too
-                    // and continue inside, instead of starting a sibling that every input
-                    // would reach after `c` anyway.
-                    Some(s @ (Step::CtrlType { .. } | Step::DefInst { .. })) => {
-                        done.push(s);
-                        next = Some((ci as usize, false));
-                        break;
+                    break;
+                };
+                let wanted = if in_pattern {
+                    pending.iter().position(|&x| x == s)
+                } else {
+                    (guards[g] == s).then_some(usize::MAX)
+                };
+                if let Some(k) = wanted {
+                    if in_pattern {
+                        pending.remove(k);
+                    } else {
+                        g += 1;
                     }
-                    _ => break,
+                    next = Some(ci as usize);
+                    break;
                 }
+                let excluded = if in_pattern {
+                    pending.iter().any(|x| s.excludes(x, &p.terms))
+                } else {
+                    s.excludes(&guards[g], &p.terms)
+                };
+                if excluded {
+                    continue;
+                }
+                // Everything under `c` has this rule's priority, and rules of equal priority
+                // never overlap (that is a compile error), so none of them can match an input
+                // this rule matches: their order does not matter.
+                if c.max_prio == prio {
+                    continue;
+                }
+                // A step that cannot fail only binds a slot: this rule may run it too and
+                // continue inside, instead of starting a sibling that every input would reach
+                // after `c` anyway.
+                if matches!(s, Step::CtrlType { .. } | Step::DefInst { .. }) {
+                    done.push(s);
+                    next = Some(ci as usize);
+                    break;
+                }
+                break;
             }
             cur = match next {
-                Some((c, consumed)) => {
-                    i += usize::from(consumed);
-                    c
-                }
+                Some(c) => c,
                 None => {
+                    let step = if in_pattern {
+                        let k = pick_step(p, &pending, &nodes, &nodes[cur].children);
+                        pending.remove(k)
+                    } else {
+                        g += 1;
+                        guards[g - 1]
+                    };
                     nodes.push(Node {
                         step: Some(step),
                         accept: None,
@@ -149,7 +200,6 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                     });
                     let id = nodes.len() - 1;
                     nodes[cur].children.push(id as u32);
-                    i += 1;
                     id
                 }
             };
@@ -164,6 +214,50 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
         nodes[cur].children.push(id);
     }
     nodes
+}
+
+/// Which of the pending pattern steps a rule makes next when it starts a new child: one that
+/// tests the same slot the same way as the last child (so that the two can become one switch),
+/// else the first in canonical order. Only steps whose input slots are bound qualify: those no
+/// other pending step produces.
+fn pick_step<H>(p: &Checked<H>, pending: &[Step], nodes: &[Node], siblings: &[u32]) -> usize {
+    let last = siblings.last().and_then(|&c| nodes[c as usize].step);
+    let same_switch = |s: &Step| match (last, *s) {
+        (Some(Step::Opcode { inst: a, .. }), Step::Opcode { inst: b, .. }) => a == b,
+        (Some(Step::Variant { value: a, .. }), Step::Variant { value: b, .. }) => a == b,
+        (Some(Step::Lit { slot: a, .. }), Step::Lit { slot: b, .. }) => a == b,
+        _ => false,
+    };
+    if last.is_some() {
+        for (k, s) in pending.iter().enumerate() {
+            if same_switch(s) && ready(p, s, pending) {
+                return k;
+            }
+        }
+    }
+    0
+}
+
+/// Whether no step of `pending` binds a slot that `s` reads.
+fn ready<H>(p: &Checked<H>, s: &Step, pending: &[Step]) -> bool {
+    let read = match *s {
+        Step::Opcode { inst, .. } => inst,
+        Step::Variant { value, .. } => value,
+        Step::Lit { slot, .. } => slot,
+        _ => return false,
+    };
+    pending.iter().all(|q| {
+        let (first, n) = match *q {
+            Step::DefInst { inst, .. } => (inst, 1),
+            Step::CtrlType { out, .. } => (out, 1),
+            Step::Opcode { term, out, .. }
+            | Step::Variant { term, out, .. }
+            | Step::Extract { term, out, .. } => (out, p.terms[term.index()].args.len() as u32),
+            Step::Eval { out, .. } => (out, 1),
+            _ => return true,
+        };
+        !(read.0 >= first.0 && read.0 < first.0 + n)
+    })
 }
 
 struct Emitter<'a, H> {
