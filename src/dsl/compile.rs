@@ -40,9 +40,39 @@ use super::sema::Checked;
 struct Node {
     step: Option<Step>,
     accept: Option<RuleId>,
-    children: Vec<u32>,
     /// Priority of the first (highest-priority) rule inserted through this node.
     max_prio: i32,
+    /// The last child and the previous sibling while the trie grows (`NONE` for none).
+    last_child: u32,
+    prev: u32,
+    /// The children, in order, as a range of [`Trie::kids`] (filled once the trie is built).
+    kids: (u32, u32),
+}
+
+const NONE: u32 = u32::MAX;
+
+struct Trie {
+    nodes: Vec<Node>,
+    kids: Vec<u32>,
+}
+
+impl Node {
+    fn new(step: Option<Step>, accept: Option<RuleId>, max_prio: i32) -> Node {
+        Node {
+            step,
+            accept,
+            max_prio,
+            last_child: NONE,
+            prev: NONE,
+            kids: (0, 0),
+        }
+    }
+}
+
+/// Appends `id` to the children of `parent`.
+fn add_child(nodes: &mut [Node], parent: usize, id: usize) {
+    nodes[id].prev = nodes[parent].last_child;
+    nodes[parent].last_child = id as u32;
 }
 
 /// Builds the match code of every rule-defined term.
@@ -71,19 +101,20 @@ pub fn compile<H>(p: &Checked<H>) -> MatchCode {
         let mut em = Emitter {
             p,
             code: &mut code,
-            trie: &trie,
+            trie: &trie.nodes,
+            kids: &trie.kids,
             frame,
             locals_base: frame.slot_count(),
             temps_base: frame.slot_count() + frame.max_locals,
             next_temp: 0,
             max_temps: 0,
-            term_fails: Vec::new(),
+            term_fails: Fixups::EMPTY,
         };
         let entry = em.code.ops.len() as Pc;
-        let rest = em.children(&trie[0].children);
+        let rest = em.children(em.kids_of(0));
         let fail = em.code.ops.len() as Pc;
         em.code.ops.push(Op::Fail);
-        let term_fails = std::mem::take(&mut em.term_fails);
+        let term_fails = em.term_fails;
         em.patch(rest, fail);
         em.patch(term_fails, fail);
         let size = em.temps_base + em.max_temps;
@@ -93,15 +124,10 @@ pub fn compile<H>(p: &Checked<H>) -> MatchCode {
     code
 }
 
-fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
+fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Trie {
     let mut order = rules.to_vec();
     order.sort_by_key(|r| (-i64::from(p.rules[r.index()].prio), r.0));
-    let mut nodes = vec![Node {
-        step: None,
-        accept: None,
-        children: Vec::new(),
-        max_prio: i32::MAX,
-    }];
+    let mut nodes = vec![Node::new(None, None, i32::MAX)];
     // The pattern steps of the rule being inserted that no node on its path has made yet, in
     // canonical order; its guard steps follow, in order.
     let mut pending: Vec<Step> = Vec::new();
@@ -135,11 +161,14 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                 }
             }
             let mut next = None;
-            for &ci in nodes[cur].children.iter().rev() {
+            let mut ci = nodes[cur].last_child;
+            while ci != NONE {
                 let c = &nodes[ci as usize];
-                let Some(s) = c.step else {
+                let (id, step, max_prio) = (ci, c.step, c.max_prio);
+                ci = c.prev;
+                let Some(s) = step else {
                     // A rule ending here: skipped when of this rule's priority (see below).
-                    if c.max_prio == prio {
+                    if max_prio == prio {
                         continue;
                     }
                     break;
@@ -155,7 +184,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                     } else {
                         g += 1;
                     }
-                    next = Some(ci as usize);
+                    next = Some(id as usize);
                     break;
                 }
                 let excluded = if in_pattern {
@@ -169,7 +198,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                 // Everything under `c` has this rule's priority, and rules of equal priority
                 // never overlap (that is a compile error), so none of them can match an input
                 // this rule matches: their order does not matter.
-                if c.max_prio == prio {
+                if max_prio == prio {
                     continue;
                 }
                 // A step that cannot fail only binds a slot: this rule may run it too and
@@ -177,7 +206,7 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                 // after `c` anyway.
                 if matches!(s, Step::CtrlType { .. } | Step::DefInst { .. }) {
                     done.push(s);
-                    next = Some(ci as usize);
+                    next = Some(id as usize);
                     break;
                 }
                 break;
@@ -186,42 +215,48 @@ fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Vec<Node> {
                 Some(c) => c,
                 None => {
                     let step = if in_pattern {
-                        let k = pick_step(p, &pending, &nodes, &nodes[cur].children);
+                        let k = pick_step(p, &pending, &nodes, nodes[cur].last_child);
                         pending.remove(k)
                     } else {
                         g += 1;
                         guards[g - 1]
                     };
-                    nodes.push(Node {
-                        step: Some(step),
-                        accept: None,
-                        children: Vec::new(),
-                        max_prio: prio,
-                    });
+                    nodes.push(Node::new(Some(step), None, prio));
                     let id = nodes.len() - 1;
-                    nodes[cur].children.push(id as u32);
+                    add_child(&mut nodes, cur, id);
                     id
                 }
             };
         }
-        nodes.push(Node {
-            step: None,
-            accept: Some(r),
-            children: Vec::new(),
-            max_prio: prio,
-        });
-        let id = nodes.len() as u32 - 1;
-        nodes[cur].children.push(id);
+        nodes.push(Node::new(None, Some(r), prio));
+        let id = nodes.len() - 1;
+        add_child(&mut nodes, cur, id);
     }
-    nodes
+    // Every node's children, in order, as one range of a shared array.
+    let mut kids = Vec::with_capacity(nodes.len());
+    for n in 0..nodes.len() {
+        let start = kids.len();
+        let mut c = nodes[n].last_child;
+        while c != NONE {
+            kids.push(c);
+            c = nodes[c as usize].prev;
+        }
+        kids[start..].reverse();
+        nodes[n].kids = (start as u32, kids.len() as u32);
+    }
+    Trie { nodes, kids }
 }
 
 /// Which of the pending pattern steps a rule makes next when it starts a new child: one that
 /// tests the same slot the same way as the last child (so that the two can become one switch),
 /// else the first in canonical order. Only steps whose input slots are bound qualify: those no
 /// other pending step produces.
-fn pick_step<H>(p: &Checked<H>, pending: &[Step], nodes: &[Node], siblings: &[u32]) -> usize {
-    let last = siblings.last().and_then(|&c| nodes[c as usize].step);
+fn pick_step<H>(p: &Checked<H>, pending: &[Step], nodes: &[Node], last_sibling: u32) -> usize {
+    let last = if last_sibling == NONE {
+        None
+    } else {
+        nodes[last_sibling as usize].step
+    };
     let same_switch = |s: &Step| match (last, *s) {
         (Some(Step::Opcode { inst: a, .. }), Step::Opcode { inst: b, .. }) => a == b,
         (Some(Step::Variant { value: a, .. }), Step::Variant { value: b, .. }) => a == b,
@@ -264,39 +299,88 @@ struct Emitter<'a, H> {
     p: &'a Checked<H>,
     code: &'a mut MatchCode,
     trie: &'a [Node],
+    kids: &'a [u32],
     frame: &'a TermFrame,
     locals_base: u32,
     temps_base: u32,
     next_temp: u32,
     max_temps: u32,
     /// Right-hand-side failures: the whole term fails.
-    term_fails: Vec<usize>,
+    term_fails: Fixups,
 }
 
-/// Addresses of instructions whose failure target is not known yet.
-type Fixups = Vec<usize>;
+/// Instructions whose failure target is not known yet: a list threaded through their `fail`
+/// fields (each holds the address of the next, the last `NO_TARGET`), so building and
+/// merging lists allocates nothing.
+#[derive(Clone, Copy, Debug)]
+struct Fixups {
+    head: Pc,
+    tail: Pc,
+}
 
-impl<H> Emitter<'_, H> {
+impl Fixups {
+    const EMPTY: Fixups = Fixups {
+        head: NO_TARGET,
+        tail: NO_TARGET,
+    };
+}
+
+impl<'a, H> Emitter<'a, H> {
+    fn kids_of(&self, n: usize) -> &'a [u32] {
+        let (start, end) = self.trie[n].kids;
+        &self.kids[start as usize..end as usize]
+    }
+
     fn pc(&self) -> Pc {
         self.code.ops.len() as Pc
     }
 
+    fn fail_of(&mut self, at: Pc) -> &mut Pc {
+        self.code.ops[at as usize]
+            .fail_mut()
+            .expect("fixups are instructions with a failure target")
+    }
+
+    /// Adds the instruction at `at` (already emitted) to `list`.
+    fn add(&mut self, list: &mut Fixups, at: usize) {
+        let at = at as Pc;
+        *self.fail_of(at) = list.head;
+        if list.head == NO_TARGET {
+            list.tail = at;
+        }
+        list.head = at;
+    }
+
+    /// Moves the instructions of `other` into `list`.
+    fn join(&mut self, list: &mut Fixups, other: Fixups) {
+        if other.head == NO_TARGET {
+            return;
+        }
+        if list.head != NO_TARGET {
+            *self.fail_of(other.tail) = list.head;
+        } else {
+            list.tail = other.tail;
+        }
+        list.head = other.head;
+    }
+
     fn patch(&mut self, fixups: Fixups, target: Pc) {
-        for at in fixups {
-            if let Some(f) = self.code.ops[at].fail_mut() {
-                *f = target;
-            }
+        let mut at = fixups.head;
+        while at != NO_TARGET {
+            let f = self.fail_of(at);
+            at = *f;
+            *f = target;
         }
     }
 
     /// Emits sibling subtrees in order; returns the failures of the last one (they continue
     /// wherever the parent's failure goes).
     fn children(&mut self, kids: &[u32]) -> Fixups {
-        let mut pending = Fixups::new();
+        let mut pending = Fixups::EMPTY;
         let mut i = 0;
         while i < kids.len() {
             let here = self.pc();
-            self.patch(std::mem::take(&mut pending), here);
+            self.patch(pending, here);
             let run = self.switch_run(&kids[i..]);
             let lit_run = self.literal_run(&kids[i..]);
             if run >= 2 {
@@ -366,12 +450,14 @@ impl<H> Emitter<'_, H> {
         self.code
             .tables
             .resize(table as usize + LITERAL_TABLE as usize, NO_TARGET);
-        let mut fails = vec![self.code.ops.len()];
+        let mut fails = Fixups::EMPTY;
+        let at = self.code.ops.len();
         self.code.ops.push(Op::SwitchLiteral {
             slot,
             table,
             fail: NO_TARGET,
         });
+        self.add(&mut fails, at);
         for &k in kids {
             let node = &self.trie[k as usize];
             let Some(Step::Lit { value, .. }) = node.step else {
@@ -379,8 +465,8 @@ impl<H> Emitter<'_, H> {
             };
             let pc = self.pc();
             self.code.tables[(table + value as u32) as usize] = pc;
-            let kids_fails = self.children(&node.children);
-            fails.extend(kids_fails);
+            let kids_fails = self.children(self.kids_of(k as usize));
+            self.join(&mut fails, kids_fails);
         }
         fails
     }
@@ -399,12 +485,14 @@ impl<H> Emitter<'_, H> {
         let table = self.code.tables.len() as u32;
         let n = self.code.opcode_count as usize;
         self.code.tables.resize(table as usize + n, NO_TARGET);
-        let mut fails = vec![self.code.ops.len()];
+        let mut fails = Fixups::EMPTY;
+        let at = self.code.ops.len();
         self.code.ops.push(Op::SwitchOpcode {
             inst,
             table,
             fail: NO_TARGET,
         });
+        self.add(&mut fails, at);
         for &k in kids {
             let node = &self.trie[k as usize];
             let Some(Step::Opcode { term, out, .. }) = node.step else {
@@ -414,8 +502,8 @@ impl<H> Emitter<'_, H> {
             let pc = self.pc();
             self.code.tables[(table + opcode) as usize] = pc;
             self.load_inst(inst, term, out, values);
-            let kids_fails = self.children(&node.children);
-            fails.extend(kids_fails);
+            let kids_fails = self.children(self.kids_of(k as usize));
+            self.join(&mut fails, kids_fails);
         }
         fails
     }
@@ -436,9 +524,9 @@ impl<H> Emitter<'_, H> {
         let node = &self.trie[n];
         if let Some(rule) = node.accept {
             self.accept(rule);
-            return Fixups::new();
+            return Fixups::EMPTY;
         }
-        let mut fails = Fixups::new();
+        let mut fails = Fixups::EMPTY;
         let step = node.step.expect("inner trie nodes hold a step");
         let at = self.code.ops.len();
         match step {
@@ -464,7 +552,7 @@ impl<H> Emitter<'_, H> {
                     values: fused.0,
                     imms: fused.1,
                 });
-                fails.push(at);
+                self.add(&mut fails, at);
                 if fused == (0, 0) {
                     self.load_inst(inst, term, out, values);
                 }
@@ -477,7 +565,6 @@ impl<H> Emitter<'_, H> {
                     unreachable!("variants belong to enums")
                 };
                 let n = self.p.terms[term.index()].args.len() as u32;
-                fails.push(at);
                 if boxed {
                     self.code.ops.push(Op::TestBoxedTag {
                         slot: value,
@@ -498,6 +585,7 @@ impl<H> Emitter<'_, H> {
                         fail: NO_TARGET,
                     });
                 }
+                self.add(&mut fails, at);
             }
             Step::Extract { value, term, out } => {
                 let TermKind::Decl {
@@ -515,7 +603,7 @@ impl<H> Emitter<'_, H> {
                     n,
                     fail: NO_TARGET,
                 });
-                fails.push(at);
+                self.add(&mut fails, at);
             }
             Step::Lit { slot, value } => {
                 self.code.ops.push(Op::TestLit {
@@ -523,7 +611,7 @@ impl<H> Emitter<'_, H> {
                     value,
                     fail: NO_TARGET,
                 });
-                fails.push(at);
+                self.add(&mut fails, at);
             }
             Step::Eq { a, b } => {
                 self.code.ops.push(Op::TestEq {
@@ -531,14 +619,14 @@ impl<H> Emitter<'_, H> {
                     b,
                     fail: NO_TARGET,
                 });
-                fails.push(at);
+                self.add(&mut fails, at);
             }
             Step::IsTrue { slot } => {
                 self.code.ops.push(Op::TestTrue {
                     slot,
                     fail: NO_TARGET,
                 });
-                fails.push(at);
+                self.add(&mut fails, at);
             }
             Step::Eval { expr, out } => {
                 self.next_temp = 0;
@@ -548,8 +636,8 @@ impl<H> Emitter<'_, H> {
                 }
             }
         }
-        let kid_fails = self.children(&node.children);
-        fails.extend(kid_fails);
+        let kid_fails = self.children(self.kids_of(n));
+        self.join(&mut fails, kid_fails);
         fails
     }
 
@@ -561,7 +649,7 @@ impl<H> Emitter<'_, H> {
         }
         self.code.ops.push(Op::Accept { rule });
         self.next_temp = 0;
-        let mut fails = std::mem::take(&mut self.term_fails);
+        let mut fails = self.term_fails;
         let r = self.expr(self.p.rules[rule.index()].body, &mut fails);
         self.term_fails = fails;
         self.code.ops.push(Op::Return { slot: r, rule });
@@ -619,7 +707,7 @@ impl<H> Emitter<'_, H> {
                             out,
                             fail: NO_TARGET,
                         });
-                        fails.push(at);
+                        self.add(fails, at);
                     }
                     TermKind::Decl { .. } => {
                         self.code.ops.push(Op::CallTerm {
@@ -629,7 +717,7 @@ impl<H> Emitter<'_, H> {
                             out,
                             fail: NO_TARGET,
                         });
-                        fails.push(at);
+                        self.add(fails, at);
                     }
                     TermKind::Variant { ty, tag } => {
                         let boxed = matches!(

@@ -85,6 +85,34 @@ fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
     }
 }
 
+/// Classes of slots made equal by a few `Eq` steps: a small union-find on a list (rules
+/// repeat a variable a few times at most, so this beats a hash map).
+#[derive(Default)]
+struct Classes {
+    /// (slot, parent) pairs.
+    parent: Vec<(Slot, Slot)>,
+}
+
+impl Classes {
+    fn find(&self, s: Slot) -> Slot {
+        let mut x = s;
+        while let Some(&(_, p)) = self.parent.iter().find(|e| e.0 == x) {
+            if p == x {
+                break;
+            }
+            x = p;
+        }
+        x
+    }
+
+    fn union(&mut self, a: Slot, b: Slot) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.parent.push((ra, rb));
+        }
+    }
+}
+
 fn find(parent: &mut FastMap<Slot, Slot>, s: Slot) -> Slot {
     let mut x = s;
     while let Some(&p) = parent.get(&x) {
@@ -114,18 +142,17 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
     if a.eqs.is_empty() && b.eqs.is_empty() {
         return true;
     }
-    let mut parent = FastMap::default();
+    let mut classes = Classes::default();
     for &(x, y) in a.eqs.iter().chain(&b.eqs) {
-        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
-        if rx != ry {
-            parent.insert(rx, ry);
-        }
+        classes.union(x, y);
     }
-    let mut class_value: FastMap<Slot, u64> = FastMap::default();
+    let mut class_value: Vec<(Slot, u64)> = Vec::new();
     for &(s, v) in a.tests.iter().chain(&b.tests) {
-        let root = find(&mut parent, s);
-        if *class_value.entry(root).or_insert(v) != v {
-            return false;
+        let root = classes.find(s);
+        match class_value.iter().find(|c| c.0 == root) {
+            Some(&(_, w)) if w != v => return false,
+            Some(_) => {}
+            None => class_value.push((root, v)),
         }
     }
     true
@@ -144,14 +171,11 @@ fn covers(s: &Facts, r: &Facts) -> bool {
 
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
 fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
-    let mut parent = FastMap::default();
+    let mut classes = Classes::default();
     for &(x, y) in &r.eqs {
-        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
-        if rx != ry {
-            parent.insert(rx, ry);
-        }
+        classes.union(x, y);
     }
-    if find(&mut parent, a) == find(&mut parent, b) {
+    if classes.find(a) == classes.find(b) {
         return true;
     }
     let lit = |s: Slot| r.tests.iter().find(|t| t.0 == s).map(|t| t.1);
@@ -254,18 +278,41 @@ fn check_term<H>(
     }
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
+    let prios: Vec<i32> = (0..facts.len()).map(prio).collect();
+    // Without variant tests, only the groups that may cover a rule matter (at most four: those
+    // whose key values are open or equal to the rule's); they are visited in the map's order.
+    let any_variant = facts.iter().any(|f| f.has_variant);
+    let all_groups: Vec<(&Values, &Vec<usize>)> = groups.iter().collect();
+    let mut candidates: Vec<(&Values, &Vec<usize>)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
         let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
         let mut shadowed_by = None;
-        'groups: for (gk, g) in &groups {
+        let visit: &[(&Values, &Vec<usize>)] = if any_variant {
+            &all_groups
+        } else {
+            candidates.clear();
+            let (k1, k2) = (keys[i].1, keys[i].2);
+            let mut wanted = [(None, None), (None, k2), (k1, None), (k1, k2)];
+            wanted.sort();
+            for (n, w) in wanted.iter().enumerate() {
+                if n > 0 && wanted[n - 1] == *w {
+                    continue;
+                }
+                if let Some((gk, g)) = groups.get_key_value(w) {
+                    candidates.push((gk, g));
+                }
+            }
+            &candidates
+        };
+        'groups: for &(gk, g) in visit {
             if !compatible(&(0, gk.0, gk.1), &keys[i]) {
                 continue;
             }
             // A group testing a key slot that this rule leaves open cannot cover it alone.
             let may_cover =
                 (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
-            for &j in g.iter().take_while(|&&j| prio(j) > r.prio) {
+            for &j in g.iter().take_while(|&&j| prios[j] > r.prio) {
                 if may_cover && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
                     break 'groups;
