@@ -125,8 +125,12 @@ pub fn compile<H>(p: &Checked<H>) -> MatchCode {
 }
 
 fn build_trie<H>(p: &Checked<H>, rules: &[RuleId]) -> Trie {
-    let mut order = rules.to_vec();
-    order.sort_by_key(|r| (-i64::from(p.rules[r.index()].prio), r.0));
+    let mut by_prio: Vec<(i64, u32)> = rules
+        .iter()
+        .map(|r| (-i64::from(p.rules[r.index()].prio), r.0))
+        .collect();
+    by_prio.sort_unstable();
+    let order = by_prio.iter().map(|&(_, r)| RuleId(r));
     let mut nodes = vec![Node::new(None, None, i32::MAX)];
     // The pattern steps of the rule being inserted that no node on its path has made yet, in
     // canonical order; its guard steps follow, in order.

@@ -224,6 +224,28 @@ fn check_term<H>(
     let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
         |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
+    // The values each rule tests at the eight most tested slots (bit `k` of the mask: slot `k`
+    // is tested): two rules testing one of them for different values cannot overlap, which
+    // settles most pairs before the full comparison (`may_overlap` finds the same conflict).
+    let top: Vec<Slot> = by_count.iter().take(8).map(|x| x.1).collect();
+    let quick: Vec<([u64; 8], u8)> = facts
+        .iter()
+        .map(|f| {
+            let mut q = ([0; 8], 0u8);
+            for (k, &s) in top.iter().enumerate() {
+                if let Some(v) = value_at(f, Some(s)) {
+                    q.0[k] = v;
+                    q.1 |= 1 << k;
+                }
+            }
+            q
+        })
+        .collect();
+    let disjoint = |i: usize, j: usize| {
+        let (a, b) = (&quick[i], &quick[j]);
+        let both = a.1 & b.1;
+        (0..8).any(|k| both & (1 << k) != 0 && a.0[k] != b.0[k])
+    };
     let keys: Vec<Key> = facts
         .iter()
         .enumerate()
@@ -267,7 +289,7 @@ fn check_term<H>(
                 for (x, &i) in a.iter().enumerate() {
                     let others = if ga == gb { &b[x + 1..] } else { &b[..] };
                     for &j in others {
-                        if may_overlap(&facts[i], &facts[j]) {
+                        if !disjoint(i, j) && may_overlap(&facts[i], &facts[j]) {
                             diags.push(overlap_error(p, term, rules, i.min(j), i.max(j), &label));
                         }
                     }
@@ -279,6 +301,7 @@ fn check_term<H>(
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
     let prios: Vec<i32> = (0..facts.len()).map(prio).collect();
+    let sigs: Vec<u64> = facts.iter().map(|f| f.signature).collect();
     // Without variant tests, only the groups that may cover a rule matter (at most four: those
     // whose key values are open or equal to the rule's); they are visited in the map's order.
     let any_variant = facts.iter().any(|f| f.has_variant);
@@ -313,11 +336,12 @@ fn check_term<H>(
             let may_cover =
                 (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
             for &j in g.iter().take_while(|&&j| prios[j] > r.prio) {
-                if may_cover && covers(&facts[j], f) {
+                // The signature test of `covers`, on a compact array first.
+                if may_cover && sigs[j] & !f.signature == 0 && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
                     break 'groups;
                 }
-                if !facts[j].has_variant {
+                if !any_variant || !facts[j].has_variant {
                     continue;
                 }
                 if let Some((slot, ty, tag)) = covers_but_variant(p, &facts[j], f) {

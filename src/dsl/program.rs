@@ -250,6 +250,8 @@ pub enum SlotOrigin {
 #[derive(Default, Debug)]
 pub struct TermFrame {
     pub origins: Vec<SlotOrigin>,
+    /// Per slot: whether its word is (or is found through) an output of an extern extractor.
+    under_extractor: Vec<bool>,
     keys: FastMap<SlotOrigin, Slot>,
     pub exprs: Vec<CExpr>,
     expr_ids: FastMap<CExpr, ExprId>,
@@ -272,13 +274,21 @@ impl TermFrame {
             return s;
         }
         let s = Slot(self.origins.len() as u32);
+        let under = match origin {
+            SlotOrigin::Arg(_) | SlotOrigin::Expr(_) => false,
+            SlotOrigin::Out { parent, .. }
+            | SlotOrigin::DefInst(parent)
+            | SlotOrigin::CtrlType(parent) => self.under_extractor[parent.index()],
+        };
         self.origins.push(origin);
+        self.under_extractor.push(under);
         self.keys.insert(origin, s);
         s
     }
 
-    /// The first of `n` consecutive slots holding the outputs of `term` applied to `parent`.
-    pub fn outputs(&mut self, parent: Slot, term: TermId, n: usize) -> Slot {
+    /// The first of `n` consecutive slots holding the outputs of `term` applied to `parent`
+    /// (`extractor`: `term` is an extern extractor).
+    pub fn outputs(&mut self, parent: Slot, term: TermId, n: usize, extractor: bool) -> Slot {
         let first = SlotOrigin::Out {
             parent,
             term,
@@ -296,6 +306,8 @@ impl TermFrame {
             };
             self.keys.insert(o, Slot(self.origins.len() as u32));
             self.origins.push(o);
+            self.under_extractor
+                .push(extractor || self.under_extractor[parent.index()]);
         }
         base
     }
@@ -311,26 +323,8 @@ impl TermFrame {
     }
 
     /// Whether the word in `slot` is (or is found through) an output of an extern extractor.
-    pub fn under_extractor(&self, slot: Slot, terms: &[TermInfo]) -> bool {
-        let mut s = slot;
-        loop {
-            match self.origins[s.index()] {
-                SlotOrigin::Arg(_) | SlotOrigin::Expr(_) => return false,
-                SlotOrigin::Out { parent, term, .. } => {
-                    if matches!(
-                        terms[term.index()].kind,
-                        TermKind::Decl {
-                            extractor: Some(_),
-                            ..
-                        }
-                    ) {
-                        return true;
-                    }
-                    s = parent;
-                }
-                SlotOrigin::DefInst(p) | SlotOrigin::CtrlType(p) => s = p,
-            }
-        }
+    pub fn under_extractor(&self, slot: Slot) -> bool {
+        self.under_extractor[slot.index()]
     }
 
     pub fn slot_count(&self) -> u32 {

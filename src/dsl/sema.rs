@@ -274,15 +274,12 @@ impl<H> Sema<'_, H> {
         // together with the tests of what they bind: rules then share and switch on their
         // opcode and literal tests before any extractor runs.
         let frame = &self.out.frames[term.index()];
-        let terms = &self.out.terms;
-        cx.steps.sort_by_cached_key(|s| {
+        cx.steps.sort_by_key(|s| {
             let late = match *s {
                 Step::Extract { .. } => true,
-                Step::Eq { a, b } => {
-                    frame.under_extractor(a, terms) || frame.under_extractor(b, terms)
-                }
+                Step::Eq { a, b } => frame.under_extractor(a) || frame.under_extractor(b),
                 Step::Eval { .. } => false,
-                _ => frame.under_extractor(Slot(s.order_key().0), terms),
+                _ => frame.under_extractor(Slot(s.order_key().0)),
             };
             (late, s.order_key())
         });
@@ -474,7 +471,7 @@ impl<H> Sema<'_, H> {
         let n = args.len();
         match kind {
             TermKind::Opcode { .. } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, false);
                 cx.steps.push(Step::Opcode {
                     inst: on,
                     term: t,
@@ -483,7 +480,7 @@ impl<H> Sema<'_, H> {
                 self.sub_patterns(cx, args, out, t);
             }
             TermKind::Variant { .. } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, false);
                 cx.steps.push(Step::Variant {
                     value: on,
                     term: t,
@@ -502,7 +499,7 @@ impl<H> Sema<'_, H> {
             TermKind::Decl {
                 extractor: Some(_), ..
             } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, true);
                 cx.steps.push(Step::Extract {
                     value: on,
                     term: t,
