@@ -48,6 +48,11 @@ pub(super) struct Sema<'a, H> {
     pub(super) bool_ty: Option<TypeId>,
     /// The type `Value`, if declared (opcode patterns on it match the defining instruction).
     pub(super) value_ty: Option<TypeId>,
+    /// Scratch space reused from rule to rule: the steps of the rule being checked, and their
+    /// sort keys.
+    steps: Vec<Step>,
+    sorted: Vec<Step>,
+    keyed: Vec<(bool, (u32, u8), u32)>,
 }
 
 /// A pattern or `let` variable in scope while checking one rule (its name borrowed from the
@@ -100,6 +105,9 @@ pub fn check<H>(
         consts: FastMap::default(),
         bool_ty: None,
         value_ty: None,
+        steps: Vec::new(),
+        sorted: Vec::new(),
+        keyed: Vec::new(),
     };
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
     let defs: Vec<&Def> = files.iter().flatten().collect();
@@ -258,10 +266,12 @@ impl<H> Sema<'_, H> {
             self.out.frames[term.index()] = TermFrame::new(arity);
         }
         let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        let mut steps = std::mem::take(&mut self.steps);
+        steps.clear();
         let mut cx = RuleCtx {
             term,
-            vars: Vec::new(),
-            steps: Vec::new(),
+            vars: Vec::with_capacity(8),
+            steps,
             locals: 0,
             in_guard: true,
         };
@@ -273,16 +283,24 @@ impl<H> Sema<'_, H> {
         // Extern extractors (host calls that cannot be switched on) go after the other tests,
         // together with the tests of what they bind: rules then share and switch on their
         // opcode and literal tests before any extractor runs.
+        // (The keys are computed once; the index keeps the sort stable.)
         let frame = &self.out.frames[term.index()];
-        cx.steps.sort_by_key(|s| {
+        self.keyed.clear();
+        self.keyed.extend(cx.steps.iter().enumerate().map(|(i, s)| {
             let late = match *s {
                 Step::Extract { .. } => true,
                 Step::Eq { a, b } => frame.under_extractor(a) || frame.under_extractor(b),
                 Step::Eval { .. } => false,
                 _ => frame.under_extractor(Slot(s.order_key().0)),
             };
-            (late, s.order_key())
-        });
+            (late, s.order_key(), i as u32)
+        }));
+        self.keyed.sort_unstable();
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.clear();
+        sorted.extend(self.keyed.iter().map(|k| cx.steps[k.2 as usize]));
+        std::mem::swap(&mut cx.steps, &mut sorted);
+        self.sorted = sorted;
         for g in &r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
@@ -334,12 +352,13 @@ impl<H> Sema<'_, H> {
         self.out.rules.push(CRule {
             term,
             prio,
-            steps: cx.steps,
+            steps: cx.steps.clone(),
             body,
             name: r.name.as_ref().map(|n| n.name.to_string()),
             span: r.span,
             pattern_span: *pspan,
         });
+        self.steps = cx.steps;
     }
 
     fn frame(&mut self, t: TermId) -> &mut TermFrame {
