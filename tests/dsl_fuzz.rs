@@ -381,6 +381,68 @@ fn parsers_agree_on_mutants_and_generated_rules() {
 }
 
 #[test]
+fn parsers_agree_on_odd_tokens() {
+    let words = [
+        "0x",
+        "0x_",
+        "0xg",
+        "0b",
+        "0b2",
+        "0b12",
+        "-",
+        "-x",
+        "--1",
+        "-0x1f",
+        "1_000",
+        "12ab",
+        "1.5",
+        "0x1ffffffffffffffffffffffffffffffff",
+        "$",
+        "$1",
+        "$a-b",
+        "$a.b",
+        "a$b",
+        "x#",
+        "é",
+        "x\u{b}y",
+        "_",
+        "__",
+        "_1",
+        "if-let",
+        "if-lets",
+        "if-",
+        "iff",
+        "types",
+        "and",
+        "a.b-c<d>=e!f?g+h*i/j",
+        "a@b",
+        "a@(f)",
+        "x;c",
+        "\u{c}",
+        "\t",
+        "\r\n",
+        "@",
+        "(",
+        ")",
+        "\"",
+        "#",
+        "a\u{0}",
+    ];
+    for w in words {
+        for text in [
+            format!("(rule (f {w}) 1)"),
+            format!("(rule (f x) {w})"),
+            format!("(decl f ({w}) u64)"),
+            format!("(const ${w} u64 {w})"),
+            format!("(rule r {w} (f x) 1)"),
+            w.to_string(),
+        ] {
+            parsers_agree(&text);
+        }
+    }
+}
+
+#[test]
 fn short_fuzz_pass_never_panics() {
     fuzz(1500, 1);
 }

@@ -13,12 +13,12 @@ use super::ast::*;
 use super::diag::{FileId, Span};
 use super::lexer::{int_value, Tok};
 use super::parse::MAX_NESTING;
-use logos::Logos;
 
 /// Parses a whole file, or returns `None` where the LALRPOP parser would report an error.
 pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
     let mut p = Parser {
-        lex: Tok::lexer(text),
+        text,
+        pos: 0,
         file,
         depth: 0,
         buf: [None; 2],
@@ -37,7 +37,9 @@ pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
 type Spanned<'s> = (Tok<'s>, u32, u32);
 
 struct Parser<'s> {
-    lex: logos::Lexer<'s, Tok<'s>>,
+    text: &'s str,
+    /// Where the lexer is in `text`.
+    pos: usize,
     file: FileId,
     /// Parentheses open so far, counted as `parse::parse_file` counts them.
     depth: u32,
@@ -52,19 +54,146 @@ struct Parser<'s> {
 
 impl<'s> Parser<'s> {
     /// Lexes one token into the look-ahead; `None` on a lexical error or too deep nesting.
+    ///
+    /// A byte-level lexer for the tokens of [`Tok`]: it must find the tokens the `logos` lexer
+    /// finds, so it gives up (and the LALRPOP parser, fed by `logos`, takes over) on anything
+    /// but plain tokens separated by white space, comments, parentheses or `@`.
     fn lex_one(&mut self) -> Option<Option<Spanned<'s>>> {
-        let Some(tok) = self.lex.next() else {
+        let bytes = self.text.as_bytes();
+        let mut i = self.pos;
+        loop {
+            match bytes.get(i) {
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c') => i += 1,
+                Some(b';') => {
+                    i += bytes[i..]
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap_or(bytes.len() - i);
+                }
+                _ => break,
+            }
+        }
+        let Some(&c) = bytes.get(i) else {
+            self.pos = i;
             return Some(None);
         };
-        let tok = tok.ok()?;
-        match tok {
-            Tok::LParen if self.depth == MAX_NESTING => return None,
-            Tok::LParen => self.depth += 1,
-            Tok::RParen => self.depth = self.depth.saturating_sub(1),
-            _ => {}
+        let start = i;
+        let tok = match c {
+            b'(' => {
+                if self.depth == MAX_NESTING {
+                    return None;
+                }
+                self.depth += 1;
+                i += 1;
+                Tok::LParen
+            }
+            b')' => {
+                self.depth = self.depth.saturating_sub(1);
+                i += 1;
+                Tok::RParen
+            }
+            b'@' => {
+                i += 1;
+                Tok::At
+            }
+            b'$' => {
+                i += 1;
+                if !bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+                {
+                    return None;
+                }
+                while bytes
+                    .get(i)
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+                {
+                    i += 1;
+                }
+                Tok::ConstName(&self.text[start + 1..i])
+            }
+            b'-' | b'0'..=b'9' => {
+                if c == b'-' {
+                    i += 1;
+                }
+                let digits = |i: &mut usize, ok: fn(u8) -> bool| {
+                    let from = *i;
+                    while bytes.get(*i).is_some_and(|&b| ok(b) || b == b'_') {
+                        *i += 1;
+                    }
+                    *i > from
+                };
+                let ok = match (bytes.get(i), bytes.get(i + 1)) {
+                    (Some(b'0'), Some(b'x')) => {
+                        i += 2;
+                        digits(&mut i, |b| b.is_ascii_hexdigit())
+                    }
+                    (Some(b'0'), Some(b'b')) => {
+                        i += 2;
+                        digits(&mut i, |b| b == b'0' || b == b'1')
+                    }
+                    (Some(b'0'..=b'9'), _) => digits(&mut i, |b| b.is_ascii_digit()),
+                    _ => false,
+                };
+                if !ok {
+                    return None;
+                }
+                Tok::Int(&self.text[start..i])
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
+                while bytes.get(i).is_some_and(|&b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(
+                            b,
+                            b'_' | b'.'
+                                | b'-'
+                                | b'<'
+                                | b'>'
+                                | b'='
+                                | b'!'
+                                | b'?'
+                                | b'+'
+                                | b'*'
+                                | b'/'
+                        )
+                }) {
+                    i += 1;
+                }
+                match &self.text[start..i] {
+                    "_" => Tok::Underscore,
+                    "type" => Tok::Type,
+                    "primitive" => Tok::Primitive,
+                    "enum" => Tok::Enum,
+                    "decl" => Tok::Decl,
+                    "partial" => Tok::Partial,
+                    "multi" => Tok::Multi,
+                    "extern" => Tok::Extern,
+                    "constructor" => Tok::Constructor,
+                    "extractor" => Tok::Extractor,
+                    "const" => Tok::Const,
+                    "rule" => Tok::Rule,
+                    "if-let" => Tok::IfLet,
+                    "if" => Tok::If,
+                    "let" => Tok::Let,
+                    "and" => Tok::And,
+                    name => Tok::Name(name),
+                }
+            }
+            _ => return None,
+        };
+        // A word must end where `logos` would end it: at white space, a comment, a
+        // parenthesis, `@` or the end of the file.
+        let word = !matches!(tok, Tok::LParen | Tok::RParen | Tok::At);
+        if word
+            && !matches!(
+                bytes.get(i),
+                None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b';' | b'(' | b')' | b'@')
+            )
+        {
+            return None;
         }
-        let r = self.lex.span();
-        Some(Some((tok, r.start as u32, r.end as u32)))
+        self.pos = i;
+        Some(Some((tok, start as u32, i as u32)))
     }
 
     fn fill(&mut self) -> Option<()> {
