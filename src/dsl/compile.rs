@@ -386,7 +386,11 @@ impl<'a, H> Emitter<'a, H> {
             let here = self.pc();
             self.patch(pending, here);
             let run = self.switch_run(&kids[i..]);
-            let lit_run = self.literal_run(&kids[i..]);
+            let lit_run = if run >= 2 {
+                0
+            } else {
+                self.literal_run(&kids[i..])
+            };
             if run >= 2 {
                 pending = self.switch(&kids[i..i + run]);
                 i += run;
@@ -406,20 +410,30 @@ impl<'a, H> Emitter<'a, H> {
         let Some(Step::Opcode { inst, .. }) = self.trie[kids[0] as usize].step else {
             return 0;
         };
-        let mut seen = Vec::new();
+        // Opcodes seen so far: a bit set for small opcode numbers, a list for the others.
+        let (mut small, mut large) = (0u64, Vec::new());
+        let mut n = 0;
         for &k in kids {
             match self.trie[k as usize].step {
                 Some(Step::Opcode { inst: i, term, .. }) if i == inst => {
                     let op = self.opcode(term).0;
-                    if seen.contains(&op) {
-                        break;
+                    if op < 64 {
+                        if small & (1 << op) != 0 {
+                            break;
+                        }
+                        small |= 1 << op;
+                    } else {
+                        if large.contains(&op) {
+                            break;
+                        }
+                        large.push(op);
                     }
-                    seen.push(op);
+                    n += 1;
                 }
                 _ => break,
             }
         }
-        seen.len()
+        n
     }
 
     /// Length of the run of tests of one slot against distinct small literals (below

@@ -33,6 +33,35 @@ pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
     Some(defs)
 }
 
+/// Byte classes of [`CLASS`]: continues a name; ends a word (white space, `;`, `(`, `)`, `@`).
+const NAME: u8 = 1;
+const END: u8 = 2;
+
+/// The class bits of every byte.
+const CLASS: [u8; 256] = {
+    let mut c = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let x = b as u8;
+        if x.is_ascii_alphanumeric()
+            || matches!(
+                x,
+                b'_' | b'.' | b'-' | b'<' | b'>' | b'=' | b'!' | b'?' | b'+' | b'*' | b'/'
+            )
+        {
+            c[b] |= NAME;
+        }
+        if matches!(
+            x,
+            b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b';' | b'(' | b')' | b'@'
+        ) {
+            c[b] |= END;
+        }
+        b += 1;
+    }
+    c
+};
+
 /// A token and its byte range.
 type Spanned<'s> = (Tok<'s>, u32, u32);
 
@@ -141,22 +170,8 @@ impl<'s> Parser<'s> {
                 Tok::Int(&self.text[start..i])
             }
             b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
-                while bytes.get(i).is_some_and(|&b| {
-                    b.is_ascii_alphanumeric()
-                        || matches!(
-                            b,
-                            b'_' | b'.'
-                                | b'-'
-                                | b'<'
-                                | b'>'
-                                | b'='
-                                | b'!'
-                                | b'?'
-                                | b'+'
-                                | b'*'
-                                | b'/'
-                        )
-                }) {
+                i += 1;
+                while i < bytes.len() && CLASS[bytes[i] as usize] & NAME != 0 {
                     i += 1;
                 }
                 match &self.text[start..i] {
@@ -184,12 +199,7 @@ impl<'s> Parser<'s> {
         // A word must end where `logos` would end it: at white space, a comment, a
         // parenthesis, `@` or the end of the file.
         let word = !matches!(tok, Tok::LParen | Tok::RParen | Tok::At);
-        if word
-            && !matches!(
-                bytes.get(i),
-                None | Some(b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b';' | b'(' | b')' | b'@')
-            )
-        {
+        if word && i < bytes.len() && CLASS[bytes[i] as usize] & END == 0 {
             return None;
         }
         self.pos = i;

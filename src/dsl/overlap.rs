@@ -243,8 +243,11 @@ fn check_term<H>(
         .collect();
     let disjoint = |i: usize, j: usize| {
         let (a, b) = (&quick[i], &quick[j]);
-        let both = a.1 & b.1;
-        (0..8).any(|k| both & (1 << k) != 0 && a.0[k] != b.0[k])
+        let mut differ = 0u8;
+        for k in 0..8 {
+            differ |= u8::from(a.0[k] != b.0[k]) << k;
+        }
+        differ & a.1 & b.1 != 0
     };
     let keys: Vec<Key> = facts
         .iter()
