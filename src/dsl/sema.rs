@@ -265,7 +265,7 @@ impl<H> Sema<'_, H> {
         if self.out.frames[term.index()].slot_count() == 0 {
             self.out.frames[term.index()] = TermFrame::new(arity);
         }
-        let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        let diags_before = self.diags.len();
         let mut steps = std::mem::take(&mut self.steps);
         steps.clear();
         let mut cx = RuleCtx {
@@ -342,7 +342,7 @@ impl<H> Sema<'_, H> {
                 format!("rule makes more than {MAX_RULE_STEPS} tests; split it into helper terms"),
             );
         }
-        let new_errors = self.diags.iter().filter(|d| d.is_error()).count() > errors;
+        let new_errors = self.diags[diags_before..].iter().any(|d| d.is_error());
         let Some((_, body)) = body else { return };
         if new_errors {
             return;
