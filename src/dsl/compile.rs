@@ -32,7 +32,7 @@
 //! `SwitchLiteral`); when the selected child fails, control skips the whole run, since its
 //! other children test other values.
 
-use super::exec::{MatchCode, Op, Pc, LITERAL_TABLE, NO_TARGET};
+use super::exec::{MatchCode, Op, Pc, SwitchLoad, LITERAL_TABLE, NO_TARGET};
 use super::program::*;
 use super::sema::Checked;
 
@@ -468,6 +468,10 @@ impl<'a, H> Emitter<'a, H> {
         self.code
             .tables
             .resize(table as usize + LITERAL_TABLE as usize, NO_TARGET);
+        self.code.loads.resize(
+            table as usize + LITERAL_TABLE as usize,
+            SwitchLoad::default(),
+        );
         let mut fails = Fixups::EMPTY;
         let at = self.code.ops.len();
         self.code.ops.push(Op::SwitchLiteral {
@@ -503,6 +507,9 @@ impl<'a, H> Emitter<'a, H> {
         let table = self.code.tables.len() as u32;
         let n = self.code.opcode_count as usize;
         self.code.tables.resize(table as usize + n, NO_TARGET);
+        self.code
+            .loads
+            .resize(table as usize + n, SwitchLoad::default());
         let mut fails = Fixups::EMPTY;
         let at = self.code.ops.len();
         self.code.ops.push(Op::SwitchOpcode {
@@ -519,7 +526,14 @@ impl<'a, H> Emitter<'a, H> {
             let (opcode, values) = self.opcode(term);
             let pc = self.pc();
             self.code.tables[(table + opcode) as usize] = pc;
-            self.load_inst(inst, term, out, values);
+            // The switch loads the operands itself when their counts fit `SwitchLoad`.
+            let n = self.p.terms[term.index()].args.len() as u32;
+            match (u16::try_from(values), u16::try_from(n - values)) {
+                (Ok(values), Ok(imms)) => {
+                    self.code.loads[(table + opcode) as usize] = SwitchLoad { out, values, imms }
+                }
+                _ => self.load_inst(inst, term, out, values),
+            }
             let kids_fails = self.children(self.kids_of(k as usize));
             self.join(&mut fails, kids_fails);
         }

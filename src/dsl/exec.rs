@@ -43,7 +43,8 @@ pub const NO_INST: u64 = u64::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Jumps to `tables[table + opcode]`, or to `fail` if that entry is `NO_TARGET` or the
-    /// opcode is out of the table's range.
+    /// opcode is out of the table's range; before jumping, loads the operands `loads[table +
+    /// opcode]` says (as [`Op::LoadInst`]).
     SwitchOpcode {
         inst: Slot,
         table: u32,
@@ -193,6 +194,26 @@ pub const NO_TARGET: u32 = u32::MAX;
 /// Size of a literal switch table: runs of literal tests switch only on values below it.
 pub const LITERAL_TABLE: u64 = 64;
 
+/// The operands an `SwitchOpcode` entry loads: `values` value operands then `imms`
+/// immediates of the instruction into `out…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwitchLoad {
+    pub out: Slot,
+    pub values: u16,
+    pub imms: u16,
+}
+
+impl Default for SwitchLoad {
+    /// Loads nothing.
+    fn default() -> SwitchLoad {
+        SwitchLoad {
+            out: Slot(0),
+            values: 0,
+            imms: 0,
+        }
+    }
+}
+
 /// The flattened match trees of all terms.
 #[derive(Default, Debug)]
 pub struct MatchCode {
@@ -201,6 +222,9 @@ pub struct MatchCode {
     pub operands: Vec<Slot>,
     /// Opcode switch tables, each `opcode_count` entries long.
     pub tables: Vec<Pc>,
+    /// Beside `tables`: the operands an opcode switch loads for each entry (nothing for
+    /// literal switches).
+    pub loads: Vec<SwitchLoad>,
     pub opcode_count: u32,
     /// Per term: entry address (`NO_TARGET` for terms without rules) and frame size.
     pub entry: Vec<Pc>,
@@ -372,12 +396,26 @@ impl Machine {
                     } else {
                         host.inst_opcode(i)
                     };
+                    let at = table as usize + opc as usize;
                     let target = if opc < code.opcode_count {
-                        code.tables[(table + opc) as usize]
+                        code.tables[at]
                     } else {
                         NO_TARGET
                     };
-                    pc = if target == NO_TARGET { fail } else { target } as usize;
+                    if target == NO_TARGET {
+                        pc = fail as usize;
+                    } else {
+                        pc = target as usize;
+                        let load = code.loads[at];
+                        let out = s(load.out);
+                        for k in 0..u32::from(load.values) {
+                            self.slots[out + k as usize] = host.inst_value(i, k);
+                        }
+                        for k in 0..u32::from(load.imms) {
+                            self.slots[out + (u32::from(load.values) + k) as usize] =
+                                host.inst_immediate(i, k);
+                        }
+                    }
                 }
                 Op::SwitchLiteral { slot, table, fail } => {
                     let w = self.slots[s(slot)];
