@@ -213,13 +213,18 @@ fn check_term<H>(
         .map(|r| facts(p, &p.rules[r.index()]))
         .collect();
     let prio = |i: usize| p.rules[rules[i].index()].prio;
-    let mut counts: FastMap<Slot, usize> = FastMap::default();
+    let mut counts = vec![0usize; p.frames[term.index()].slot_count() as usize];
     for f in &facts {
         for &(s, _) in &f.tests {
-            *counts.entry(s).or_default() += 1;
+            counts[s.index()] += 1;
         }
     }
-    let mut by_count: Vec<(usize, Slot)> = counts.into_iter().map(|(s, c)| (c, s)).collect();
+    let mut by_count: Vec<(usize, Slot)> = counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c > 0)
+        .map(|(s, &c)| (c, Slot(s as u32)))
+        .collect();
     by_count.sort_by(|a, b| b.cmp(a));
     let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
