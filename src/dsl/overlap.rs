@@ -23,12 +23,13 @@ use super::sema::Checked;
 use std::collections::BTreeMap;
 
 /// What a rule tests, prepared for comparisons.
-struct Facts {
+/// (The lists of all rules of a term are kept in three shared arrays, see [`FactLists`].)
+struct Facts<'a> {
     /// Steps, sorted (for subset tests).
-    steps: Vec<Step>,
+    steps: &'a [Step],
     /// (slot, value) of every opcode, variant and literal test, sorted by slot.
-    tests: Vec<(Slot, u64)>,
-    eqs: Vec<(Slot, Slot)>,
+    tests: &'a [(Slot, u64)],
+    eqs: &'a [(Slot, Slot)],
     /// Tests an enum variant somewhere (only such rules can join a variant cover).
     has_variant: bool,
     /// One bit per step (by hash), to reject most non-covering pairs at once: if `s` covers
@@ -46,27 +47,46 @@ fn step_bit(s: &Step) -> u64 {
     1 << (h.finish() % 64)
 }
 
-fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
-    let mut steps = r.steps.clone();
-    steps.sort();
-    let mut tests: Vec<(Slot, u64)> = r.steps.iter().filter_map(|s| test_of(p, s)).collect();
-    tests.sort();
-    let eqs = r
-        .steps
-        .iter()
-        .filter_map(|s| match *s {
+/// The sorted steps, tests and equalities of all rules of a term, one after the other (one
+/// allocation each instead of three per rule), with each rule's ranges.
+#[derive(Default)]
+struct FactLists {
+    steps: Vec<Step>,
+    tests: Vec<(Slot, u64)>,
+    eqs: Vec<(Slot, Slot)>,
+    /// Per rule: the ends of its ranges in the three lists.
+    ends: Vec<(usize, usize, usize)>,
+}
+
+impl FactLists {
+    fn add<H>(&mut self, p: &Checked<H>, r: &CRule) {
+        let (s0, t0) = (self.steps.len(), self.tests.len());
+        self.steps.extend_from_slice(&r.steps);
+        self.steps[s0..].sort();
+        self.tests
+            .extend(r.steps.iter().filter_map(|s| test_of(p, s)));
+        self.tests[t0..].sort();
+        self.eqs.extend(r.steps.iter().filter_map(|s| match *s {
             Step::Eq { a, b } => Some((a, b)),
             _ => None,
-        })
-        .collect();
-    let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
-    let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
-    Facts {
-        signature,
-        steps,
-        tests,
-        eqs,
-        has_variant,
+        }));
+        self.ends
+            .push((self.steps.len(), self.tests.len(), self.eqs.len()));
+    }
+
+    /// The facts of rule `i` (in the order added), of which `r` is the rule.
+    fn facts(&self, i: usize, r: &CRule) -> Facts<'_> {
+        let (s0, t0, e0) = if i == 0 { (0, 0, 0) } else { self.ends[i - 1] };
+        let (s1, t1, e1) = self.ends[i];
+        let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
+        let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
+        Facts {
+            signature,
+            steps: &self.steps[s0..s1],
+            tests: &self.tests[t0..t1],
+            eqs: &self.eqs[e0..e1],
+            has_variant,
+        }
     }
 }
 
@@ -143,11 +163,11 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
         return true;
     }
     let mut classes = Classes::default();
-    for &(x, y) in a.eqs.iter().chain(&b.eqs) {
+    for &(x, y) in a.eqs.iter().chain(b.eqs) {
         classes.union(x, y);
     }
     let mut class_value: Vec<(Slot, u64)> = Vec::new();
-    for &(s, v) in a.tests.iter().chain(&b.tests) {
+    for &(s, v) in a.tests.iter().chain(b.tests) {
         let root = classes.find(s);
         match class_value.iter().find(|c| c.0 == root) {
             Some(&(_, w)) if w != v => return false,
@@ -172,7 +192,7 @@ fn covers(s: &Facts, r: &Facts) -> bool {
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
 fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
     let mut classes = Classes::default();
-    for &(x, y) in &r.eqs {
+    for &(x, y) in r.eqs {
         classes.union(x, y);
     }
     if classes.find(a) == classes.find(b) {
@@ -208,14 +228,19 @@ fn check_term<H>(
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut lists = FactLists::default();
+    for r in rules {
+        lists.add(p, &p.rules[r.index()]);
+    }
     let facts: Vec<Facts> = rules
         .iter()
-        .map(|r| facts(p, &p.rules[r.index()]))
+        .enumerate()
+        .map(|(i, r)| lists.facts(i, &p.rules[r.index()]))
         .collect();
     let prio = |i: usize| p.rules[rules[i].index()].prio;
     let mut counts = vec![0usize; p.frames[term.index()].slot_count() as usize];
     for f in &facts {
-        for &(s, _) in &f.tests {
+        for &(s, _) in f.tests {
             counts[s.index()] += 1;
         }
     }
@@ -414,7 +439,7 @@ fn overlap_error<H>(
 /// tests on that variant's fields), returns that slot and the variant's tag.
 fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, TypeId, u32)> {
     let mut extra = None;
-    for st in &s.steps {
+    for st in s.steps {
         let implied = match *st {
             Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
             _ => r.steps.binary_search(st).is_ok(),
