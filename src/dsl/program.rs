@@ -169,6 +169,8 @@ impl Step {
     /// slot they come from, so this order binds every slot before it is read; and since all
     /// pattern steps are pure tests, reordering them never changes whether a rule matches. It
     /// makes rules of a term start alike, so the match tree shares more and switches earlier.
+    /// (`sema` puts the steps of extern extractors, and those reading what they bind, after
+    /// the others, each group in this order.)
     pub fn order_key(&self) -> (u32, u8) {
         match *self {
             Step::Opcode { inst: s, .. } => (s.0, 0),
