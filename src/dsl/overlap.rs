@@ -238,7 +238,8 @@ fn check_term<H>(
         .enumerate()
         .map(|(i, r)| lists.facts(i, &p.rules[r.index()]))
         .collect();
-    let prio = |i: usize| p.rules[rules[i].index()].prio;
+    let prios: Vec<i32> = rules.iter().map(|r| p.rules[r.index()].prio).collect();
+    let prio = |i: usize| prios[i];
     let mut counts = vec![0usize; p.frames[term.index()].slot_count() as usize];
     for f in &facts {
         for &(s, _) in f.tests {
@@ -304,8 +305,9 @@ fn check_term<H>(
 
     // Overlap: rules of equal priority in groups that can agree. Sorting by key puts each
     // priority level's groups next to each other.
-    let mut by_key: Vec<usize> = (0..facts.len()).collect();
-    by_key.sort_by_key(|&i| (keys[i], i));
+    let mut keyed: Vec<(Key, usize)> = keys.iter().copied().zip(0..).collect();
+    keyed.sort_unstable();
+    let by_key: Vec<usize> = keyed.iter().map(|k| k.1).collect();
     let mut level_start = 0;
     while level_start < by_key.len() {
         let p0 = keys[by_key[level_start]].0;
@@ -334,7 +336,6 @@ fn check_term<H>(
     }
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
-    let prios: Vec<i32> = (0..facts.len()).map(prio).collect();
     let sigs: Vec<u64> = facts.iter().map(|f| f.signature).collect();
     // Without variant tests, only the groups that may cover a rule matter (at most four: those
     // whose key values are open or equal to the rule's); they are visited in the map's order.
