@@ -256,17 +256,23 @@ fn check_term<H>(
     let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
         |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
-    // The values each rule tests at the eight most tested slots (bit `k` of the mask: slot `k`
-    // is tested): two rules testing one of them for different values cannot overlap, which
-    // settles most pairs before the full comparison (`may_overlap` finds the same conflict).
-    let top: Vec<Slot> = by_count.iter().take(8).map(|x| x.1).collect();
-    let quick: Vec<([u64; 8], u8)> = facts
+    // The values each rule tests at the sixteen most tested slots (bit `k` of the mask: the
+    // `k`th of them is tested; values cut to 32 bits): two rules testing one of them for
+    // values that differ even so cannot overlap, which settles most pairs before the full
+    // comparison (`may_overlap` finds the same conflict).
+    let mut rank = vec![u8::MAX; counts.len()];
+    for (k, &(_, s)) in by_count.iter().take(16).enumerate() {
+        rank[s.index()] = k as u8;
+    }
+    let quick: Vec<([u32; 16], u16)> = facts
         .iter()
         .map(|f| {
-            let mut q = ([0; 8], 0u8);
-            for (k, &s) in top.iter().enumerate() {
-                if let Some(v) = value_at(f, Some(s)) {
-                    q.0[k] = v;
+            let mut q = ([0; 16], 0u16);
+            // A rule's first test of a slot (the smallest value) is the one `value_at` finds.
+            for &(s, v) in f.tests {
+                let k = rank[s.index()];
+                if k != u8::MAX && q.1 & (1 << k) == 0 {
+                    q.0[k as usize] = v as u32;
                     q.1 |= 1 << k;
                 }
             }
@@ -275,9 +281,9 @@ fn check_term<H>(
         .collect();
     let disjoint = |i: usize, j: usize| {
         let (a, b) = (&quick[i], &quick[j]);
-        let mut differ = 0u8;
-        for k in 0..8 {
-            differ |= u8::from(a.0[k] != b.0[k]) << k;
+        let mut differ = 0u16;
+        for k in 0..16 {
+            differ |= u16::from(a.0[k] != b.0[k]) << k;
         }
         differ & a.1 & b.1 != 0
     };
