@@ -292,13 +292,17 @@ fn check_term<H>(
         .enumerate()
         .map(|(i, f)| (prio(i), value_at(f, k1), value_at(f, k2)))
         .collect();
-    // Rules grouped by their key values (priority aside), each group by decreasing priority.
-    let mut groups: BTreeMap<Values, Vec<usize>> = BTreeMap::new();
+    // Rules grouped by their key values (priority aside), each group by decreasing priority,
+    // as (priority, signature, rule) so that the shadowing scan reads one array.
+    let mut groups: BTreeMap<Values, Vec<(i32, u64, usize)>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
-        groups.entry((k.1, k.2)).or_default().push(i);
+        groups
+            .entry((k.1, k.2))
+            .or_default()
+            .push((prio(i), facts[i].signature, i));
     }
     for g in groups.values_mut() {
-        g.sort_by_key(|&i| (-i64::from(prio(i)), i));
+        g.sort_by_key(|&(prio, _, i)| (-i64::from(prio), i));
     }
     let label = |i: usize| {
         let r = &p.rules[rules[i].index()];
@@ -342,17 +346,17 @@ fn check_term<H>(
     }
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
-    let sigs: Vec<u64> = facts.iter().map(|f| f.signature).collect();
     // Without variant tests, only the groups that may cover a rule matter (at most four: those
     // whose key values are open or equal to the rule's); they are visited in the map's order.
     let any_variant = facts.iter().any(|f| f.has_variant);
-    let all_groups: Vec<(&Values, &Vec<usize>)> = groups.iter().collect();
-    let mut candidates: Vec<(&Values, &Vec<usize>)> = Vec::new();
+    type Group = Vec<(i32, u64, usize)>;
+    let all_groups: Vec<(&Values, &Group)> = groups.iter().collect();
+    let mut candidates: Vec<(&Values, &Group)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
         let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
         let mut shadowed_by = None;
-        let visit: &[(&Values, &Vec<usize>)] = if any_variant {
+        let visit: &[(&Values, &Group)] = if any_variant {
             &all_groups
         } else {
             candidates.clear();
@@ -376,9 +380,9 @@ fn check_term<H>(
             // A group testing a key slot that this rule leaves open cannot cover it alone.
             let may_cover =
                 (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
-            for &j in g.iter().take_while(|&&j| prios[j] > r.prio) {
-                // The signature test of `covers`, on a compact array first.
-                if may_cover && sigs[j] & !f.signature == 0 && covers(&facts[j], f) {
+            for &(_, sig, j) in g.iter().take_while(|x| x.0 > r.prio) {
+                // The signature test of `covers` first, on the group's array.
+                if may_cover && sig & !f.signature == 0 && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
                     break 'groups;
                 }
