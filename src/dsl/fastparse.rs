@@ -145,23 +145,24 @@ impl<'s> Parser<'s> {
                 if c == b'-' {
                     i += 1;
                 }
-                let digits = |i: &mut usize, ok: fn(u8) -> bool| {
+                #[inline(always)]
+                fn digits(bytes: &[u8], i: &mut usize, ok: impl Fn(u8) -> bool) -> bool {
                     let from = *i;
                     while bytes.get(*i).is_some_and(|&b| ok(b) || b == b'_') {
                         *i += 1;
                     }
                     *i > from
-                };
+                }
                 let ok = match (bytes.get(i), bytes.get(i + 1)) {
                     (Some(b'0'), Some(b'x')) => {
                         i += 2;
-                        digits(&mut i, |b| b.is_ascii_hexdigit())
+                        digits(bytes, &mut i, |b| b.is_ascii_hexdigit())
                     }
                     (Some(b'0'), Some(b'b')) => {
                         i += 2;
-                        digits(&mut i, |b| b == b'0' || b == b'1')
+                        digits(bytes, &mut i, |b| b == b'0' || b == b'1')
                     }
-                    (Some(b'0'..=b'9'), _) => digits(&mut i, |b| b.is_ascii_digit()),
+                    (Some(b'0'..=b'9'), _) => digits(bytes, &mut i, |b| b.is_ascii_digit()),
                     _ => false,
                 };
                 if !ok {
@@ -174,24 +175,27 @@ impl<'s> Parser<'s> {
                 while i < bytes.len() && CLASS[bytes[i] as usize] & NAME != 0 {
                     i += 1;
                 }
-                match &self.text[start..i] {
-                    "_" => Tok::Underscore,
-                    "type" => Tok::Type,
-                    "primitive" => Tok::Primitive,
-                    "enum" => Tok::Enum,
-                    "decl" => Tok::Decl,
-                    "partial" => Tok::Partial,
-                    "multi" => Tok::Multi,
-                    "extern" => Tok::Extern,
-                    "constructor" => Tok::Constructor,
-                    "extractor" => Tok::Extractor,
-                    "const" => Tok::Const,
-                    "rule" => Tok::Rule,
-                    "if-let" => Tok::IfLet,
-                    "if" => Tok::If,
-                    "let" => Tok::Let,
-                    "and" => Tok::And,
-                    name => Tok::Name(name),
+                // Slice patterns compile to byte comparisons (no string comparison calls).
+                match &bytes[start..i] {
+                    [b'_'] => Tok::Underscore,
+                    [b't', b'y', b'p', b'e'] => Tok::Type,
+                    [b'p', b'r', b'i', b'm', b'i', b't', b'i', b'v', b'e'] => Tok::Primitive,
+                    [b'e', b'n', b'u', b'm'] => Tok::Enum,
+                    [b'd', b'e', b'c', b'l'] => Tok::Decl,
+                    [b'p', b'a', b'r', b't', b'i', b'a', b'l'] => Tok::Partial,
+                    [b'm', b'u', b'l', b't', b'i'] => Tok::Multi,
+                    [b'e', b'x', b't', b'e', b'r', b'n'] => Tok::Extern,
+                    [b'c', b'o', b'n', b's', b't', b'r', b'u', b'c', b't', b'o', b'r'] => {
+                        Tok::Constructor
+                    }
+                    [b'e', b'x', b't', b'r', b'a', b'c', b't', b'o', b'r'] => Tok::Extractor,
+                    [b'c', b'o', b'n', b's', b't'] => Tok::Const,
+                    [b'r', b'u', b'l', b'e'] => Tok::Rule,
+                    [b'i', b'f', b'-', b'l', b'e', b't'] => Tok::IfLet,
+                    [b'i', b'f'] => Tok::If,
+                    [b'l', b'e', b't'] => Tok::Let,
+                    [b'a', b'n', b'd'] => Tok::And,
+                    _ => Tok::Name(&self.text[start..i]),
                 }
             }
             _ => return None,
