@@ -90,6 +90,9 @@ pub fn compile<H>(p: &Checked<H>) -> MatchCode {
         opcode_count,
         ..MatchCode::default()
     };
+    // About one instruction per step and two per rule (so that the array grows rarely).
+    code.ops
+        .reserve(p.rules.iter().map(|r| r.steps.len() + 2).sum::<usize>());
     for (t, rules) in p.rules_of.iter().enumerate() {
         if rules.is_empty() {
             code.entry.push(NO_TARGET);

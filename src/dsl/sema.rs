@@ -115,6 +115,8 @@ pub fn check<H>(
     s.value_ty = s.type_names.get("Value").copied();
     s.declare_host(env, host, &defs);
     s.mark_rule_defined(&defs);
+    let rule_count = defs.iter().filter(|d| matches!(d, Def::Rule(_))).count();
+    s.out.rules.reserve(rule_count);
     if let Some(&ty) = s.type_names.get("Type") {
         for (name, &(t, value)) in &s.consts {
             if t == ty {
