@@ -194,7 +194,7 @@ pub const NO_TARGET: u32 = u32::MAX;
 /// Size of a literal switch table: runs of literal tests switch only on values below it.
 pub const LITERAL_TABLE: u64 = 64;
 
-/// The operands an `SwitchOpcode` entry loads: `values` value operands then `imms`
+/// The operands a `SwitchOpcode` entry loads: `values` value operands then `imms`
 /// immediates of the instruction into `out…`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SwitchLoad {

@@ -15,7 +15,7 @@
 //!
 //! Comparing all pairs would be quadratic in the rules of a term (`lower` may have thousands),
 //! so rules are bucketed by priority and by the values they test at the two slots most often
-//! tested; only buckets that can agree are compared, and pairs testing one of the eight most
+//! tested; only buckets that can agree are compared, and pairs testing one of the sixteen most
 //! tested slots for different values are set aside before the full comparison.
 
 use super::diag::{Diagnostic, SourceMap};
