@@ -7,7 +7,7 @@
 //! (a failing input is written to `target/dsl-fuzz-crash.rules`).
 
 use rulesel::dsl::testkit::{fake_env, generate_rules, FakeIr, Priorities, Rng};
-use rulesel::dsl::{compile, embedded_sources, Machine, SourceMap};
+use rulesel::dsl::{compile, embedded_sources, parse, Machine, SourceMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 const TOKENS: &[&str] = &[
@@ -258,6 +258,7 @@ enum Outcome {
 /// finding and runs `lower` (if it exists) on a few random instructions. Panics propagate to
 /// the caller.
 fn exercise(text: &str, prelude: bool, rng: &mut Rng) -> Outcome {
+    parsers_agree(text);
     let mut sources = if prelude {
         embedded_sources()
     } else {
@@ -292,6 +293,16 @@ fn exercise(text: &str, prelude: bool, rng: &mut Rng) -> Outcome {
             Outcome::Compiled
         }
     }
+}
+
+/// The hand-written parser and the LALRPOP one build the same tree or report the same error.
+fn parsers_agree(text: &str) {
+    let file = rulesel::dsl::FileId(0);
+    assert_eq!(
+        parse::parse_file(file, text),
+        parse::parse_file_lalrpop(file, text),
+        "the parsers disagree on:\n{text}"
+    );
 }
 
 fn fuzz(iterations: u64, seed: u64) {
@@ -343,6 +354,92 @@ fn fuzz(iterations: u64, seed: u64) {
         outcomes[1] > iterations / 10 && outcomes[2] > iterations / 20,
         "{outcomes:?}"
     );
+}
+
+#[test]
+fn parsers_agree_on_mutants_and_generated_rules() {
+    let mut seeds = seeds();
+    for (_, text) in rulesel::dsl::EMBEDDED_X64_RULES {
+        seeds.push(text.to_string());
+    }
+    for p in [Priorities::Distinct, Priorities::Levels(8)] {
+        seeds.push(generate_rules(42, 300, p));
+    }
+    let mut rng = Rng::new(11);
+    for seed in &seeds {
+        parsers_agree(seed);
+    }
+    for _ in 0..6000 {
+        let text = if rng.chance(10) {
+            token_soup(&mut rng)
+        } else {
+            let which = rng.below(seeds.len() as u64) as usize;
+            mutate(&mut rng, &seeds[which])
+        };
+        parsers_agree(&text);
+    }
+}
+
+#[test]
+fn parsers_agree_on_odd_tokens() {
+    let words = [
+        "0x",
+        "0x_",
+        "0xg",
+        "0b",
+        "0b2",
+        "0b12",
+        "-",
+        "-x",
+        "--1",
+        "-0x1f",
+        "1_000",
+        "12ab",
+        "1.5",
+        "0x1ffffffffffffffffffffffffffffffff",
+        "$",
+        "$1",
+        "$a-b",
+        "$a.b",
+        "a$b",
+        "x#",
+        "é",
+        "x\u{b}y",
+        "_",
+        "__",
+        "_1",
+        "if-let",
+        "if-lets",
+        "if-",
+        "iff",
+        "types",
+        "and",
+        "a.b-c<d>=e!f?g+h*i/j",
+        "a@b",
+        "a@(f)",
+        "x;c",
+        "\u{c}",
+        "\t",
+        "\r\n",
+        "@",
+        "(",
+        ")",
+        "\"",
+        "#",
+        "a\u{0}",
+    ];
+    for w in words {
+        for text in [
+            format!("(rule (f {w}) 1)"),
+            format!("(rule (f x) {w})"),
+            format!("(decl f ({w}) u64)"),
+            format!("(const ${w} u64 {w})"),
+            format!("(rule r {w} (f x) 1)"),
+            w.to_string(),
+        ] {
+            parsers_agree(&text);
+        }
+    }
 }
 
 #[test]

@@ -43,16 +43,22 @@ pub const NO_INST: u64 = u64::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
     /// Jumps to `tables[table + opcode]`, or to `fail` if that entry is `NO_TARGET` or the
-    /// opcode is out of the table's range.
+    /// opcode is out of the table's range; before jumping, loads the operands `loads[table +
+    /// opcode]` says (as [`Op::LoadInst`]).
     SwitchOpcode {
         inst: Slot,
         table: u32,
         fail: Pc,
     },
+    /// Tests the opcode of `inst`; when it matches, loads its `values` value operands then
+    /// its `imms` immediates into `out…` (as [`Op::LoadInst`]).
     TestOpcode {
         inst: Slot,
         opcode: u32,
         fail: Pc,
+        out: Slot,
+        values: u16,
+        imms: u16,
     },
     /// Jumps to `tables[table + word]` for a word below [`LITERAL_TABLE`], or to `fail` if
     /// that entry is `NO_TARGET` or the word is larger.
@@ -153,6 +159,11 @@ pub enum Op {
         slot: Slot,
         rule: RuleId,
     },
+    /// `Accept` then `Return` of a constant: a rule whose right-hand side is a literal.
+    ReturnConst {
+        value: u64,
+        rule: RuleId,
+    },
     /// No rule matched (or a committed right-hand side failed): the term fails.
     Fail,
 }
@@ -183,6 +194,26 @@ pub const NO_TARGET: u32 = u32::MAX;
 /// Size of a literal switch table: runs of literal tests switch only on values below it.
 pub const LITERAL_TABLE: u64 = 64;
 
+/// The operands a `SwitchOpcode` entry loads: `values` value operands then `imms`
+/// immediates of the instruction into `out…`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwitchLoad {
+    pub out: Slot,
+    pub values: u16,
+    pub imms: u16,
+}
+
+impl Default for SwitchLoad {
+    /// Loads nothing.
+    fn default() -> SwitchLoad {
+        SwitchLoad {
+            out: Slot(0),
+            values: 0,
+            imms: 0,
+        }
+    }
+}
+
 /// The flattened match trees of all terms.
 #[derive(Default, Debug)]
 pub struct MatchCode {
@@ -191,6 +222,9 @@ pub struct MatchCode {
     pub operands: Vec<Slot>,
     /// Opcode switch tables, each `opcode_count` entries long.
     pub tables: Vec<Pc>,
+    /// Beside `tables`: the operands an opcode switch loads for each entry (nothing for
+    /// literal switches).
+    pub loads: Vec<SwitchLoad>,
     pub opcode_count: u32,
     /// Per term: entry address (`NO_TARGET` for terms without rules) and frame size.
     pub entry: Vec<Pc>,
@@ -362,12 +396,26 @@ impl Machine {
                     } else {
                         host.inst_opcode(i)
                     };
+                    let at = table as usize + opc as usize;
                     let target = if opc < code.opcode_count {
-                        code.tables[(table + opc) as usize]
+                        code.tables[at]
                     } else {
                         NO_TARGET
                     };
-                    pc = if target == NO_TARGET { fail } else { target } as usize;
+                    if target == NO_TARGET {
+                        pc = fail as usize;
+                    } else {
+                        pc = target as usize;
+                        let load = code.loads[at];
+                        let out = s(load.out);
+                        for k in 0..u32::from(load.values) {
+                            self.slots[out + k as usize] = host.inst_value(i, k);
+                        }
+                        for k in 0..u32::from(load.imms) {
+                            self.slots[out + (u32::from(load.values) + k) as usize] =
+                                host.inst_immediate(i, k);
+                        }
+                    }
                 }
                 Op::SwitchLiteral { slot, table, fail } => {
                     let w = self.slots[s(slot)];
@@ -378,10 +426,26 @@ impl Machine {
                     };
                     pc = if target == NO_TARGET { fail } else { target } as usize;
                 }
-                Op::TestOpcode { inst, opcode, fail } => {
+                Op::TestOpcode {
+                    inst,
+                    opcode,
+                    fail,
+                    out,
+                    values,
+                    imms,
+                } => {
                     let i = self.slots[s(inst)];
                     if i == NO_INST || host.inst_opcode(i) != opcode {
                         pc = fail as usize;
+                    } else {
+                        let out = s(out);
+                        for k in 0..u32::from(values) {
+                            self.slots[out + k as usize] = host.inst_value(i, k);
+                        }
+                        for k in 0..u32::from(imms) {
+                            self.slots[out + (u32::from(values) + k) as usize] =
+                                host.inst_immediate(i, k);
+                        }
                     }
                 }
                 Op::LoadInst {
@@ -540,6 +604,19 @@ impl Machine {
                         self.last_fired = fired;
                     }
                     return Ok(Some(v));
+                }
+                Op::ReturnConst { value, rule } => {
+                    if let Some(c) = &mut self.coverage {
+                        c[rule.index()] += 1;
+                    }
+                    if let Some(hook) = &mut self.trace {
+                        let arity = prog.term_arity(term);
+                        hook(rule, &self.slots[base..base + arity], value);
+                    }
+                    if self.depth == 0 {
+                        self.last_fired = Some(rule);
+                    }
+                    return Ok(Some(value));
                 }
                 Op::Fail => return Ok(None),
             }

@@ -48,6 +48,7 @@ pub mod diag;
 pub mod env;
 pub mod exec;
 pub mod exhaustive;
+pub mod fastparse;
 pub mod lexer;
 pub mod overlap;
 pub mod parse;

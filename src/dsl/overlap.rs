@@ -15,7 +15,8 @@
 //!
 //! Comparing all pairs would be quadratic in the rules of a term (`lower` may have thousands),
 //! so rules are bucketed by priority and by the values they test at the two slots most often
-//! tested; only buckets that can agree are compared.
+//! tested; only buckets that can agree are compared, and pairs testing one of the sixteen most
+//! tested slots for different values are set aside before the full comparison.
 
 use super::diag::{Diagnostic, SourceMap};
 use super::program::*;
@@ -23,12 +24,13 @@ use super::sema::Checked;
 use std::collections::BTreeMap;
 
 /// What a rule tests, prepared for comparisons.
-struct Facts {
+/// (The lists of all rules of a term are kept in three shared arrays, see [`FactLists`].)
+struct Facts<'a> {
     /// Steps, sorted (for subset tests).
-    steps: Vec<Step>,
+    steps: &'a [Step],
     /// (slot, value) of every opcode, variant and literal test, sorted by slot.
-    tests: Vec<(Slot, u64)>,
-    eqs: Vec<(Slot, Slot)>,
+    tests: &'a [(Slot, u64)],
+    eqs: &'a [(Slot, Slot)],
     /// Tests an enum variant somewhere (only such rules can join a variant cover).
     has_variant: bool,
     /// One bit per step (by hash), to reject most non-covering pairs at once: if `s` covers
@@ -46,27 +48,46 @@ fn step_bit(s: &Step) -> u64 {
     1 << (h.finish() % 64)
 }
 
-fn facts<H>(p: &Checked<H>, r: &CRule) -> Facts {
-    let mut steps = r.steps.clone();
-    steps.sort();
-    let mut tests: Vec<(Slot, u64)> = r.steps.iter().filter_map(|s| test_of(p, s)).collect();
-    tests.sort();
-    let eqs = r
-        .steps
-        .iter()
-        .filter_map(|s| match *s {
+/// The sorted steps, tests and equalities of all rules of a term, one after the other (one
+/// allocation each instead of three per rule), with each rule's ranges.
+#[derive(Default)]
+struct FactLists {
+    steps: Vec<Step>,
+    tests: Vec<(Slot, u64)>,
+    eqs: Vec<(Slot, Slot)>,
+    /// Per rule: the ends of its ranges in the three lists.
+    ends: Vec<(usize, usize, usize)>,
+}
+
+impl FactLists {
+    fn add<H>(&mut self, p: &Checked<H>, r: &CRule) {
+        let (s0, t0) = (self.steps.len(), self.tests.len());
+        self.steps.extend_from_slice(&r.steps);
+        self.steps[s0..].sort();
+        self.tests
+            .extend(r.steps.iter().filter_map(|s| test_of(p, s)));
+        self.tests[t0..].sort();
+        self.eqs.extend(r.steps.iter().filter_map(|s| match *s {
             Step::Eq { a, b } => Some((a, b)),
             _ => None,
-        })
-        .collect();
-    let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
-    let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
-    Facts {
-        signature,
-        steps,
-        tests,
-        eqs,
-        has_variant,
+        }));
+        self.ends
+            .push((self.steps.len(), self.tests.len(), self.eqs.len()));
+    }
+
+    /// The facts of rule `i` (in the order added), of which `r` is the rule.
+    fn facts(&self, i: usize, r: &CRule) -> Facts<'_> {
+        let (s0, t0, e0) = if i == 0 { (0, 0, 0) } else { self.ends[i - 1] };
+        let (s1, t1, e1) = self.ends[i];
+        let has_variant = r.steps.iter().any(|s| matches!(s, Step::Variant { .. }));
+        let signature = r.steps.iter().fold(0, |acc, s| acc | step_bit(s));
+        Facts {
+            signature,
+            steps: &self.steps[s0..s1],
+            tests: &self.tests[t0..t1],
+            eqs: &self.eqs[e0..e1],
+            has_variant,
+        }
     }
 }
 
@@ -82,6 +103,34 @@ fn test_of<H>(p: &Checked<H>, s: &Step) -> Option<(Slot, u64)> {
         },
         Step::Lit { slot, value } => Some((slot, value)),
         _ => None,
+    }
+}
+
+/// Classes of slots made equal by a few `Eq` steps: a small union-find on a list (rules
+/// repeat a variable a few times at most, so this beats a hash map).
+#[derive(Default)]
+struct Classes {
+    /// (slot, parent) pairs.
+    parent: Vec<(Slot, Slot)>,
+}
+
+impl Classes {
+    fn find(&self, s: Slot) -> Slot {
+        let mut x = s;
+        while let Some(&(_, p)) = self.parent.iter().find(|e| e.0 == x) {
+            if p == x {
+                break;
+            }
+            x = p;
+        }
+        x
+    }
+
+    fn union(&mut self, a: Slot, b: Slot) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            self.parent.push((ra, rb));
+        }
     }
 }
 
@@ -114,18 +163,17 @@ fn may_overlap(a: &Facts, b: &Facts) -> bool {
     if a.eqs.is_empty() && b.eqs.is_empty() {
         return true;
     }
-    let mut parent = FastMap::default();
-    for &(x, y) in a.eqs.iter().chain(&b.eqs) {
-        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
-        if rx != ry {
-            parent.insert(rx, ry);
-        }
+    let mut classes = Classes::default();
+    for &(x, y) in a.eqs.iter().chain(b.eqs) {
+        classes.union(x, y);
     }
-    let mut class_value: FastMap<Slot, u64> = FastMap::default();
-    for &(s, v) in a.tests.iter().chain(&b.tests) {
-        let root = find(&mut parent, s);
-        if *class_value.entry(root).or_insert(v) != v {
-            return false;
+    let mut class_value: Vec<(Slot, u64)> = Vec::new();
+    for &(s, v) in a.tests.iter().chain(b.tests) {
+        let root = classes.find(s);
+        match class_value.iter().find(|c| c.0 == root) {
+            Some(&(_, w)) if w != v => return false,
+            Some(_) => {}
+            None => class_value.push((root, v)),
         }
     }
     true
@@ -144,14 +192,11 @@ fn covers(s: &Facts, r: &Facts) -> bool {
 
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
 fn equal_in(r: &Facts, a: Slot, b: Slot) -> bool {
-    let mut parent = FastMap::default();
-    for &(x, y) in &r.eqs {
-        let (rx, ry) = (find(&mut parent, x), find(&mut parent, y));
-        if rx != ry {
-            parent.insert(rx, ry);
-        }
+    let mut classes = Classes::default();
+    for &(x, y) in r.eqs {
+        classes.union(x, y);
     }
-    if find(&mut parent, a) == find(&mut parent, b) {
+    if classes.find(a) == classes.find(b) {
         return true;
     }
     let lit = |s: Slot| r.tests.iter().find(|t| t.0 == s).map(|t| t.1);
@@ -184,34 +229,80 @@ fn check_term<H>(
     sources: &SourceMap,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let mut lists = FactLists::default();
+    for r in rules {
+        lists.add(p, &p.rules[r.index()]);
+    }
     let facts: Vec<Facts> = rules
         .iter()
-        .map(|r| facts(p, &p.rules[r.index()]))
+        .enumerate()
+        .map(|(i, r)| lists.facts(i, &p.rules[r.index()]))
         .collect();
-    let prio = |i: usize| p.rules[rules[i].index()].prio;
-    let mut counts: FastMap<Slot, usize> = FastMap::default();
+    let prios: Vec<i32> = rules.iter().map(|r| p.rules[r.index()].prio).collect();
+    let prio = |i: usize| prios[i];
+    let mut counts = vec![0usize; p.frames[term.index()].slot_count() as usize];
     for f in &facts {
-        for &(s, _) in &f.tests {
-            *counts.entry(s).or_default() += 1;
+        for &(s, _) in f.tests {
+            counts[s.index()] += 1;
         }
     }
-    let mut by_count: Vec<(usize, Slot)> = counts.into_iter().map(|(s, c)| (c, s)).collect();
+    let mut by_count: Vec<(usize, Slot)> = counts
+        .iter()
+        .enumerate()
+        .filter(|&(_, &c)| c > 0)
+        .map(|(s, &c)| (c, Slot(s as u32)))
+        .collect();
     by_count.sort_by(|a, b| b.cmp(a));
     let (k1, k2) = (by_count.first().map(|x| x.1), by_count.get(1).map(|x| x.1));
     let value_at =
         |f: &Facts, s: Option<Slot>| s.and_then(|s| f.tests.iter().find(|t| t.0 == s).map(|t| t.1));
+    // The values each rule tests at the sixteen most tested slots (bit `k` of the mask: the
+    // `k`th of them is tested; values cut to 32 bits): two rules testing one of them for
+    // values that differ even so cannot overlap, which settles most pairs before the full
+    // comparison (`may_overlap` finds the same conflict).
+    let mut rank = vec![u8::MAX; counts.len()];
+    for (k, &(_, s)) in by_count.iter().take(16).enumerate() {
+        rank[s.index()] = k as u8;
+    }
+    let quick: Vec<([u32; 16], u16)> = facts
+        .iter()
+        .map(|f| {
+            let mut q = ([0; 16], 0u16);
+            // A rule's first test of a slot (the smallest value) is the one `value_at` finds.
+            for &(s, v) in f.tests {
+                let k = rank[s.index()];
+                if k != u8::MAX && q.1 & (1 << k) == 0 {
+                    q.0[k as usize] = v as u32;
+                    q.1 |= 1 << k;
+                }
+            }
+            q
+        })
+        .collect();
+    let disjoint = |i: usize, j: usize| {
+        let (a, b) = (&quick[i], &quick[j]);
+        let mut differ = 0u16;
+        for k in 0..16 {
+            differ |= u16::from(a.0[k] != b.0[k]) << k;
+        }
+        differ & a.1 & b.1 != 0
+    };
     let keys: Vec<Key> = facts
         .iter()
         .enumerate()
         .map(|(i, f)| (prio(i), value_at(f, k1), value_at(f, k2)))
         .collect();
-    // Rules grouped by their key values (priority aside), each group by decreasing priority.
-    let mut groups: BTreeMap<Values, Vec<usize>> = BTreeMap::new();
+    // Rules grouped by their key values (priority aside), each group by decreasing priority,
+    // as (priority, signature, rule) so that the shadowing scan reads one array.
+    let mut groups: BTreeMap<Values, Vec<(i32, u64, usize)>> = BTreeMap::new();
     for (i, k) in keys.iter().enumerate() {
-        groups.entry((k.1, k.2)).or_default().push(i);
+        groups
+            .entry((k.1, k.2))
+            .or_default()
+            .push((prio(i), facts[i].signature, i));
     }
     for g in groups.values_mut() {
-        g.sort_by_key(|&i| (-i64::from(prio(i)), i));
+        g.sort_by_key(|&(prio, _, i)| (-i64::from(prio), i));
     }
     let label = |i: usize| {
         let r = &p.rules[rules[i].index()];
@@ -224,8 +315,9 @@ fn check_term<H>(
 
     // Overlap: rules of equal priority in groups that can agree. Sorting by key puts each
     // priority level's groups next to each other.
-    let mut by_key: Vec<usize> = (0..facts.len()).collect();
-    by_key.sort_by_key(|&i| (keys[i], i));
+    let mut keyed: Vec<(Key, usize)> = keys.iter().copied().zip(0..).collect();
+    keyed.sort_unstable();
+    let by_key: Vec<usize> = keyed.iter().map(|k| k.1).collect();
     let mut level_start = 0;
     while level_start < by_key.len() {
         let p0 = keys[by_key[level_start]].0;
@@ -243,7 +335,7 @@ fn check_term<H>(
                 for (x, &i) in a.iter().enumerate() {
                     let others = if ga == gb { &b[x + 1..] } else { &b[..] };
                     for &j in others {
-                        if may_overlap(&facts[i], &facts[j]) {
+                        if !disjoint(i, j) && may_overlap(&facts[i], &facts[j]) {
                             diags.push(overlap_error(p, term, rules, i.min(j), i.max(j), &label));
                         }
                     }
@@ -254,23 +346,47 @@ fn check_term<H>(
     }
 
     // Shadowing: higher-priority rules whose tests are all among this rule's.
+    // Without variant tests, only the groups that may cover a rule matter (at most four: those
+    // whose key values are open or equal to the rule's); they are visited in the map's order.
+    let any_variant = facts.iter().any(|f| f.has_variant);
+    type Group = Vec<(i32, u64, usize)>;
+    let all_groups: Vec<(&Values, &Group)> = groups.iter().collect();
+    let mut candidates: Vec<(&Values, &Group)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
         let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
         let mut shadowed_by = None;
-        'groups: for (gk, g) in &groups {
+        let visit: &[(&Values, &Group)] = if any_variant {
+            &all_groups
+        } else {
+            candidates.clear();
+            let (k1, k2) = (keys[i].1, keys[i].2);
+            let mut wanted = [(None, None), (None, k2), (k1, None), (k1, k2)];
+            wanted.sort();
+            for (n, w) in wanted.iter().enumerate() {
+                if n > 0 && wanted[n - 1] == *w {
+                    continue;
+                }
+                if let Some((gk, g)) = groups.get_key_value(w) {
+                    candidates.push((gk, g));
+                }
+            }
+            &candidates
+        };
+        'groups: for &(gk, g) in visit {
             if !compatible(&(0, gk.0, gk.1), &keys[i]) {
                 continue;
             }
             // A group testing a key slot that this rule leaves open cannot cover it alone.
             let may_cover =
                 (gk.0.is_none() || keys[i].1.is_some()) && (gk.1.is_none() || keys[i].2.is_some());
-            for &j in g.iter().take_while(|&&j| prio(j) > r.prio) {
-                if may_cover && covers(&facts[j], f) {
+            for &(_, sig, j) in g.iter().take_while(|x| x.0 > r.prio) {
+                // The signature test of `covers` first, on the group's array.
+                if may_cover && sig & !f.signature == 0 && covers(&facts[j], f) {
                     shadowed_by = Some(vec![j]);
                     break 'groups;
                 }
-                if !facts[j].has_variant {
+                if !any_variant || !facts[j].has_variant {
                     continue;
                 }
                 if let Some((slot, ty, tag)) = covers_but_variant(p, &facts[j], f) {
@@ -335,7 +451,7 @@ fn overlap_error<H>(
 /// tests on that variant's fields), returns that slot and the variant's tag.
 fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, TypeId, u32)> {
     let mut extra = None;
-    for st in &s.steps {
+    for st in s.steps {
         let implied = match *st {
             Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
             _ => r.steps.binary_search(st).is_ok(),

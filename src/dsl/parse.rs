@@ -30,7 +30,20 @@ pub enum LexError {
 pub const MAX_NESTING: u32 = 64;
 
 /// Parses one file. The first syntax error ends parsing (the grammar has no error recovery).
+///
+/// Valid files are parsed by the hand-written [`fastparse`](super::fastparse) parser; where it
+/// gives up, the LALRPOP parser ([`parse_file_lalrpop`]) parses the file again and reports the
+/// error, so every syntax diagnostic comes from the grammar.
 pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
+    match super::fastparse::parse(file, text) {
+        Some(defs) => Ok(defs),
+        None => parse_file_lalrpop(file, text),
+    }
+}
+
+/// Parses one file with the parser LALRPOP generates from `grammar/rules.lalrpop` alone: the
+/// specification [`parse_file`] must agree with (tests compare the two).
+pub fn parse_file_lalrpop(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
     let mut depth = 0u32;
     let tokens = Tok::lexer(text).spanned().map(move |(tok, range)| {
         let span = Span::new(file, range.start, range.end);

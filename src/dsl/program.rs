@@ -169,6 +169,8 @@ impl Step {
     /// slot they come from, so this order binds every slot before it is read; and since all
     /// pattern steps are pure tests, reordering them never changes whether a rule matches. It
     /// makes rules of a term start alike, so the match tree shares more and switches earlier.
+    /// (`sema` puts the steps of extern extractors, and those reading what they bind, after
+    /// the others, each group in this order.)
     pub fn order_key(&self) -> (u32, u8) {
         match *self {
             Step::Opcode { inst: s, .. } => (s.0, 0),
@@ -250,6 +252,8 @@ pub enum SlotOrigin {
 #[derive(Default, Debug)]
 pub struct TermFrame {
     pub origins: Vec<SlotOrigin>,
+    /// Per slot: whether its word is (or is found through) an output of an extern extractor.
+    under_extractor: Vec<bool>,
     keys: FastMap<SlotOrigin, Slot>,
     pub exprs: Vec<CExpr>,
     expr_ids: FastMap<CExpr, ExprId>,
@@ -272,13 +276,21 @@ impl TermFrame {
             return s;
         }
         let s = Slot(self.origins.len() as u32);
+        let under = match origin {
+            SlotOrigin::Arg(_) | SlotOrigin::Expr(_) => false,
+            SlotOrigin::Out { parent, .. }
+            | SlotOrigin::DefInst(parent)
+            | SlotOrigin::CtrlType(parent) => self.under_extractor[parent.index()],
+        };
         self.origins.push(origin);
+        self.under_extractor.push(under);
         self.keys.insert(origin, s);
         s
     }
 
-    /// The first of `n` consecutive slots holding the outputs of `term` applied to `parent`.
-    pub fn outputs(&mut self, parent: Slot, term: TermId, n: usize) -> Slot {
+    /// The first of `n` consecutive slots holding the outputs of `term` applied to `parent`
+    /// (`extractor`: `term` is an extern extractor).
+    pub fn outputs(&mut self, parent: Slot, term: TermId, n: usize, extractor: bool) -> Slot {
         let first = SlotOrigin::Out {
             parent,
             term,
@@ -296,6 +308,8 @@ impl TermFrame {
             };
             self.keys.insert(o, Slot(self.origins.len() as u32));
             self.origins.push(o);
+            self.under_extractor
+                .push(extractor || self.under_extractor[parent.index()]);
         }
         base
     }
@@ -308,6 +322,11 @@ impl TermFrame {
         self.exprs.push(e.clone());
         self.expr_ids.insert(e, id);
         id
+    }
+
+    /// Whether the word in `slot` is (or is found through) an output of an extern extractor.
+    pub fn under_extractor(&self, slot: Slot) -> bool {
+        self.under_extractor[slot.index()]
     }
 
     pub fn slot_count(&self) -> u32 {

@@ -46,11 +46,19 @@ pub(super) struct Sema<'a, H> {
     pub(super) consts: FastMap<String, (TypeId, u64)>,
     /// The type whose primitive is Rust `bool` (what `(if …)` tests), if declared.
     pub(super) bool_ty: Option<TypeId>,
+    /// The type `Value`, if declared (opcode patterns on it match the defining instruction).
+    pub(super) value_ty: Option<TypeId>,
+    /// Scratch space reused from rule to rule: the steps of the rule being checked, and their
+    /// sort keys.
+    steps: Vec<Step>,
+    sorted: Vec<Step>,
+    keyed: Vec<(bool, (u32, u8), u32)>,
 }
 
-/// A pattern or `let` variable in scope while checking one rule.
-struct Var {
-    name: String,
+/// A pattern or `let` variable in scope while checking one rule (its name borrowed from the
+/// source text).
+struct Var<'s> {
+    name: &'s str,
     ty: TypeId,
     span: Span,
     used: bool,
@@ -63,9 +71,9 @@ enum Place {
     Local(u32),
 }
 
-struct RuleCtx {
+struct RuleCtx<'s> {
     term: TermId,
-    vars: Vec<Var>,
+    vars: Vec<Var<'s>>,
     steps: Vec<Step>,
     locals: u32,
     /// Where a call to a partial term may fail: in guards yes; in the right-hand side only
@@ -96,12 +104,19 @@ pub fn check<H>(
         type_names: FastMap::default(),
         consts: FastMap::default(),
         bool_ty: None,
+        value_ty: None,
+        steps: Vec::new(),
+        sorted: Vec::new(),
+        keyed: Vec::new(),
     };
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
     let defs: Vec<&Def> = files.iter().flatten().collect();
     s.declare_types(&defs);
+    s.value_ty = s.type_names.get("Value").copied();
     s.declare_host(env, host, &defs);
     s.mark_rule_defined(&defs);
+    let rule_count = defs.iter().filter(|d| matches!(d, Def::Rule(_))).count();
+    s.out.rules.reserve(rule_count);
     if let Some(&ty) = s.type_names.get("Type") {
         for (name, &(t, value)) in &s.consts {
             if t == ty {
@@ -199,8 +214,9 @@ impl<H> Sema<'_, H> {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
-        let info = self.out.terms[term.index()].clone();
-        match info.kind {
+        let info = &self.out.terms[term.index()];
+        let (kind, arity, partial, ret) = (info.kind, info.args.len(), info.partial, info.ret);
+        match kind {
             TermKind::Decl {
                 ctor: Ctor::None | Ctor::Rules,
                 ..
@@ -226,13 +242,13 @@ impl<H> Sema<'_, H> {
                 return;
             }
         }
-        if args.len() != info.args.len() {
+        if args.len() != arity {
             self.error(
                 *pspan,
                 format!(
                     "term `{}` takes {} arguments, found {}",
                     head.name,
-                    info.args.len(),
+                    arity,
                     args.len()
                 ),
             );
@@ -249,21 +265,44 @@ impl<H> Sema<'_, H> {
             },
         };
         if self.out.frames[term.index()].slot_count() == 0 {
-            self.out.frames[term.index()] = TermFrame::new(info.args.len());
+            self.out.frames[term.index()] = TermFrame::new(arity);
         }
-        let errors = self.diags.iter().filter(|d| d.is_error()).count();
+        let diags_before = self.diags.len();
+        let mut steps = std::mem::take(&mut self.steps);
+        steps.clear();
         let mut cx = RuleCtx {
             term,
-            vars: Vec::new(),
-            steps: Vec::new(),
+            vars: Vec::with_capacity(8),
+            steps,
             locals: 0,
             in_guard: true,
         };
-        for (i, (p, &t)) in args.iter().zip(&info.args).enumerate() {
+        for (i, p) in args.iter().enumerate() {
+            let t = self.out.terms[term.index()].args[i];
             self.pattern(&mut cx, p, Slot(i as u32), t);
         }
         // Guards come after the pattern in source order (they may read any pattern variable).
-        cx.steps.sort_by_key(Step::order_key);
+        // Extern extractors (host calls that cannot be switched on) go after the other tests,
+        // together with the tests of what they bind: rules then share and switch on their
+        // opcode and literal tests before any extractor runs.
+        // (The keys are computed once; the index keeps the sort stable.)
+        let frame = &self.out.frames[term.index()];
+        self.keyed.clear();
+        self.keyed.extend(cx.steps.iter().enumerate().map(|(i, s)| {
+            let late = match *s {
+                Step::Extract { .. } => true,
+                Step::Eq { a, b } => frame.under_extractor(a) || frame.under_extractor(b),
+                Step::Eval { .. } => false,
+                _ => frame.under_extractor(Slot(s.order_key().0)),
+            };
+            (late, s.order_key(), i as u32)
+        }));
+        self.keyed.sort_unstable();
+        let mut sorted = std::mem::take(&mut self.sorted);
+        sorted.clear();
+        sorted.extend(self.keyed.iter().map(|k| cx.steps[k.2 as usize]));
+        std::mem::swap(&mut cx.steps, &mut sorted);
+        self.sorted = sorted;
         for g in &r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
@@ -284,8 +323,8 @@ impl<H> Sema<'_, H> {
                 }
             }
         }
-        cx.in_guard = info.partial;
-        let body = self.expr(&mut cx, &r.body, Some(info.ret));
+        cx.in_guard = partial;
+        let body = self.expr(&mut cx, &r.body, Some(ret));
         for v in &cx.vars {
             if !v.used && !v.name.starts_with('_') {
                 self.diags.push(Diagnostic::warning(
@@ -305,7 +344,7 @@ impl<H> Sema<'_, H> {
                 format!("rule makes more than {MAX_RULE_STEPS} tests; split it into helper terms"),
             );
         }
-        let new_errors = self.diags.iter().filter(|d| d.is_error()).count() > errors;
+        let new_errors = self.diags[diags_before..].iter().any(|d| d.is_error());
         let Some((_, body)) = body else { return };
         if new_errors {
             return;
@@ -315,12 +354,13 @@ impl<H> Sema<'_, H> {
         self.out.rules.push(CRule {
             term,
             prio,
-            steps: cx.steps,
+            steps: cx.steps.clone(),
             body,
             name: r.name.as_ref().map(|n| n.name.to_string()),
             span: r.span,
             pattern_span: *pspan,
         });
+        self.steps = cx.steps;
     }
 
     fn frame(&mut self, t: TermId) -> &mut TermFrame {
@@ -336,7 +376,7 @@ impl<H> Sema<'_, H> {
         self.error(span, msg);
     }
 
-    fn pattern(&mut self, cx: &mut RuleCtx, p: &Pattern, slot: Slot, ty: TypeId) {
+    fn pattern<'s>(&mut self, cx: &mut RuleCtx<'s>, p: &Pattern<'s>, slot: Slot, ty: TypeId) {
         match p {
             Pattern::Wildcard(_) => {}
             Pattern::Var(v) => self.bind_var(cx, v, slot, ty),
@@ -375,7 +415,7 @@ impl<H> Sema<'_, H> {
         k
     }
 
-    fn bind_var(&mut self, cx: &mut RuleCtx, v: &ast::Ident, slot: Slot, ty: TypeId) {
+    fn bind_var<'s>(&mut self, cx: &mut RuleCtx<'s>, v: &ast::Ident<'s>, slot: Slot, ty: TypeId) {
         if let Some(prev) = cx.vars.iter_mut().rev().find(|x| x.name == v.name) {
             prev.used = true;
             let (prev_ty, place) = (prev.ty, prev.place);
@@ -394,7 +434,7 @@ impl<H> Sema<'_, H> {
             return;
         }
         cx.vars.push(Var {
-            name: v.name.to_string(),
+            name: v.name,
             ty,
             span: v.span,
             used: false,
@@ -402,11 +442,11 @@ impl<H> Sema<'_, H> {
         });
     }
 
-    fn extractor(
+    fn extractor<'s>(
         &mut self,
-        cx: &mut RuleCtx,
-        head: &ast::Ident,
-        args: &[Pattern],
+        cx: &mut RuleCtx<'s>,
+        head: &ast::Ident<'s>,
+        args: &[Pattern<'s>],
         span: Span,
         slot: Slot,
         ty: TypeId,
@@ -429,7 +469,7 @@ impl<H> Sema<'_, H> {
             );
             return;
         }
-        let value_ty = self.type_names.get("Value").copied();
+        let value_ty = self.value_ty;
         let mut on = slot;
         match kind {
             TermKind::Opcode { .. } if Some(ty) == value_ty && ty != ret => {
@@ -452,7 +492,7 @@ impl<H> Sema<'_, H> {
         let n = args.len();
         match kind {
             TermKind::Opcode { .. } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, false);
                 cx.steps.push(Step::Opcode {
                     inst: on,
                     term: t,
@@ -461,7 +501,7 @@ impl<H> Sema<'_, H> {
                 self.sub_patterns(cx, args, out, t);
             }
             TermKind::Variant { .. } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, false);
                 cx.steps.push(Step::Variant {
                     value: on,
                     term: t,
@@ -480,7 +520,7 @@ impl<H> Sema<'_, H> {
             TermKind::Decl {
                 extractor: Some(_), ..
             } => {
-                let out = self.frame(cx.term).outputs(on, t, n);
+                let out = self.frame(cx.term).outputs(on, t, n, true);
                 cx.steps.push(Step::Extract {
                     value: on,
                     term: t,
@@ -503,7 +543,13 @@ impl<H> Sema<'_, H> {
     }
 
     /// Matches `args` against the outputs (starting at `out`) of extractor `term`.
-    fn sub_patterns(&mut self, cx: &mut RuleCtx, args: &[Pattern], out: Slot, term: TermId) {
+    fn sub_patterns<'s>(
+        &mut self,
+        cx: &mut RuleCtx<'s>,
+        args: &[Pattern<'s>],
+        out: Slot,
+        term: TermId,
+    ) {
         for (i, p) in args.iter().enumerate() {
             let t = self.out.terms[term.index()].args[i];
             self.pattern(cx, p, Slot(out.0 + i as u32), t);
@@ -511,10 +557,10 @@ impl<H> Sema<'_, H> {
     }
 
     /// Checks an expression against `expected` (needed for literals) and interns it.
-    fn expr(
+    fn expr<'s>(
         &mut self,
-        cx: &mut RuleCtx,
-        e: &Expr,
+        cx: &mut RuleCtx<'s>,
+        e: &Expr<'s>,
         expected: Option<TypeId>,
     ) -> Option<(TypeId, ExprId)> {
         let (ty, ce) = match e {
@@ -556,7 +602,7 @@ impl<H> Sema<'_, H> {
                     cx.locals += 1;
                     cbinds.push((local, value));
                     cx.vars.push(Var {
-                        name: b.var.name.to_string(),
+                        name: b.var.name,
                         ty: t,
                         span: b.var.span,
                         used: false,
@@ -594,19 +640,20 @@ impl<H> Sema<'_, H> {
         Some((ty, self.frame(cx.term).expr(ce)))
     }
 
-    fn call(
+    fn call<'s>(
         &mut self,
-        cx: &mut RuleCtx,
-        head: &ast::Ident,
-        args: &[Expr],
+        cx: &mut RuleCtx<'s>,
+        head: &ast::Ident<'s>,
+        args: &[Expr<'s>],
         span: Span,
     ) -> Option<(TypeId, CExpr)> {
         let Some(&t) = self.out.term_names.get(head.name) else {
             self.error(head.span, format!("unknown term `{}`", head.name));
             return None;
         };
-        let info = self.out.terms[t.index()].clone();
-        let can_build = match info.kind {
+        let info = &self.out.terms[t.index()];
+        let (kind, arity, partial, ret) = (info.kind, info.args.len(), info.partial, info.ret);
+        let can_build = match kind {
             TermKind::Decl { ctor, .. } => ctor != Ctor::None,
             TermKind::Variant { .. } => true,
             TermKind::Opcode { .. } | TermKind::HasType => false,
@@ -621,19 +668,19 @@ impl<H> Sema<'_, H> {
             );
             return None;
         }
-        if args.len() != info.args.len() {
+        if args.len() != arity {
             self.error(
                 span,
                 format!(
                     "term `{}` takes {} arguments, found {}",
                     head.name,
-                    info.args.len(),
+                    arity,
                     args.len()
                 ),
             );
             return None;
         }
-        if info.partial && !cx.in_guard {
+        if partial && !cx.in_guard {
             let rule_term = self.out.terms[cx.term.index()].name.clone();
             self.error(
                 head.span,
@@ -644,8 +691,9 @@ impl<H> Sema<'_, H> {
             );
             return None;
         }
-        let mut cargs = Vec::new();
-        for (a, &at) in args.iter().zip(&info.args) {
+        let mut cargs = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let at = self.out.terms[t.index()].args[i];
             cargs.push(self.expr(cx, a, Some(at))?.1);
         }
         if t == cx.term {
@@ -666,7 +714,7 @@ impl<H> Sema<'_, H> {
             }
         }
         Some((
-            info.ret,
+            ret,
             CExpr::Call {
                 term: t,
                 args: cargs,
