@@ -37,7 +37,7 @@ fn bench(count: usize, priorities: Priorities) {
     times.sort();
     let ph = prog.phase_times;
     println!(
-        "phases of the last compile: parse {:.2} ms, check {:.2} ms, overlap {:.2} ms, match trees {:.2} ms",
+        "phases of the last compile: parse {:.2} ms, check {:.2} ms, then side by side: overlap {:.2} ms, match trees {:.2} ms",
         ms(ph.parse),
         ms(ph.check),
         ms(ph.overlap),

@@ -276,7 +276,9 @@ impl<H> RuleProgram<H> {
     }
 }
 
-/// Where compile time went.
+/// Where compile time went. The overlap analysis and the match trees are built side by side
+/// (on two threads when rayon has them), so their times may add up to more than their share
+/// of the total.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PhaseTimes {
     pub parse: Duration,
@@ -351,14 +353,30 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
     };
     phases.check = start.elapsed() - phases.parse;
     termination::check(&checked, &mut diags);
-    overlap::check(&checked, &sources, &mut diags);
-    phases.overlap = start.elapsed() - phases.parse - phases.check;
+    // The overlap analysis and the match trees only read the checked program, so they are
+    // built side by side (the trees are thrown away when the analysis finds an error).
+    let mut overlap_diags = Vec::new();
+    let mut code = None;
+    let (overlap_time, trees_time) = rayon::join(
+        || {
+            let t = Instant::now();
+            overlap::check(&checked, &sources, &mut overlap_diags);
+            t.elapsed()
+        },
+        || {
+            let t = Instant::now();
+            code = Some(compile::compile(&checked));
+            t.elapsed()
+        },
+    );
+    phases.overlap = overlap_time;
+    phases.match_trees = trees_time;
+    diags.append(&mut overlap_diags);
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError::new(sources, diags));
     }
-    let code = compile::compile(&checked);
+    let code = code.expect("the match trees were built");
     let compile_time = start.elapsed();
-    phases.match_trees = compile_time - phases.parse - phases.check - phases.overlap;
     Ok(RuleProgram {
         sources,
         warnings: in_source_order(diags),
