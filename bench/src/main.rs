@@ -81,10 +81,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if std::env::var_os("PEER_PASSES").is_some() {
-        compile_speed::peer_passes();
-        return ExitCode::SUCCESS;
-    }
     if let Some(dir) = &options.write_generated {
         for n in [1_000, 10_000, 100_000] {
             let path = dir.join(format!("generated-{}k.clif", n / 1000));
