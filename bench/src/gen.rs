@@ -102,8 +102,8 @@ pub fn large_function(n: usize) -> String {
         };
         ints.push(w.with_const("iadd", &base, k as i64 * 7 + 1));
     }
-    for k in 0..FLOAT_POOL {
-        let conv = w.def(&format!("fcvt_from_sint.f64 {}", ints[k]));
+    for int in ints.iter().take(FLOAT_POOL) {
+        let conv = w.def(&format!("fcvt_from_sint.f64 {int}"));
         floats.push(w.def(&format!("fadd v2, {conv}")));
     }
     let zero = w.def("iconst.i64 0");
