@@ -267,6 +267,15 @@ impl<B: BranchEncoding> Default for MachBuffer<B> {
 }
 
 impl<B: BranchEncoding> MachBuffer<B> {
+    /// A buffer whose code bytes and items need not grow for about `insts` instructions (the
+    /// bytes are pushed one at a time; growing from empty costs several copies per function).
+    pub fn with_capacity(insts: usize) -> Self {
+        let mut b = Self::new();
+        b.raw.reserve(insts * 5 + 32);
+        b.items.reserve(insts / 4 + 8);
+        b
+    }
+
     pub fn new() -> Self {
         MachBuffer {
             raw: Vec::new(),

@@ -137,7 +137,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         symbols.push(SymbolName::LibCall(PROBESTACK_SYMBOL.to_string()));
     }
 
-    let mut buf = X64Buffer::new();
+    let mut buf = X64Buffer::with_capacity(vcode.insts.len() + out.edits.len());
     let nblocks = vcode.num_blocks();
     for _ in 0..nblocks {
         buf.new_label();
