@@ -336,25 +336,23 @@ pub fn lower_function(
     // chain of loop-carried values from growing into one bundle spanning the whole function,
     // whose every merge would cost its size.
     let mut renumber = Renumber::new(ctx.num_vregs());
+    let mut final_reg = |r: Reg| renumber.reg(ctx.resolve(r));
+    // In program order: a block's parameters, its instructions, the arguments it passes.
     for block in &mut blocks {
         for p in &mut block.params {
-            *p = renumber.reg(ctx.resolve(ctx::vreg_reg(*p))).to_vreg();
+            *p = final_reg(ctx::vreg_reg(*p)).to_vreg();
         }
         for inst in &mut insts[block.insts.0 as usize..block.insts.1 as usize] {
-            inst.map_regs(|r| renumber.reg(ctx.resolve(r)));
+            inst.map_regs(&mut final_reg);
         }
-        for args in &mut block.branch_args {
-            for a in args.iter_mut() {
-                *a = renumber.reg(ctx.resolve(ctx::vreg_reg(*a))).to_vreg();
-            }
+        for a in block.branch_args.iter_mut().flatten() {
+            *a = final_reg(ctx::vreg_reg(*a)).to_vreg();
         }
     }
     if trace {
         machine.set_trace(None);
-        for step in &mut steps {
-            for inst in &mut step.code {
-                inst.map_regs(|r| renumber.reg(ctx.resolve(r)));
-            }
+        for inst in steps.iter_mut().flat_map(|s| &mut s.code) {
+            inst.map_regs(&mut final_reg);
         }
     }
     let vcode = VCode::new(insts, blocks, PINNED_VREGS + renumber.next as usize);
