@@ -299,67 +299,44 @@ fn rust_calls_compiled_functions_through_extern_c_and_win64() {
     let f32v = |i: usize| PARAMS[i].value.parse::<f32>().unwrap();
     let f64v = |i: usize| PARAMS[i].value.parse::<f64>().unwrap();
 
-    let mut buf = [[0xccu8; 16]; PARAMS.len()];
-    let addr = program.address_of("recv_sysv").unwrap();
-    // SAFETY: %recv_sysv is system_v with exactly these parameter types; `buf` has a slot each.
-    let recv: recv_type!("C") = unsafe { std::mem::transmute(addr) };
-    let r = unsafe {
-        recv(
-            buf.as_mut_ptr(),
-            v(0) as u8,
-            v(1) as i16,
-            v(2) as i32,
-            v(3) as i64,
-            f32v(4),
-            f64v(5),
-            v(6),
-            v(7) as i8,
-            v(8) as u16,
-            f64v(9),
-            f32v(10),
-            v(11) as i64,
-            v(12) as i32,
-            f64v(13),
-            v(14),
-            f32v(15),
-            v(16) as i64,
-            f64v(17),
-            f64v(18),
-            f64v(19),
-        )
-    };
-    assert_eq!(r, 0x600d);
-    check_slots(&buf, "extern \"C\"");
-
-    let mut buf = [[0xccu8; 16]; PARAMS.len()];
-    let addr = program.address_of("recv_win").unwrap();
-    // SAFETY: %recv_win is windows_fastcall with exactly these parameter types.
-    let recv: recv_type!("win64") = unsafe { std::mem::transmute(addr) };
-    let r = unsafe {
-        recv(
-            buf.as_mut_ptr(),
-            v(0) as u8,
-            v(1) as i16,
-            v(2) as i32,
-            v(3) as i64,
-            f32v(4),
-            f64v(5),
-            v(6),
-            v(7) as i8,
-            v(8) as u16,
-            f64v(9),
-            f32v(10),
-            v(11) as i64,
-            v(12) as i32,
-            f64v(13),
-            v(14),
-            f32v(15),
-            v(16) as i64,
-            f64v(17),
-            f64v(18),
-            f64v(19),
-        )
-    };
-    assert_eq!(r, 0x600d);
-    check_slots(&buf, "extern \"win64\"");
+    // Calls the compiled function `$name` as an `extern $abi` Rust function with PARAMS'
+    // values; every argument must land in its slot of the buffer.
+    macro_rules! call_and_check {
+        ($name:literal, $abi:literal) => {{
+            let mut buf = [[0xccu8; 16]; PARAMS.len()];
+            let addr = program.address_of($name).unwrap();
+            // SAFETY: the function has the convention `$abi` and exactly these parameter
+            // types; `buf` has a slot for each.
+            let recv: recv_type!($abi) = unsafe { std::mem::transmute(addr) };
+            let r = unsafe {
+                recv(
+                    buf.as_mut_ptr(),
+                    v(0) as u8,
+                    v(1) as i16,
+                    v(2) as i32,
+                    v(3) as i64,
+                    f32v(4),
+                    f64v(5),
+                    v(6),
+                    v(7) as i8,
+                    v(8) as u16,
+                    f64v(9),
+                    f32v(10),
+                    v(11) as i64,
+                    v(12) as i32,
+                    f64v(13),
+                    v(14),
+                    f32v(15),
+                    v(16) as i64,
+                    f64v(17),
+                    f64v(18),
+                    f64v(19),
+                )
+            };
+            assert_eq!(r, 0x600d);
+            check_slots(&buf, concat!("extern \"", $abi, "\""));
+        }};
+    }
+    call_and_check!("recv_sysv", "C");
+    call_and_check!("recv_win", "win64");
 }

@@ -31,65 +31,9 @@ fn name_of(n: &ExternalName) -> String {
     }
 }
 
-extern "C" fn floor_f32(x: f32) -> f32 {
-    x.floor()
-}
-extern "C" fn floor_f64(x: f64) -> f64 {
-    x.floor()
-}
-extern "C" fn ceil_f32(x: f32) -> f32 {
-    x.ceil()
-}
-extern "C" fn ceil_f64(x: f64) -> f64 {
-    x.ceil()
-}
-extern "C" fn trunc_f32(x: f32) -> f32 {
-    x.trunc()
-}
-extern "C" fn trunc_f64(x: f64) -> f64 {
-    x.trunc()
-}
-extern "C" fn nearest_f32(x: f32) -> f32 {
-    x.round_ties_even()
-}
-extern "C" fn nearest_f64(x: f64) -> f64 {
-    x.round_ties_even()
-}
-
-extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
-    a.mul_add(b, c)
-}
-extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
-    a.mul_add(b, c)
-}
-
-/// The host routine behind a libcall name.
+/// The host routine behind a libcall name: the JIT's own table.
 fn libcall_address(name: &str) -> Option<i64> {
-    let f32s: [(&str, extern "C" fn(f32) -> f32); 4] = [
-        ("FloorF32", floor_f32),
-        ("CeilF32", ceil_f32),
-        ("TruncF32", trunc_f32),
-        ("NearestF32", nearest_f32),
-    ];
-    let f64s: [(&str, extern "C" fn(f64) -> f64); 4] = [
-        ("FloorF64", floor_f64),
-        ("CeilF64", ceil_f64),
-        ("TruncF64", trunc_f64),
-        ("NearestF64", nearest_f64),
-    ];
-    match name {
-        "FmaF32" => return Some(fma_f32 as extern "C" fn(f32, f32, f32) -> f32 as usize as i64),
-        "FmaF64" => return Some(fma_f64 as extern "C" fn(f64, f64, f64) -> f64 as usize as i64),
-        _ => {}
-    }
-    f32s.iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, f)| *f as usize as i64)
-        .or_else(|| {
-            f64s.iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, f)| *f as usize as i64)
-        })
+    rulesel::jit::libcalls::address(name).map(|a| a as i64)
 }
 
 /// Maps `codes` (name, code) into one executable region and resolves calls between them.
