@@ -26,7 +26,7 @@ fn bench(count: usize, priorities: Priorities) {
     let text = generate_rules(42, count, priorities);
     let mut times = Vec::new();
     let mut prog = None;
-    for _ in 0..15 {
+    for _ in 0..41 {
         let sources = with_prelude("bench.rules", &text);
         let start = Instant::now();
         let p = compile(sources, fake_env::<FakeIr>()).expect("generated rules compile");

@@ -295,13 +295,22 @@ fn exercise(text: &str, prelude: bool, rng: &mut Rng) -> Outcome {
     }
 }
 
-/// The hand-written parser and the LALRPOP one build the same tree or report the same error.
+/// The hand-written parser and the LALRPOP one build the same tree or report the same error,
+/// and so does the hand-written one on the file cut into pieces (of a size taken from the
+/// text, so cuts fall everywhere over the runs).
 fn parsers_agree(text: &str) {
     let file = rulesel::dsl::FileId(0);
+    let whole = parse::parse_file(file, text);
     assert_eq!(
-        parse::parse_file(file, text),
+        whole,
         parse::parse_file_lalrpop(file, text),
         "the parsers disagree on:\n{text}"
+    );
+    let piece = 1 + text.len() % 97;
+    assert_eq!(
+        parse::parse_files_in_pieces(&[(file, text)], piece),
+        vec![whole],
+        "pieces of {piece} bytes parse differently:\n{text}"
     );
 }
 

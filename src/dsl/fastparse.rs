@@ -16,9 +16,20 @@ use super::parse::MAX_NESTING;
 
 /// Parses a whole file, or returns `None` where the LALRPOP parser would report an error.
 pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
+    parse_piece(file, text, 0, text.len())
+}
+
+/// Parses the top-level forms of `text[lo..hi]`, where `lo` is the start of a form (or of
+/// the file) and `hi` the start of another (or the end of the file). Returns `None` where the
+/// LALRPOP parser would report an error, and also when `hi` is not where a form starts (a
+/// form that begins before `hi` ends after it): the caller then parses the whole file.
+///
+/// Spans are offsets into the whole of `text`, so the forms of consecutive pieces, joined,
+/// are the forms of the file.
+pub fn parse_piece(file: FileId, text: &str, lo: usize, hi: usize) -> Option<Vec<Def<'_>>> {
     let mut p = Parser {
         text,
-        pos: 0,
+        pos: lo,
         file,
         depth: 0,
         buf: [None; 2],
@@ -27,10 +38,28 @@ pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
     };
     p.fill()?;
     let mut defs = Vec::new();
-    while p.buf[0].is_some() {
+    while let Some((_, start, _)) = p.buf[0] {
+        if start as usize >= hi {
+            // Look-ahead may lex past `hi`; the piece is good if a form starts exactly there.
+            return (start as usize == hi).then_some(defs);
+        }
         defs.push(p.def()?);
     }
     Some(defs)
+}
+
+/// Where to cut a file into pieces for [`parse_piece`]: the first `(` at the start of a line
+/// at or after `from` (the end of the text if there is none). A guess: such a parenthesis
+/// almost always opens a top-level form, and [`parse_piece`] notices when it does not.
+pub fn next_cut(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    if from == 0 || from >= bytes.len() {
+        return from.min(bytes.len());
+    }
+    bytes[from - 1..]
+        .windows(2)
+        .position(|w| w == b"\n(")
+        .map_or(bytes.len(), |i| from + i)
 }
 
 /// Byte classes of [`CLASS`]: continues a name; ends a word (white space, `;`, `(`, `)`, `@`).

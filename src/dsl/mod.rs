@@ -335,8 +335,9 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
     let host_spans = add_host_file(&mut sources, &env);
     let mut diags = Vec::new();
     let mut asts = Vec::new();
-    for f in files {
-        match parse::parse_file(f, sources.text(f)) {
+    let texts: Vec<(FileId, &str)> = files.iter().map(|&f| (f, sources.text(f))).collect();
+    for parsed in parse::parse_files(&texts) {
+        match parsed {
             Ok(defs) => asts.push(defs),
             Err(d) => diags.push(d),
         }
@@ -354,21 +355,23 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
     phases.check = start.elapsed() - phases.parse;
     termination::check(&checked, &mut diags);
     // The overlap analysis and the match trees only read the checked program, so they are
-    // built side by side (the trees are thrown away when the analysis finds an error).
+    // built side by side (the trees are thrown away when the analysis finds an error), and
+    // the syntax trees, no longer needed, are freed beside them.
     let mut overlap_diags = Vec::new();
     let mut code = None;
-    let (overlap_time, trees_time) = rayon::join(
-        || {
+    let mut overlap_time = Duration::ZERO;
+    let mut trees_time = Duration::ZERO;
+    rayon::in_place_scope(|s| {
+        s.spawn(|_| {
             let t = Instant::now();
             overlap::check(&checked, &sources, &mut overlap_diags);
-            t.elapsed()
-        },
-        || {
-            let t = Instant::now();
-            code = Some(compile::compile(&checked));
-            t.elapsed()
-        },
-    );
+            overlap_time = t.elapsed();
+        });
+        let t = Instant::now();
+        code = Some(compile::compile(&checked));
+        trees_time = t.elapsed();
+        drop(asts);
+    });
     phases.overlap = overlap_time;
     phases.match_trees = trees_time;
     diags.append(&mut overlap_diags);
