@@ -195,15 +195,22 @@ impl<H> Sema<'_, H> {
     }
 
     /// Terms with rules are constructors wherever they are used, whatever the file order.
-    pub(super) fn mark_rule_defined(&mut self, defs: &[&Def]) {
+    /// Marks the terms that rules define as built by rules, and returns the term of every
+    /// rule in order (`None`, reported here, for an unknown one).
+    pub(super) fn mark_rule_defined(&mut self, defs: &[&Def]) -> Vec<Option<TermId>> {
+        let mut heads = Vec::new();
         for d in defs {
             let Def::Rule(r) = d else { continue };
             let Pattern::Term(head, ..) = &r.pattern else {
+                heads.push(None);
                 continue;
             };
             let Some(&t) = self.out.term_names.get(head.name) else {
+                self.error(head.span, format!("unknown term `{}`", head.name));
+                heads.push(None);
                 continue;
             };
+            heads.push(Some(t));
             if let TermKind::Decl {
                 ctor: c @ Ctor::None,
                 ..
@@ -212,6 +219,7 @@ impl<H> Sema<'_, H> {
                 *c = Ctor::Rules;
             }
         }
+        heads
     }
 
     fn decl(&mut self, d: &ast::Decl) {

@@ -98,6 +98,28 @@ pub enum TypeKind {
     Enum { variants: Vec<TermId>, boxed: bool },
 }
 
+impl TypeKind {
+    /// The integers a literal of this type may be (`None`: an enum takes no literals). Words
+    /// of other primitive types take any 64-bit integer, signed or not.
+    pub fn literal_range(&self) -> Option<(i128, i128)> {
+        let TypeKind::Primitive { rust } = self else {
+            return None;
+        };
+        Some(match rust.as_str() {
+            "bool" => (0, 1),
+            "u8" => (0, u8::MAX.into()),
+            "u16" => (0, u16::MAX.into()),
+            "u32" => (0, u32::MAX.into()),
+            "i8" => (i8::MIN.into(), i8::MAX.into()),
+            "i16" => (i16::MIN.into(), i16::MAX.into()),
+            "i32" => (i32::MIN.into(), i32::MAX.into()),
+            "i64" => (i64::MIN.into(), i64::MAX.into()),
+            "u64" => (0, u64::MAX.into()),
+            _ => (i64::MIN.into(), u64::MAX.into()),
+        })
+    }
+}
+
 /// How a declared term builds values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ctor {
@@ -262,9 +284,13 @@ pub struct TermFrame {
 }
 
 impl TermFrame {
-    /// A frame whose first `arity` slots are the term's arguments.
-    pub fn new(arity: usize) -> TermFrame {
+    /// A frame whose first `arity` slots are the term's arguments, with room for the slots
+    /// and expressions of about `rules` rules.
+    pub fn new(arity: usize, rules: usize) -> TermFrame {
         let mut f = TermFrame::default();
+        f.keys.reserve(arity + rules);
+        f.expr_ids.reserve(2 * rules);
+        f.exprs.reserve(2 * rules);
         for i in 0..arity as u32 {
             f.slot(SlotOrigin::Arg(i));
         }

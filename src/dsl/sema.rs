@@ -48,11 +48,14 @@ pub(super) struct Sema<'a, H> {
     pub(super) bool_ty: Option<TypeId>,
     /// The type `Value`, if declared (opcode patterns on it match the defining instruction).
     pub(super) value_ty: Option<TypeId>,
+    /// Per type: the range of integer literals it accepts (`None` for enums), so checking a
+    /// literal does not compare Rust type names.
+    pub(super) literal_ranges: Vec<Option<(i128, i128)>>,
     /// Scratch space reused from rule to rule: the steps of the rule being checked, and their
     /// sort keys.
     steps: Vec<Step>,
     sorted: Vec<Step>,
-    keyed: Vec<(bool, (u32, u8), u32)>,
+    keyed: Vec<(u64, u32)>,
 }
 
 /// A pattern or `let` variable in scope while checking one rule (its name borrowed from the
@@ -105,6 +108,7 @@ pub fn check<H>(
         consts: FastMap::default(),
         bool_ty: None,
         value_ty: None,
+        literal_ranges: Vec::new(),
         steps: Vec::new(),
         sorted: Vec::new(),
         keyed: Vec::new(),
@@ -112,11 +116,16 @@ pub fn check<H>(
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
     let defs: Vec<&Def> = files.iter().flatten().collect();
     s.declare_types(&defs);
+    s.literal_ranges = s.out.types.iter().map(|t| t.kind.literal_range()).collect();
     s.value_ty = s.type_names.get("Value").copied();
     s.declare_host(env, host, &defs);
-    s.mark_rule_defined(&defs);
-    let rule_count = defs.iter().filter(|d| matches!(d, Def::Rule(_))).count();
-    s.out.rules.reserve(rule_count);
+    // The term each rule defines (found once, here), and how many rules each term has.
+    let heads = s.mark_rule_defined(&defs);
+    s.out.rules.reserve(heads.len());
+    let mut rule_counts = vec![0u32; s.out.terms.len()];
+    for t in heads.iter().flatten() {
+        rule_counts[t.index()] += 1;
+    }
     if let Some(&ty) = s.type_names.get("Type") {
         for (name, &(t, value)) in &s.consts {
             if t == ty {
@@ -130,9 +139,14 @@ pub fn check<H>(
             }
         }
     }
-    for d in &defs {
-        if let Def::Rule(r) = d {
-            s.rule(r);
+    let mut vars = Vec::new();
+    let rules = defs.iter().filter_map(|d| match d {
+        Def::Rule(r) => Some(r),
+        _ => None,
+    });
+    for (r, head) in rules.zip(heads) {
+        if let Some(term) = head {
+            s.rule(r, term, rule_counts[term.index()], &mut vars);
         }
     }
     let errors_after = s.diags.iter().filter(|d| d.is_error()).count();
@@ -178,40 +192,35 @@ impl<H> Sema<'_, H> {
 
     /// Checks that integer `v` fits type `t`; returns its word.
     pub(super) fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
-        let info = &self.out.types[t.index()];
-        let (lo, hi): (i128, i128) = match &info.kind {
-            TypeKind::Enum { .. } => {
-                let msg = format!("integer literal where the enum `{}` is expected", info.name);
-                self.error(span, msg);
-                return None;
-            }
-            TypeKind::Primitive { rust } => match rust.as_str() {
-                "bool" => (0, 1),
-                "u8" => (0, u8::MAX.into()),
-                "u16" => (0, u16::MAX.into()),
-                "u32" => (0, u32::MAX.into()),
-                "i8" => (i8::MIN.into(), i8::MAX.into()),
-                "i16" => (i16::MIN.into(), i16::MAX.into()),
-                "i32" => (i32::MIN.into(), i32::MAX.into()),
-                "i64" => (i64::MIN.into(), i64::MAX.into()),
-                "u64" => (0, u64::MAX.into()),
-                _ => (i64::MIN.into(), u64::MAX.into()),
-            },
+        let range = match self.literal_ranges.get(t.index()) {
+            Some(r) => *r,
+            // Types declared after the ranges were computed (none are, today).
+            None => self.out.types[t.index()].kind.literal_range(),
+        };
+        let Some((lo, hi)) = range else {
+            let name = &self.out.types[t.index()].name;
+            let msg = format!("integer literal where the enum `{name}` is expected");
+            self.error(span, msg);
+            return None;
         };
         if v < lo || v > hi {
-            let msg = format!("literal {v} does not fit in `{}`", info.name);
+            let msg = format!("literal {v} does not fit in `{}`", self.type_name(t));
             self.error(span, msg);
             return None;
         }
         Some(v as u64)
     }
 
-    fn rule(&mut self, r: &ast::Rule) {
+    /// Checks rule `r` of `term` (which has `term_rules` rules in all), with `vars` as
+    /// scratch space for its variables.
+    fn rule<'s>(
+        &mut self,
+        r: &ast::Rule<'s>,
+        term: TermId,
+        term_rules: u32,
+        vars: &mut Vec<Var<'s>>,
+    ) {
         let Pattern::Term(head, args, pspan) = &r.pattern else {
-            return;
-        };
-        let Some(&term) = self.out.term_names.get(head.name) else {
-            self.error(head.span, format!("unknown term `{}`", head.name));
             return;
         };
         let info = &self.out.terms[term.index()];
@@ -265,14 +274,15 @@ impl<H> Sema<'_, H> {
             },
         };
         if self.out.frames[term.index()].slot_count() == 0 {
-            self.out.frames[term.index()] = TermFrame::new(arity);
+            self.out.frames[term.index()] = TermFrame::new(arity, term_rules as usize);
         }
         let diags_before = self.diags.len();
         let mut steps = std::mem::take(&mut self.steps);
         steps.clear();
+        vars.clear();
         let mut cx = RuleCtx {
             term,
-            vars: Vec::with_capacity(8),
+            vars: std::mem::take(vars),
             steps,
             locals: 0,
             in_guard: true,
@@ -285,7 +295,8 @@ impl<H> Sema<'_, H> {
         // Extern extractors (host calls that cannot be switched on) go after the other tests,
         // together with the tests of what they bind: rules then share and switch on their
         // opcode and literal tests before any extractor runs.
-        // (The keys are computed once; the index keeps the sort stable.)
+        // (The keys are computed once, packed in a word: late, then the slot, then the kind;
+        // the index keeps the sort stable.)
         let frame = &self.out.frames[term.index()];
         self.keyed.clear();
         self.keyed.extend(cx.steps.iter().enumerate().map(|(i, s)| {
@@ -295,12 +306,14 @@ impl<H> Sema<'_, H> {
                 Step::Eval { .. } => false,
                 _ => frame.under_extractor(Slot(s.order_key().0)),
             };
-            (late, s.order_key(), i as u32)
+            let (slot, kind) = s.order_key();
+            let key = (u64::from(late) << 40) | (u64::from(slot) << 8) | u64::from(kind);
+            (key, i as u32)
         }));
         self.keyed.sort_unstable();
         let mut sorted = std::mem::take(&mut self.sorted);
         sorted.clear();
-        sorted.extend(self.keyed.iter().map(|k| cx.steps[k.2 as usize]));
+        sorted.extend(self.keyed.iter().map(|k| cx.steps[k.1 as usize]));
         std::mem::swap(&mut cx.steps, &mut sorted);
         self.sorted = sorted;
         for g in &r.guards {
@@ -345,6 +358,7 @@ impl<H> Sema<'_, H> {
             );
         }
         let new_errors = self.diags[diags_before..].iter().any(|d| d.is_error());
+        *vars = cx.vars;
         let Some((_, body)) = body else { return };
         if new_errors {
             return;
