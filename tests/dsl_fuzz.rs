@@ -6,6 +6,7 @@
 //! `DSL_FUZZ_ITERS=200000 cargo test --release --test dsl_fuzz -- --ignored --nocapture`
 //! (a failing input is written to `target/dsl-fuzz-crash.rules`).
 
+use rulesel::dsl::ast::{AstArena, Herd};
 use rulesel::dsl::testkit::{fake_env, generate_rules, FakeIr, Priorities, Rng};
 use rulesel::dsl::{compile, embedded_sources, parse, Machine, SourceMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -300,15 +301,17 @@ fn exercise(text: &str, prelude: bool, rng: &mut Rng) -> Outcome {
 /// text, so cuts fall everywhere over the runs).
 fn parsers_agree(text: &str) {
     let file = rulesel::dsl::FileId(0);
-    let whole = parse::parse_file(file, text);
+    let herd = Herd::new();
+    let arena = AstArena::new(&herd);
+    let whole = parse::parse_file(file, text, &arena);
     assert_eq!(
         whole,
-        parse::parse_file_lalrpop(file, text),
+        parse::parse_file_lalrpop(file, text, &arena),
         "the parsers disagree on:\n{text}"
     );
     let piece = 1 + text.len() % 97;
     assert_eq!(
-        parse::parse_files_in_pieces(&[(file, text)], piece),
+        parse::parse_files_in_pieces(&[(file, text)], piece, &herd),
         vec![whole],
         "pieces of {piece} bytes parse differently:\n{text}"
     );

@@ -1,7 +1,46 @@
 //! The syntax tree of a `.rules` file, as the parser produces it. Every node keeps its [`Span`];
 //! nothing here is resolved or checked (that is `sema`'s job).
+//!
+//! Rules, and the patterns, guards and expressions in them, live in an [`AstArena`]: a file of
+//! 2,000 rules has tens of thousands of nodes, and allocating and freeing each on the heap
+//! cost as much as parsing them. The other forms are few and keep their boxes and vectors.
 
 use super::diag::Span;
+/// The owner of the arenas syntax trees are allocated in (one per parsing thread).
+pub use bumpalo_herd::Herd;
+use bumpalo_herd::Member;
+
+/// Where a parser allocates rule nodes: one thread's bump allocator, lent by a [`Herd`]
+/// that outlives the tree (`'s`, which is also the lifetime of the source text). Nodes are
+/// never dropped, only freed with the herd, so they must own no heap memory (checked below).
+pub struct AstArena<'s>(Member<'s>);
+
+impl<'s> AstArena<'s> {
+    pub fn new(herd: &'s Herd) -> AstArena<'s> {
+        AstArena(herd.get())
+    }
+
+    pub fn alloc<T>(&self, value: T) -> &'s T {
+        self.0.alloc(value)
+    }
+
+    pub fn slice<T, I>(&self, items: I) -> &'s [T]
+    where
+        I: IntoIterator<Item = T>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.0.alloc_slice_fill_iter(items)
+    }
+}
+
+// The arena never runs destructors: what it holds must not need them.
+const _: () = assert!(
+    !std::mem::needs_drop::<Rule>()
+        && !std::mem::needs_drop::<Pattern>()
+        && !std::mem::needs_drop::<Guard>()
+        && !std::mem::needs_drop::<Expr>()
+        && !std::mem::needs_drop::<LetBinding>()
+);
 
 /// A name as written (borrowed from the source text), with its location. Constants keep
 /// their `$`-less name.
@@ -11,14 +50,14 @@ pub struct Ident<'s> {
     pub span: Span,
 }
 
-/// One top-level form (boxed: forms differ much in size).
+/// One top-level form (boxed, or in the arena for rules: forms differ much in size).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Def<'s> {
     Type(Box<TypeDef<'s>>),
     Decl(Box<Decl<'s>>),
     Extern(Box<ExternDef<'s>>),
     Const(Box<ConstDef<'s>>),
-    Rule(Box<Rule<'s>>),
+    Rule(&'s Rule<'s>),
 }
 
 /// `(type Name (primitive RustName))` or `(type Name (enum Variant…))`.
@@ -87,28 +126,28 @@ pub struct ConstDef<'s> {
 }
 
 /// `(rule [name] [prio] PATTERN GUARD… EXPR)`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule<'s> {
     pub name: Option<Ident<'s>>,
     pub prio: Option<(i128, Span)>,
     pub pattern: Pattern<'s>,
-    pub guards: Vec<Guard<'s>>,
+    pub guards: &'s [Guard<'s>],
     pub body: Expr<'s>,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Pattern<'s> {
     Wildcard(Span),
     /// A variable: binds on first occurrence, tests equality on later ones.
     Var(Ident<'s>),
     /// `name @ pat`.
-    Bind(Ident<'s>, Box<Pattern<'s>>),
+    Bind(Ident<'s>, &'s Pattern<'s>),
     Int(i128, Span),
     Const(Ident<'s>),
-    And(Vec<Pattern<'s>>, Span),
+    And(&'s [Pattern<'s>], Span),
     /// `(term pat…)`: an extractor applied to the matched value.
-    Term(Ident<'s>, Vec<Pattern<'s>>, Span),
+    Term(Ident<'s>, &'s [Pattern<'s>], Span),
 }
 
 impl Pattern<'_> {
@@ -125,7 +164,7 @@ impl Pattern<'_> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Guard<'s> {
     /// `(if-let PAT EXPR)`: evaluates EXPR (which may fail) and matches PAT on its result.
     IfLet(Pattern<'s>, Expr<'s>, Span),
@@ -133,13 +172,13 @@ pub enum Guard<'s> {
     If(Expr<'s>, Span),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Expr<'s> {
     Var(Ident<'s>),
     Int(i128, Span),
     Const(Ident<'s>),
-    Call(Ident<'s>, Vec<Expr<'s>>, Span),
-    Let(Vec<LetBinding<'s>>, Box<Expr<'s>>, Span),
+    Call(Ident<'s>, &'s [Expr<'s>], Span),
+    Let(&'s [LetBinding<'s>], &'s Expr<'s>, Span),
 }
 
 impl Expr<'_> {
@@ -152,7 +191,7 @@ impl Expr<'_> {
 }
 
 /// `(v Type expr)` inside `let`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LetBinding<'s> {
     pub var: Ident<'s>,
     pub ty: Ident<'s>,

@@ -15,8 +15,8 @@ use super::lexer::{int_value, Tok};
 use super::parse::MAX_NESTING;
 
 /// Parses a whole file, or returns `None` where the LALRPOP parser would report an error.
-pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
-    parse_piece(file, text, 0, text.len())
+pub fn parse<'s>(file: FileId, text: &'s str, arena: &AstArena<'s>) -> Option<Vec<Def<'s>>> {
+    parse_piece(file, text, 0, text.len(), arena)
 }
 
 /// Parses the top-level forms of `text[lo..hi]`, where `lo` is the start of a form (or of
@@ -26,8 +26,15 @@ pub fn parse(file: FileId, text: &str) -> Option<Vec<Def<'_>>> {
 ///
 /// Spans are offsets into the whole of `text`, so the forms of consecutive pieces, joined,
 /// are the forms of the file.
-pub fn parse_piece(file: FileId, text: &str, lo: usize, hi: usize) -> Option<Vec<Def<'_>>> {
+pub fn parse_piece<'s>(
+    file: FileId,
+    text: &'s str,
+    lo: usize,
+    hi: usize,
+    arena: &AstArena<'s>,
+) -> Option<Vec<Def<'s>>> {
     let mut p = Parser {
+        arena,
         text,
         pos: lo,
         file,
@@ -94,7 +101,8 @@ const CLASS: [u8; 256] = {
 /// A token and its byte range.
 type Spanned<'s> = (Tok<'s>, u32, u32);
 
-struct Parser<'s> {
+struct Parser<'s, 'a> {
+    arena: &'a AstArena<'s>,
     text: &'s str,
     /// Where the lexer is in `text`.
     pos: usize,
@@ -110,7 +118,7 @@ struct Parser<'s> {
     exprs: Vec<Expr<'s>>,
 }
 
-impl<'s> Parser<'s> {
+impl<'s> Parser<'s, '_> {
     /// Lexes one token into the look-ahead; `None` on a lexical error or too deep nesting.
     ///
     /// A byte-level lexer for the tokens of [`Tok`]: it must find the tokens the `logos` lexer
@@ -430,7 +438,7 @@ impl<'s> Parser<'s> {
     }
 
     /// The rest of a rule, after `(rule` (which started at `lo`).
-    fn rule(&mut self, lo: u32) -> Option<Box<Rule<'s>>> {
+    fn rule(&mut self, lo: u32) -> Option<&'s Rule<'s>> {
         let name = match self.peek()? {
             Tok::Name(_) => Some(self.id()?),
             _ => None,
@@ -441,6 +449,7 @@ impl<'s> Parser<'s> {
         };
         let pattern = self.term_pat()?;
         let mut guards = Vec::new();
+        // (A rule without guards allocates nothing here.)
         loop {
             if self.peek()? != Tok::LParen {
                 break;
@@ -466,11 +475,11 @@ impl<'s> Parser<'s> {
         }
         let body = self.expr()?;
         let hi = self.close()?;
-        Some(Box::new(Rule {
+        Some(self.arena.alloc(Rule {
             name,
             prio,
             pattern,
-            guards,
+            guards: self.arena.slice(guards),
             body,
             span: self.span(lo, hi),
         }))
@@ -490,13 +499,13 @@ impl<'s> Parser<'s> {
     }
 
     /// Patterns up to (not including) the next `)`.
-    fn pat_list(&mut self) -> Option<Vec<Pattern<'s>>> {
+    fn pat_list(&mut self) -> Option<&'s [Pattern<'s>]> {
         let start = self.pats.len();
         while self.peek()? != Tok::RParen {
             let p = self.pat()?;
             self.pats.push(p);
         }
-        Some(self.pats.drain(start..).collect())
+        Some(self.arena.slice(self.pats.drain(start..)))
     }
 
     fn pat(&mut self) -> Option<Pattern<'s>> {
@@ -510,7 +519,7 @@ impl<'s> Parser<'s> {
                 if self.peek() == Some(Tok::At) {
                     self.bump()?;
                     let p = self.pat()?;
-                    return Some(Pattern::Bind(id, Box::new(p)));
+                    return Some(Pattern::Bind(id, self.arena.alloc(p)));
                 }
                 Some(Pattern::Var(id))
             }
@@ -562,7 +571,8 @@ impl<'s> Parser<'s> {
                     self.close()?;
                     let body = self.expr()?;
                     let hi = self.close()?;
-                    Some(Expr::Let(binds, Box::new(body), self.span(lo, hi)))
+                    let binds = self.arena.slice(binds);
+                    Some(Expr::Let(binds, self.arena.alloc(body), self.span(lo, hi)))
                 }
                 _ => {
                     let head = self.id()?;
@@ -571,7 +581,7 @@ impl<'s> Parser<'s> {
                         let e = self.expr()?;
                         self.exprs.push(e);
                     }
-                    let args = self.exprs.drain(start..).collect();
+                    let args = self.arena.slice(self.exprs.drain(start..));
                     let hi = self.close()?;
                     Some(Expr::Call(head, args, self.span(lo, hi)))
                 }

@@ -1,7 +1,8 @@
 //! Parser glue: runs the logos lexer, feeds the LALRPOP parser and turns its errors into
 //! located [`Diagnostic`]s.
 
-use super::ast::Def;
+use super::ast::Herd;
+use super::ast::{AstArena, Def};
 use super::diag::{Diagnostic, FileId, Span};
 use super::lexer::Tok;
 use lalrpop_util::ParseError;
@@ -34,10 +35,14 @@ pub const MAX_NESTING: u32 = 64;
 /// Valid files are parsed by the hand-written [`fastparse`](super::fastparse) parser; where it
 /// gives up, the LALRPOP parser ([`parse_file_lalrpop`]) parses the file again and reports the
 /// error, so every syntax diagnostic comes from the grammar.
-pub fn parse_file(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
-    match super::fastparse::parse(file, text) {
+pub fn parse_file<'s>(
+    file: FileId,
+    text: &'s str,
+    arena: &AstArena<'s>,
+) -> Result<Vec<Def<'s>>, Diagnostic> {
+    match super::fastparse::parse(file, text, arena) {
         Some(defs) => Ok(defs),
-        None => parse_file_lalrpop(file, text),
+        None => parse_file_lalrpop(file, text, arena),
     }
 }
 
@@ -47,15 +52,20 @@ const PIECE_BYTES: usize = 24 * 1024;
 
 /// Parses several files, each as [`parse_file`] would, with the pieces of large files (cut
 /// between top-level forms) parsed side by side: this thread and helpers on rayon's pool take
-/// pieces from a common list until none is left.
-pub fn parse_files<'s>(files: &[(FileId, &'s str)]) -> Vec<Result<Vec<Def<'s>>, Diagnostic>> {
-    parse_files_in_pieces(files, PIECE_BYTES)
+/// pieces from a common list until none is left. Each thread allocates the nodes it builds
+/// from its own arena of `herd`.
+pub fn parse_files<'s>(
+    files: &[(FileId, &'s str)],
+    herd: &'s Herd,
+) -> Vec<Result<Vec<Def<'s>>, Diagnostic>> {
+    parse_files_in_pieces(files, PIECE_BYTES, herd)
 }
 
 /// [`parse_files`] with the piece size as a parameter (tests cut files into tiny pieces).
 pub fn parse_files_in_pieces<'s>(
     files: &[(FileId, &'s str)],
     piece_bytes: usize,
+    herd: &'s Herd,
 ) -> Vec<Result<Vec<Def<'s>>, Diagnostic>> {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::OnceLock;
@@ -75,13 +85,16 @@ pub fn parse_files_in_pieces<'s>(
     }
     let parsed: Vec<OnceLock<Option<Vec<Def>>>> = pieces.iter().map(|_| OnceLock::new()).collect();
     let next = AtomicUsize::new(0);
-    let take_pieces = || loop {
-        let n = next.fetch_add(1, Ordering::Relaxed);
-        let Some(&(i, lo, hi)) = pieces.get(n) else {
-            break;
-        };
-        let (file, text) = files[i];
-        let _ = parsed[n].set(super::fastparse::parse_piece(file, text, lo, hi));
+    let take_pieces = || {
+        let arena = AstArena::new(herd);
+        loop {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&(i, lo, hi)) = pieces.get(n) else {
+                break;
+            };
+            let (file, text) = files[i];
+            let _ = parsed[n].set(super::fastparse::parse_piece(file, text, lo, hi, &arena));
+        }
     };
     // Helpers are woken only when there is more than one piece; this thread works too.
     let helpers = pieces
@@ -104,19 +117,24 @@ pub fn parse_files_in_pieces<'s>(
             (slot, _) => *slot = None,
         }
     }
+    let arena = AstArena::new(herd);
     joined
         .into_iter()
         .zip(files)
         .map(|(defs, &(file, text))| match defs {
             Some(defs) => Ok(defs),
-            None => parse_file(file, text),
+            None => parse_file(file, text, &arena),
         })
         .collect()
 }
 
 /// Parses one file with the parser LALRPOP generates from `grammar/rules.lalrpop` alone: the
 /// specification [`parse_file`] must agree with (tests compare the two).
-pub fn parse_file_lalrpop(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diagnostic> {
+pub fn parse_file_lalrpop<'s>(
+    file: FileId,
+    text: &'s str,
+    arena: &AstArena<'s>,
+) -> Result<Vec<Def<'s>>, Diagnostic> {
     let mut depth = 0u32;
     let tokens = Tok::lexer(text).spanned().map(move |(tok, range)| {
         let span = Span::new(file, range.start, range.end);
@@ -134,7 +152,7 @@ pub fn parse_file_lalrpop(file: FileId, text: &str) -> Result<Vec<Def<'_>>, Diag
         }
     });
     grammar::FileParser::new()
-        .parse(file, tokens)
+        .parse(file, arena, tokens)
         .map_err(|e| to_diagnostic(file, text, e))
 }
 
@@ -210,7 +228,8 @@ mod tests {
             (extern extractor h rust_h)
             (const $Ten u64 10)
             (rule named 3 (f x @ (h _ 1) (and y $Ten)) (if-let z (g x)) (if (g y)) (let ((w u64 (g z))) w))";
-        let defs = parse_file(FileId(0), src).expect("valid file");
+        let herd = Herd::new();
+        let defs = parse_file(FileId(0), src, &AstArena::new(&herd)).expect("valid file");
         assert_eq!(defs.len(), 7);
         let Def::Rule(r) = &defs[6] else {
             panic!("last form is a rule")
@@ -233,19 +252,22 @@ mod tests {
         let good = "(type u64 (primitive u64))\n(decl f (u64) u64)\n(rule (f x)\n(f\n x))\n; c\n(rule 1 (f 0) 0)\n";
         let bad = "(decl f (u64) u64)\n(rule (f x)\n x)\n(rule (f\n(x)";
         let files = [(FileId(0), good), (FileId(1), bad), (FileId(2), "")];
-        let whole: Vec<_> = files.iter().map(|&(f, t)| parse_file(f, t)).collect();
+        let herd = Herd::new();
+        let arena = AstArena::new(&herd);
+        let whole: Vec<_> = files
+            .iter()
+            .map(|&(f, t)| parse_file(f, t, &arena))
+            .collect();
         for piece in 1..good.len() + 2 {
-            assert_eq!(
-                parse_files_in_pieces(&files, piece),
-                whole,
-                "pieces of {piece} bytes"
-            );
+            let pieces = parse_files_in_pieces(&files, piece, &herd);
+            assert_eq!(pieces, whole, "pieces of {piece} bytes");
         }
     }
 
     #[test]
     fn syntax_error_is_located() {
-        let e = parse_file(FileId(0), "(rule (f x)\n  ))").unwrap_err();
+        let herd = Herd::new();
+        let e = parse_file(FileId(0), "(rule (f x)\n  ))", &AstArena::new(&herd)).unwrap_err();
         assert_eq!((e.span.lo, e.span.hi), (14, 15));
         assert!(e.message.starts_with("unexpected `)`"), "{}", e.message);
     }

@@ -316,7 +316,7 @@ impl<H> Sema<'_, H> {
         sorted.extend(self.keyed.iter().map(|k| cx.steps[k.1 as usize]));
         std::mem::swap(&mut cx.steps, &mut sorted);
         self.sorted = sorted;
-        for g in &r.guards {
+        for g in r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
                     if let Some((t, id)) = self.expr(&mut cx, e, None) {
@@ -413,7 +413,7 @@ impl<H> Sema<'_, H> {
                 }
             }
             Pattern::And(ps, _) => {
-                for sub in ps {
+                for sub in *ps {
                     self.pattern(cx, sub, slot, ty);
                 }
             }
@@ -605,7 +605,7 @@ impl<H> Sema<'_, H> {
             Expr::Let(binds, body, _) => {
                 let scope = cx.vars.len();
                 let mut cbinds = Vec::new();
-                for b in binds {
+                for b in *binds {
                     let t = self.lookup_type(&b.ty);
                     let value = self.expr(cx, &b.value, t);
                     let (Some(t), Some((_, value))) = (t, value) else {
