@@ -2,8 +2,9 @@
 //! nothing here is resolved or checked (that is `sema`'s job).
 //!
 //! Rules, and the patterns, guards and expressions in them, live in an [`AstArena`]: a file of
-//! 2,000 rules has tens of thousands of nodes, and allocating and freeing each on the heap
-//! cost as much as parsing them. The other forms are few and keep their boxes and vectors.
+//! 2,000 rules has tens of thousands of nodes, and allocating and freeing each on the heap was
+//! a large part of the time spent on them. The other forms are few and keep their boxes and
+//! vectors.
 
 use super::diag::Span;
 /// The owner of the arenas syntax trees are allocated in (one per parsing thread).
@@ -12,7 +13,8 @@ use bumpalo_herd::Member;
 
 /// Where a parser allocates rule nodes: one thread's bump allocator, lent by a [`Herd`]
 /// that outlives the tree (`'s`, which is also the lifetime of the source text). Nodes are
-/// never dropped, only freed with the herd, so they must own no heap memory (checked below).
+/// never dropped, only freed with the herd, so they must own no heap memory: allocating a
+/// type that needs dropping does not compile.
 pub struct AstArena<'s>(Member<'s>);
 
 impl<'s> AstArena<'s> {
@@ -21,6 +23,12 @@ impl<'s> AstArena<'s> {
     }
 
     pub fn alloc<T>(&self, value: T) -> &'s T {
+        const {
+            assert!(
+                !std::mem::needs_drop::<T>(),
+                "arena values are never dropped"
+            )
+        };
         self.0.alloc(value)
     }
 
@@ -29,18 +37,15 @@ impl<'s> AstArena<'s> {
         I: IntoIterator<Item = T>,
         I::IntoIter: ExactSizeIterator,
     {
+        const {
+            assert!(
+                !std::mem::needs_drop::<T>(),
+                "arena values are never dropped"
+            )
+        };
         self.0.alloc_slice_fill_iter(items)
     }
 }
-
-// The arena never runs destructors: what it holds must not need them.
-const _: () = assert!(
-    !std::mem::needs_drop::<Rule>()
-        && !std::mem::needs_drop::<Pattern>()
-        && !std::mem::needs_drop::<Guard>()
-        && !std::mem::needs_drop::<Expr>()
-        && !std::mem::needs_drop::<LetBinding>()
-);
 
 /// A name as written (borrowed from the source text), with its location. Constants keep
 /// their `$`-less name.

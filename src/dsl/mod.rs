@@ -58,6 +58,7 @@ pub mod reference;
 pub mod sema;
 pub mod termination;
 pub mod testkit;
+pub mod threads;
 
 pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
 pub use env::{TermEnv, Word};
@@ -277,8 +278,8 @@ impl<H> RuleProgram<H> {
 }
 
 /// Where compile time went. The overlap analysis and the match trees are built side by side
-/// (on two threads when rayon has them), so their times may add up to more than their share
-/// of the total.
+/// (on two threads when the machine has two cores), so their times may add up to more than
+/// their share of the total.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PhaseTimes {
     pub parse: Duration,
@@ -358,28 +359,27 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
     // The overlap analysis and the match trees only read the checked program, so they are
     // built side by side (the trees are thrown away when the analysis finds an error), and
     // the syntax trees, no longer needed, are freed beside them.
-    let mut overlap_diags = Vec::new();
-    let mut code = None;
-    let mut overlap_time = Duration::ZERO;
-    let mut trees_time = Duration::ZERO;
-    rayon::in_place_scope(|s| {
-        s.spawn(|_| {
+    let ((code, trees_time), (mut overlap_diags, overlap_time)) = threads::join(
+        || {
             let t = Instant::now();
-            overlap::check(&checked, &sources, &mut overlap_diags);
-            overlap_time = t.elapsed();
-        });
-        let t = Instant::now();
-        code = Some(compile::compile(&checked));
-        trees_time = t.elapsed();
-        drop(asts);
-    });
+            let code = compile::compile(&checked);
+            let elapsed = t.elapsed();
+            drop(asts);
+            (code, elapsed)
+        },
+        || {
+            let t = Instant::now();
+            let mut found = Vec::new();
+            overlap::check(&checked, &sources, &mut found);
+            (found, t.elapsed())
+        },
+    );
     phases.overlap = overlap_time;
     phases.match_trees = trees_time;
     diags.append(&mut overlap_diags);
     if diags.iter().any(|d| d.is_error()) {
         return Err(CompileError::new(sources, diags));
     }
-    let code = code.expect("the match trees were built");
     let compile_time = start.elapsed();
     Ok(RuleProgram {
         sources,

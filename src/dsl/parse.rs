@@ -51,9 +51,9 @@ pub fn parse_file<'s>(
 const PIECE_BYTES: usize = 24 * 1024;
 
 /// Parses several files, each as [`parse_file`] would, with the pieces of large files (cut
-/// between top-level forms) parsed side by side: this thread and helpers on rayon's pool take
-/// pieces from a common list until none is left. Each thread allocates the nodes it builds
-/// from its own arena of `herd`.
+/// between top-level forms) parsed side by side: this thread and helper threads take pieces
+/// from a common list until none is left. Each thread allocates the nodes it builds from its
+/// own arena of `herd`.
 pub fn parse_files<'s>(
     files: &[(FileId, &'s str)],
     herd: &'s Herd,
@@ -96,17 +96,8 @@ pub fn parse_files_in_pieces<'s>(
             let _ = parsed[n].set(super::fastparse::parse_piece(file, text, lo, hi, &arena));
         }
     };
-    // Helpers are woken only when there is more than one piece; this thread works too.
-    let helpers = pieces
-        .len()
-        .saturating_sub(1)
-        .min(rayon::current_num_threads().saturating_sub(1));
-    rayon::in_place_scope(|s| {
-        for _ in 0..helpers {
-            s.spawn(|_| take_pieces());
-        }
-        take_pieces();
-    });
+    // Helpers start only when there is more than one piece; this thread works too.
+    super::threads::share(pieces.len().saturating_sub(1), &take_pieces);
     let parsed = parsed.into_iter().map(|p| p.into_inner().flatten());
     // Join the pieces of each file; a file any of whose pieces failed (a syntax error, or a
     // cut that was not between forms) is parsed again whole.
