@@ -50,7 +50,7 @@ pub(super) struct Sema<'a, H> {
     pub(super) value_ty: Option<TypeId>,
     /// Per type: the range of integer literals it accepts (`None` for enums), so checking a
     /// literal does not compare Rust type names.
-    pub(super) literal_ranges: Vec<Option<(i128, i128)>>,
+    literal_ranges: Vec<Option<(i128, i128)>>,
     /// Scratch space reused from rule to rule: the steps of the rule being checked, and their
     /// sort keys.
     steps: Vec<Step>,
@@ -194,7 +194,8 @@ impl<H> Sema<'_, H> {
     pub(super) fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
         let range = match self.literal_ranges.get(t.index()) {
             Some(r) => *r,
-            // Types declared after the ranges were computed (none are, today).
+            // (All types are declared before the ranges are computed; this keeps it right
+            // if that changes.)
             None => self.out.types[t.index()].kind.literal_range(),
         };
         let Some((lo, hi)) = range else {
