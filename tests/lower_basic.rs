@@ -459,20 +459,12 @@ fn shared(name: &str) -> String {
     std::fs::read_to_string(path).expect("shared run test exists")
 }
 
+/// Every run of `text` passes, with both register allocators, and there are at least
+/// `min_runs` of them.
 fn check(text: &str, min_runs: usize) {
-    check_except(text, &[], min_runs);
-}
-
-/// Like `check`, but functions that fail to compile with a message naming one of `gaps` (a
-/// known missing feature, such as float compares) are left out.
-fn check_except(text: &str, gaps: &[&str], min_runs: usize) {
     for fastalloc in [false, true] {
         let (passed, failures) = run_file(text, fastalloc);
-        let real: Vec<&String> = failures
-            .iter()
-            .filter(|m| !(m.contains("not supported yet") && gaps.iter().any(|g| m.contains(g))))
-            .collect();
-        assert!(real.is_empty(), "fastalloc={fastalloc}: {real:#?}");
+        assert!(failures.is_empty(), "fastalloc={fastalloc}: {failures:#?}");
         assert!(passed >= min_runs, "only {passed} runs");
     }
 }
@@ -526,19 +518,18 @@ fn shared_br() {
 
 #[test]
 fn shared_select() {
-    // Float compares and i128 conditions are not lowered yet.
-    check_except(&shared("select.clif"), &["f32", "f64", "select_i128"], 10);
+    check(&shared("select.clif"), 10);
 }
 
 #[test]
 fn shared_rotl() {
-    check_except(&shared("rotl.clif"), &["i128"], 10);
+    check(&shared("rotl.clif"), 10);
 }
 
 #[test]
 fn shared_division() {
     for f in ["udiv.clif", "urem.clif", "sdiv.clif", "srem.clif"] {
-        check_except(&shared(f), &["i128"], 10);
+        check(&shared(f), 10);
     }
 }
 
@@ -900,11 +891,25 @@ fn most_x64_rules_fire_on_the_passing_list() {
     let mut machine = rulesel::dsl::Machine::new();
     machine.enable_coverage(prog.rule_count());
     let ours = [FOLD, OUR_FLOATS, OUR_INTEGERS, COMPILE_ONLY];
+    // Our run tests (`tests/runtests/*.clif`) too: they exist to reach rules the shared
+    // files do not.
+    let run_tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtests");
+    let mut our_files: Vec<_> = std::fs::read_dir(&run_tests)
+        .expect("tests/runtests")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "clif"))
+        .collect();
+    our_files.sort();
     let files = include_str!("lower_passing.txt")
         .lines()
         .filter(|l| !l.is_empty())
         .map(shared)
-        .chain(ours.iter().map(|t| t.to_string()));
+        .chain(ours.iter().map(|t| t.to_string()))
+        .chain(
+            our_files
+                .iter()
+                .map(|p| std::fs::read_to_string(p).expect("run test")),
+        );
     for text in files {
         let file = ir::parse_test_file(&text).unwrap();
         let mut fl = flags(false);
