@@ -3,9 +3,8 @@
 //! `cargo run --release --example compile_loop FILE [ITERATIONS]`.
 
 use rulesel::compile::{compile_function_timed, PhaseTimes};
-use rulesel::ir::{self, parser::Header};
-use rulesel::isa::x64::lower::IsaFlags;
-use rulesel::settings::Flags;
+use rulesel::ir;
+use rulesel::ruletools::explain::file_configuration;
 use std::time::Instant;
 
 fn main() -> Result<(), String> {
@@ -17,15 +16,8 @@ fn main() -> Result<(), String> {
         .map_err(|e| format!("{e}"))?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     let file = ir::parse_test_file(&text).map_err(|e| e.message)?;
-    let mut flags = Flags::default();
-    for h in &file.headers {
-        if let Header::Set { name, value } = h {
-            flags
-                .set(name, value.as_deref())
-                .map_err(|e| format!("set {name}: {e}"))?;
-        }
-    }
-    let isa = IsaFlags::default();
+    // The `set` lines, and the features of the first `target x86_64` line.
+    let (flags, isa) = file_configuration(&file)?;
     let insts: usize = file
         .functions
         .iter()

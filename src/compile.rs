@@ -166,11 +166,20 @@ thread_local! {
     static MACHINE: std::cell::Cell<Machine> = std::cell::Cell::default();
 }
 
-/// Runs `f` on this thread's rule executor (a fresh one if `f` panicked last time).
+/// Runs `f` on this thread's rule executor.
 fn with_thread_machine<R>(f: impl FnOnce(&mut Machine) -> R) -> R {
-    let mut machine = MACHINE.with(|m| m.take());
-    let result = f(&mut machine);
-    MACHINE.with(|m| m.set(machine));
+    with_thread_local(&MACHINE, f)
+}
+
+/// Runs `f` on the value kept in the thread-local `cell`, then keeps it there for the next
+/// call (after an error too; a panic in `f` drops it, and the next call starts afresh).
+fn with_thread_local<T: Default, R>(
+    cell: &'static std::thread::LocalKey<std::cell::Cell<T>>,
+    f: impl FnOnce(&mut T) -> R,
+) -> R {
+    let mut value = cell.with(|c| c.take());
+    let result = f(&mut value);
+    cell.with(|c| c.set(value));
     result
 }
 
@@ -204,18 +213,17 @@ fn compile(
         })?;
         let env = machine_env(func.signature.call_conv, flags);
         let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
-        let mut regalloc_ctx = REGALLOC_CTX.with(|c| c.take());
-        let out = clock
-            .time(Phase::Regalloc, |_| {
-                lowered
-                    .vcode
-                    .allocate(&env, fastalloc, flags.regalloc_checker, &mut regalloc_ctx)
-            })
-            .map_err(|e| e.0);
-        let code = out.and_then(|out| clock.time(Phase::Emit, |_| emit_function(&lowered, out)));
-        // Kept for the next function of this thread (after an error too; a panic drops it).
-        REGALLOC_CTX.with(|c| c.set(regalloc_ctx));
-        let code = code?;
+        let code = with_thread_local(&REGALLOC_CTX, |regalloc_ctx| {
+            let out = clock
+                .time(Phase::Regalloc, |_| {
+                    let checker = flags.regalloc_checker;
+                    lowered
+                        .vcode
+                        .allocate(&env, fastalloc, checker, regalloc_ctx)
+                })
+                .map_err(|e| e.0)?;
+            clock.time(Phase::Emit, |_| emit_function(&lowered, out))
+        })?;
         if !trace {
             return Ok((code, Vec::new()));
         }

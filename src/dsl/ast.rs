@@ -23,12 +23,7 @@ impl<'s> AstArena<'s> {
     }
 
     pub fn alloc<T>(&self, value: T) -> &'s T {
-        const {
-            assert!(
-                !std::mem::needs_drop::<T>(),
-                "arena values are never dropped"
-            )
-        };
+        never_dropped::<T>();
         self.0.alloc(value)
     }
 
@@ -37,14 +32,19 @@ impl<'s> AstArena<'s> {
         I: IntoIterator<Item = T>,
         I::IntoIter: ExactSizeIterator,
     {
-        const {
-            assert!(
-                !std::mem::needs_drop::<T>(),
-                "arena values are never dropped"
-            )
-        };
+        never_dropped::<T>();
         self.0.alloc_slice_fill_iter(items)
     }
+}
+
+/// Fails to compile when `T` needs dropping: the arena never drops what it holds.
+fn never_dropped<T>() {
+    const {
+        assert!(
+            !std::mem::needs_drop::<T>(),
+            "arena values are never dropped"
+        )
+    };
 }
 
 /// A name as written (borrowed from the source text), with its location. Constants keep

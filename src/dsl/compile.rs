@@ -530,17 +530,24 @@ impl<'a, H> Emitter<'a, H> {
             let pc = self.pc();
             self.code.tables[(table + opcode) as usize] = pc;
             // The switch loads the operands itself when their counts fit `SwitchLoad`.
-            let n = self.p.terms[term.index()].args.len() as u32;
-            match (u16::try_from(values), u16::try_from(n - values)) {
-                (Ok(values), Ok(imms)) => {
+            match self.fused_counts(term) {
+                Some((values, imms)) => {
                     self.code.loads[(table + opcode) as usize] = SwitchLoad { out, values, imms }
                 }
-                _ => self.load_inst(inst, term, out, values),
+                None => self.load_inst(inst, term, out, values),
             }
             let kids_fails = self.children(self.kids_of(k as usize));
             self.join(&mut fails, kids_fails);
         }
         fails
+    }
+
+    /// The value and immediate operand counts of opcode `term`, when they fit the 16-bit
+    /// fields of an opcode test or switch that loads the operands itself.
+    fn fused_counts(&self, term: TermId) -> Option<(u16, u16)> {
+        let (_, values) = self.opcode(term);
+        let n = self.p.terms[term.index()].args.len() as u32;
+        Some((u16::try_from(values).ok()?, u16::try_from(n - values).ok()?))
     }
 
     fn load_inst(&mut self, inst: Slot, term: TermId, out: Slot, values: u32) {
@@ -571,24 +578,19 @@ impl<'a, H> Emitter<'a, H> {
             Step::CtrlType { inst, out } => self.code.ops.push(Op::CtrlType { inst, out }),
             Step::Opcode { inst, term, out } => {
                 let (opcode, values) = self.opcode(term);
-                let n = self.p.terms[term.index()].args.len() as u32;
                 // The test loads the operands itself when their counts fit its fields.
-                let (v, i) = (u16::try_from(values), u16::try_from(n - values));
-                let fused = if let (Ok(v), Ok(i)) = (v, i) {
-                    (v, i)
-                } else {
-                    (0, 0)
-                };
+                let fused = self.fused_counts(term);
+                let (fused_values, fused_imms) = fused.unwrap_or((0, 0));
                 self.code.ops.push(Op::TestOpcode {
                     inst,
                     opcode,
                     fail: NO_TARGET,
                     out,
-                    values: fused.0,
-                    imms: fused.1,
+                    values: fused_values,
+                    imms: fused_imms,
                 });
                 self.add(&mut fails, at);
-                if fused == (0, 0) {
+                if fused.is_none() {
                     self.load_inst(inst, term, out, values);
                 }
             }

@@ -48,6 +48,7 @@ impl<H> Sema<'_, H> {
             if matches!(&kind, TypeKind::Primitive { rust } if rust == "bool") {
                 self.bool_ty = Some(id);
             }
+            self.literal_ranges.push(kind.literal_range());
             self.out.types.push(TypeInfo {
                 name: t.name.name.to_string(),
                 kind,

@@ -407,14 +407,8 @@ impl Machine {
                     } else {
                         pc = target as usize;
                         let load = code.loads[at];
-                        let out = s(load.out);
-                        for k in 0..u32::from(load.values) {
-                            self.slots[out + k as usize] = host.inst_value(i, k);
-                        }
-                        for k in 0..u32::from(load.imms) {
-                            self.slots[out + (u32::from(load.values) + k) as usize] =
-                                host.inst_immediate(i, k);
-                        }
+                        let (values, imms) = (load.values.into(), load.imms.into());
+                        self.load_operands(host, i, s(load.out), values, imms);
                     }
                 }
                 Op::SwitchLiteral { slot, table, fail } => {
@@ -438,14 +432,7 @@ impl Machine {
                     if i == NO_INST || host.inst_opcode(i) != opcode {
                         pc = fail as usize;
                     } else {
-                        let out = s(out);
-                        for k in 0..u32::from(values) {
-                            self.slots[out + k as usize] = host.inst_value(i, k);
-                        }
-                        for k in 0..u32::from(imms) {
-                            self.slots[out + (u32::from(values) + k) as usize] =
-                                host.inst_immediate(i, k);
-                        }
+                        self.load_operands(host, i, s(out), values.into(), imms.into());
                     }
                 }
                 Op::LoadInst {
@@ -455,12 +442,7 @@ impl Machine {
                     imms,
                 } => {
                     let i = self.slots[s(inst)];
-                    for k in 0..values {
-                        self.slots[s(out) + k as usize] = host.inst_value(i, k);
-                    }
-                    for k in 0..imms {
-                        self.slots[s(out) + (values + k) as usize] = host.inst_immediate(i, k);
-                    }
+                    self.load_operands(host, i, s(out), values, imms);
                 }
                 Op::DefInst { value, inst } => {
                     self.slots[s(inst)] = host.value_def(self.slots[s(value)]).unwrap_or(NO_INST);
@@ -589,37 +571,59 @@ impl Machine {
                     }
                 }
                 Op::Accept { rule } => {
-                    if let Some(c) = &mut self.coverage {
-                        c[rule.index()] += 1;
-                    }
+                    self.count_firing(rule);
                     fired = Some(rule);
                 }
                 Op::Return { slot, rule } => {
                     let v = self.slots[s(slot)];
-                    if let Some(hook) = &mut self.trace {
-                        let arity = prog.term_arity(term);
-                        hook(rule, &self.slots[base..base + arity], v);
-                    }
-                    if self.depth == 0 {
-                        self.last_fired = fired;
-                    }
+                    self.returned(prog, term, base, rule, fired, v);
                     return Ok(Some(v));
                 }
                 Op::ReturnConst { value, rule } => {
-                    if let Some(c) = &mut self.coverage {
-                        c[rule.index()] += 1;
-                    }
-                    if let Some(hook) = &mut self.trace {
-                        let arity = prog.term_arity(term);
-                        hook(rule, &self.slots[base..base + arity], value);
-                    }
-                    if self.depth == 0 {
-                        self.last_fired = Some(rule);
-                    }
+                    self.count_firing(rule);
+                    self.returned(prog, term, base, rule, Some(rule), value);
                     return Ok(Some(value));
                 }
                 Op::Fail => return Ok(None),
             }
+        }
+    }
+
+    /// Loads the first `values` value operands, then the first `imms` immediates, of
+    /// instruction `inst` into the slots from `out` on.
+    fn load_operands<H: Host>(&mut self, host: &H, inst: u64, out: usize, values: u32, imms: u32) {
+        for k in 0..values {
+            self.slots[out + k as usize] = host.inst_value(inst, k);
+        }
+        for k in 0..imms {
+            self.slots[out + (values + k) as usize] = host.inst_immediate(inst, k);
+        }
+    }
+
+    /// Counts a firing of `rule` (when coverage is on).
+    fn count_firing(&mut self, rule: RuleId) {
+        if let Some(c) = &mut self.coverage {
+            c[rule.index()] += 1;
+        }
+    }
+
+    /// Reports that `rule` returned `value` from `term`, whose arguments start at `base` (to
+    /// the trace hook), and remembers `fired` when the term is the outermost.
+    fn returned<H>(
+        &mut self,
+        prog: &RuleProgram<H>,
+        term: TermId,
+        base: usize,
+        rule: RuleId,
+        fired: Option<RuleId>,
+        value: u64,
+    ) {
+        if let Some(hook) = &mut self.trace {
+            let arity = prog.term_arity(term);
+            hook(rule, &self.slots[base..base + arity], value);
+        }
+        if self.depth == 0 {
+            self.last_fired = fired;
         }
     }
 

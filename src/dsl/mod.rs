@@ -337,7 +337,7 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
     let mut diags = Vec::new();
     let mut asts = Vec::new();
     let texts: Vec<(FileId, &str)> = files.iter().map(|&f| (f, sources.text(f))).collect();
-    let herd = bumpalo_herd::Herd::new();
+    let herd = ast::Herd::new();
     for parsed in parse::parse_files(&texts, &herd) {
         match parsed {
             Ok(defs) => asts.push(defs),

@@ -134,17 +134,6 @@ impl Classes {
     }
 }
 
-fn find(parent: &mut FastMap<Slot, Slot>, s: Slot) -> Slot {
-    let mut x = s;
-    while let Some(&p) = parent.get(&x) {
-        if p == x {
-            break;
-        }
-        x = p;
-    }
-    x
-}
-
 /// Whether some input may satisfy the tests of both rules.
 fn may_overlap(a: &Facts, b: &Facts) -> bool {
     let (mut i, mut j) = (0, 0);
@@ -184,10 +173,16 @@ fn covers(s: &Facts, r: &Facts) -> bool {
     if s.signature & !r.signature != 0 {
         return false;
     }
-    s.steps.iter().all(|st| match *st {
+    s.steps.iter().all(|st| implied(st, r))
+}
+
+/// Whether step `st` holds whenever `r`'s steps hold: it is one of them, or an equality they
+/// force.
+fn implied(st: &Step, r: &Facts) -> bool {
+    match *st {
         Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
         _ => r.steps.binary_search(st).is_ok(),
-    })
+    }
 }
 
 /// `a` and `b` are forced equal by `r` (by equalities or equal literals).
@@ -452,11 +447,7 @@ fn overlap_error<H>(
 fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, TypeId, u32)> {
     let mut extra = None;
     for st in s.steps {
-        let implied = match *st {
-            Step::Eq { a, b } => r.steps.binary_search(st).is_ok() || equal_in(r, a, b),
-            _ => r.steps.binary_search(st).is_ok(),
-        };
-        if implied {
+        if implied(st, r) {
             continue;
         }
         match (*st, extra) {
@@ -495,20 +486,17 @@ fn covers_but_variant<H>(p: &Checked<H>, s: &Facts, r: &Facts) -> Option<(Slot, 
 fn example_input<H>(p: &Checked<H>, term: TermId, a: &CRule, b: &CRule) -> String {
     let steps: Vec<Step> = a.steps.iter().chain(&b.steps).copied().collect();
     let mut eq_names: FastMap<Slot, String> = FastMap::default();
-    let mut parent = FastMap::default();
+    let mut classes = Classes::default();
     for s in &steps {
         if let Step::Eq { a, b } = *s {
-            let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-            if ra != rb {
-                parent.insert(ra, rb);
-            }
+            classes.union(a, b);
         }
     }
     let mut roots: Vec<Slot> = Vec::new();
     for s in &steps {
         if let Step::Eq { a, b } = *s {
             for x in [a, b] {
-                let root = find(&mut parent, x);
+                let root = classes.find(x);
                 let n = roots.iter().position(|&r| r == root).unwrap_or_else(|| {
                     roots.push(root);
                     roots.len() - 1

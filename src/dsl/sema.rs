@@ -49,8 +49,8 @@ pub(super) struct Sema<'a, H> {
     /// The type `Value`, if declared (opcode patterns on it match the defining instruction).
     pub(super) value_ty: Option<TypeId>,
     /// Per type: the range of integer literals it accepts (`None` for enums), so checking a
-    /// literal does not compare Rust type names.
-    literal_ranges: Vec<Option<(i128, i128)>>,
+    /// literal does not compare Rust type names. Pushed beside `out.types`.
+    pub(super) literal_ranges: Vec<Option<(i128, i128)>>,
     /// Scratch space reused from rule to rule: the steps of the rule being checked, and their
     /// sort keys.
     steps: Vec<Step>,
@@ -116,7 +116,6 @@ pub fn check<H>(
     let errors_before = s.diags.iter().filter(|d| d.is_error()).count();
     let defs: Vec<&Def> = files.iter().flatten().collect();
     s.declare_types(&defs);
-    s.literal_ranges = s.out.types.iter().map(|t| t.kind.literal_range()).collect();
     s.value_ty = s.type_names.get("Value").copied();
     s.declare_host(env, host, &defs);
     // The term each rule defines (found once, here), and how many rules each term has.
@@ -192,13 +191,7 @@ impl<H> Sema<'_, H> {
 
     /// Checks that integer `v` fits type `t`; returns its word.
     pub(super) fn literal(&mut self, v: i128, span: Span, t: TypeId) -> Option<u64> {
-        let range = match self.literal_ranges.get(t.index()) {
-            Some(r) => *r,
-            // (All types are declared before the ranges are computed; this keeps it right
-            // if that changes.)
-            None => self.out.types[t.index()].kind.literal_range(),
-        };
-        let Some((lo, hi)) = range else {
+        let Some((lo, hi)) = self.literal_ranges[t.index()] else {
             let name = &self.out.types[t.index()].name;
             let msg = format!("integer literal where the enum `{name}` is expected");
             self.error(span, msg);

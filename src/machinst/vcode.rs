@@ -50,16 +50,22 @@ struct Lists<T> {
 }
 
 impl<T: Copy> Lists<T> {
-    fn with_capacity(lists: usize) -> Lists<T> {
+    /// Room for `lists` lists of about `per_list` items.
+    fn with_capacity(lists: usize, per_list: usize) -> Lists<T> {
         Lists {
-            items: Vec::with_capacity(lists * 2),
+            items: Vec::with_capacity(lists * per_list),
             ranges: Vec::with_capacity(lists),
         }
     }
 
     fn push(&mut self, list: impl IntoIterator<Item = T>) {
+        self.push_with(|items| items.extend(list));
+    }
+
+    /// Adds the list `fill` appends to the items.
+    fn push_with(&mut self, fill: impl FnOnce(&mut Vec<T>)) {
         let lo = self.items.len() as u32;
-        self.items.extend(list);
+        fill(&mut self.items);
         self.ranges.push((lo, self.items.len() as u32));
     }
 
@@ -72,8 +78,8 @@ impl<T: Copy> Lists<T> {
 /// The lowered function. See the module documentation.
 pub struct VCode<I> {
     pub insts: Vec<I>,
-    operands: Vec<Operand>,
-    operand_ranges: Vec<(u32, u32)>,
+    /// Per instruction, its regalloc2 operands.
+    operands: Lists<Operand>,
     clobbers: Vec<PRegSet>,
     block_ranges: Vec<(u32, u32)>,
     succs: Lists<Block>,
@@ -94,21 +100,18 @@ impl<I: MachInst> VCode<I> {
     pub fn new(insts: Vec<I>, blocks: Vec<VBlock>, num_vregs: usize) -> VCode<I> {
         let n = blocks.len();
         let mut v = VCode {
-            operands: Vec::with_capacity(insts.len() * 3),
-            operand_ranges: Vec::with_capacity(insts.len()),
+            operands: Lists::with_capacity(insts.len(), 3),
             clobbers: Vec::with_capacity(insts.len()),
             insts,
             block_ranges: Vec::with_capacity(n),
-            succs: Lists::with_capacity(n),
-            preds: Lists::with_capacity(n),
-            params: Lists::with_capacity(n),
-            branch_args: Lists::with_capacity(n),
+            succs: Lists::with_capacity(n, 2),
+            preds: Lists::with_capacity(n, 2),
+            params: Lists::with_capacity(n, 2),
+            branch_args: Lists::with_capacity(n, 2),
             num_vregs,
         };
         for inst in &v.insts {
-            let lo = v.operands.len() as u32;
-            inst.collect_operands(&mut v.operands);
-            v.operand_ranges.push((lo, v.operands.len() as u32));
+            v.operands.push_with(|items| inst.collect_operands(items));
             v.clobbers.push(inst.clobbers());
         }
         let mut pred_count = vec![0u32; n];
@@ -218,8 +221,7 @@ impl<I: MachInst> Function for VCode<I> {
             .get(self.succs.ranges[block.index()].0 as usize + succ_idx)
     }
     fn inst_operands(&self, insn: RaInst) -> &[Operand] {
-        let (lo, hi) = self.operand_ranges[insn.index()];
-        &self.operands[lo as usize..hi as usize]
+        self.operands.get(insn.index())
     }
     fn inst_clobbers(&self, insn: RaInst) -> PRegSet {
         self.clobbers[insn.index()]
