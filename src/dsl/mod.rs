@@ -131,6 +131,10 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/atomics.rules",
         include_str!("../../rules/x64/atomics.rules"),
     ),
+    (
+        "rules/x64/vector_memory.rules",
+        include_str!("../../rules/x64/vector_memory.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].

@@ -5,7 +5,8 @@ use super::env::TermEnv;
 use super::exec::Host;
 use crate::ir::Type;
 
-/// The prelude's extern bindings and the constants `$I8` … `$F128` and `$INVALID`.
+/// The prelude's extern bindings and the constants `$I8` … `$F128`, the 128-bit vector types
+/// `$I8X16` … `$F64X2` and `$INVALID`.
 pub fn standard_env<H: 'static>() -> TermEnv<H> {
     let mut env = TermEnv::new();
     env.constructor("u64_add", |_: &mut H, a: u64, b: u64| a.wrapping_add(b))
@@ -49,7 +50,16 @@ pub fn standard_env<H: 'static>() -> TermEnv<H> {
         .extractor("ty_float", |_: &mut H, t: Type| {
             t.is_float().then_some((t,))
         })
-        .extractor("ty_vec", |_: &mut H, t: Type| t.is_vector().then_some((t,)));
+        .extractor("ty_vec", |_: &mut H, t: Type| t.is_vector().then_some((t,)))
+        .extractor("ty_vec128", |_: &mut H, t: Type| {
+            (t.is_vector() && t.bits() == 128).then_some((t,))
+        })
+        .extractor("ty_vec_narrow", |_: &mut H, t: Type| {
+            (t.is_vector() && t.bits() < 128).then_some((t,))
+        })
+        .constructor("ty_lane_type", |_: &mut H, t: Type| t.lane_type())
+        .constructor("ty_lane_bits", |_: &mut H, t: Type| t.lane_bits())
+        .constructor("ty_lane_count", |_: &mut H, t: Type| t.lane_count());
     for (name, t) in [
         ("INVALID", Type::INVALID),
         ("I8", Type::I8),
@@ -61,6 +71,12 @@ pub fn standard_env<H: 'static>() -> TermEnv<H> {
         ("F32", Type::F32),
         ("F64", Type::F64),
         ("F128", Type::F128),
+        ("I8X16", Type::I8X16),
+        ("I16X8", Type::I16X8),
+        ("I32X4", Type::I32X4),
+        ("I64X2", Type::I64X2),
+        ("F32X4", Type::F32X4),
+        ("F64X2", Type::F64X2),
     ] {
         env.constant(name, "Type", u64::from(t.code()));
     }

@@ -19,7 +19,7 @@ pub mod compare;
 use crate::compile::{compile_function_using, RuleChoice};
 use crate::dsl::Machine;
 use crate::ir::{self, DataValue, Function, Header, RunCommand, TestFile};
-use crate::isa::x64::cpuid::{Feature, TargetFeatures};
+use crate::isa::x64::cpuid::TargetFeatures;
 use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
@@ -109,24 +109,9 @@ fn lower_with(
     Ok(CompiledFunction { code, symbols })
 }
 
-/// The lowering's view of a feature set (it selects instructions by these; the AVX-512 family
-/// only decides whether a file runs on this host).
+/// The lowering's view of a feature set (it selects instructions by these).
 pub fn isa_flags(features: TargetFeatures) -> IsaFlags {
-    let has = |f| features.contains(f);
-    IsaFlags {
-        sse3: has(Feature::Sse3),
-        ssse3: has(Feature::Ssse3),
-        sse41: has(Feature::Sse41),
-        sse42: has(Feature::Sse42),
-        popcnt: has(Feature::Popcnt),
-        lzcnt: has(Feature::Lzcnt),
-        bmi1: has(Feature::Bmi1),
-        bmi2: has(Feature::Bmi2),
-        avx: has(Feature::Avx),
-        avx2: has(Feature::Avx2),
-        fma: has(Feature::Fma),
-        cmpxchg16b: has(Feature::Cmpxchg16b),
-    }
+    IsaFlags::from_features(features)
 }
 
 /// How to run files.

@@ -92,21 +92,96 @@ impl Feature {
     }
 }
 
-/// The features of a preset name (a CPU family or an SSE level).
+/// The features of a preset name (an SSE level, a CPU family or an x86-64 level), as
+/// Cranelift's x86 settings define them.
 fn preset(name: &str) -> Option<&'static [Feature]> {
     use Feature::*;
     const SSE41: &[Feature] = &[Sse3, Ssse3, Sse41];
-    const SSE42: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42, Popcnt];
+    const SSE42: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42];
+    const NEHALEM: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b];
+    const SANDY_BRIDGE: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Avx];
     const HASWELL: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, F16c,
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b,
+    ];
+    const SKYLAKE_AVX512: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
+        Avx512dq, Avx512vl,
+    ];
+    const CASCADE_LAKE: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
+        Avx512dq, Avx512vl, Avx512vnni,
+    ];
+    const CANNON_LAKE: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
+        Avx512dq, Avx512vl, Avx512vbmi,
+    ];
+    const ICE_LAKE: &[Feature] = &[
+        Sse3,
+        Ssse3,
+        Sse41,
+        Sse42,
+        Popcnt,
+        Avx,
+        Avx2,
+        Fma,
+        Bmi1,
+        Bmi2,
+        Lzcnt,
+        Cmpxchg16b,
+        Avx512f,
+        Avx512dq,
+        Avx512vl,
+        Avx512vbmi,
+        Avx512bitalg,
+        Avx512vnni,
+    ];
+    // The x86-64 levels as Cranelift spells them: v3 without AVX itself, v4 without AVX512F.
+    const V3: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Bmi1, Bmi2, Fma, Lzcnt, Avx2,
+    ];
+    const V4: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Bmi1, Bmi2, Fma, Lzcnt, Avx2, Avx512dq,
+        Avx512vl,
+    ];
+    const ZNVER1: &[Feature] = &[
+        Sse3, Ssse3, Sse41, Sse42, Popcnt, Bmi1, Bmi2, Lzcnt, Fma, Cmpxchg16b,
+    ];
+    const ZNVER4: &[Feature] = &[
+        Sse3,
+        Ssse3,
+        Sse41,
+        Sse42,
+        Popcnt,
+        Bmi1,
+        Bmi2,
+        Lzcnt,
+        Fma,
+        Cmpxchg16b,
+        Avx512bitalg,
+        Avx512dq,
+        Avx512f,
+        Avx512vbmi,
+        Avx512vl,
     ];
     Some(match name {
         "baseline" | "x86-64" => &[],
         "sse3" => &[Sse3],
         "ssse3" => &[Sse3, Ssse3],
-        "sse41" => SSE41,
-        "sse42" | "nehalem" | "x86-64-v2" => SSE42,
-        "haswell" | "skylake" | "broadwell" | "x86-64-v3" => HASWELL,
+        "sse41" | "penryn" => SSE41,
+        "sse42" => SSE42,
+        "nehalem" | "corei7" | "westmere" | "x86-64-v2" => NEHALEM,
+        "sandybridge" | "ivybridge" | "corei7-avx" | "core-avx-i" => SANDY_BRIDGE,
+        "haswell" | "core-avx2" | "broadwell" | "skylake" => HASWELL,
+        "x86-64-v3" => V3,
+        "x86-64-v4" => V4,
+        "skylake-avx512" | "skx" => SKYLAKE_AVX512,
+        "cascadelake" | "cooperlake" => CASCADE_LAKE,
+        "cannonlake" => CANNON_LAKE,
+        "icelake" | "icelake-client" | "icelake-server" | "tigerlake" | "sapphirerapids" => {
+            ICE_LAKE
+        }
+        "znver1" | "znver2" | "znver3" => ZNVER1,
+        "znver4" => ZNVER4,
         _ => return None,
     })
 }

@@ -3,6 +3,7 @@
 //! ```text
 //!  [F0] [66] [F2|F3|66] [REX] [0F [38|3A]] opcode(+cc|+reg) [ModRM [SIB] [disp8|disp32]] [imm]
 //!  [F0] [66]            C4 RXB.mmmmm W.vvvv.L.pp | C5 R.vvvv.L.pp   opcode  ModRM …     [imm]
+//!                       62 RXBR'00mm W.vvvv.1.pp z.L'L.b.V'.aaa    opcode  ModRM …     [imm]
 //! ```
 //!
 //! The rules the row cannot state, because they depend on the operand values:
@@ -14,6 +15,10 @@
 //! - The displacement is 8 bits when it fits in an i8, else 32; none when zero (see above).
 //! - A row with an imm8 opcode uses it when the immediate fits in an i8.
 //! - The two-byte VEX prefix is used when the map is 0F and W, X and B are clear.
+//! - EVEX (AVX-512) scales a one-byte displacement by the memory operand's size (`disp8*N`):
+//!   a displacement that is not a multiple of N, or whose quotient does not fit in an i8,
+//!   takes four bytes. Only xmm0–xmm15 are used, so R', V' and the register form's X stay set
+//!   (inverted zero), and no masking or broadcast is encoded.
 //! - RIP-relative operands are a 32-bit label fixup (or a relocation, for symbols) whose addend
 //!   accounts for any immediate after it, since the CPU adds the displacement to the end of
 //!   the instruction.
@@ -172,6 +177,7 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
     let mut rel_target = None;
     let mut abs_symbol = None;
     let mut needs_rex_for_byte_reg = false;
+    let mut disp8_scale = 1;
     let mut slot = 0;
     for spec in row.operands {
         let value = inst.value_at(spec, slot);
@@ -190,7 +196,12 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
                 rm = Some(RmOperand::Reg(enc_of(r)));
             }
             (Loc::Rm, Value::Reg(r)) => rm = Some(RmOperand::Reg(enc_of(r))),
-            (Loc::Rm, Value::Mem(a)) => rm = Some(RmOperand::Mem(a.resolve(frame))),
+            (Loc::Rm, Value::Mem(a)) => {
+                rm = Some(RmOperand::Mem(a.resolve(frame)));
+                if enc.evex {
+                    disp8_scale = i32::from(spec.width.bytes());
+                }
+            }
             (Loc::Vvvv, Value::Reg(r)) => vvvv = enc_of(r),
             (Loc::OpcodeReg, Value::Reg(r)) => opcode_reg = Some(enc_of(r)),
             (Loc::Imm(bytes), Value::Imm(v)) => imm = Some((v, bytes)),
@@ -245,7 +256,25 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
         Prefix::PF3 => 2,
         Prefix::PF2 => 3,
     };
+    let mmmmm = match enc.map {
+        Map::Legacy => 0,
+        Map::M0F => 1,
+        Map::M0F38 => 2,
+        Map::M0F3A => 3,
+    };
     match enc.vex {
+        Some(l) if enc.evex => {
+            buf.put_bytes(&[
+                0x62,
+                (u8::from(!rex_r) << 7)
+                    | (u8::from(!rex_x) << 6)
+                    | (u8::from(!rex_b) << 5)
+                    | 0x10
+                    | mmmmm,
+                (u8::from(enc.w) << 7) | ((!vvvv & 15) << 3) | 0x04 | pp,
+                (u8::from(l) << 5) | 0x08,
+            ]);
+        }
         None => {
             if pp != 0 {
                 buf.put_u8([0, 0x66, 0xf3, 0xf2][usize::from(pp)]);
@@ -265,12 +294,6 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
             if enc.map == Map::M0F && !enc.w && !rex_x && !rex_b {
                 buf.put_bytes(&[0xc5, (u8::from(!rex_r) << 7) | vvvv_l_pp]);
             } else {
-                let mmmmm = match enc.map {
-                    Map::Legacy => 0,
-                    Map::M0F => 1,
-                    Map::M0F38 => 2,
-                    Map::M0F3A => 3,
-                };
                 buf.put_bytes(&[
                     0xc4,
                     (u8::from(!rex_r) << 7)
@@ -289,7 +312,7 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
         (ModRm::Byte(b), _) => buf.put_u8(b),
         (ModRm::None, _) | (_, None) => {}
         (_, Some(RmOperand::Reg(r))) => buf.put_u8(0xc0 | ((reg_field & 7) << 3) | (r & 7)),
-        (_, Some(RmOperand::Mem(a))) => put_mem(buf, reg_field & 7, a, imm_len),
+        (_, Some(RmOperand::Mem(a))) => put_mem(buf, reg_field & 7, a, imm_len, disp8_scale),
     }
 
     match rel_target {
@@ -313,8 +336,9 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
     Ok(())
 }
 
-/// ModRM (with `reg` in bits 5:3), SIB and displacement for a memory operand.
-fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32) {
+/// ModRM (with `reg` in bits 5:3), SIB and displacement for a memory operand; a one-byte
+/// displacement counts units of `disp8_scale` bytes (1, except for EVEX).
+fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32, disp8_scale: i32) {
     match a {
         Amode::Rip { label, disp } => {
             buf.put_u8((reg << 3) | 0b101);
@@ -338,12 +362,11 @@ fn put_mem(buf: &mut X64Buffer, reg: u8, a: Amode, imm_len: u32) {
         } => {
             let b = enc_of(base) & 7;
             // rbp/r13 as base cannot use mod 00 (that means disp32 without base).
-            let (mode, disp_bytes) = if disp == 0 && b != 0b101 {
-                (0b00, 0)
-            } else if fits_i8(i64::from(disp)) {
-                (0b01, 1)
-            } else {
-                (0b10, 4)
+            let short = (disp % disp8_scale == 0).then(|| disp / disp8_scale);
+            let (mode, disp_bytes, disp) = match short {
+                _ if disp == 0 && b != 0b101 => (0b00, 0, 0),
+                Some(d) if fits_i8(i64::from(d)) => (0b01, 1, d),
+                _ => (0b10, 4, disp),
             };
             if index.is_valid() || b == 0b100 {
                 let i = if index.is_valid() {

@@ -533,6 +533,10 @@ table! {
     movmskpd_r32_x: "movmskpd" "movmskpd" false [r(L, WO), xr(R)] enc(M0F, 0x50).p(P66).r();
     roundss_x_xm32_imm8: "roundss" "roundss" false [x(RW), xm(L), imm(B, 1)] enc(M0F3A, 0x0a).p(P66).r().needs(Sse41);
     roundsd_x_xm64_imm8: "roundsd" "roundsd" false [x(RW), xm(Q), imm(B, 1)] enc(M0F3A, 0x0b).p(P66).r().needs(Sse41);
+    // Packed integer moves between halves and lanes (SSE2 unless marked).
+    punpcklqdq_x_xm128: "punpcklqdq" "punpcklqdq" false [x(RW), xm(X)] enc(M0F, 0x6c).p(P66).r();
+    pshufd_x_xm128_imm8: "pshufd" "pshufd" false [x(WO), xm(X), imm(B, 1)] enc(M0F, 0x70).p(P66).r();
+    pextrq_r64_x_imm8: "pextrq" "pextrq" false [rr(Q, WO), x(R), imm(B, 1)] enc(M0F3A, 0x16).p(P66).w().r().needs(Sse41);
     // AVX three-operand scalar arithmetic and packed logic (VEX; the two-byte VEX form when it can).
     vaddss_x_x_xm32: "vaddss" "vaddss" false [x(WO), vx(), xm(L)] enc(M0F, 0x58).p(PF3).vex(false).r().needs(Avx);
     vaddsd_x_x_xm64: "vaddsd" "vaddsd" false [x(WO), vx(), xm(Q)] enc(M0F, 0x58).p(PF2).vex(false).r().needs(Avx);

@@ -233,26 +233,41 @@ pub struct Encoding {
     /// Opcode of the sign-extended imm8 form, used when the immediate fits in an i8.
     pub imm8_opcode: Option<u8>,
     pub modrm: ModRm,
-    /// VEX encoded, with this `L` bit.
+    /// VEX encoded (EVEX when `evex` is set), with this `L` bit.
     pub vex: Option<bool>,
+    /// EVEX encoded (AVX-512): the four-byte `62` prefix, no masking, no broadcast, and a
+    /// one-byte displacement scaled by the memory operand's size.
+    pub evex: bool,
     pub form: Form,
     /// The CPU feature the row needs beyond x86-64's baseline (SSE2, CMOV).
     pub feature: Feature,
 }
 
 /// CPU features instructions may need; lowering only uses a row whose feature the target has.
+/// The AVX-512 rows here all work on 128-bit registers, so each needs AVX512VL beside its own
+/// family (`Avx512VlDq`: VL and DQ).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Feature {
     /// Every x86-64 processor (includes SSE2 and CMOV).
     Base,
+    Sse3,
+    Ssse3,
     Sse41,
+    Sse42,
     Popcnt,
     Lzcnt,
     Bmi1,
     Bmi2,
     Fma,
     Avx,
+    Avx2,
     Cmpxchg16b,
+    Avx512Vl,
+    Avx512VlDq,
+    Avx512VlVbmi,
+    Avx512VlBitalg,
+    Avx512VlVnni,
+    AvxVnni,
 }
 
 /// One instruction form. See the module documentation.
@@ -598,6 +613,7 @@ pub const fn enc(map: Map, opcode: u8) -> Encoding {
         imm8_opcode: None,
         modrm: ModRm::None,
         vex: None,
+        evex: false,
         form: Form::Plain,
         feature: Feature::Base,
     }
@@ -646,6 +662,12 @@ impl Encoding {
     }
     pub const fn vex(mut self, l: bool) -> Self {
         self.vex = Some(l);
+        self
+    }
+    /// EVEX with a 128-bit vector length.
+    pub const fn evex(mut self) -> Self {
+        self.vex = Some(false);
+        self.evex = true;
         self
     }
     pub const fn branch(mut self, short_opcode: u8) -> Self {

@@ -83,12 +83,21 @@ fn distinct(ctx: &mut LowerCtx, fixed: &[Fixed], r: Reg) -> Reg {
     emit1(ctx, op, &[Arg::Reg(r)], r.class())
 }
 
+/// The XMM load and store of a value of type `ty` in a stack slot: its own bytes (an f32 or
+/// 32-bit vector four, an f64 or 64-bit vector eight), or all 16. A vector narrower than 32 bits
+/// still has a slot of at least eight bytes, so four may be read and written.
+fn xmm_moves(ty: ir::Type) -> (Op, Op) {
+    match ty.bits() {
+        0..=32 => (Op::movss_x_m32, Op::movss_m32_x),
+        33..=64 => (Op::movsd_x_m64, Op::movsd_m64_x),
+        _ => (Op::movdqu_x_xm128, Op::movdqu_m128_x),
+    }
+}
+
 /// Loads `ty` from `amode` into a fresh register.
 fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
-    let (op, class) = match ty {
-        ir::Type::F32 => (Op::movss_x_m32, RegClass::Float),
-        ir::Type::F64 => (Op::movsd_x_m64, RegClass::Float),
-        t if LowerCtx::class_of(t) == RegClass::Float => (Op::movdqu_x_xm128, RegClass::Float),
+    let (op, class) = match LowerCtx::class_of(ty) {
+        RegClass::Float => (xmm_moves(ty).0, RegClass::Float),
         _ => (Op::mov_r64_rm64, RegClass::Int),
     };
     emit1(ctx, op, &[Arg::Mem(amode)], class)
@@ -96,11 +105,10 @@ fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
 
 /// Stores `r` (of part type `ty`) to `amode`.
 fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
-    let op = match ty {
-        ir::Type::F32 => Op::movss_m32_x,
-        ir::Type::F64 => Op::movsd_m64_x,
-        _ if r.class() == RegClass::Float => Op::movdqu_m128_x,
-        _ => Op::mov_m64_r64,
+    let op = if r.class() == RegClass::Float {
+        xmm_moves(ty).1
+    } else {
+        Op::mov_m64_r64
     };
     emit0(ctx, op, &[Arg::Mem(amode), Arg::Reg(r)]);
 }
@@ -402,11 +410,10 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         callee_pop: plan.callee_pop_size,
     });
     for (dst, ty, a) in ret_loads {
-        let op = match ty {
-            ir::Type::F32 => Op::movss_x_m32,
-            ir::Type::F64 => Op::movsd_x_m64,
-            _ if dst.class() == RegClass::Float => Op::movdqu_x_xm128,
-            _ => Op::mov_r64_rm64,
+        let op = if dst.class() == RegClass::Float {
+            xmm_moves(ty).0
+        } else {
+            Op::mov_r64_rm64
         };
         match Inst::new(op, &[Arg::Mem(a)], &[dst]) {
             Ok(i) => ctx.emit(MInst::Real(i)),

@@ -27,6 +27,7 @@ pub mod terms;
 use crate::dsl::{self, Machine, RuleProgram};
 use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::AbiLayout;
+use crate::isa::x64::cpuid::{Feature as CpuFeature, TargetFeatures};
 use crate::isa::x64::regs::{Reg, PINNED_VREGS};
 use crate::isa::x64::table::Feature;
 use crate::machinst::blockorder::{BlockOrder, LoweredBlock};
@@ -40,7 +41,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
-/// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline).
+/// The x86-64 features a `target x86_64 …` line enables (beyond the SSE2 baseline), as
+/// lowering asks about them.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct IsaFlags {
     pub sse3: bool,
@@ -55,86 +57,58 @@ pub struct IsaFlags {
     pub avx2: bool,
     pub fma: bool,
     pub cmpxchg16b: bool,
+    pub avx512f: bool,
+    pub avx512vl: bool,
+    pub avx512dq: bool,
+    pub avx512bitalg: bool,
+    pub avx512vbmi: bool,
+    pub avx512vnni: bool,
+    pub avx_vnni: bool,
 }
 
 impl IsaFlags {
-    /// Flags from the words after `target x86_64` (`has_sse41`, `sse41`, `has_avx`…, and the
-    /// presets `baseline`, `nehalem`, `haswell`, `skylake`, `x86-64-v2`/`v3`). An unknown word
-    /// is an error naming it.
+    /// Flags from the words after `target x86_64` (presets such as `sse41`, `skylake`,
+    /// `x86-64-v3`, and flags `has_avx`, `has_ssse3=false`…, applied left to right; see
+    /// [`TargetFeatures::from_target_flags`]). An unknown word is an error naming it.
     pub fn from_words<S: AsRef<str>>(words: &[S]) -> Result<IsaFlags, String> {
-        let mut f = IsaFlags::default();
-        for w in words {
-            let w = w.as_ref();
-            let name = w.strip_prefix("has_").unwrap_or(w);
-            match name {
-                "sse3" => f.sse3 = true,
-                "ssse3" => f.ssse3 = true,
-                "sse41" => f.sse41 = true,
-                "sse42" => f.sse42 = true,
-                "popcnt" => f.popcnt = true,
-                "lzcnt" => f.lzcnt = true,
-                "bmi1" => f.bmi1 = true,
-                "bmi2" => f.bmi2 = true,
-                "avx" => f.avx = true,
-                "avx2" => f.avx2 = true,
-                "fma" => f.fma = true,
-                "cmpxchg16b" => f.cmpxchg16b = true,
-                "baseline" => {}
-                "nehalem" | "x86-64-v2" => {
-                    f = IsaFlags {
-                        sse3: true,
-                        ssse3: true,
-                        sse41: true,
-                        sse42: true,
-                        popcnt: true,
-                        cmpxchg16b: true,
-                        ..f
-                    }
-                }
-                "haswell" | "skylake" | "x86-64-v3" => {
-                    f = IsaFlags {
-                        sse3: true,
-                        ssse3: true,
-                        sse41: true,
-                        sse42: true,
-                        popcnt: true,
-                        cmpxchg16b: true,
-                        lzcnt: true,
-                        bmi1: true,
-                        bmi2: true,
-                        avx: true,
-                        avx2: true,
-                        fma: true,
-                    }
-                }
-                other if other.starts_with("has_avx512") || other.starts_with("avx512") => {}
-                other => return Err(format!("unknown x86_64 target flag `{other}`")),
-            }
+        TargetFeatures::from_target_flags(words)
+            .map(IsaFlags::from_features)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The flags of a feature set.
+    pub fn from_features(features: TargetFeatures) -> IsaFlags {
+        let has = |f| features.contains(f);
+        IsaFlags {
+            sse3: has(CpuFeature::Sse3),
+            ssse3: has(CpuFeature::Ssse3),
+            sse41: has(CpuFeature::Sse41),
+            sse42: has(CpuFeature::Sse42),
+            popcnt: has(CpuFeature::Popcnt),
+            lzcnt: has(CpuFeature::Lzcnt),
+            bmi1: has(CpuFeature::Bmi1),
+            bmi2: has(CpuFeature::Bmi2),
+            avx: has(CpuFeature::Avx),
+            avx2: has(CpuFeature::Avx2),
+            fma: has(CpuFeature::Fma),
+            cmpxchg16b: has(CpuFeature::Cmpxchg16b),
+            avx512f: has(CpuFeature::Avx512f),
+            avx512vl: has(CpuFeature::Avx512vl),
+            avx512dq: has(CpuFeature::Avx512dq),
+            avx512bitalg: has(CpuFeature::Avx512bitalg),
+            avx512vbmi: has(CpuFeature::Avx512vbmi),
+            avx512vnni: has(CpuFeature::Avx512vnni),
+            avx_vnni: has(CpuFeature::AvxVnni),
         }
-        Ok(f)
     }
 
     /// Every flag the machine running this process has.
     pub fn host() -> IsaFlags {
-        IsaFlags {
-            sse3: std::arch::is_x86_feature_detected!("sse3"),
-            ssse3: std::arch::is_x86_feature_detected!("ssse3"),
-            sse41: std::arch::is_x86_feature_detected!("sse4.1"),
-            sse42: std::arch::is_x86_feature_detected!("sse4.2"),
-            popcnt: std::arch::is_x86_feature_detected!("popcnt"),
-            lzcnt: std::arch::is_x86_feature_detected!("lzcnt"),
-            bmi1: std::arch::is_x86_feature_detected!("bmi1"),
-            bmi2: std::arch::is_x86_feature_detected!("bmi2"),
-            avx: std::arch::is_x86_feature_detected!("avx"),
-            avx2: std::arch::is_x86_feature_detected!("avx2"),
-            fma: std::arch::is_x86_feature_detected!("fma"),
-            cmpxchg16b: std::arch::is_x86_feature_detected!("cmpxchg16b"),
-        }
+        IsaFlags::from_features(TargetFeatures::host())
     }
 
-    /// Whether every flag of `self` is also in `other` (can code for `self` run on `other`?).
-    pub fn is_subset_of(&self, other: &IsaFlags) -> bool {
-        let a = [
+    fn bits(&self) -> [bool; 19] {
+        [
             self.sse3,
             self.ssse3,
             self.sse41,
@@ -147,36 +121,45 @@ impl IsaFlags {
             self.avx2,
             self.fma,
             self.cmpxchg16b,
-        ];
-        let b = [
-            other.sse3,
-            other.ssse3,
-            other.sse41,
-            other.sse42,
-            other.popcnt,
-            other.lzcnt,
-            other.bmi1,
-            other.bmi2,
-            other.avx,
-            other.avx2,
-            other.fma,
-            other.cmpxchg16b,
-        ];
-        a.iter().zip(b).all(|(&x, y)| !x || y)
+            self.avx512f,
+            self.avx512vl,
+            self.avx512dq,
+            self.avx512bitalg,
+            self.avx512vbmi,
+            self.avx512vnni,
+            self.avx_vnni,
+        ]
     }
 
-    /// Whether an instruction row needing `feature` may be used.
+    /// Whether every flag of `self` is also in `other` (can code for `self` run on `other`?).
+    pub fn is_subset_of(&self, other: &IsaFlags) -> bool {
+        self.bits().iter().zip(other.bits()).all(|(&x, y)| !x || y)
+    }
+
+    /// Whether an instruction row needing `feature` may be used. AVX-512 rows on 128-bit
+    /// registers need AVX512F and AVX512VL besides their own family.
     pub fn has(&self, feature: Feature) -> bool {
+        let vl = self.avx512f && self.avx512vl;
         match feature {
             Feature::Base => true,
+            Feature::Sse3 => self.sse3,
+            Feature::Ssse3 => self.ssse3,
             Feature::Sse41 => self.sse41,
+            Feature::Sse42 => self.sse42,
             Feature::Popcnt => self.popcnt,
             Feature::Lzcnt => self.lzcnt,
             Feature::Bmi1 => self.bmi1,
             Feature::Bmi2 => self.bmi2,
             Feature::Fma => self.fma,
             Feature::Avx => self.avx,
+            Feature::Avx2 => self.avx2,
             Feature::Cmpxchg16b => self.cmpxchg16b,
+            Feature::Avx512Vl => vl,
+            Feature::Avx512VlDq => vl && self.avx512dq,
+            Feature::Avx512VlVbmi => vl && self.avx512vbmi,
+            Feature::Avx512VlBitalg => vl && self.avx512bitalg,
+            Feature::Avx512VlVnni => vl && self.avx512vnni,
+            Feature::AvxVnni => self.avx && self.avx_vnni,
         }
     }
 }
@@ -224,6 +207,14 @@ pub fn lower_function(
     trace: bool,
     clock: &mut impl PhaseClock,
 ) -> Result<Lowered, String> {
+    if let Some(ty) = (func.dfg.values())
+        .map(|v| func.dfg.value_type(v))
+        .find(|t| t.is_vector() && t.bits() > 128)
+    {
+        return Err(format!(
+            "not supported yet: {ty} (vectors wider than 128 bits)"
+        ));
+    }
     let abi = AbiLayout::compute(&func.signature, flags).map_err(|e| e.to_string())?;
     let order = BlockOrder::new(func);
     if order.blocks.is_empty() {

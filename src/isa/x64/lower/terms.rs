@@ -517,12 +517,29 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
             i32::try_from(k).ok().map(i64::from)
         }
     })
+    .extractor("vconst_zero", |ctx: &mut LowerCtx, c: u32| {
+        const_bytes(ctx, c)
+            .is_some_and(|b| b.iter().all(|&x| x == 0))
+            .then_some((c,))
+    })
+    .extractor("vconst_ones", |ctx: &mut LowerCtx, c: u32| {
+        const_bytes(ctx, c)
+            .is_some_and(|b| b.iter().all(|&x| x == 0xff))
+            .then_some((c,))
+    })
     .extractor("gpr_ty", |_: &mut LowerCtx, t: ir::Type| {
         (t.is_int() && t.bits() <= 64).then_some((t,))
     })
     .extractor("ty_32_64", |_: &mut LowerCtx, t: ir::Type| {
         (t == ir::Type::I32 || t == ir::Type::I64).then_some((t,))
     });
+}
+
+/// The bytes of constant-pool entry `c` of the function, if there is one.
+fn const_bytes(ctx: &LowerCtx, c: u32) -> Option<&[u8]> {
+    (ctx.func.dfg.constants)
+        .get(ir::Constant::from_u32(c))
+        .map(|d| d.0.as_slice())
 }
 
 /// The address of symbol `name` + `offset` in a new register. In position-independent code
