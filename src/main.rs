@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use rulesel::compile::RuleChoice;
+use rulesel::dsl::Style;
 use rulesel::module::link::link_object_bytes;
 use rulesel::module::{Module, ModuleError};
 use rulesel::ruletools::{self, coverage, explain, LoadError};
@@ -210,7 +211,7 @@ fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode
     match ruletools::load_rules(&dir) {
         Ok(prog) => command(RuleChoice::Loaded(Box::leak(Box::new(prog)))),
         Err(e) => {
-            print!("{e}");
+            print!("{}", e.render(Style::for_stream(&std::io::stdout())));
             ExitCode::FAILURE
         }
     }
@@ -325,6 +326,7 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool, rules: RuleChoice) -> Exi
 /// `rulesel check`: the warnings, the uncovered (opcode, type) pairs, then the size and time
 /// line; on errors, the errors and their count.
 fn check(rules: Option<PathBuf>) -> ExitCode {
+    let style = Style::for_stream(&std::io::stdout());
     let compiled = match &rules {
         Some(dir) => ruletools::load_rules(dir),
         None => ruletools::compile_embedded(),
@@ -332,18 +334,18 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
     let prog = match compiled {
         Ok(prog) => prog,
         Err(LoadError::Compile(e)) => {
-            print!("{}", e.render());
+            print!("{}", e.render_styled(style));
             let n = e.errors().count();
             println!("{n} error{}", if n == 1 { "" } else { "s" });
             return ExitCode::FAILURE;
         }
         Err(e) => {
-            print!("{e}");
+            print!("{}", e.render(style));
             return ExitCode::FAILURE;
         }
     };
     for w in &prog.warnings {
-        print!("{}", prog.sources.render(w));
+        print!("{}", prog.sources.render_styled(w, style));
     }
     if prog.term("lower").is_none() || prog.term("lower_branch").is_none() {
         println!("no `lower` and `lower_branch` terms: exhaustiveness not checked");

@@ -63,7 +63,7 @@ fn bad_character() {
         13,
     );
     assert!(
-        r.contains(" 2 | (rule (f x) #)\n   |             ^\n"),
+        r.contains("┌─ t.rules:2:13\n  │\n2 │ (rule (f x) #)\n  │             ^\n"),
         "{r}"
     );
 }
@@ -382,7 +382,15 @@ fn overlap_of_equal_priority_rules_names_both_with_an_example() {
     let r = error(&src, "rules overlap", 3, 7);
     assert!(r.contains("the rule at t.rules:2"), "{r}");
     assert!(r.contains("(lower (iadd _ (iconst 3)))"), "{r}");
-    assert!(r.contains("t.rules:2:7: note: the other rule"), "{r}");
+    // Both rules in one picture, each under its label.
+    assert!(r.contains("┌─ t.rules:3:7\n"), "{r}");
+    assert!(
+        r.contains(
+            "2 │ (rule (lower (iadd x y)) 1)\n  │       ------------------ the other rule\n\
+             3 │ (rule (lower (iadd _ (iconst 3))) 2)\n  │       ^^^^^^^^^^^^^^^^^^^^^^^^^^^ this rule\n"
+        ),
+        "{r}"
+    );
 }
 
 #[test]
@@ -421,7 +429,7 @@ fn shadowed_rule_is_a_warning_naming_the_shadowing_rule() {
     let r = warning(&src, "rule can never fire", 3, 7);
     assert!(r.contains("(t.rules:2)"), "{r}");
     assert!(
-        r.contains("t.rules:2:9: note: shadowed by this rule"),
+        r.contains("2 │ (rule 1 (lower (iadd _ _)) 1)\n  │         ------------------ shadowed by this rule\n"),
         "{r}"
     );
 }

@@ -2,15 +2,18 @@
 //!
 //! Every finding of the rule toolchain is a [`Diagnostic`]: a severity, a message, a primary
 //! [`Span`] and optional notes with spans of their own. A [`SourceMap`] owns the text of every
-//! file of a program and renders a diagnostic the way compilers do:
+//! file of a program and renders a diagnostic with `codespan-reporting`, every span of it in
+//! one picture:
 //!
 //! ```text
-//! rules/x64/alu.rules:12:7: error: unknown term `iaddd`
-//!    12 | (rule (iaddd x y) (add x y))
-//!       |       ^^^^^
+//! error: rules overlap: this rule and the rule at t.rules:2 have the same priority (0) and …
+//!   ┌─ t.rules:3:7
+//!   │
+//! 2 │ (rule (lower (iadd x y)) 1)
+//!   │       ------------------ the other rule
+//! 3 │ (rule (lower (iadd _ (iconst 3))) 2)
+//!   │       ^^^^^^^^^^^^^^^^^^^^^^^^^^^ this rule
 //! ```
-
-use std::fmt::Write as _;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -47,6 +50,8 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub span: Span,
+    /// What the primary span is, shown under it (e.g. "this rule" beside "the other rule").
+    pub label: Option<String>,
     /// Secondary locations (e.g. the other rule of an overlap), each with its own message.
     pub notes: Vec<(Span, String)>,
 }
@@ -57,6 +62,7 @@ impl Diagnostic {
             severity: Severity::Error,
             message: message.into(),
             span,
+            label: None,
             notes: Vec::new(),
         }
     }
@@ -66,8 +72,14 @@ impl Diagnostic {
             severity: Severity::Warning,
             message: message.into(),
             span,
+            label: None,
             notes: Vec::new(),
         }
+    }
+
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
     }
 
     pub fn with_note(mut self, span: Span, note: impl Into<String>) -> Diagnostic {
@@ -169,41 +181,130 @@ impl SourceMap {
         f.text[start..end].trim_end_matches(['\n', '\r'])
     }
 
-    /// Renders a diagnostic: location, message, source line and caret, then each note alike.
+    /// Renders a diagnostic as plain text (see [`Style`]).
     pub fn render(&self, d: &Diagnostic) -> String {
-        let mut out = String::new();
-        let what = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        self.render_one(&mut out, d.span, what, &d.message);
-        for (span, note) in &d.notes {
-            self.render_one(&mut out, *span, "note", note);
-        }
-        out
+        self.render_styled(d, Style::Plain)
     }
 
-    fn render_one(&self, out: &mut String, span: Span, what: &str, message: &str) {
-        let lc = self.line_col(span);
-        let line = self.line_text(span);
-        let _ = writeln!(out, "{}: {what}: {message}", self.location(span));
-        let gutter = lc.line.to_string();
-        let _ = writeln!(out, " {gutter} | {line}");
-        let width = {
-            let rest = line.chars().count().saturating_sub(lc.col as usize - 1);
-            let len = self
-                .text(span.file)
-                .get(span.lo as usize..span.hi as usize)
-                .map_or(1, |s| s.lines().next().unwrap_or("").chars().count());
-            len.clamp(1, rest.max(1))
+    /// Renders a diagnostic with `codespan-reporting`: the message, the `path:line:col` of its
+    /// span, then the source lines of the span and of every note in one picture, each span
+    /// underlined with its label (notes in other files get a section of their own).
+    pub fn render_styled(&self, d: &Diagnostic, style: Style) -> String {
+        use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
+        use codespan_reporting::term::{self, termcolor::Ansi};
+        let report = match d.severity {
+            Severity::Error => Report::error(),
+            Severity::Warning => Report::warning(),
         };
-        let _ = writeln!(
-            out,
-            " {} | {}{}",
-            " ".repeat(gutter.len()),
-            " ".repeat(lc.col as usize - 1),
-            "^".repeat(width)
-        );
+        let mut primary = Label::primary(d.span.file, self.byte_range(d.span));
+        if let Some(label) = &d.label {
+            primary = primary.with_message(label);
+        }
+        let mut labels = vec![primary];
+        labels.extend(d.notes.iter().map(|(span, note)| {
+            Label::secondary(span.file, self.byte_range(*span)).with_message(note)
+        }));
+        let report = report.with_message(&d.message).with_labels(labels);
+        let config = term::Config::default();
+        // Spans come from this map, so rendering cannot miss a file or a line; should it
+        // fail all the same, the one-line form still says what and where.
+        let fallback = || {
+            let what = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            format!("{}: {what}: {}\n", self.location(d.span), d.message)
+        };
+        match style {
+            Style::Plain => {
+                term::emit_into_string(&config, self, &report).unwrap_or_else(|_| fallback())
+            }
+            Style::Colour => {
+                let mut out = Ansi::new(Vec::new());
+                match term::emit_to_write_style(&mut out, &config, self, &report) {
+                    Ok(()) => String::from_utf8_lossy(&out.into_inner()).into_owned(),
+                    Err(_) => fallback(),
+                }
+            }
+        }
+    }
+
+    /// The byte range of `span`, clamped to its file's text (spans made for the end of a file
+    /// may point one past it).
+    fn byte_range(&self, span: Span) -> std::ops::Range<usize> {
+        let len = self.text(span.file).len();
+        let lo = (span.lo as usize).min(len);
+        lo..(span.hi as usize).clamp(lo, len)
+    }
+}
+
+/// How diagnostics are rendered: with terminal colours, or as plain text for files, pipes,
+/// logs and tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Colour,
+}
+
+impl Style {
+    /// Colour when `stream` is a terminal and `NO_COLOR` is not set.
+    pub fn for_stream(stream: &impl std::io::IsTerminal) -> Style {
+        if stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) {
+            Style::Colour
+        } else {
+            Style::Plain
+        }
+    }
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.file(id)?.path)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        Ok(&self.file(id)?.text)
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let f = self.file(id)?;
+        Ok(f.line_starts.partition_point(|&s| s as usize <= byte) - 1)
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line: usize,
+    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
+        let f = self.file(id)?;
+        let start =
+            *f.line_starts
+                .get(line)
+                .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                    given: line,
+                    max: f.line_starts.len() - 1,
+                })? as usize;
+        let end = f
+            .line_starts
+            .get(line + 1)
+            .map_or(f.text.len(), |&e| e as usize);
+        Ok(start..end)
+    }
+}
+
+impl SourceMap {
+    fn file(&self, id: FileId) -> Result<&SourceFile, codespan_reporting::files::Error> {
+        self.files
+            .get(id.0 as usize)
+            .ok_or(codespan_reporting::files::Error::FileMissing)
     }
 }
 
@@ -219,7 +320,23 @@ mod tests {
         assert_eq!(map.location(d.span), "a.rules:2:7");
         assert_eq!(
             map.render(&d),
-            "a.rules:2:7: error: unbound variable `x`\n 2 | (rule (f x) y)\n   |       ^\n"
+            "error: unbound variable `x`\n  ┌─ a.rules:2:7\n  │\n2 │ (rule (f x) y)\n  │       ^\n\n"
         );
+    }
+
+    #[test]
+    fn notes_share_the_picture_and_colour_is_asked_for() {
+        let mut map = SourceMap::new();
+        let f = map.add("t.rules", "(rule (f 1) 1)\n(rule (f _) 2)\n");
+        let d = Diagnostic::error(Span::new(f, 21, 26), "rules overlap")
+            .with_label("this rule")
+            .with_note(Span::new(f, 6, 11), "the other rule");
+        assert_eq!(
+            map.render(&d),
+            "error: rules overlap\n  ┌─ t.rules:2:7\n  │\n1 │ (rule (f 1) 1)\n  │       ----- the other rule\n2 │ (rule (f _) 2)\n  │       ^^^^^ this rule\n\n"
+        );
+        let coloured = map.render_styled(&d, Style::Colour);
+        assert!(coloured.contains("\x1b["), "{coloured:?}");
+        assert!(!map.render(&d).contains('\x1b'));
     }
 }

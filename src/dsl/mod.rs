@@ -60,14 +60,14 @@ pub mod termination;
 pub mod testkit;
 pub mod threads;
 
-pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span};
+pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span, Style};
 pub use env::{TermEnv, Word};
 pub use exec::{ExecError, Host, Machine, MatchCode};
 pub use program::{RuleId, TermId};
 pub use reference::Reference;
 
 use env::ExternFn;
-use program::{CRule, FastMap, TermFrame, TermInfo, TypeInfo};
+use program::{CRule, OrderedMap, TermFrame, TermInfo, TypeInfo};
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -212,13 +212,18 @@ pub struct RuleProgram<H> {
     pub(crate) frames: Vec<TermFrame>,
     pub(crate) rules_of: Vec<Vec<RuleId>>,
     pub(crate) externs: Vec<ExternFn<H>>,
-    term_names: FastMap<String, TermId>,
+    term_names: OrderedMap<String, TermId>,
 }
 
 impl<H> RuleProgram<H> {
     /// The term named `name` (declared, opcode, variant `Enum.Variant` or built in).
     pub fn term(&self, name: &str) -> Option<TermId> {
         self.term_names.get(name).copied()
+    }
+
+    /// Every term's name, in declaration order.
+    pub fn term_names(&self) -> impl Iterator<Item = (&str, TermId)> {
+        self.term_names.iter().map(|(n, &t)| (n.as_str(), t))
     }
 
     pub fn term_name(&self, t: TermId) -> &str {
@@ -313,11 +318,16 @@ impl CompileError {
         }
     }
 
-    /// Every diagnostic rendered with location, source line and caret.
+    /// Every diagnostic rendered as plain text with its location and source lines.
     pub fn render(&self) -> String {
+        self.render_styled(Style::Plain)
+    }
+
+    /// Every diagnostic rendered in `style`.
+    pub fn render_styled(&self, style: Style) -> String {
         self.diagnostics
             .iter()
-            .map(|d| self.sources.render(d))
+            .map(|d| self.sources.render_styled(d, style))
             .collect()
     }
 

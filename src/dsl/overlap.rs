@@ -349,7 +349,8 @@ fn check_term<H>(
     let mut candidates: Vec<(&Values, &Group)> = Vec::new();
     for (i, f) in facts.iter().enumerate() {
         let r = &p.rules[rules[i].index()];
-        let mut variant_cover: FastMap<(Slot, TypeId), Vec<(u32, usize)>> = FastMap::default();
+        let mut variant_cover: OrderedMap<(Slot, TypeId), Vec<(u32, usize)>> =
+            OrderedMap::default();
         let mut shadowed_by = None;
         let visit: &[(&Values, &Group)] = if any_variant {
             &all_groups
@@ -406,7 +407,8 @@ fn check_term<H>(
                     "rule can never fire: higher-priority rules cover every input it matches ({})",
                     names.join(", ")
                 ),
-            );
+            )
+            .with_label("this rule never fires");
             for &j in &by {
                 d = d.with_note(
                     p.rules[rules[j].index()].pattern_span,
@@ -439,6 +441,7 @@ fn overlap_error<H>(
             r2.prio
         ),
     )
+    .with_label("this rule")
     .with_note(r1.pattern_span, "the other rule")
 }
 

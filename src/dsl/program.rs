@@ -45,6 +45,10 @@ impl Hasher for WordHasher {
 /// A `HashMap` with [`WordHasher`].
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<WordHasher>>;
 
+/// An `IndexMap` with [`WordHasher`]: for the tables whose iteration order shows in output
+/// (names of terms, types and constants), which then iterate in declaration order.
+pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, BuildHasherDefault<WordHasher>>;
+
 macro_rules! index_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -23,7 +23,9 @@ pub struct Checked<H> {
     pub rules_of: Vec<Vec<RuleId>>,
     pub externs: Vec<ExternFn<H>>,
     pub extern_names: Vec<String>,
-    pub term_names: FastMap<String, TermId>,
+    /// Every term by name, in declaration order (types' variants where the type is declared,
+    /// host terms, then `decl`s in file order).
+    pub term_names: OrderedMap<String, TermId>,
     /// Names of the constants of type `Type`, by value (to write `$I64` in examples).
     pub type_const_names: FastMap<u64, String>,
 }
@@ -42,8 +44,8 @@ pub struct HostSpans {
 pub(super) struct Sema<'a, H> {
     pub(super) out: Checked<H>,
     pub(super) diags: &'a mut Vec<Diagnostic>,
-    pub(super) type_names: FastMap<String, TypeId>,
-    pub(super) consts: FastMap<String, (TypeId, u64)>,
+    pub(super) type_names: OrderedMap<String, TypeId>,
+    pub(super) consts: OrderedMap<String, (TypeId, u64)>,
     /// The type whose primitive is Rust `bool` (what `(if …)` tests), if declared.
     pub(super) bool_ty: Option<TypeId>,
     /// The type `Value`, if declared (opcode patterns on it match the defining instruction).
@@ -100,12 +102,12 @@ pub fn check<H>(
             rules_of: Vec::new(),
             externs: Vec::new(),
             extern_names: Vec::new(),
-            term_names: FastMap::default(),
+            term_names: OrderedMap::default(),
             type_const_names: FastMap::default(),
         },
         diags,
-        type_names: FastMap::default(),
-        consts: FastMap::default(),
+        type_names: OrderedMap::default(),
+        consts: OrderedMap::default(),
         bool_ty: None,
         value_ty: None,
         literal_ranges: Vec::new(),

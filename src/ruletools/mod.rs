@@ -27,12 +27,19 @@ pub enum LoadError {
     Compile(CompileError),
 }
 
+impl LoadError {
+    /// The error as the command line shows it, in `style`.
+    pub fn render(&self, style: dsl::Style) -> String {
+        match self {
+            LoadError::Read(m) => format!("error: {m}\n"),
+            LoadError::Compile(e) => e.render_styled(style),
+        }
+    }
+}
+
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LoadError::Read(m) => write!(f, "error: {m}"),
-            LoadError::Compile(e) => f.write_str(&e.render()),
-        }
+        f.write_str(&self.render(dsl::Style::Plain))
     }
 }
 
