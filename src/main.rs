@@ -130,6 +130,15 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Formats `.rules` files in place (`--check`: only names the files that would change, and
+    /// fails if there are any).
+    Fmt {
+        /// Change nothing; exit non-zero naming the files that are not formatted.
+        #[arg(long)]
+        check: bool,
+        /// `.rules` files, or directories searched for them (default: `rules`).
+        paths: Vec<PathBuf>,
+    },
     /// For each IR instruction, the rule that lowered it and the instructions it produced; then
     /// the code after register allocation with offsets and bytes.
     Explain {
@@ -150,6 +159,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
+        Command::Fmt { check, paths } => ruletools::format_files::command(&paths, check),
         #[cfg(feature = "oracle")]
         Command::Fuzz {
             seed,

@@ -215,7 +215,7 @@ impl Default for SwitchLoad {
 }
 
 /// The flattened match trees of all terms.
-#[derive(Default, Debug)]
+#[derive(Default, Debug, PartialEq, Eq)]
 pub struct MatchCode {
     pub ops: Vec<Op>,
     /// Argument slot lists of calls.

@@ -49,6 +49,7 @@ pub mod env;
 pub mod exec;
 pub mod exhaustive;
 pub mod fastparse;
+pub mod format;
 pub mod lexer;
 pub mod overlap;
 pub mod parse;

@@ -7,10 +7,12 @@
 //!   rules dir ─load_rules─▶ RuleProgram<LowerCtx> ─┬─ uncovered_pairs: (opcode, type) no rule matches
 //!                                                  ├─ coverage: counters over run-test files ─▶ text, HTML
 //!                                                  └─ explain: trace per IR instruction ─▶ listing
+//!   .rules files ─fmt─▶ the same files in the one documented layout (`--check`: names them)
 //! ```
 
 pub mod coverage;
 pub mod explain;
+pub mod format_files;
 
 use crate::dsl::{self, CompileError, RuleProgram, SourceMap};
 use crate::ir::{self, Opcode, Type};
