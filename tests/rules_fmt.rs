@@ -132,7 +132,7 @@ fn a_file_with_a_syntax_error_is_reported_and_left_alone() {
     let (ok, out) = rulesel(&["fmt", bad.to_str().unwrap()]);
     assert!(!ok, "{out}");
     assert!(
-        out.contains("unexpected end of file") && out.contains("bad.rules:2:1"),
+        out.contains("unexpected end of file") && out.contains("bad.rules:1:12"),
         "{out}"
     );
     assert_eq!(std::fs::read_to_string(&bad).unwrap(), "(rule (f x)\n");
