@@ -349,9 +349,14 @@ fn check(
     if row.enc.form == Form::Nop {
         return errs;
     }
-    // A register in both ModRM fields is one operand of ours and two of iced's.
+    // A register in both ModRM fields is one operand of ours and two of iced's; iced does not
+    // count the implicit xmm0 of the SSE4.1 blends, which the text comparison checks.
     let shown: Vec<usize> = (0..row.operands.len())
         .filter(|&i| row.operands[i].shown())
+        .filter(|&i| {
+            let spec = row.operands[i];
+            !(spec.kind == Kind::Xmm && matches!(spec.loc, Loc::Fixed { .. }))
+        })
         .flat_map(|i| {
             let twice = row.operands[i].loc == Loc::RegAndRm;
             std::iter::repeat_n(i, 1 + usize::from(twice))
@@ -525,7 +530,9 @@ fn check(
             theirs = theirs.replacen(&format!("{m}q "), &format!("{m} "), 1);
         }
     }
-    if norm(&ours) != theirs {
+    // objdump marks the VEX form of an instruction AVX-512 also has (`{vex} vpdpbusd`); iced
+    // does not.
+    if norm(ours.trim_start_matches("{vex} ")) != theirs {
         text_mismatches.push(format!("{}: ours `{}` iced `{}`", row.name, ours, theirs));
     }
     // Branch and call targets are absolute addresses, which change when instructions are

@@ -136,6 +136,34 @@ pub const EMBEDDED_X64_RULES: &[(&str, &str)] = &[
         "rules/x64/vector_memory.rules",
         include_str!("../../rules/x64/vector_memory.rules"),
     ),
+    (
+        "rules/x64/vector_ops.rules",
+        include_str!("../../rules/x64/vector_ops.rules"),
+    ),
+    (
+        "rules/x64/vector_arith.rules",
+        include_str!("../../rules/x64/vector_arith.rules"),
+    ),
+    (
+        "rules/x64/vector_compare.rules",
+        include_str!("../../rules/x64/vector_compare.rules"),
+    ),
+    (
+        "rules/x64/vector_shifts.rules",
+        include_str!("../../rules/x64/vector_shifts.rules"),
+    ),
+    (
+        "rules/x64/vector_lanes.rules",
+        include_str!("../../rules/x64/vector_lanes.rules"),
+    ),
+    (
+        "rules/x64/vector_float.rules",
+        include_str!("../../rules/x64/vector_float.rules"),
+    ),
+    (
+        "rules/x64/vector_convert.rules",
+        include_str!("../../rules/x64/vector_convert.rules"),
+    ),
 ];
 
 /// A [`SourceMap`] of [`EMBEDDED_RULES`] followed by [`EMBEDDED_X64_RULES`].

@@ -33,6 +33,7 @@ pub fn standard_env<H: 'static>() -> TermEnv<H> {
         .constructor("i64_as_u64", |_: &mut H, a: i64| a as u64)
         .constructor("u64_as_i64", |_: &mut H, a: u64| a as i64)
         .constructor("u32_as_u64", |_: &mut H, a: u32| u64::from(a))
+        .constructor("u8_as_i64", |_: &mut H, a: u8| i64::from(a))
         .partial_constructor("i64_to_i32", |_: &mut H, a: i64| i32::try_from(a).ok())
         .partial_constructor("u64_to_u32", |_: &mut H, a: u64| u32::try_from(a).ok())
         .constructor("ty_bits", |_: &mut H, t: Type| t.bits())
@@ -59,7 +60,14 @@ pub fn standard_env<H: 'static>() -> TermEnv<H> {
         })
         .constructor("ty_lane_type", |_: &mut H, t: Type| t.lane_type())
         .constructor("ty_lane_bits", |_: &mut H, t: Type| t.lane_bits())
-        .constructor("ty_lane_count", |_: &mut H, t: Type| t.lane_count());
+        .constructor("ty_lane_count", |_: &mut H, t: Type| t.lane_count())
+        .extractor("lanes32", |_: &mut H, t: Type| {
+            (t.is_vector() && t.lane_bits() == 32).then_some((t,))
+        })
+        .extractor("lanes64", |_: &mut H, t: Type| {
+            (t.is_vector() && t.lane_bits() == 64).then_some((t,))
+        })
+        .constructor("ty_as_int", |_: &mut H, t: Type| t.as_int());
     for (name, t) in [
         ("INVALID", Type::INVALID),
         ("I8", Type::I8),

@@ -624,7 +624,7 @@ opcodes! {
     Select "select" Ternary A1, Any [ScalarInt, Ctrl, Ctrl] -> [Ctrl] PURE;
     SelectSpectreGuard "select_spectre_guard" Ternary A1, Any [ScalarInt, Ctrl, Ctrl] -> [Ctrl] PURE;
     Bitselect "bitselect" Ternary A0, Any [Ctrl, Ctrl, Ctrl] -> [Ctrl] PURE;
-    X86Blendv "x86_blendv" Ternary A0, Vector [Ctrl, Ctrl, Ctrl] -> [Ctrl] PURE;
+    Blendv "blendv" Ternary A0, Vector [Ctrl, Ctrl, Ctrl] -> [Ctrl] PURE;
 
     // Integer arithmetic.
     Icmp "icmp" IntCompare A0, IntOrVector [Ctrl, Ctrl] -> [Truthy] PURE;

@@ -1,11 +1,13 @@
 //! The host functions JIT code may call by a Cranelift libcall name: float rounding and fused
-//! multiply-add (used when the target lacks SSE4.1 or FMA), the memory functions, and the
-//! outline stack probe.
+//! multiply-add (used when the target lacks SSE4.1 or FMA), `pshufb`'s byte table lookup (used
+//! when it lacks SSSE3), the memory functions, and the outline stack probe.
 //!
 //! Rounding follows IEEE 754 as Cranelift's libcalls do: `Nearest*` rounds half to even (Rust's
 //! `round_ties_even`), and NaN inputs give a NaN.
 
 use crate::isa::x64::abi::prologue::PROBESTACK_SYMBOL;
+use std::arch::x86_64::__m128i;
+use std::mem::transmute;
 
 extern "C" fn ceil_f32(x: f32) -> f32 {
     x.ceil()
@@ -36,6 +38,18 @@ extern "C" fn fma_f32(a: f32, b: f32, c: f32) -> f32 {
 }
 extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
     a.mul_add(b, c)
+}
+
+/// `pshufb` on a processor without it: byte `i` of the result is byte `mask[i] & 15` of `a`, or
+/// zero when bit 7 of `mask[i]` is set. The vectors come and go in xmm0 and xmm1 (System V).
+// `__m128i` has no C layout, but the System V ABI passes it in an XMM register, as JIT code does.
+#[allow(improper_ctypes_definitions)]
+extern "C" fn x86_pshufb(a: __m128i, mask: __m128i) -> __m128i {
+    // SAFETY: both types are 16 plain bytes.
+    let (a, mask): ([u8; 16], [u8; 16]) = unsafe { (transmute(a), transmute(mask)) };
+    let out = mask.map(|m| if m & 0x80 != 0 { 0 } else { a[usize::from(m & 15)] });
+    // SAFETY: as above.
+    unsafe { transmute(out) }
 }
 
 // The probe helper's contract (see the ABI layer's prologue): called with the frame size in rax,
@@ -86,6 +100,7 @@ pub fn address(name: &str) -> Option<usize> {
         "NearestF64" => d1(nearest_f64),
         "FmaF32" => fma_f32 as extern "C" fn(f32, f32, f32) -> f32 as usize,
         "FmaF64" => fma_f64 as extern "C" fn(f64, f64, f64) -> f64 as usize,
+        "X86Pshufb" => x86_pshufb as extern "C" fn(__m128i, __m128i) -> __m128i as usize,
         "Memcpy" | "memcpy" => libc::memcpy as *const () as usize,
         "Memset" | "memset" => libc::memset as *const () as usize,
         "Memmove" | "memmove" => libc::memmove as *const () as usize,
@@ -106,6 +121,11 @@ mod tests {
         assert!(ceil_f64(f64::NAN).is_nan());
         assert_eq!(trunc_f32(-1.75), -1.0);
         assert_eq!(fma_f64(2.0, 3.0, 1.0), 7.0);
+        let bytes = |b: [u8; 16]| -> __m128i { unsafe { transmute(b) } };
+        let a = bytes(std::array::from_fn(|i| i as u8 * 3));
+        let mask = bytes([15, 0, 0x80, 1, 0x8f, 16, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        let out: [u8; 16] = unsafe { transmute(x86_pshufb(a, mask)) };
+        assert_eq!(&out[..7], &[45, 0, 0, 3, 0, 0, 6]);
         assert!(address("FloorF64").is_some());
         assert!(address("__cranelift_probestack").is_some());
         assert_eq!(address("NoSuchCall"), None);

@@ -15,6 +15,7 @@
 //! - The displacement is 8 bits when it fits in an i8, else 32; none when zero (see above).
 //! - A row with an imm8 opcode uses it when the immediate fits in an i8.
 //! - The two-byte VEX prefix is used when the map is 0F and W, X and B are clear.
+//! - A `/is4` register is encoded as an immediate byte holding its number in the high bits.
 //! - EVEX (AVX-512) scales a one-byte displacement by the memory operand's size (`disp8*N`):
 //!   a displacement that is not a multiple of N, or whose quotient does not fit in an i8,
 //!   takes four bytes. Only xmm0–xmm15 are used, so R', V' and the register form's X stay set
@@ -203,6 +204,7 @@ pub fn emit(inst: &Inst, buf: &mut X64Buffer, frame: &dyn FrameResolver) -> Resu
                 }
             }
             (Loc::Vvvv, Value::Reg(r)) => vvvv = enc_of(r),
+            (Loc::Is4, Value::Reg(r)) => imm = Some((i64::from(enc_of(r) << 4), 1)),
             (Loc::OpcodeReg, Value::Reg(r)) => opcode_reg = Some(enc_of(r)),
             (Loc::Imm(bytes), Value::Imm(v)) => imm = Some((v, bytes)),
             (Loc::Opcode, Value::Label(l)) => rel_target = Some(Value::Label(l)),

@@ -11,7 +11,9 @@
 //!   when there is an index: `(%rax,%rcx,1)`;
 //! - a size suffix (b/w/l/q) only when no general-purpose register operand gives the size of a
 //!   memory operand (`addq $0x1,(%rax)`, `cvtsi2sdl (%rax),%xmm0`), for rows that say so;
-//! - `*` before the operand of an indirect `jmp`/`call`; `lock ` before a locked mnemonic.
+//! - `*` before the operand of an indirect `jmp`/`call`; `lock ` before a locked mnemonic;
+//! - a packed compare names its predicate instead of the immediate (`cmpltps`, `vcmpneq_oqpd`)
+//!   when there is a name for it: 0–7 for SSE, 0–31 for VEX.
 //!
 //! objdump's `# 0x76` comment after a RIP-relative operand is not printed.
 //!
@@ -194,6 +196,26 @@ const NOP_TEXT: [&str; 9] = [
     "nopw   0x0(%rax,%rax,1)",
 ];
 
+/// The predicates of `cmpps`/`cmppd` (0–7) and of their VEX forms (0–31), as objdump names them.
+const COMPARE_PREDICATES: [&str; 32] = [
+    "eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord", "eq_uq", "nge", "ngt", "false",
+    "neq_oq", "ge", "gt", "true", "eq_os", "lt_oq", "le_oq", "unord_s", "neq_us", "nlt_uq",
+    "nle_uq", "ord_s", "eq_us", "nge_uq", "ngt_uq", "false_os", "neq_os", "ge_oq", "gt_oq",
+    "true_us",
+];
+
+/// The pseudo-op objdump prints for a packed compare with a named predicate (`cmpltps`).
+fn compare_pseudo_op(mnemonic: &str, predicate: i64) -> Option<String> {
+    let (stem, vex) = match mnemonic.strip_prefix('v') {
+        Some(stem) => (stem, true),
+        None => (mnemonic, false),
+    };
+    let suffix = stem.strip_prefix("cmp").filter(|s| matches!(*s, "ps" | "pd"))?;
+    let named = if vex { 32 } else { 8 };
+    let name = COMPARE_PREDICATES.get(usize::try_from(predicate).ok().filter(|&p| p < named)?)?;
+    Some(format!("{}cmp{name}{suffix}", if vex { "v" } else { "" }))
+}
+
 /// The instruction in objdump's AT&T syntax (no trailing spaces).
 pub fn att(inst: &Inst, names: &dyn Names) -> String {
     let row = inst.op.row();
@@ -204,6 +226,10 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
         }
     }
     let indirect = matches!(row.intel, "jmp" | "call");
+    let pseudo_op = row.operands.iter().enumerate().find_map(|(i, spec)| match inst.value(i) {
+        Value::Imm(v) if spec.kind == Kind::Imm => compare_pseudo_op(row.att, v),
+        _ => None,
+    });
     let mut operands = Vec::new();
     // Before allocation a read-and-written register has a use and a def of its own: the
     // operand shows the use and the def follows the operands (`add %v2,%v1 -> %v3`).
@@ -215,6 +241,7 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
             continue;
         }
         let text = match inst.value(i) {
+            Value::Imm(_) if pseudo_op.is_some() => continue,
             Value::Reg(r) => {
                 if spec.kind != Kind::Xmm
                     && spec.kind != Kind::XmmMem
@@ -264,7 +291,7 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
     let mut mnemonic = if row.enc.lock {
         format!("lock {}", row.att)
     } else {
-        row.att.to_string()
+        pseudo_op.unwrap_or_else(|| row.att.to_string())
     };
     if row.has_cc() {
         mnemonic.push_str(inst.cc.name());

@@ -111,8 +111,11 @@ pub enum Loc {
     Reg,
     /// ModRM.rm, with SIB and displacement for memory (+ REX.B, REX.X).
     Rm,
-    /// VEX.vvvv.
+    /// VEX.vvvv (EVEX.vvvv).
     Vvvv,
+    /// The high four bits of an immediate byte (the `/is4` fourth register operand of VEX
+    /// blends).
+    Is4,
     /// The low three bits of the last opcode byte (+ REX.B): `push r64`, `bswap`, `mov r, imm`.
     OpcodeReg,
     /// An immediate of this many bytes after everything else (0: not encoded at all).
@@ -535,6 +538,36 @@ pub const fn vx() -> OpSpec {
         width: Width::W128,
         access: Access::Read,
         loc: Loc::Vvvv,
+    }
+}
+/// XMM in VEX.vvvv, written (the destination of the VEX shifts by an immediate).
+pub const fn vx_def() -> OpSpec {
+    OpSpec {
+        kind: Kind::Xmm,
+        width: Width::W128,
+        access: Access::Write,
+        loc: Loc::Vvvv,
+    }
+}
+/// XMM in the high bits of the immediate byte, read.
+pub const fn is4() -> OpSpec {
+    OpSpec {
+        kind: Kind::Xmm,
+        width: Width::W128,
+        access: Access::Read,
+        loc: Loc::Is4,
+    }
+}
+/// xmm0 as the implicit mask of the SSE4.1 blends, which assembly syntax writes.
+pub const fn xmm0_mask() -> OpSpec {
+    OpSpec {
+        kind: Kind::Xmm,
+        width: Width::W128,
+        access: Access::Read,
+        loc: Loc::Fixed {
+            enc: 0,
+            shown: true,
+        },
     }
 }
 /// An immediate of `bytes` bytes applied at `width` (sign-extended when `bytes` is smaller).

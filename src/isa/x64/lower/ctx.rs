@@ -526,7 +526,13 @@ impl Host for LowerCtx {
     }
 
     fn inst_immediate(&self, inst: u64, index: u32) -> u64 {
-        let (words, n) = immediates(self.func.dfg.inst(ir::Inst::new(inst as usize)));
+        let data = self.func.dfg.inst(ir::Inst::new(inst as usize));
+        // A shuffle mask is 16 bytes: its word names the instruction, whose mask the
+        // `shuffle_*` externs read.
+        if let D::Shuffle { .. } = data {
+            return inst;
+        }
+        let (words, n) = immediates(data);
         if (index as usize) < n {
             words[index as usize]
         } else {

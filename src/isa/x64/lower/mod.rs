@@ -22,6 +22,7 @@ pub mod abi_lower;
 pub mod ctx;
 pub mod emit;
 pub mod minst;
+pub mod shuffle;
 pub mod terms;
 
 use crate::dsl::{self, Machine, RuleProgram};

@@ -12,7 +12,7 @@ use crate::isa::x64::amode::{Amode, FrameArea};
 use crate::isa::x64::inst::{Arg, Inst, MAX_REG_SLOTS};
 use crate::isa::x64::regs::Reg;
 use crate::isa::x64::rows::ALL_OPS;
-use crate::isa::x64::table::{Cc, TermType};
+use crate::isa::x64::table::{Cc, Feature, TermType};
 use crate::machinst::buffer::{MachLabel, SymbolId, TrapCode};
 use regalloc2::RegClass;
 
@@ -58,7 +58,7 @@ word_newtype!(
 pub struct LibCall(u8);
 
 impl LibCall {
-    const NAMES: [&'static str; 10] = [
+    const NAMES: [&'static str; 11] = [
         "FloorF32",
         "FloorF64",
         "CeilF32",
@@ -69,6 +69,7 @@ impl LibCall {
         "NearestF64",
         "FmaF32",
         "FmaF64",
+        "X86Pshufb",
     ];
 
     pub fn name(self) -> &'static str {
@@ -97,11 +98,11 @@ fn imm_type(kind: ImmKind) -> &'static str {
         ImmKind::FuncRef => "FuncRef",
         ImmKind::SigRef => "SigRef",
         ImmKind::AtomicRmwOp => "AtomicRmwOp",
+        ImmKind::ShuffleMask => "ShuffleMask",
         ImmKind::Constant
         | ImmKind::GlobalValue
         | ImmKind::DynamicStackSlot
         | ImmKind::JumpTable
-        | ImmKind::ShuffleMask
         | ImmKind::BlockCall
         | ImmKind::ExceptionTable
         | ImmKind::Block => "u32",
@@ -229,6 +230,7 @@ pub fn lower_env() -> TermEnv<LowerCtx> {
         env.constant(name, "TrapCode", u64::from(code.0));
     }
     register_externs(&mut env);
+    super::shuffle::register(&mut env);
     env
 }
 
@@ -503,6 +505,9 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
+    .constructor("libcall2", |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg| {
+        abi_lower::libcall(ctx, f.name(), &[a, b], a.class())
+    })
     .constructor(
         "libcall3",
         |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
@@ -510,6 +515,33 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         },
     )
     .constructor("has_fma", |ctx: &mut LowerCtx| ctx.isa.fma)
+    .constructor("has_sse3", |ctx: &mut LowerCtx| ctx.isa.sse3)
+    .constructor("has_ssse3", |ctx: &mut LowerCtx| ctx.isa.ssse3)
+    .constructor("has_sse42", |ctx: &mut LowerCtx| ctx.isa.sse42)
+    .constructor("has_avx2", |ctx: &mut LowerCtx| ctx.isa.has(Feature::Avx2))
+    .constructor("has_avx512vl", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::Avx512Vl)
+    })
+    .constructor("has_avx512dq", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::Avx512VlDq)
+    })
+    .constructor("has_avx512vbmi", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::Avx512VlVbmi)
+    })
+    .constructor("has_avx512bitalg", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::Avx512VlBitalg)
+    })
+    .constructor("has_avx512vnni", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::Avx512VlVnni)
+    })
+    .constructor("has_avx_vnni", |ctx: &mut LowerCtx| {
+        ctx.isa.has(Feature::AvxVnni)
+    })
+    .constructor("const128", |ctx: &mut LowerCtx, lo: u64, hi: u64| {
+        let bytes = (u128::from(lo) | (u128::from(hi) << 64)).to_le_bytes();
+        let label = ctx.constant(&bytes, 16);
+        AmodeRef(ctx.amode_word(Amode::rip(label), None))
+    })
     .partial_constructor("imm32", |_: &mut LowerCtx, ty: ir::Type, k: i64| {
         if ty.bits() <= 32 {
             Some(i64::from(k as i32))
