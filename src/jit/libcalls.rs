@@ -46,10 +46,17 @@ extern "C" fn fma_f64(a: f64, b: f64, c: f64) -> f64 {
 #[allow(improper_ctypes_definitions)]
 extern "C" fn x86_pshufb(a: __m128i, mask: __m128i) -> __m128i {
     // SAFETY: both types are 16 plain bytes.
-    let (a, mask): ([u8; 16], [u8; 16]) = unsafe { (transmute(a), transmute(mask)) };
-    let out = mask.map(|m| if m & 0x80 != 0 { 0 } else { a[usize::from(m & 15)] });
+    let bytes = |v: __m128i| unsafe { transmute::<__m128i, [u8; 16]>(v) };
+    let (a, mask) = (bytes(a), bytes(mask));
+    let out = mask.map(|m| {
+        if m & 0x80 != 0 {
+            0
+        } else {
+            a[usize::from(m & 15)]
+        }
+    });
     // SAFETY: as above.
-    unsafe { transmute(out) }
+    unsafe { transmute::<[u8; 16], __m128i>(out) }
 }
 
 // The probe helper's contract (see the ABI layer's prologue): called with the frame size in rax,
@@ -121,10 +128,10 @@ mod tests {
         assert!(ceil_f64(f64::NAN).is_nan());
         assert_eq!(trunc_f32(-1.75), -1.0);
         assert_eq!(fma_f64(2.0, 3.0, 1.0), 7.0);
-        let bytes = |b: [u8; 16]| -> __m128i { unsafe { transmute(b) } };
-        let a = bytes(std::array::from_fn(|i| i as u8 * 3));
-        let mask = bytes([15, 0, 0x80, 1, 0x8f, 16, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
-        let out: [u8; 16] = unsafe { transmute(x86_pshufb(a, mask)) };
+        let vector = |b: [u8; 16]| unsafe { transmute::<[u8; 16], __m128i>(b) };
+        let a = vector(std::array::from_fn(|i| i as u8 * 3));
+        let mask = vector([15, 0, 0x80, 1, 0x8f, 16, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+        let out = unsafe { transmute::<__m128i, [u8; 16]>(x86_pshufb(a, mask)) };
         assert_eq!(&out[..7], &[45, 0, 0, 3, 0, 0, 6]);
         assert!(address("FloorF64").is_some());
         assert!(address("__cranelift_probestack").is_some());

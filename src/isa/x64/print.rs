@@ -210,7 +210,9 @@ fn compare_pseudo_op(mnemonic: &str, predicate: i64) -> Option<String> {
         Some(stem) => (stem, true),
         None => (mnemonic, false),
     };
-    let suffix = stem.strip_prefix("cmp").filter(|s| matches!(*s, "ps" | "pd"))?;
+    let suffix = stem
+        .strip_prefix("cmp")
+        .filter(|s| matches!(*s, "ps" | "pd"))?;
     let named = if vex { 32 } else { 8 };
     let name = COMPARE_PREDICATES.get(usize::try_from(predicate).ok().filter(|&p| p < named)?)?;
     Some(format!("{}cmp{name}{suffix}", if vex { "v" } else { "" }))
@@ -226,10 +228,14 @@ pub fn att(inst: &Inst, names: &dyn Names) -> String {
         }
     }
     let indirect = matches!(row.intel, "jmp" | "call");
-    let pseudo_op = row.operands.iter().enumerate().find_map(|(i, spec)| match inst.value(i) {
-        Value::Imm(v) if spec.kind == Kind::Imm => compare_pseudo_op(row.att, v),
-        _ => None,
-    });
+    let pseudo_op = row
+        .operands
+        .iter()
+        .enumerate()
+        .find_map(|(i, spec)| match inst.value(i) {
+            Value::Imm(v) if spec.kind == Kind::Imm => compare_pseudo_op(row.att, v),
+            _ => None,
+        });
     let mut operands = Vec::new();
     // Before allocation a read-and-written register has a use and a def of its own: the
     // operand shows the use and the def follows the operands (`add %v2,%v1 -> %v3`).

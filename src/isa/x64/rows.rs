@@ -558,7 +558,6 @@ table! {
     pavgw_x_xm128: "pavgw" "pavgw" false [x(RW), xm(X)] enc(M0F, 0xe3).p(P66).r();
     pmullw_x_xm128: "pmullw" "pmullw" false [x(RW), xm(X)] enc(M0F, 0xd5).p(P66).r();
     pmulhw_x_xm128: "pmulhw" "pmulhw" false [x(RW), xm(X)] enc(M0F, 0xe5).p(P66).r();
-    pmulhuw_x_xm128: "pmulhuw" "pmulhuw" false [x(RW), xm(X)] enc(M0F, 0xe4).p(P66).r();
     pmuludq_x_xm128: "pmuludq" "pmuludq" false [x(RW), xm(X)] enc(M0F, 0xf4).p(P66).r();
     pmaddwd_x_xm128: "pmaddwd" "pmaddwd" false [x(RW), xm(X)] enc(M0F, 0xf5).p(P66).r();
     pminsw_x_xm128: "pminsw" "pminsw" false [x(RW), xm(X)] enc(M0F, 0xea).p(P66).r();
@@ -603,8 +602,6 @@ table! {
     maxpd_x_xm128: "maxpd" "maxpd" false [x(RW), xm(X)] enc(M0F, 0x5f).p(P66).r();
     unpcklps_x_xm128: "unpcklps" "unpcklps" false [x(RW), xm(X)] enc(M0F, 0x14).r();
     unpcklpd_x_xm128: "unpcklpd" "unpcklpd" false [x(RW), xm(X)] enc(M0F, 0x14).p(P66).r();
-    unpckhps_x_xm128: "unpckhps" "unpckhps" false [x(RW), xm(X)] enc(M0F, 0x15).r();
-    unpckhpd_x_xm128: "unpckhpd" "unpckhpd" false [x(RW), xm(X)] enc(M0F, 0x15).p(P66).r();
     pshufb_x_xm128: "pshufb" "pshufb" false [x(RW), xm(X)] enc(M0F38, 0x00).p(P66).r().needs(Ssse3);
     phaddw_x_xm128: "phaddw" "phaddw" false [x(RW), xm(X)] enc(M0F38, 0x01).p(P66).r().needs(Ssse3);
     phaddd_x_xm128: "phaddd" "phaddd" false [x(RW), xm(X)] enc(M0F38, 0x02).p(P66).r().needs(Ssse3);
@@ -643,7 +640,6 @@ table! {
     vpavgw_x_x_xm128: "vpavgw" "vpavgw" false [x(WO), vx(), xm(X)] enc(M0F, 0xe3).p(P66).vex(false).r().needs(Avx);
     vpmullw_x_x_xm128: "vpmullw" "vpmullw" false [x(WO), vx(), xm(X)] enc(M0F, 0xd5).p(P66).vex(false).r().needs(Avx);
     vpmulhw_x_x_xm128: "vpmulhw" "vpmulhw" false [x(WO), vx(), xm(X)] enc(M0F, 0xe5).p(P66).vex(false).r().needs(Avx);
-    vpmulhuw_x_x_xm128: "vpmulhuw" "vpmulhuw" false [x(WO), vx(), xm(X)] enc(M0F, 0xe4).p(P66).vex(false).r().needs(Avx);
     vpmuludq_x_x_xm128: "vpmuludq" "vpmuludq" false [x(WO), vx(), xm(X)] enc(M0F, 0xf4).p(P66).vex(false).r().needs(Avx);
     vpmaddwd_x_x_xm128: "vpmaddwd" "vpmaddwd" false [x(WO), vx(), xm(X)] enc(M0F, 0xf5).p(P66).vex(false).r().needs(Avx);
     vpminsw_x_x_xm128: "vpminsw" "vpminsw" false [x(WO), vx(), xm(X)] enc(M0F, 0xea).p(P66).vex(false).r().needs(Avx);
@@ -699,8 +695,6 @@ table! {
     vxorpd_x_x_xm128: "vxorpd" "vxorpd" false [x(WO), vx(), xm(X)] enc(M0F, 0x57).p(P66).vex(false).r().needs(Avx);
     vunpcklps_x_x_xm128: "vunpcklps" "vunpcklps" false [x(WO), vx(), xm(X)] enc(M0F, 0x14).vex(false).r().needs(Avx);
     vunpcklpd_x_x_xm128: "vunpcklpd" "vunpcklpd" false [x(WO), vx(), xm(X)] enc(M0F, 0x14).p(P66).vex(false).r().needs(Avx);
-    vunpckhps_x_x_xm128: "vunpckhps" "vunpckhps" false [x(WO), vx(), xm(X)] enc(M0F, 0x15).vex(false).r().needs(Avx);
-    vunpckhpd_x_x_xm128: "vunpckhpd" "vunpckhpd" false [x(WO), vx(), xm(X)] enc(M0F, 0x15).p(P66).vex(false).r().needs(Avx);
     vpshufb_x_x_xm128: "vpshufb" "vpshufb" false [x(WO), vx(), xm(X)] enc(M0F38, 0x00).p(P66).vex(false).r().needs(Avx);
     vphaddw_x_x_xm128: "vphaddw" "vphaddw" false [x(WO), vx(), xm(X)] enc(M0F38, 0x01).p(P66).vex(false).r().needs(Avx);
     vphaddd_x_x_xm128: "vphaddd" "vphaddd" false [x(WO), vx(), xm(X)] enc(M0F38, 0x02).p(P66).vex(false).r().needs(Avx);
@@ -726,7 +720,6 @@ table! {
     cvtdq2pd_x_xm64: "cvtdq2pd" "cvtdq2pd" false [x(WO), xm(Q)] enc(M0F, 0xe6).p(PF3).r();
     cvtps2pd_x_xm64: "cvtps2pd" "cvtps2pd" false [x(WO), xm(Q)] enc(M0F, 0x5a).r();
     cvtpd2ps_x_xm128: "cvtpd2ps" "cvtpd2ps" false [x(WO), xm(X)] enc(M0F, 0x5a).p(P66).r();
-    cvttpd2dq_x_xm128: "cvttpd2dq" "cvttpd2dq" false [x(WO), xm(X)] enc(M0F, 0xe6).p(P66).r();
     movddup_x_xm64: "movddup" "movddup" false [x(WO), xm(Q)] enc(M0F, 0x12).p(PF2).r().needs(Sse3);
     pabsb_x_xm128: "pabsb" "pabsb" false [x(WO), xm(X)] enc(M0F38, 0x1c).p(P66).r().needs(Ssse3);
     pabsw_x_xm128: "pabsw" "pabsw" false [x(WO), xm(X)] enc(M0F38, 0x1d).p(P66).r().needs(Ssse3);
@@ -739,7 +732,6 @@ table! {
     pmovzxdq_x_xm64: "pmovzxdq" "pmovzxdq" false [x(WO), xm(Q)] enc(M0F38, 0x35).p(P66).r().needs(Sse41);
     // Packed operations with an immediate: shuffles, compares (predicate 0–7), rounding (SSE4.1), alignment (SSSE3), blends (SSE4.1).
     shufps_x_xm128_imm8: "shufps" "shufps" false [x(RW), xm(X), imm(B, 1)] enc(M0F, 0xc6).r();
-    shufpd_x_xm128_imm8: "shufpd" "shufpd" false [x(RW), xm(X), imm(B, 1)] enc(M0F, 0xc6).p(P66).r();
     cmpps_x_xm128_imm8: "cmpps" "cmpps" false [x(RW), xm(X), imm(B, 1)] enc(M0F, 0xc2).r();
     cmppd_x_xm128_imm8: "cmppd" "cmppd" false [x(RW), xm(X), imm(B, 1)] enc(M0F, 0xc2).p(P66).r();
     palignr_x_xm128_imm8: "palignr" "palignr" false [x(RW), xm(X), imm(B, 1)] enc(M0F3A, 0x0f).p(P66).r().needs(Ssse3);
@@ -750,25 +742,20 @@ table! {
     roundpd_x_xm128_imm8: "roundpd" "roundpd" false [x(WO), xm(X), imm(B, 1)] enc(M0F3A, 0x09).p(P66).r().needs(Sse41);
     // The same, VEX.
     vshufps_x_x_xm128_imm8: "vshufps" "vshufps" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F, 0xc6).vex(false).r().needs(Avx);
-    vshufpd_x_x_xm128_imm8: "vshufpd" "vshufpd" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F, 0xc6).p(P66).vex(false).r().needs(Avx);
     vcmpps_x_x_xm128_imm8: "vcmpps" "vcmpps" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F, 0xc2).vex(false).r().needs(Avx);
     vcmppd_x_x_xm128_imm8: "vcmppd" "vcmppd" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F, 0xc2).p(P66).vex(false).r().needs(Avx);
     vpalignr_x_x_xm128_imm8: "vpalignr" "vpalignr" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F3A, 0x0f).p(P66).vex(false).r().needs(Avx);
     vpblendw_x_x_xm128_imm8: "vpblendw" "vpblendw" false [x(WO), vx(), xm(X), imm(B, 1)] enc(M0F3A, 0x0e).p(P66).vex(false).r().needs(Avx);
-    // Shifts of every lane by an immediate (the register operand in ModRM.rm); whole-register byte shifts.
+    // Shifts of every lane by an immediate (the register operand in ModRM.rm).
     psllw_x_imm8: "psllw" "psllw" false [xr(RW), imm(B, 1)] enc(M0F, 0x71).p(P66).digit(6);
     psrlw_x_imm8: "psrlw" "psrlw" false [xr(RW), imm(B, 1)] enc(M0F, 0x71).p(P66).digit(2);
     psraw_x_imm8: "psraw" "psraw" false [xr(RW), imm(B, 1)] enc(M0F, 0x71).p(P66).digit(4);
     psrad_x_imm8: "psrad" "psrad" false [xr(RW), imm(B, 1)] enc(M0F, 0x72).p(P66).digit(4);
-    pslldq_x_imm8: "pslldq" "pslldq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(7);
-    psrldq_x_imm8: "psrldq" "psrldq" false [xr(RW), imm(B, 1)] enc(M0F, 0x73).p(P66).digit(3);
     // The same, VEX: the destination is VEX.vvvv.
     vpsllw_x_x_imm8: "vpsllw" "vpsllw" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x71).p(P66).vex(false).digit(6).needs(Avx);
     vpsrlw_x_x_imm8: "vpsrlw" "vpsrlw" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x71).p(P66).vex(false).digit(2).needs(Avx);
     vpsraw_x_x_imm8: "vpsraw" "vpsraw" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x71).p(P66).vex(false).digit(4).needs(Avx);
     vpsrad_x_x_imm8: "vpsrad" "vpsrad" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x72).p(P66).vex(false).digit(4).needs(Avx);
-    vpslldq_x_x_imm8: "vpslldq" "vpslldq" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x73).p(P66).vex(false).digit(7).needs(Avx);
-    vpsrldq_x_x_imm8: "vpsrldq" "vpsrldq" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x73).p(P66).vex(false).digit(3).needs(Avx);
     vpslld_x_x_imm8: "vpslld" "vpslld" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x72).p(P66).vex(false).digit(6).needs(Avx);
     vpsrld_x_x_imm8: "vpsrld" "vpsrld" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x72).p(P66).vex(false).digit(2).needs(Avx);
     vpsllq_x_x_imm8: "vpsllq" "vpsllq" false [vx_def(), xr(R), imm(B, 1)] enc(M0F, 0x73).p(P66).vex(false).digit(6).needs(Avx);
@@ -788,9 +775,8 @@ table! {
     vpinsrd_x_x_rm32_imm8: "vpinsrd" "vpinsrd" false [x(WO), vx(), rm(L), imm(B, 1)] enc(M0F3A, 0x22).p(P66).vex(false).r().needs(Avx);
     vpinsrq_x_x_rm64_imm8: "vpinsrq" "vpinsrq" false [x(WO), vx(), rm(Q), imm(B, 1)] enc(M0F3A, 0x22).p(P66).w().vex(false).r().needs(Avx);
     vinsertps_x_x_xm32_imm8: "vinsertps" "vinsertps" false [x(WO), vx(), xm(L), imm(B, 1)] enc(M0F3A, 0x21).p(P66).vex(false).r().needs(Avx);
-    // Register-only moves between halves, sign masks, and tests (ptest sets ZF when a & b is zero).
+    // Register-only move of a low half up, the byte sign mask, and ptest (ZF when a & b is zero).
     movlhps_x_x: "movlhps" "movlhps" false [x(RW), xr(R)] enc(M0F, 0x16).r();
-    movhlps_x_x: "movhlps" "movhlps" false [x(RW), xr(R)] enc(M0F, 0x12).r();
     pmovmskb_r32_x: "pmovmskb" "pmovmskb" false [r(L, WO), xr(R)] enc(M0F, 0xd7).p(P66).r();
     ptest_x_xm128: "ptest" "ptest" false [x(R), xm(X)] enc(M0F38, 0x17).p(P66).r().needs(Sse41);
     // Variable blends by the sign bit of each lane of the mask: xmm0 (SSE4.1) or a fourth register (VEX).
@@ -814,7 +800,7 @@ table! {
     vfnmadd213pd_x_x_xm128: "vfnmadd213pd" "vfnmadd213pd" false [x(RW), vx(), xm(X)] enc(M0F38, 0xac).p(P66).w().vex(false).r().needs(Fma);
     vfnmsub213ps_x_x_xm128: "vfnmsub213ps" "vfnmsub213ps" false [x(RW), vx(), xm(X)] enc(M0F38, 0xae).p(P66).vex(false).r().needs(Fma);
     vfnmsub213pd_x_x_xm128: "vfnmsub213pd" "vfnmsub213pd" false [x(RW), vx(), xm(X)] enc(M0F38, 0xae).p(P66).w().vex(false).r().needs(Fma);
-    // AVX-512 (EVEX, 128-bit) for what SSE and AVX lack: 64-bit lane multiply, arithmetic shift, abs, min/max and conversions; byte popcount and permutes.
+    // AVX-512 (EVEX, 128-bit) for what SSE and AVX lack: 64-bit lane multiply, arithmetic shift, abs, min/max and conversions; byte popcount, byte permute, dot product.
     vpmullq_x_x_xm128: "vpmullq" "vpmullq" false [x(WO), vx(), xm(X)] enc(M0F38, 0x40).p(P66).w().evex().r().needs(Avx512VlDq);
     vpsraq_x_x_xm128: "vpsraq" "vpsraq" false [x(WO), vx(), xm(X)] enc(M0F, 0xe2).p(P66).w().evex().r().needs(Avx512Vl);
     vpsraq_x_xm128_imm8: "vpsraq" "vpsraq" false [vx_def(), xm(X), imm(B, 1)] enc(M0F, 0x72).p(P66).w().evex().digit(4).needs(Avx512Vl);
@@ -827,7 +813,6 @@ table! {
     vcvtuqq2pd_x_xm128: "vcvtuqq2pd" "vcvtuqq2pd" false [x(WO), xm(X)] enc(M0F, 0x7a).p(PF3).w().evex().r().needs(Avx512VlDq);
     vcvtqq2pd_x_xm128: "vcvtqq2pd" "vcvtqq2pd" false [x(WO), xm(X)] enc(M0F, 0xe6).p(PF3).w().evex().r().needs(Avx512VlDq);
     vpopcntb_x_xm128: "vpopcntb" "vpopcntb" false [x(WO), xm(X)] enc(M0F38, 0x54).p(P66).evex().r().needs(Avx512VlBitalg);
-    vpopcntw_x_xm128: "vpopcntw" "vpopcntw" false [x(WO), xm(X)] enc(M0F38, 0x54).p(P66).w().evex().r().needs(Avx512VlBitalg);
     vpermi2b_x_x_xm128: "vpermi2b" "vpermi2b" false [x(RW), vx(), xm(X)] enc(M0F38, 0x75).p(P66).evex().r().needs(Avx512VlVbmi);
     vpdpbusd_x_x_xm128_evex: "vpdpbusd" "vpdpbusd" false [x(RW), vx(), xm(X)] enc(M0F38, 0x50).p(P66).evex().r().needs(Avx512VlVnni);
     vpdpbusd_x_x_xm128: "vpdpbusd" "{vex} vpdpbusd" false [x(RW), vx(), xm(X)] enc(M0F38, 0x50).p(P66).vex(false).r().needs(AvxVnni);

@@ -3,8 +3,8 @@
 //! `vpermi2b` for the rest.
 //!
 //! A `shuffle a, b, mask` result byte `i` is byte `mask[i]` of the 32-byte concatenation
-//! `a:b` (`a` first), or zero when `mask[i]` is 32 or more. The rule language sees a mask as a
-//! `ShuffleMask` word naming the instruction; everything here reads the 16 bytes from it.
+//! `a:b` (`a` first); the verifier keeps every index below 32. The rule language sees a mask as
+//! a `ShuffleMask` word naming the instruction; everything here reads the 16 bytes from it.
 //!
 //! ```text
 //!   mask (bytes)                         →  instruction
@@ -13,7 +13,8 @@
 //!   low/high 16-bit lanes of a (or b)     →  pshuflw/pshufhw imm (`shuffle_pshuflw_a` …)
 //!   n, n+1, …, n+15                       →  palignr b, a, n     (`shuffle_palignr`)
 //!   16-bit lane j from a or b at j        →  pblendw a, b, imm   (`shuffle_pblendw`)
-//!   anything                              →  pshufb tables, vpermi2b indices
+//!   anything                              →  vpermi2b (the mask is its index table), or
+//!                                             one pshufb table per source
 //! ```
 
 use super::ctx::LowerCtx;
@@ -23,12 +24,12 @@ use crate::ir::{self, InstructionData as D};
 use crate::isa::x64::amode::Amode;
 
 /// The mask of the shuffle instruction `inst` (an instruction index, as the `ShuffleMask` word
-/// holds it). A word that names no shuffle (which the rules' types exclude) reads as all 32s:
-/// every lane zero.
+/// holds it). A word that names no shuffle (which the rules' types exclude) reads as the
+/// identity.
 fn mask(ctx: &LowerCtx, inst: u32) -> [u8; 16] {
     match ctx.func.dfg.inst(ir::Inst::from_u32(inst)) {
         D::Shuffle { mask, .. } => *mask,
-        _ => [32; 16],
+        _ => std::array::from_fn(|i| i as u8),
     }
 }
 
@@ -40,7 +41,10 @@ fn lanes(mask: &[u8; 16], bytes: usize) -> Option<Vec<u8>> {
             let first = lane[0];
             let whole = usize::from(first) % bytes == 0
                 && first < 32
-                && lane.iter().enumerate().all(|(k, &b)| usize::from(b) == usize::from(first) + k);
+                && lane
+                    .iter()
+                    .enumerate()
+                    .all(|(k, &b)| usize::from(b) == usize::from(first) + k);
             whole.then(|| first / bytes as u8)
         })
         .collect()
@@ -79,9 +83,7 @@ fn pshufw(mask: &[u8; 16], first: u8, high: bool) -> Option<i64> {
     let (moved, kept) = if high { (4..8, 0..4) } else { (0..4, 4..8) };
     let half = if high { first + 4 } else { first };
     let ok = kept.clone().all(|j| lanes[j] == first + j as u8)
-        && moved
-            .clone()
-            .all(|j| (half..half + 4).contains(&lanes[j]));
+        && moved.clone().all(|j| (half..half + 4).contains(&lanes[j]));
     ok.then(|| selectors(&lanes[moved]))
 }
 
@@ -92,7 +94,8 @@ fn constant(ctx: &mut LowerCtx, bytes: [u8; 16]) -> AmodeRef {
 }
 
 /// The `pshufb` table taking from one source the result bytes whose mask index `sel` keeps
-/// (`Some(byte of that source)`); the other bytes are zeroed (high bit set).
+/// (`Some(byte of that source)`); the other bytes are zeroed (high bit set), for the other
+/// source to fill.
 fn pshufb_table(mask: &[u8; 16], sel: impl Fn(u8) -> Option<u8>) -> [u8; 16] {
     mask.map(|m| sel(m).unwrap_or(0x80))
 }
@@ -147,9 +150,6 @@ pub fn register(env: &mut TermEnv<LowerCtx>) {
         }
         Some((imm,))
     })
-    .extractor("shuffle_in_range", |ctx: &mut LowerCtx, m: u32| {
-        mask(ctx, m).iter().all(|&b| b < 32).then_some((m,))
-    })
     .constructor("shuffle_table_a", |ctx: &mut LowerCtx, m: u32| {
         let table = pshufb_table(&mask(ctx, m), |b| (b < 16).then_some(b));
         constant(ctx, table)
@@ -159,15 +159,11 @@ pub fn register(env: &mut TermEnv<LowerCtx>) {
         constant(ctx, table)
     })
     .constructor("shuffle_table_same", |ctx: &mut LowerCtx, m: u32| {
-        let table = pshufb_table(&mask(ctx, m), |b| (b < 32).then_some(b & 15));
+        let table = pshufb_table(&mask(ctx, m), |b| Some(b & 15));
         constant(ctx, table)
     })
     .constructor("shuffle_vpermi2b_indices", |ctx: &mut LowerCtx, m: u32| {
-        let table = mask(ctx, m).map(|b| b & 31);
-        constant(ctx, table)
-    })
-    .constructor("shuffle_kept_bytes", |ctx: &mut LowerCtx, m: u32| {
-        let table = mask(ctx, m).map(|b| if b < 32 { 0xff } else { 0 });
+        let table = mask(ctx, m);
         constant(ctx, table)
     });
 }

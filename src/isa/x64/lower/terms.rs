@@ -505,9 +505,12 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("libcall1", |ctx: &mut LowerCtx, f: LibCall, x: Reg| {
         abi_lower::libcall(ctx, f.name(), &[x], x.class())
     })
-    .constructor("libcall2", |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg| {
-        abi_lower::libcall(ctx, f.name(), &[a, b], a.class())
-    })
+    .constructor(
+        "libcall2",
+        |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg| {
+            abi_lower::libcall(ctx, f.name(), &[a, b], a.class())
+        },
+    )
     .constructor(
         "libcall3",
         |ctx: &mut LowerCtx, f: LibCall, a: Reg, b: Reg, c: Reg| {
