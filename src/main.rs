@@ -147,6 +147,11 @@ enum Command {
         /// Explain only this function (`%name` or `name`).
         #[arg(long, value_name = "NAME")]
         function: Option<String>,
+        /// Explain one instruction instead (`inst5`, `5`, or `line:12` for the one on that line
+        /// of the file): its candidate rules in the order the match tree tries them, and the
+        /// first pattern step or guard of each that fails.
+        #[arg(long, value_name = "INST")]
+        why_not: Option<String>,
         /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
         /// (the embedded prelude is added unless the directory has a `prelude.rules`).
         #[arg(long, value_name = "DIR")]
@@ -207,8 +212,11 @@ fn main() -> ExitCode {
         Command::Explain {
             file,
             function,
+            why_not,
             rules,
-        } => with_rules(rules, |r| explain_file(&file, function.as_deref(), r)),
+        } => with_rules(rules, |r| {
+            explain_file(&file, function.as_deref(), why_not.as_deref(), r)
+        }),
     }
 }
 
@@ -410,7 +418,12 @@ fn rule_coverage(
 }
 
 /// `rulesel explain`.
-fn explain_file(file: &Path, function: Option<&str>, rules: RuleChoice) -> ExitCode {
+fn explain_file(
+    file: &Path,
+    function: Option<&str>,
+    why_not: Option<&str>,
+    rules: RuleChoice,
+) -> ExitCode {
     let shown = file.display();
     let text = match std::fs::read_to_string(file) {
         Ok(text) => text,
@@ -419,7 +432,12 @@ fn explain_file(file: &Path, function: Option<&str>, rules: RuleChoice) -> ExitC
             return ExitCode::FAILURE;
         }
     };
-    match explain::explain_text(&text, function, rules) {
+    let explained = match why_not {
+        Some(which) => ruletools::why_not::InstRef::parse(which)
+            .and_then(|w| ruletools::why_not::why_not_text(&text, function, w, rules)),
+        None => explain::explain_text(&text, function, rules),
+    };
+    match explained {
         Ok(listing) => {
             print!("{listing}");
             ExitCode::SUCCESS

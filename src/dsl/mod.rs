@@ -60,6 +60,7 @@ pub mod sema;
 pub mod termination;
 pub mod testkit;
 pub mod threads;
+pub mod why_not;
 
 pub use diag::{Diagnostic, FileId, Severity, SourceMap, Span, Style};
 pub use env::{TermEnv, Word};
@@ -242,6 +243,8 @@ pub struct RuleProgram<H> {
     pub(crate) rules_of: Vec<Vec<RuleId>>,
     pub(crate) externs: Vec<ExternFn<H>>,
     term_names: OrderedMap<String, TermId>,
+    /// Names of the constants of type `Type`, by value (to write `$I64` in explanations).
+    pub(crate) type_const_names: program::FastMap<u64, String>,
 }
 
 impl<H> RuleProgram<H> {
@@ -289,6 +292,11 @@ impl<H> RuleProgram<H> {
             let _ = write!(s, " {n}");
         }
         s
+    }
+
+    /// A rule's priority (higher is tried first).
+    pub fn rule_priority(&self, r: RuleId) -> i32 {
+        self.rules[r.index()].prio
     }
 
     /// Where a rule is written (the whole `(rule …)` form).
@@ -437,6 +445,7 @@ pub fn compile<H>(mut sources: SourceMap, env: TermEnv<H>) -> Result<RuleProgram
         rules_of: checked.rules_of,
         externs: checked.externs,
         term_names: checked.term_names,
+        type_const_names: checked.type_const_names,
     })
 }
 

@@ -371,6 +371,8 @@ pub struct CRule {
     pub prio: i32,
     /// Left-hand side tests then guards, in evaluation order.
     pub steps: Vec<Step>,
+    /// Beside `steps`: the pattern or guard each step tests (for why-not explanations).
+    pub spans: Vec<Span>,
     pub body: ExprId,
     pub name: Option<String>,
     pub span: Span,

@@ -88,8 +88,9 @@ impl Reference {
         Ok(None)
     }
 
+    /// Runs one step of a rule of `term` on `slots`: whether it passed.
     #[allow(clippy::too_many_arguments)]
-    fn step<H: Host>(
+    pub(super) fn step<H: Host>(
         &mut self,
         prog: &RuleProgram<H>,
         host: &mut H,

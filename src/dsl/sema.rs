@@ -80,10 +80,19 @@ struct RuleCtx<'s> {
     term: TermId,
     vars: Vec<Var<'s>>,
     steps: Vec<Step>,
+    /// Beside `steps`: the pattern or guard each step comes from.
+    spans: Vec<Span>,
     locals: u32,
     /// Where a call to a partial term may fail: in guards yes; in the right-hand side only
     /// if the rule's own term is partial.
     in_guard: bool,
+}
+
+impl RuleCtx<'_> {
+    fn push(&mut self, step: Step, span: Span) {
+        self.steps.push(step);
+        self.spans.push(span);
+    }
 }
 
 /// Checks a whole program. Returns `None` when any error was reported.
@@ -280,6 +289,7 @@ impl<H> Sema<'_, H> {
             term,
             vars: std::mem::take(vars),
             steps,
+            spans: Vec::with_capacity(16),
             locals: 0,
             in_guard: true,
         };
@@ -311,22 +321,23 @@ impl<H> Sema<'_, H> {
         sorted.clear();
         sorted.extend(self.keyed.iter().map(|k| cx.steps[k.1 as usize]));
         std::mem::swap(&mut cx.steps, &mut sorted);
+        cx.spans = self.keyed.iter().map(|k| cx.spans[k.1 as usize]).collect();
         self.sorted = sorted;
         for g in r.guards {
             match g {
                 Guard::IfLet(p, e, _) => {
                     if let Some((t, id)) = self.expr(&mut cx, e, None) {
                         let out = self.frame(term).slot(SlotOrigin::Expr(id));
-                        cx.steps.push(Step::Eval { expr: id, out });
+                        cx.push(Step::Eval { expr: id, out }, e.span());
                         self.pattern(&mut cx, p, out, t);
                     }
                 }
-                Guard::If(e, _) => {
+                Guard::If(e, gspan) => {
                     if let Some((t, id)) = self.expr(&mut cx, e, None) {
                         let out = self.frame(term).slot(SlotOrigin::Expr(id));
-                        cx.steps.push(Step::Eval { expr: id, out });
+                        cx.push(Step::Eval { expr: id, out }, e.span());
                         if Some(t) == self.bool_ty {
-                            cx.steps.push(Step::IsTrue { slot: out });
+                            cx.push(Step::IsTrue { slot: out }, *gspan);
                         }
                     }
                 }
@@ -365,6 +376,7 @@ impl<H> Sema<'_, H> {
             term,
             prio,
             steps: cx.steps.clone(),
+            spans: std::mem::take(&mut cx.spans),
             body,
             name: r.name.as_ref().map(|n| n.name.to_string()),
             span: r.span,
@@ -396,13 +408,13 @@ impl<H> Sema<'_, H> {
             }
             Pattern::Int(n, span) => {
                 if let Some(value) = self.literal(*n, *span, ty) {
-                    cx.steps.push(Step::Lit { slot, value });
+                    cx.push(Step::Lit { slot, value }, *span);
                 }
             }
             Pattern::Const(c) => {
                 if let Some((t, value)) = self.constant(c) {
                     if t == ty {
-                        cx.steps.push(Step::Lit { slot, value });
+                        cx.push(Step::Lit { slot, value }, c.span);
                     } else {
                         self.type_mismatch(c.span, &format!("`${}`", c.name), t, ty);
                     }
@@ -435,10 +447,11 @@ impl<H> Sema<'_, H> {
             }
             if let Place::Slot(a) = place {
                 if a != slot {
-                    cx.steps.push(Step::Eq {
+                    let eq = Step::Eq {
                         a: a.min(slot),
                         b: a.max(slot),
-                    });
+                    };
+                    cx.push(eq, v.span);
                 }
             }
             return;
@@ -484,7 +497,7 @@ impl<H> Sema<'_, H> {
         match kind {
             TermKind::Opcode { .. } if Some(ty) == value_ty && ty != ret => {
                 let inst = self.frame(cx.term).slot(SlotOrigin::DefInst(slot));
-                cx.steps.push(Step::DefInst { value: slot, inst });
+                cx.push(Step::DefInst { value: slot, inst }, span);
                 on = inst;
             }
             _ if ty != ret => {
@@ -503,25 +516,31 @@ impl<H> Sema<'_, H> {
         match kind {
             TermKind::Opcode { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n, false);
-                cx.steps.push(Step::Opcode {
-                    inst: on,
-                    term: t,
-                    out,
-                });
+                cx.push(
+                    Step::Opcode {
+                        inst: on,
+                        term: t,
+                        out,
+                    },
+                    span,
+                );
                 self.sub_patterns(cx, args, out, t);
             }
             TermKind::Variant { .. } => {
                 let out = self.frame(cx.term).outputs(on, t, n, false);
-                cx.steps.push(Step::Variant {
-                    value: on,
-                    term: t,
-                    out,
-                });
+                cx.push(
+                    Step::Variant {
+                        value: on,
+                        term: t,
+                        out,
+                    },
+                    span,
+                );
                 self.sub_patterns(cx, args, out, t);
             }
             TermKind::HasType => {
                 let out = self.frame(cx.term).slot(SlotOrigin::CtrlType(on));
-                cx.steps.push(Step::CtrlType { inst: on, out });
+                cx.push(Step::CtrlType { inst: on, out }, span);
                 let tys = &self.out.terms[t.index()].args;
                 let (ty0, ty1) = (tys[0], tys[1]);
                 self.pattern(cx, &args[0], out, ty0);
@@ -531,11 +550,14 @@ impl<H> Sema<'_, H> {
                 extractor: Some(_), ..
             } => {
                 let out = self.frame(cx.term).outputs(on, t, n, true);
-                cx.steps.push(Step::Extract {
-                    value: on,
-                    term: t,
-                    out,
-                });
+                cx.push(
+                    Step::Extract {
+                        value: on,
+                        term: t,
+                        out,
+                    },
+                    span,
+                );
                 self.sub_patterns(cx, args, out, t);
             }
             TermKind::Decl {

@@ -8,6 +8,7 @@ use crate::compile::RuleChoice;
 use crate::dsl::{FileId, Machine, RuleId, RuleProgram};
 use crate::isa::x64::lower::ctx::LowerCtx;
 use crate::runtest::{self, RuleLowering, Summary};
+use indexmap::IndexMap;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -90,27 +91,45 @@ impl Coverage<'_> {
         out
     }
 
+    /// Per rules file with rules, in file order: each line on which rules start, with the
+    /// firings of the rules starting there, in line order (the table the HTML pages and the
+    /// LCOV records show).
+    pub fn lines_by_file(&self) -> IndexMap<FileId, Vec<RuleLine>> {
+        let sources = &self.prog.sources;
+        let mut table: IndexMap<FileId, Vec<RuleLine>> = IndexMap::new();
+        for (i, &count) in self.counts.iter().enumerate() {
+            let span = self.prog.rule_span(RuleId(i as u32));
+            let line = sources.line_col(span).line;
+            let lines = table.entry(span.file).or_default();
+            match lines.iter_mut().find(|l| l.line == line) {
+                Some(l) => {
+                    l.count += count;
+                    l.unfired |= count == 0;
+                }
+                None => lines.push(RuleLine {
+                    line,
+                    count,
+                    unfired: count == 0,
+                }),
+            }
+        }
+        table.sort_unstable_keys();
+        for lines in table.values_mut() {
+            lines.sort_by_key(|l| l.line);
+        }
+        table
+    }
+
     /// Writes `index.html` and one page per rule file into `dir` (created if missing): each
     /// file's text with every rule's first line marked by its count, unfired rules in red.
     pub fn write_html(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
         let sources = &self.prog.sources;
-        // (line → count) per file; a rule's count sits on the line its `(rule` starts.
-        let mut per_file: Vec<Vec<(u32, u64)>> = vec![Vec::new(); sources.file_ids().count()];
-        for (i, &c) in self.counts.iter().enumerate() {
-            let span = self.prog.rule_span(RuleId(i as u32));
-            let line = sources.line_col(span).line;
-            per_file[span.file.0 as usize].push((line, c));
-        }
         let mut index = String::new();
-        for f in sources.file_ids() {
-            let marks = &per_file[f.0 as usize];
-            if marks.is_empty() {
-                continue;
-            }
+        for (f, marks) in self.lines_by_file() {
             let page = page_name(sources.path(f));
-            std::fs::write(dir.join(&page), self.file_page(f, marks))?;
-            let fired = marks.iter().filter(|m| m.1 > 0).count();
+            std::fs::write(dir.join(&page), self.file_page(f, &marks))?;
+            let fired = marks.iter().filter(|m| m.count > 0).count();
             let _ = writeln!(
                 index,
                 "<tr><td><a href=\"{page}\">{}</a></td><td>{fired} of {}</td></tr>",
@@ -119,25 +138,23 @@ impl Coverage<'_> {
             );
         }
         let body = format!(
-            "<h1>Rule coverage</h1>\n<p>{}</p>\n<table>\n<tr><th>file</th><th>rules fired</th></tr>\n{index}</table>\n",
+            "<h1>Rule coverage</h1>\n<p>{}</p>\n<table>\n<tr><th>file</th><th>lines with rules fired</th></tr>\n{index}</table>\n",
             escape(&self.summary_line())
         );
         std::fs::write(dir.join("index.html"), html_page("rule coverage", &body))
     }
 
-    fn file_page(&self, f: FileId, marks: &[(u32, u64)]) -> String {
+    fn file_page(&self, f: FileId, marks: &[RuleLine]) -> String {
         let sources = &self.prog.sources;
         let mut rows = String::new();
+        let mut marks = marks.iter().peekable();
         for (n, text) in sources.text(f).lines().enumerate() {
             let line = n as u32 + 1;
-            // Several rules on one line share it: show their total.
-            let here: Vec<u64> = marks.iter().filter(|m| m.0 == line).map(|m| m.1).collect();
-            let (class, count) = match here.is_empty() {
-                true => ("", String::new()),
-                false if here.contains(&0) => {
-                    (" class=\"unfired\"", here.iter().sum::<u64>().to_string())
-                }
-                false => (" class=\"fired\"", here.iter().sum::<u64>().to_string()),
+            // Several rules on one line share it: their total, red if any never fired.
+            let (class, count) = match marks.next_if(|m| m.line == line) {
+                None => ("", String::new()),
+                Some(m) if m.unfired => (" class=\"unfired\"", m.count.to_string()),
+                Some(m) => (" class=\"fired\"", m.count.to_string()),
             };
             let _ = writeln!(
                 rows,
@@ -151,6 +168,15 @@ impl Coverage<'_> {
         );
         html_page(&path, &body)
     }
+}
+
+/// A line of a rules file on which rules start: their firings added up, and whether one of
+/// them never fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleLine {
+    pub line: u32,
+    pub count: u64,
+    pub unfired: bool,
 }
 
 /// The page of a rule file: its path with separators replaced, so all pages sit in one

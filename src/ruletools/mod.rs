@@ -13,6 +13,8 @@
 pub mod coverage;
 pub mod explain;
 pub mod format_files;
+pub mod lcov;
+pub mod why_not;
 
 use crate::dsl::{self, CompileError, RuleProgram, SourceMap};
 use crate::ir::{self, Opcode, Type};

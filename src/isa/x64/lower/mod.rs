@@ -208,6 +208,60 @@ pub fn lower_function(
     trace: bool,
     clock: &mut impl PhaseClock,
 ) -> Result<Lowered, String> {
+    lower_function_probing(prog, func, flags, isa, machine, trace, clock, &mut None)
+}
+
+/// What lowering found for the instruction a why-not question is about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WhyNotFinding {
+    /// Unused and free of side effects: not lowered at all.
+    Dead,
+    /// Folded into a user's instruction (a load as a memory operand).
+    Sunk,
+    /// The candidate rules of `term` and what became of each.
+    Tried {
+        term: dsl::TermId,
+        attempts: Vec<dsl::why_not::Attempt>,
+    },
+}
+
+/// Lowers `func` (verified) with the rules of `prog` as [`lower_function`] does, and explains
+/// why each candidate rule does or does not fire on `inst` (`rulesel explain --why-not`): the
+/// finding (`None` when lowering stopped before reaching `inst`) and how lowering ended.
+pub fn why_not(
+    prog: &RuleProgram<LowerCtx>,
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    inst: ir::Inst,
+) -> (Option<WhyNotFinding>, Result<(), String>) {
+    let mut probe = Some((inst, None));
+    let mut machine = Machine::new();
+    let lowered = lower_function_probing(
+        prog,
+        func,
+        flags,
+        isa,
+        &mut machine,
+        false,
+        &mut (),
+        &mut probe,
+    );
+    (probe.and_then(|p| p.1), lowered.map(|_| ()))
+}
+
+/// [`lower_function`], explaining the instruction of `probe` into it when it is lowered.
+#[allow(clippy::too_many_arguments)]
+fn lower_function_probing(
+    prog: &RuleProgram<LowerCtx>,
+    func: &ir::Function,
+    flags: &Flags,
+    isa: &IsaFlags,
+    machine: &mut Machine,
+    trace: bool,
+    clock: &mut impl PhaseClock,
+    probe: &mut Option<(ir::Inst, Option<WhyNotFinding>)>,
+) -> Result<Lowered, String> {
     if let Some(ty) = (func.dfg.values())
         .map(|v| func.dfg.value_type(v))
         .find(|t| t.is_vector() && t.bits() > 128)
@@ -266,9 +320,9 @@ pub fn lower_function(
                         machine,
                         prog,
                         inst,
-                        lower_term,
-                        branch_term,
+                        (lower_term, branch_term),
                         clock,
+                        probe,
                     )?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
                     if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
@@ -399,21 +453,30 @@ fn block_args(ctx: &mut LowerCtx, call: ir::BlockCall) -> Result<Vec<regalloc2::
 }
 
 /// Lowers one IR instruction into `ctx.cur`; `false` when it needed no code of its own (dead,
-/// or folded into its users).
+/// or folded into its users). `terms` are `lower` and `lower_branch`. When `probe` names
+/// `inst`, what became of it and of each candidate rule is recorded there.
 fn lower_inst(
     ctx: &mut LowerCtx,
     machine: &mut Machine,
     prog: &RuleProgram<LowerCtx>,
     inst: ir::Inst,
-    lower_term: dsl::TermId,
-    branch_term: dsl::TermId,
+    (lower_term, branch_term): (dsl::TermId, dsl::TermId),
     clock: &mut impl PhaseClock,
+    probe: &mut Option<(ir::Inst, Option<WhyNotFinding>)>,
 ) -> Result<bool, String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
     let dead = opcode.info().is_pure() && !dfg.inst_results(inst).iter().any(|&r| ctx.is_needed(r));
     ctx.cur.clear();
+    let probed = probe.as_ref().is_some_and(|p| p.0 == inst);
     if dead || ctx.sunk[inst.index()] {
+        if let (Some(p), true) = (probe.as_mut(), probed) {
+            p.1 = Some(if dead {
+                WhyNotFinding::Dead
+            } else {
+                WhyNotFinding::Sunk
+            });
+        }
         return Ok(false);
     }
     let unsupported = |ctx: &LowerCtx| {
@@ -433,6 +496,16 @@ fn lower_inst(
     } else {
         lower_term
     };
+    if let (Some(p), true) = (probe.as_mut(), probed) {
+        // Patterns and guards are pure, so evaluating them first changes nothing; whatever an
+        // extern might still have left behind is cleared all the same.
+        let attempts = dsl::why_not::attempts(prog, ctx, term, &[inst.index() as u64]);
+        p.1 = Some(WhyNotFinding::Tried { term, attempts });
+        ctx.error = None;
+        ctx.cur.clear();
+        ctx.amodes.clear();
+        ctx.outputs.clear();
+    }
     let run = clock.time(Phase::Rules, |_| {
         machine.run(prog, ctx, term, &[inst.index() as u64])
     });
