@@ -119,6 +119,13 @@ enum Command {
         /// Also write the rule files annotated with the counts as HTML pages into this directory.
         #[arg(long, value_name = "DIR")]
         html: Option<PathBuf>,
+        /// Also write the counts as an LCOV tracefile (one record per rules file, a line per
+        /// rule), for coverage services, editors and `genhtml`.
+        #[arg(long, value_name = "FILE")]
+        lcov: Option<PathBuf>,
+        /// Exit non-zero, naming them, when some rules never fired.
+        #[arg(long)]
+        deny_unfired: bool,
         /// Seconds a run command may execute before it fails as timed out.
         #[arg(long, default_value_t = 10)]
         timeout: u64,
@@ -203,11 +210,18 @@ fn main() -> ExitCode {
         } => with_rules(rules, |r| compile_object(&file, &output, Some(&libs), r, 1)),
         Command::Coverage {
             html,
+            lcov,
+            deny_unfired,
             timeout,
             rules,
             paths,
         } => with_rules(rules, |r| {
-            rule_coverage(&paths, html.as_deref(), timeout, r)
+            let outputs = coverage::Outputs {
+                html,
+                lcov,
+                deny_unfired,
+            };
+            coverage::command(&paths, &outputs, timeout, r)
         }),
         Command::Explain {
             file,
@@ -388,32 +402,6 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
         prog.term_count(),
         prog.compile_time.as_secs_f64() * 1e3
     );
-    ExitCode::SUCCESS
-}
-
-/// `rulesel coverage`: the run's verdicts go to stderr, the report to stdout.
-fn rule_coverage(
-    paths: &[PathBuf],
-    html: Option<&Path>,
-    timeout: u64,
-    rules: RuleChoice,
-) -> ExitCode {
-    let timeout = Some(std::time::Duration::from_secs(timeout));
-    let (summary, cov) = match coverage::run_files(paths, rules, timeout, |o| eprintln!("{o}")) {
-        Ok(result) => result,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    eprintln!("{}", summary.line());
-    if let Some(dir) = html {
-        if let Err(e) = cov.write_html(dir) {
-            eprintln!("error: cannot write {}: {e}", dir.display());
-            return ExitCode::FAILURE;
-        }
-    }
-    print!("{}", cov.report());
     ExitCode::SUCCESS
 }
 

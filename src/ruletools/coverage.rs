@@ -221,3 +221,54 @@ fn escape(s: &str) -> String {
     }
     out
 }
+
+/// What `rulesel coverage` writes besides its report, and whether unfired rules fail it.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    pub html: Option<PathBuf>,
+    pub lcov: Option<PathBuf>,
+    pub deny_unfired: bool,
+}
+
+/// The `rulesel coverage` command: runs `paths` with counters on (verdicts on stderr), writes
+/// the outputs asked for, prints the report on stdout; with `deny_unfired`, fails naming the
+/// rules that never fired.
+pub fn command(
+    paths: &[PathBuf],
+    outputs: &Outputs,
+    timeout: u64,
+    rules: RuleChoice,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let timeout = Some(Duration::from_secs(timeout));
+    let (summary, cov) = match run_files(paths, rules, timeout, |o| eprintln!("{o}")) {
+        Ok(result) => result,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!("{}", summary.line());
+    if let Some(dir) = &outputs.html {
+        if let Err(e) = cov.write_html(dir) {
+            eprintln!("error: cannot write {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    if let Some(file) = &outputs.lcov {
+        if let Err(e) = std::fs::write(file, super::lcov::lcov(&cov)) {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    print!("{}", cov.report());
+    let unfired = cov.unfired();
+    if outputs.deny_unfired && !unfired.is_empty() {
+        eprintln!("error: {} rules never fired:", unfired.len());
+        for r in unfired {
+            eprintln!("  {}", cov.prog.rule_label(r));
+        }
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
