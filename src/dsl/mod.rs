@@ -299,6 +299,11 @@ impl<H> RuleProgram<H> {
         self.rules[r.index()].prio
     }
 
+    /// Where a rule's pattern (its term and the patterns of its arguments) is written.
+    pub fn rule_pattern_span(&self, r: RuleId) -> Span {
+        self.rules[r.index()].pattern_span
+    }
+
     /// Where a rule is written (the whole `(rule …)` form).
     pub fn rule_span(&self, r: RuleId) -> Span {
         self.rules[r.index()].span

@@ -121,22 +121,20 @@ fn render(
                 if attempts.len() == 1 { "" } else { "s" }
             );
             for (n, a) in attempts.iter().enumerate() {
-                let span = prog.rule_span(a.rule);
                 let _ = writeln!(
                     out,
                     "{:>3}. {} (priority {})\n       {}",
                     n + 1,
                     prog.rule_label(a.rule),
                     prog.rule_priority(a.rule),
-                    prog.sources.line_text(span).trim()
+                    shortened(&source_text(prog, prog.rule_pattern_span(a.rule)), 90)
                 );
                 let _ = match &a.outcome {
                     Outcome::Fires => writeln!(out, "       fires"),
                     Outcome::NotReached => writeln!(out, "       not tried: an earlier rule fires"),
                     Outcome::Error(e) => writeln!(out, "       error: {e}"),
                     Outcome::Failed { span, reason } => {
-                        let at = &prog.sources.text(span.file)[span.lo as usize..span.hi as usize];
-                        let at: String = at.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let at = source_text(prog, *span);
                         writeln!(
                             out,
                             "       fails at {} `{at}`: {reason}",
@@ -154,6 +152,20 @@ fn render(
         let _ = writeln!(out, "lowering: {e}");
     }
     out
+}
+
+/// The text of `span` on one line (runs of whitespace as one space).
+fn source_text(prog: &RuleProgram<LowerCtx>, span: crate::dsl::Span) -> String {
+    let text = &prog.sources.text(span.file)[span.lo as usize..span.hi as usize];
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` cut to `max` characters, with `…` where it was cut.
+fn shortened(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
 }
 
 #[cfg(test)]
