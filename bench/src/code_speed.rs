@@ -15,7 +15,7 @@ struct Kernel {
     buf_bytes: usize,
 }
 
-const KERNELS: [Kernel; 5] = [
+const KERNELS: [Kernel; 7] = [
     Kernel {
         file: "sieve.clif",
         entry: "sieve",
@@ -50,6 +50,20 @@ const KERNELS: [Kernel; 5] = [
         what: "memory: Shell sort of 1M i64",
         n: 1_000_000,
         buf_bytes: 8_000_000,
+    },
+    Kernel {
+        file: "dot.clif",
+        entry: "dot",
+        what: "vector floats: f32x4 dot product of 2×4M f32",
+        n: 4_000_000,
+        buf_bytes: 2 * 4_000_000 * 4,
+    },
+    Kernel {
+        file: "bytecount.clif",
+        entry: "bytecount",
+        what: "vector bytes: i8x16 count of one byte in 32 MB",
+        n: 32_000_000,
+        buf_bytes: 32_000_000,
     },
 ];
 
