@@ -17,4 +17,5 @@ pub mod obj;
 pub mod ruletools;
 pub mod runtest;
 pub mod settings;
+pub mod targets;
 pub mod unwind;

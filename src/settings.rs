@@ -51,6 +51,18 @@ pub enum TlsModel {
     Coff,
 }
 
+/// How `stack_switch` switches stacks (`stack_switch_model`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum StackSwitchModel {
+    /// `stack_switch` is refused.
+    #[default]
+    None,
+    /// Save the registers, switch stack and frame pointers, jump.
+    Basic,
+    /// As `Basic`, and update the Windows thread information block's stack bounds.
+    UpdateWindowsTib,
+}
+
 /// Which calling convention library calls use (`libcall_call_conv`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub enum LibcallCallConv {
@@ -92,6 +104,7 @@ pub struct Flags {
     /// Library calls may use a near (rel32) call.
     pub use_colocated_libcalls: bool,
     pub tls_model: TlsModel,
+    pub stack_switch_model: StackSwitchModel,
     pub libcall_call_conv: LibcallCallConv,
     pub regalloc_algorithm: RegallocAlgorithm,
     /// Run regalloc2's checker on every allocation.
@@ -122,6 +135,7 @@ impl Default for Flags {
             is_pic: false,
             use_colocated_libcalls: false,
             tls_model: TlsModel::None,
+            stack_switch_model: StackSwitchModel::None,
             libcall_call_conv: LibcallCallConv::IsaDefault,
             regalloc_algorithm: RegallocAlgorithm::Backtracking,
             regalloc_checker: false,
@@ -131,13 +145,9 @@ impl Default for Flags {
     }
 }
 
-/// Real Cranelift settings that are accepted and have no effect here, each with why.
-pub const IGNORED_SETTINGS: [(&str, &str); 8] = [
-    ("enable_atomics", "x86-64 always has atomic instructions"),
-    (
-        "enable_pcc",
-        "proof-carrying code is a checker, not code generation",
-    ),
+/// Real Cranelift 0.135.8 boolean settings that are accepted and have no effect here, each with
+/// why. Every name Cranelift does not have is an "unknown setting" error, as it is there.
+pub const IGNORED_SETTINGS: [(&str, &str); 4] = [
     (
         "machine_code_cfg_info",
         "only asks for extra block metadata in the output",
@@ -148,14 +158,9 @@ pub const IGNORED_SETTINGS: [(&str, &str); 8] = [
         "there is no incremental compilation cache",
     ),
     (
-        "stack_switch_model",
-        "stack switching instructions are not lowered",
+        "enable_compact_unwind_abi",
+        "Mach-O compact unwind only; rulesel writes ELF",
     ),
-    (
-        "enable_jump_tables",
-        "removed from Cranelift; jump tables are always used",
-    ),
-    ("enable_safepoints", "removed from Cranelift; no effect"),
 ];
 
 /// A `set` line that cannot be applied.
@@ -295,17 +300,31 @@ impl Flags {
             "libcall_call_conv" => {
                 self.libcall_call_conv = match value {
                     Some("isa_default") => LibcallCallConv::IsaDefault,
+                    // Cranelift's choices: every convention but `tail` and `winch`.
                     _ => value
                         .and_then(CallConv::parse)
+                        .filter(|cc| !matches!(cc, CallConv::Tail | CallConv::Winch))
                         .map(LibcallCallConv::Named)
                         .ok_or_else(|| {
                             bad_value(
                                 "libcall_call_conv",
                                 value,
-                                "isa_default or a calling convention name",
+                                "isa_default, fast, system_v, windows_fastcall, apple_aarch64, probestack or preserve_all",
                             )
                         })?,
                 }
+            }
+            "stack_switch_model" => {
+                self.stack_switch_model = parse_enum(
+                    "stack_switch_model",
+                    value,
+                    &[
+                        ("none", StackSwitchModel::None),
+                        ("basic", StackSwitchModel::Basic),
+                        ("update_windows_tib", StackSwitchModel::UpdateWindowsTib),
+                    ],
+                    "none, basic or update_windows_tib",
+                )?
             }
             "log2_min_function_alignment" => {
                 self.log2_min_function_alignment = parse_num(
@@ -393,6 +412,11 @@ impl Flags {
             TlsModel::Macho => "macho",
             TlsModel::Coff => "coff",
         };
+        let stack_switch = match self.stack_switch_model {
+            StackSwitchModel::None => "none",
+            StackSwitchModel::Basic => "basic",
+            StackSwitchModel::UpdateWindowsTib => "update_windows_tib",
+        };
         let libcall = match self.libcall_call_conv {
             LibcallCallConv::IsaDefault => "isa_default",
             LibcallCallConv::Named(cc) => cc.name(),
@@ -410,6 +434,7 @@ impl Flags {
             ),
             ("regalloc_algorithm", regalloc.into()),
             ("tls_model", tls.into()),
+            ("stack_switch_model", stack_switch.into()),
             ("libcall_call_conv", libcall.into()),
             (
                 "log2_min_function_alignment",
@@ -503,7 +528,7 @@ mod tests {
             ("enable_pinned_reg", None),
             ("bb_padding_log2_minus_one", Some("21")),
             ("libcall_call_conv", Some("windows_fastcall")),
-            ("enable_atomics", Some("false")),
+            ("stack_switch_model", Some("basic")),
         ] {
             f.set(name, value).unwrap();
         }
@@ -528,7 +553,7 @@ mod tests {
             ("opt_level", "speed"),
             ("probestack_strategy", "inline"),
             ("probestack_size_log2", "16"),
-            ("libcall_call_conv", "cold"),
+            ("libcall_call_conv", "preserve_all"),
             ("unwind_info", "false"),
             ("enable_pinned_reg", "true"),
             ("tls_model", "elf_gd"),

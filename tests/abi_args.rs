@@ -71,7 +71,6 @@ fn system_v_family_all_integer() {
     for cc in [
         CallConv::SystemV,
         CallConv::Fast,
-        CallConv::Cold,
         CallConv::PreserveAll,
     ] {
         assert_eq!(
@@ -446,7 +445,6 @@ fn random_signatures_keep_the_layout_invariants() {
     let ccs = [
         CallConv::SystemV,
         CallConv::Fast,
-        CallConv::Cold,
         CallConv::Tail,
         CallConv::WindowsFastcall,
         CallConv::Winch,

@@ -13,7 +13,7 @@ use rulesel::compile::compile_function;
 use rulesel::dsl::testkit::Rng;
 use rulesel::fuzzgen::{generate_module, Limits};
 use rulesel::isa::x64::cpuid::TargetFeatures;
-use rulesel::runtest::isa_flags;
+use rulesel::isa::x64::IsaFlags;
 use rulesel::settings::Flags;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
@@ -181,7 +181,7 @@ fn exercise(text: &str, compile: bool, tally: &mut Tally) {
         }
     };
     let flags = Flags::default();
-    let isa = isa_flags(TargetFeatures::host());
+    let isa = IsaFlags::from_features(TargetFeatures::host());
     for tf in &file.functions {
         if let Err(errors) = rulesel::ir::verify_function(&tf.function) {
             assert!(!errors.is_empty(), "verifier failed without an error");

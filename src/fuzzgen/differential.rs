@@ -10,11 +10,12 @@ use super::program::{Module, Ty};
 use crate::compile::compile_function;
 use crate::ir::{self, DataValue};
 use crate::isa::x64::cpuid::TargetFeatures;
+use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
 use crate::jit::{module_name, symbol_names, JitFunction, JitModule};
 use crate::machinst::buffer::CompiledCode;
-use crate::runtest::{isa_flags, trap_name};
+use crate::runtest::trap_name;
 use crate::settings::Flags;
 use cranelift_codegen::data_value::DataValue as ClifValue;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
@@ -195,7 +196,7 @@ fn build_rulesel_inner(text: &str, target: Target) -> Result<RuleselModule, Fail
         )
     })?;
     let flags = Flags::default();
-    let isa = isa_flags(target.features);
+    let isa = IsaFlags::from_features(target.features);
     let mut codes: Vec<(String, CompiledCode, Vec<String>)> = Vec::new();
     for tf in &file.functions {
         let func = &tf.function;

@@ -452,7 +452,6 @@ impl InstBuilder<'_, '_> {
 mod tests {
     use super::*;
     use crate::ir::dfg::ExternalName;
-    use crate::ir::function::StackSlotKind;
     use crate::ir::parser::parse_functions;
     use crate::ir::signature::{AbiParam, CallConv};
     use crate::ir::verifier::verify_function;
@@ -464,11 +463,7 @@ mod tests {
         sig.returns.push(AbiParam::new(Type::I64));
         let mut func = Function::new(ExternalName::TestCase("sum".into()), sig);
         let mut b = FunctionBuilder::new(&mut func);
-        let slot = b.create_stack_slot(StackSlotData {
-            kind: StackSlotKind::Explicit,
-            size: 8,
-            align_shift: 3,
-        });
+        let slot = b.create_stack_slot(StackSlotData::explicit(8, 3));
         let entry = b.create_block();
         let n = b.append_block_params_for_function_params(entry)[0];
         let header = b.create_block();

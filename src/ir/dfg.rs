@@ -7,7 +7,8 @@
 //! numbers it was written with); a hole is a value whose definition is [`ValueDef::Unused`].
 
 use super::entity::{
-    Block, Constant, EntityRef, EntityVec, ExceptionTable, FuncRef, Inst, JumpTable, SigRef, Value,
+    Block, Constant, EntityRef, EntityVec, ExceptionTable, FuncRef, Inst, JumpTable, SigRef,
+    StackSlot, Value,
 };
 use super::instructions::{
     BlockArg, BlockCall, EntityList, ExceptionTableData, InstructionData, JumpTableData, ListPool,
@@ -16,6 +17,7 @@ use super::instructions::{
 use super::opcodes::CtrlType;
 use super::signature::Signature;
 use super::types::Type;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Where a value comes from.
@@ -44,6 +46,19 @@ pub struct ExtFuncData {
     pub signature: SigRef,
     /// Defined in the same object, so reachable with a near call (`colocated`).
     pub colocated: bool,
+    /// Calls to it are patchable call sites (`patchable`): the embedder may turn them into
+    /// no-ops and back, so they clobber no register the convention does not.
+    pub patchable: bool,
+}
+
+/// One entry of a call's user stack map (`stack_map=[i32 @ ss0+4]`): a value of type `ty`
+/// that the caller keeps at `offset` in stack slot `slot` across the call, for a garbage
+/// collector to find.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct UserStackMapEntry {
+    pub ty: Type,
+    pub slot: StackSlot,
+    pub offset: u32,
 }
 
 /// The name of something outside the function: `%name` for test cases, `u1:2` for a user-
@@ -94,6 +109,8 @@ pub struct DataFlowGraph {
     pub constants: EntityVec<Constant, ConstantData>,
     pub signatures: EntityVec<SigRef, Signature>,
     pub ext_funcs: EntityVec<FuncRef, ExtFuncData>,
+    /// The user stack maps of the calls that have one.
+    pub user_stack_maps: BTreeMap<Inst, Vec<UserStackMapEntry>>,
 }
 
 impl DataFlowGraph {
@@ -192,6 +209,19 @@ impl DataFlowGraph {
                 self.exception_tables[*exception].all_targets()
             }
             _ => &[],
+        }
+    }
+
+    /// The `context` values of a `try_call`'s exception table: values the instruction uses
+    /// beyond its operands.
+    pub fn exception_contexts(&self, inst: Inst) -> Vec<Value> {
+        match self.insts[inst] {
+            InstructionData::TryCall { exception, .. }
+            | InstructionData::TryCallIndirect { exception, .. } => self
+                .exception_tables
+                .get(exception)
+                .map_or_else(Vec::new, |t| t.contexts().collect()),
+            _ => Vec::new(),
         }
     }
 

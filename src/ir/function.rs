@@ -8,6 +8,7 @@ use super::layout::Layout;
 use super::memflags::MemFlags;
 use super::signature::Signature;
 use super::types::Type;
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// A function's name: `%name` or `u1:2`.
@@ -21,6 +22,20 @@ pub struct StackSlotData {
     pub size: u32,
     /// Alignment as a power of two (`align = 16` is 4); 0 means the default.
     pub align_shift: u8,
+    /// An embedder's key for the slot (`key = N`), carried to debug information untouched.
+    pub key: Option<u64>,
+}
+
+impl StackSlotData {
+    /// An explicit slot of `size` bytes aligned to `2^align_shift`.
+    pub fn explicit(size: u32, align_shift: u8) -> StackSlotData {
+        StackSlotData {
+            kind: StackSlotKind::Explicit,
+            size,
+            align_shift,
+            key: None,
+        }
+    }
 }
 
 /// What a stack slot is for.
@@ -38,7 +53,47 @@ impl fmt::Display for StackSlotData {
         if self.align_shift != 0 {
             write!(f, ", align = {}", 1u64 << self.align_shift)?;
         }
+        if let Some(key) = self.key {
+            write!(f, ", key = {key}")?;
+        }
         Ok(())
+    }
+}
+
+/// An alias region of the preamble: `region0 = 8 "VMContext+0x8"`. Memory accesses name it in
+/// their flags (`region0`); accesses to different regions never alias.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct AliasRegionData {
+    /// The producer's identifier, unique among the regions it makes.
+    pub user_id: u32,
+    /// What the region holds, for people reading the text.
+    pub description: String,
+}
+
+/// A position in the producer's source (a wasm byte offset, say): `@00c7` before an
+/// instruction. Kept with the instruction and printed back; it does not affect code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct SourceLoc(pub u32);
+
+impl fmt::Display for SourceLoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "@{:04x}", self.0)
+    }
+}
+
+/// One debug tag of an instruction (`<ss0, 7>`): an embedder's number or a stack slot.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum DebugTag {
+    User(u32),
+    StackSlot(StackSlot),
+}
+
+impl fmt::Display for DebugTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DebugTag::User(n) => write!(f, "{n}"),
+            DebugTag::StackSlot(ss) => write!(f, "{ss}"),
+        }
     }
 }
 
@@ -139,8 +194,14 @@ pub struct Function {
     pub global_values: EntityVec<GlobalValue, GlobalValueData>,
     /// A `stack_limit = gvN` preamble line: the function checks its frame against this bound.
     pub stack_limit: Option<GlobalValue>,
+    /// The alias regions of the preamble, `region0` first.
+    pub alias_regions: Vec<AliasRegionData>,
     pub dfg: DataFlowGraph,
     pub layout: Layout,
+    /// The producer's source location of each instruction that has one (`@00c7`).
+    pub srclocs: SecondaryMap<Inst, Option<SourceLoc>>,
+    /// The debug tags of the instructions that have some (`<ss0, 7>`).
+    pub debug_tags: BTreeMap<Inst, Vec<DebugTag>>,
     pub source_locs: SourceLocs,
 }
 
@@ -153,8 +214,11 @@ impl Function {
             stack_slots: EntityVec::new(),
             global_values: EntityVec::new(),
             stack_limit: None,
+            alias_regions: Vec::new(),
             dfg: DataFlowGraph::new(),
             layout: Layout::new(),
+            srclocs: SecondaryMap::new(),
+            debug_tags: BTreeMap::new(),
             source_locs: SourceLocs::default(),
         }
     }

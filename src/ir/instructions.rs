@@ -165,30 +165,42 @@ impl JumpTableData {
     }
 }
 
-/// The targets of a `try_call`: where a normal return goes, and one handler per exception tag.
+/// One entry of a `try_call`'s exception table, in written order.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum ExceptionItem {
+    /// `tagN: block(...)`: the handler for exceptions with tag `N`.
+    Tag(u32, BlockCall),
+    /// `default: block(...)`: the handler for every tag no `Tag` entry names.
+    Default(BlockCall),
+    /// `context vN`: the dynamic context the runtime needs to match the tags that follow (up to
+    /// the next `context`); the compiled table says where the value is kept.
+    Context(Value),
+}
+
+/// The targets of a `try_call`: where a normal return goes, and the handlers with their tags
+/// and contexts.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct ExceptionTableData {
     /// The callee's signature.
     pub sig: SigRef,
-    /// Never empty: `targets[0]` is the normal return; `targets[1 + i]` handles `tags[i]`.
+    /// Never empty: `targets[0]` is the normal return, then the handlers in written order.
     targets: Vec<BlockCall>,
-    tags: Vec<Option<u32>>,
+    /// The entries; a `Tag` or `Default` entry's target is the next unused one of `targets`.
+    items: Vec<ExceptionItem>,
 }
 
 impl ExceptionTableData {
-    /// A table from the normal-return target and `(tag, handler)` pairs; tag `None` is the
-    /// `default` handler, catching every tag.
-    pub fn new(
-        sig: SigRef,
-        normal_return: BlockCall,
-        handlers: &[(Option<u32>, BlockCall)],
-    ) -> ExceptionTableData {
+    /// A table from the normal-return target and the entries in written order.
+    pub fn new(sig: SigRef, normal_return: BlockCall, items: &[ExceptionItem]) -> ExceptionTableData {
         let mut targets = vec![normal_return];
-        targets.extend(handlers.iter().map(|h| h.1));
+        targets.extend(items.iter().filter_map(|item| match *item {
+            ExceptionItem::Tag(_, call) | ExceptionItem::Default(call) => Some(call),
+            ExceptionItem::Context(_) => None,
+        }));
         ExceptionTableData {
             sig,
             targets,
-            tags: handlers.iter().map(|h| h.0).collect(),
+            items: items.to_vec(),
         }
     }
 
@@ -196,12 +208,31 @@ impl ExceptionTableData {
         self.targets[0]
     }
 
-    /// The `(tag, handler)` pairs, in order.
-    pub fn handlers(&self) -> impl Iterator<Item = (Option<u32>, BlockCall)> + '_ {
-        self.tags
-            .iter()
-            .copied()
-            .zip(self.targets[1..].iter().copied())
+    /// The entries, in written order.
+    pub fn items(&self) -> &[ExceptionItem] {
+        &self.items
+    }
+
+    /// The handlers as `(tag, target, context)` in order: tag `None` is the `default`
+    /// handler; the context is the latest `context` entry before the handler, if any.
+    pub fn handlers(&self) -> impl Iterator<Item = (Option<u32>, BlockCall, Option<Value>)> + '_ {
+        let mut context = None;
+        self.items.iter().filter_map(move |item| match *item {
+            ExceptionItem::Context(v) => {
+                context = Some(v);
+                None
+            }
+            ExceptionItem::Tag(tag, call) => Some((Some(tag), call, context)),
+            ExceptionItem::Default(call) => Some((None, call, context)),
+        })
+    }
+
+    /// The `context` values, in order.
+    pub fn contexts(&self) -> impl Iterator<Item = Value> + '_ {
+        self.items.iter().filter_map(|item| match item {
+            ExceptionItem::Context(v) => Some(*v),
+            _ => None,
+        })
     }
 
     /// Every target, the normal return first.

@@ -36,6 +36,29 @@ pub enum Token<'a> {
     Arrow,
     #[token(".")]
     Dot,
+    #[token("<")]
+    LAngle,
+    #[token(">")]
+    RAngle,
+    /// A `+` not starting a number (`ss0 + 8` in a stack map).
+    #[token("+")]
+    Plus,
+    #[token("-")]
+    Minus,
+    #[token("*")]
+    Star,
+    #[token("!")]
+    Bang,
+    /// A lone `@` (`i32 @ ss0+0` in a stack map).
+    #[token("@")]
+    At,
+    /// `@` and the word after it: a source location (`@00c7`) when that word is hexadecimal,
+    /// which the parser checks so that a bad one is reported as such.
+    #[regex(r"@[0-9A-Za-z_]+", |lex| &lex.slice()[1..])]
+    SourceLoc(&'a str),
+    /// A quoted string without escapes, possibly spanning lines (`"VMContext+0x8"`).
+    #[regex(r#""[^"]*""#, |lex| { let s = lex.slice(); &s[1..s.len() - 1] })]
+    String(&'a str),
     /// A name such as `%add_i64`.
     #[regex(r"%[A-Za-z0-9_]+", |lex| &lex.slice()[1..])]
     Name(&'a str),
@@ -74,6 +97,15 @@ impl Token<'_> {
             Token::NotEqual => "'!='".into(),
             Token::Arrow => "'->'".into(),
             Token::Dot => "'.'".into(),
+            Token::LAngle => "'<'".into(),
+            Token::RAngle => "'>'".into(),
+            Token::Plus => "'+'".into(),
+            Token::Minus => "'-'".into(),
+            Token::Star => "'*'".into(),
+            Token::Bang => "'!'".into(),
+            Token::At => "'@'".into(),
+            Token::SourceLoc(s) => format!("'@{s}'"),
+            Token::String(s) => format!("\"{s}\""),
         }
     }
 }
@@ -207,6 +239,29 @@ mod tests {
         let (tokens, comments) = tokenize("a ; run: %f() == 1\nb", 0).unwrap();
         assert_eq!((tokens.len(), comments.len()), (2, 1));
         assert_eq!(tokenize("a $ b", 0).unwrap_err().offset, 2);
+        assert_eq!(
+            kinds("@4fa34 region0 = 8 \"VMContext+0x8\" <ss0, 1> i32 @ ss0 + 4 - *!"),
+            vec![
+                Token::SourceLoc("4fa34"),
+                Token::Ident("region0"),
+                Token::Equal,
+                Token::Integer("8"),
+                Token::String("VMContext+0x8"),
+                Token::LAngle,
+                Token::Ident("ss0"),
+                Token::Comma,
+                Token::Integer("1"),
+                Token::RAngle,
+                Token::Ident("i32"),
+                Token::At,
+                Token::Ident("ss0"),
+                Token::Plus,
+                Token::Integer("4"),
+                Token::Minus,
+                Token::Star,
+                Token::Bang,
+            ]
+        );
     }
 
     #[test]

@@ -40,18 +40,22 @@ pub mod write;
 
 pub use builder::FunctionBuilder;
 pub use condcodes::{FloatCC, IntCC};
-pub use dfg::{DataFlowGraph, ExternalName, ValueDef};
+pub use dfg::{DataFlowGraph, ExternalName, UserStackMapEntry, ValueDef};
 pub use entity::{
     Block, Constant, DynamicStackSlot, EntityRef, EntityVec, ExceptionTable, FuncRef, GlobalValue,
     Inst, JumpTable, SecondaryMap, SigRef, StackSlot, Value,
 };
-pub use function::{Function, GlobalValueData, StackSlotData};
+pub use function::{
+    AliasRegionData, DebugTag, Function, GlobalValueData, SourceLoc, StackSlotData,
+};
 pub use immediates::{Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32};
-pub use instructions::{BlockArg, BlockCall, InstructionData};
+pub use instructions::{BlockArg, BlockCall, ExceptionItem, InstructionData};
 pub use layout::Layout;
 pub use memflags::MemFlags;
 pub use opcodes::{InstructionFormat, Opcode, OpcodeInfo};
-pub use parser::{parse_functions, parse_test_file, Header, ParseError, TestFile, TestFunction};
+pub use parser::{
+    parse_functions, parse_test_file, Header, HeaderKind, ParseError, TestFile, TestFunction,
+};
 pub use runcmd::{DataValue, Expectation, RunCommand};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;

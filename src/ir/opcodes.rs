@@ -248,6 +248,8 @@ pub enum TypeSet {
     Addr,
     /// `i8x16` alone.
     I8x16,
+    /// `i64` alone.
+    I64,
 }
 
 impl TypeSet {
@@ -266,6 +268,7 @@ impl TypeSet {
             TypeSet::IntVector => t.is_vector() && t.has_int_lanes(),
             TypeSet::Addr => t == Type::I32 || t == Type::I64,
             TypeSet::I8x16 => t == Type::I8X16,
+            TypeSet::I64 => t == Type::I64,
         }
     }
 
@@ -282,6 +285,7 @@ impl TypeSet {
             TypeSet::IntVector => "an integer vector type",
             TypeSet::Addr => "i32 or i64",
             TypeSet::I8x16 => "i8x16",
+            TypeSet::I64 => "i64",
         }
     }
 }
@@ -581,9 +585,11 @@ opcodes! {
     Uload16 "uload16" Load Explicit, IntOrVector [Addr] -> [Ctrl] LOAD;
     Sload16 "sload16" Load Explicit, IntOrVector [Addr] -> [Ctrl] LOAD;
     Istore16 "istore16" Store A0, IntOrVector [Ctrl, Addr] -> [] STORE;
-    Uload32 "uload32" Load Explicit, Int [Addr] -> [Ctrl] LOAD;
-    Sload32 "sload32" Load Explicit, Int [Addr] -> [Ctrl] LOAD;
-    Istore32 "istore32" Store A0, Int [Ctrl, Addr] -> [] STORE;
+    // As in Cranelift, the 32-bit forms always load into or store from an i64, so their
+    // controlling type is the address's (`uload32 v0` infers it; `uload32.i32` names it).
+    Uload32 "uload32" Load A0, Addr [Ctrl] -> [Fixed(Type::I64)] LOAD;
+    Sload32 "sload32" Load A0, Addr [Ctrl] -> [Fixed(Type::I64)] LOAD;
+    Istore32 "istore32" Store A0, I64 [Ctrl, Addr] -> [] STORE;
     Uload8x8 "uload8x8" Load A0, Addr [Ctrl] -> [Fixed(Type::I16X8)] LOAD;
     Sload8x8 "sload8x8" Load A0, Addr [Ctrl] -> [Fixed(Type::I16X8)] LOAD;
     Uload16x4 "uload16x4" Load A0, Addr [Ctrl] -> [Fixed(Type::I32X4)] LOAD;

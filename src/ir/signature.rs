@@ -9,8 +9,6 @@ use std::fmt;
 pub enum CallConv {
     /// Cranelift's internal convention; on x64 it follows System V.
     Fast,
-    /// For rarely called code; on x64 it follows System V.
-    Cold,
     /// Supports guaranteed tail calls: the callee pops its stack arguments.
     Tail,
     /// The System V AMD64 ABI.
@@ -29,9 +27,8 @@ pub enum CallConv {
 }
 
 impl CallConv {
-    pub const ALL: [CallConv; 9] = [
+    pub const ALL: [CallConv; 8] = [
         CallConv::Fast,
-        CallConv::Cold,
         CallConv::Tail,
         CallConv::SystemV,
         CallConv::WindowsFastcall,
@@ -44,7 +41,6 @@ impl CallConv {
     pub fn name(self) -> &'static str {
         match self {
             CallConv::Fast => "fast",
-            CallConv::Cold => "cold",
             CallConv::Tail => "tail",
             CallConv::SystemV => "system_v",
             CallConv::WindowsFastcall => "windows_fastcall",

@@ -4,11 +4,13 @@
 //! Entities keep their numbers; inline literals the parser moved to the constant pool
 //! (`vconst.i32x4 [1 2 3 4]`) print as pool references (`vconst.i32x4 const0`) with the pool in
 //! the preamble. An alias (`v1 -> v0`) prints just before the first instruction that uses it.
+//! As Cranelift does, instructions are indented to column 36 when the function has source
+//! locations or debug tags, which stand in the margin: `@4fa34        v4 = uextend.i64 v3`.
 
 use super::dfg::ValueDef;
 use super::entity::{ExceptionTable, Inst, SecondaryMap, Value};
 use super::function::Function;
-use super::instructions::{BlockArg, BlockCall, InstructionData};
+use super::instructions::{BlockArg, BlockCall, ExceptionItem, InstructionData};
 use super::opcodes::CtrlType;
 use std::fmt::{self, Write};
 
@@ -27,6 +29,14 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
         writeln!(w, "    {ss} = {data}")?;
         preamble = true;
     }
+    for (i, region) in func.alias_regions.iter().enumerate() {
+        writeln!(
+            w,
+            "    region{i} = {} \"{}\"",
+            region.user_id, region.description
+        )?;
+        preamble = true;
+    }
     for (gv, data) in func.global_values.iter() {
         writeln!(w, "    {gv} = {data}")?;
         preamble = true;
@@ -37,9 +47,10 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
     }
     for (fref, data) in dfg.ext_funcs.iter() {
         let colocated = if data.colocated { "colocated " } else { "" };
+        let patchable = if data.patchable { "patchable " } else { "" };
         writeln!(
             w,
-            "    {fref} = {colocated}{} {}",
+            "    {fref} = {colocated}{patchable}{} {}",
             data.name, data.signature
         )?;
         preamble = true;
@@ -53,11 +64,13 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
         preamble = true;
     }
     let mut aliases_written = SecondaryMap::<Value, bool>::new();
+    let margin = has_margin(func);
+    let indent = if margin { INDENT_WITH_MARGIN } else { 4 };
     for (i, &block) in func.layout.blocks().iter().enumerate() {
         if i > 0 || preamble {
             writeln!(w)?;
         }
-        write!(w, "{block}")?;
+        write!(w, "{:1$}{block}", "", indent - 4)?;
         let params = dfg.block_params(block);
         if !params.is_empty() {
             w.write_char('(')?;
@@ -72,13 +85,34 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
         }
         writeln!(w, ":")?;
         for &inst in func.layout.block_insts(block) {
-            write_aliases_used_by(w, func, inst, &mut aliases_written)?;
-            w.write_str("    ")?;
+            write_aliases_used_by(w, func, inst, &mut aliases_written, indent)?;
+            let mut prefix = String::new();
+            if let Some(tags) = func.debug_tags.get(&inst) {
+                let shown: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+                write!(prefix, "<{}> ", shown.join(", "))?;
+            }
+            if let Some(loc) = func.srclocs[inst] {
+                write!(prefix, "{loc} ")?;
+            }
+            write!(w, "{prefix:indent$}")?;
             write_inst(w, func, inst)?;
             writeln!(w)?;
         }
     }
     writeln!(w, "}}")
+}
+
+/// The column of instructions when source locations or debug tags stand in the margin.
+const INDENT_WITH_MARGIN: usize = 36;
+
+/// Whether some instruction has a source location or debug tags.
+fn has_margin(func: &Function) -> bool {
+    !func.debug_tags.is_empty()
+        || func
+            .layout
+            .blocks()
+            .iter()
+            .any(|&b| func.layout.block_insts(b).iter().any(|&i| func.srclocs[i].is_some()))
 }
 
 /// Writes `vA -> vB` lines for aliases `inst` uses that are not written yet, targets first.
@@ -87,9 +121,11 @@ fn write_aliases_used_by(
     func: &Function,
     inst: Inst,
     written: &mut SecondaryMap<Value, bool>,
+    indent: usize,
 ) -> fmt::Result {
     let dfg = &func.dfg;
     let mut used: Vec<Value> = dfg.inst_args(inst).to_vec();
+    used.extend(dfg.exception_contexts(inst));
     for call in dfg.branch_destinations(inst) {
         for arg in dfg.block_call_args(*call) {
             if let BlockArg::Value(v) = arg {
@@ -111,7 +147,7 @@ fn write_aliases_used_by(
         for &(alias, target) in chain.iter().rev() {
             if !written[alias] {
                 written[alias] = true;
-                writeln!(w, "    {alias} -> {target}")?;
+                writeln!(w, "{:indent$}{alias} -> {target}", "")?;
             }
         }
     }
@@ -163,7 +199,7 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
     let data = dfg.inst(inst);
     let opcode = data.opcode();
     w.write_str(opcode.name())?;
-    if opcode.info().ctrl == CtrlType::Explicit {
+    if needs_type_suffix(func, inst) {
         write!(w, ".{}", dfg.ctrl_type(inst))?;
     }
     use InstructionData::*;
@@ -221,11 +257,13 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
         Call { func_ref, args, .. } => {
             write!(w, " {func_ref}(")?;
             write_values(w, dfg.value_lists.get(args))?;
-            w.write_char(')')
+            w.write_char(')')?;
+            write_stack_map(w, func, inst)
         }
         CallIndirect { sig_ref, .. } => {
             write!(w, " {sig_ref}, ")?;
-            write_callee_and_args(w, dfg.inst_args(inst))
+            write_callee_and_args(w, dfg.inst_args(inst))?;
+            write_stack_map(w, func, inst)
         }
         TryCall {
             func_ref,
@@ -236,13 +274,15 @@ pub fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result
             write!(w, " {func_ref}(")?;
             write_values(w, dfg.value_lists.get(args))?;
             w.write_str("), ")?;
-            write_exception_table(w, func, exception)
+            write_exception_table(w, func, exception)?;
+            write_stack_map(w, func, inst)
         }
         TryCallIndirect { exception, .. } => {
             w.write_char(' ')?;
             write_callee_and_args(w, dfg.inst_args(inst))?;
             w.write_str(", ")?;
-            write_exception_table(w, func, exception)
+            write_exception_table(w, func, exception)?;
+            write_stack_map(w, func, inst)
         }
         FuncAddr { func_ref, .. } => write!(w, " {func_ref}"),
         Load {
@@ -298,36 +338,82 @@ fn write_exception_table(w: &mut dyn Write, func: &Function, table: ExceptionTab
     write!(w, "{}, ", data.sig)?;
     write_block_call(w, func, data.normal_return())?;
     w.write_str(", [")?;
-    let mut any = false;
-    for (i, (tag, call)) in data.handlers().enumerate() {
-        any = true;
+    for (i, item) in data.items().iter().enumerate() {
         w.write_str(if i > 0 { ", " } else { " " })?;
-        match tag {
-            Some(tag) => write!(w, "tag{tag}: ")?,
-            None => w.write_str("default: ")?,
+        match *item {
+            ExceptionItem::Tag(tag, call) => {
+                write!(w, "tag{tag}: ")?;
+                write_block_call(w, func, call)?;
+            }
+            ExceptionItem::Default(call) => {
+                w.write_str("default: ")?;
+                write_block_call(w, func, call)?;
+            }
+            ExceptionItem::Context(v) => write!(w, "context {v}")?,
         }
-        write_block_call(w, func, call)?;
     }
-    if any {
+    if !data.items().is_empty() {
         w.write_char(' ')?;
     }
     w.write_char(']')
 }
 
+/// `, stack_map=[i32 @ ss0+4, …]` after a call that has a user stack map.
+fn write_stack_map(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result {
+    let Some(entries) = func.dfg.user_stack_maps.get(&inst) else {
+        return Ok(());
+    };
+    w.write_str(", stack_map=[")?;
+    for (i, e) in entries.iter().enumerate() {
+        let sep = if i > 0 { ", " } else { "" };
+        write!(w, "{sep}{} @ {}+{}", e.ty, e.slot, e.offset)?;
+    }
+    w.write_char(']')
+}
+
+/// Whether `inst` is written with its controlling type (`iconst.i32`): always when the type
+/// cannot be inferred, and, as Cranelift writes it, when the operand it is inferred from is
+/// defined in another block (whose text may come later).
+fn needs_type_suffix(func: &Function, inst: Inst) -> bool {
+    let dfg = &func.dfg;
+    match dfg.inst(inst).opcode().info().ctrl {
+        CtrlType::NotPolymorphic => false,
+        CtrlType::Explicit => true,
+        CtrlType::FromArg(n) => {
+            let Some(&arg) = dfg.inst_args(inst).get(usize::from(n)) else {
+                return true;
+            };
+            let def_block = match dfg.value_def(dfg.resolve_aliases(arg)) {
+                ValueDef::Result(def, _) => func.layout.inst_block(def),
+                ValueDef::Param(block, _) => Some(block),
+                _ => None,
+            };
+            def_block.is_none() || def_block != func.layout.inst_block(inst)
+        }
+    }
+}
+
 impl fmt::Display for super::parser::Header {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use super::parser::Header;
-        match self {
-            Header::Test(words) => write!(f, "test {}", words.join(" ")),
-            Header::Target { isa, flags } => {
+        use super::parser::HeaderKind;
+        match &self.kind {
+            HeaderKind::Test { command, options } => {
+                write!(f, "test {command}")?;
+                options.iter().try_for_each(|o| write!(f, " {o}"))
+            }
+            HeaderKind::Target { isa, flags } => {
                 write!(f, "target {isa}")?;
                 flags.iter().try_for_each(|flag| write!(f, " {flag}"))
             }
-            Header::Set { name, value: None } => write!(f, "set {name}"),
-            Header::Set {
+            HeaderKind::Set { name, value: None } => write!(f, "set {name}"),
+            HeaderKind::Set {
                 name,
                 value: Some(v),
             } => write!(f, "set {name}={v}"),
+            HeaderKind::Feature { name, enabled } => {
+                let bang = if *enabled { "" } else { "!" };
+                write!(f, "feature {bang}\"{name}\"")
+            }
         }
     }
 }

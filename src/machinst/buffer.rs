@@ -56,24 +56,40 @@ impl MachLabel {
     }
 }
 
-/// Why a trapping instruction traps. The IR's trap codes convert to and from this byte; codes
-/// below [`TrapCode::FIRST_USER`] are the built-in reasons, the rest are user codes.
+/// Why a trapping instruction traps: the byte of the IR's [`crate::ir::TrapCode`] (user codes
+/// 1–250, the reserved codes 251–255), so the two convert without a table.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub struct TrapCode(pub u8);
 
 impl TrapCode {
-    pub const STACK_OVERFLOW: TrapCode = TrapCode(1);
-    pub const HEAP_OUT_OF_BOUNDS: TrapCode = TrapCode(2);
-    pub const INTEGER_OVERFLOW: TrapCode = TrapCode(3);
-    pub const INTEGER_DIVISION_BY_ZERO: TrapCode = TrapCode(4);
-    pub const BAD_CONVERSION_TO_INTEGER: TrapCode = TrapCode(5);
-    pub const UNREACHABLE: TrapCode = TrapCode(6);
-    pub const FIRST_USER: u8 = 16;
+    pub const STACK_OVERFLOW: TrapCode = TrapCode(251);
+    pub const INTEGER_OVERFLOW: TrapCode = TrapCode(252);
+    pub const HEAP_OUT_OF_BOUNDS: TrapCode = TrapCode(253);
+    pub const INTEGER_DIVISION_BY_ZERO: TrapCode = TrapCode(254);
+    pub const BAD_CONVERSION_TO_INTEGER: TrapCode = TrapCode(255);
 
-    /// User trap code `n` (the IR's `user<n>`); `None` if it does not fit in a byte.
+    /// User trap code `n` (the IR's `user<n>`); `None` outside 1..=250.
     pub fn user(n: u32) -> Option<TrapCode> {
-        let code = n.checked_add(u32::from(Self::FIRST_USER))?;
-        u8::try_from(code).ok().map(TrapCode)
+        u8::try_from(n)
+            .ok()
+            .and_then(crate::ir::TrapCode::user)
+            .map(TrapCode::from)
+    }
+}
+
+impl From<crate::ir::TrapCode> for TrapCode {
+    fn from(code: crate::ir::TrapCode) -> TrapCode {
+        TrapCode(code.as_byte())
+    }
+}
+
+impl std::fmt::Display for TrapCode {
+    /// The CLIF name of the code (`heap_oob`, `user3`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match crate::ir::TrapCode::from_byte(self.0) {
+            Some(code) => write!(f, "{code}"),
+            None => f.write_str("trap code 0"),
+        }
     }
 }
 
@@ -787,9 +803,10 @@ mod tests {
 
     #[test]
     fn user_trap_codes_follow_the_built_in_ones() {
-        assert_eq!(TrapCode::user(0), Some(TrapCode(TrapCode::FIRST_USER)));
-        assert_eq!(TrapCode::user(239), Some(TrapCode(255)));
-        assert_eq!(TrapCode::user(240), None);
+        assert_eq!(TrapCode::user(0), None);
+        assert_eq!(TrapCode::user(250), Some(TrapCode(250)));
+        assert_eq!(TrapCode::user(251), None);
         assert_eq!(TrapCode::user(u32::MAX), None);
+        assert_eq!(TrapCode::HEAP_OUT_OF_BOUNDS.to_string(), "heap_oob");
     }
 }

@@ -110,41 +110,16 @@ impl Module {
     }
 
     /// A module holding every function of a CLIF file and the data and linkage its
-    /// [`directives`] declare. `set` lines become the flags, the `target x86_64 …` line the ISA
-    /// features (baseline x86-64 without one).
+    /// [`directives`] declare. `set` lines become the flags, the first `target x86_64 …` line
+    /// the ISA features (baseline x86-64 without one); other targets are ignored.
     pub fn from_clif(text: &str) -> Result<Module, ModuleError> {
-        let file = ir::parse_test_file(text).map_err(|e| ModuleError::Parse {
-            pos: e.pos,
-            offset: e.offset,
-            message: e.message,
-        })?;
-        let parse_error = |message: String| ModuleError::Parse {
-            pos: SourcePos { line: 1, col: 1 },
-            offset: 0,
-            message,
-        };
-        let mut flags = Flags::default();
-        let mut isa = IsaFlags::default();
-        for h in &file.headers {
-            match h {
-                ir::parser::Header::Set { name, value } => flags
-                    .set(name, value.as_deref())
-                    .map_err(|e| parse_error(format!("set {name}: {e}")))?,
-                ir::parser::Header::Target {
-                    isa: arch,
-                    flags: words,
-                } => {
-                    if arch != "x86_64" {
-                        return Err(parse_error(format!(
-                            "target {arch}: only x86_64 is supported"
-                        )));
-                    }
-                    isa = IsaFlags::from_words(words)
-                        .map_err(|e| parse_error(format!("target: {e}")))?;
-                }
-                ir::parser::Header::Test(_) => {}
-            }
-        }
+        let (file, targets) =
+            crate::targets::parse_clif(text).map_err(|e| ModuleError::Parse {
+                pos: e.pos,
+                offset: e.offset,
+                message: e.message,
+            })?;
+        let (flags, isa) = targets.first();
         let mut module = Module::new(flags, isa);
         for tf in file.functions {
             module.define_function(tf.function, Linkage::Global)?;

@@ -9,7 +9,7 @@
 
 use crate::compile::{explain_function_using, CompiledCode, LoweringStep, RuleChoice};
 use crate::dsl::RuleProgram;
-use crate::ir::{self, Header, TestFile};
+use crate::ir::{self, TestFile};
 use crate::isa::x64::lower::IsaFlags;
 use crate::settings::Flags;
 use iced_x86::{Decoder, DecoderOptions, Formatter, GasFormatter};
@@ -18,21 +18,8 @@ use std::fmt::Write as _;
 /// The flags a file's `set` lines give and the features of its first `target x86_64` line (the
 /// SSE2 baseline when it has none).
 pub fn file_configuration(file: &TestFile) -> Result<(Flags, IsaFlags), String> {
-    let mut flags = Flags::default();
-    let mut isa = None;
-    for h in &file.headers {
-        match h {
-            Header::Set { name, value } => flags
-                .set(name, value.as_deref())
-                .map_err(|e| format!("set {name}: {e}"))?,
-            Header::Target {
-                isa: arch,
-                flags: words,
-            } if arch == "x86_64" && isa.is_none() => isa = Some(IsaFlags::from_words(words)?),
-            _ => {}
-        }
-    }
-    Ok((flags, isa.unwrap_or_default()))
+    let targets = crate::targets::file_targets(file).map_err(|e| e.to_string())?;
+    Ok(targets.first())
 }
 
 /// Explains every function of the CLIF text `text` (or only the one named `only`, with or

@@ -8,19 +8,22 @@
 //! rules and the controlling type (written as a suffix or inferred from an operand, which must
 //! then be defined earlier in the text).
 
-use super::dfg::{ConstantData, ExtFuncData, ExternalName};
+use super::dfg::{ExternalName, UserStackMapEntry};
 use super::entity::{Block, Constant, FuncRef, GlobalValue, SigRef, StackSlot, Value};
-use super::function::{Function, GlobalValueData, SourcePos, StackSlotData, StackSlotKind};
-use super::immediates::{parse_int_bits, Imm64};
+use super::function::{DebugTag, Function, SourceLoc, SourcePos};
 use super::lexer::{tokenize, LineMap, Spanned, Token};
 use super::opcodes::{CtrlType, Opcode};
 use super::runcmd::{run_command_body, RunCommand, RunParser};
-use super::signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
+use super::signature::CallConv;
 use super::types::Type;
 use std::collections::HashMap;
-
-mod operands;
 use std::fmt;
+
+mod headers;
+mod operands;
+mod preamble;
+
+pub use headers::{Header, HeaderKind};
 
 /// A parse error: where and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,17 +42,6 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// A header line of a test file, in file order.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Header {
-    /// `test run`: the words after `test`.
-    Test(Vec<String>),
-    /// `target x86_64 sse41 has_avx`: the ISA and its flags as written.
-    Target { isa: String, flags: Vec<String> },
-    /// `set opt_level=speed`: one setting.
-    Set { name: String, value: Option<String> },
-}
-
 /// A function of a test file with its run commands.
 #[derive(Clone, Debug)]
 pub struct TestFunction {
@@ -64,7 +56,7 @@ pub struct TestFile {
     pub functions: Vec<TestFunction>,
 }
 
-/// Parses a whole CLIF file.
+/// Parses a whole CLIF file: header lines, then functions with their run commands.
 pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
     let lines = LineMap::new(text);
     let (tokens, comments) = tokenize(text, 0).map_err(|e| ParseError {
@@ -77,12 +69,23 @@ pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
         tokens,
         pos: 0,
         lines,
+        default_call_conv: CallConv::Fast,
     };
-    let mut file = TestFile::default();
+    let mut file = TestFile {
+        headers: p.headers()?,
+        ..TestFile::default()
+    };
+    // As in Cranelift: signatures without a convention get the host's in files that run code.
+    let runs = file
+        .headers
+        .iter()
+        .any(|h| matches!(&h.kind, HeaderKind::Test { command, .. } if command == "run"));
+    if runs {
+        p.default_call_conv = CallConv::SystemV;
+    }
     let mut starts = Vec::new();
     while let Some(tok) = p.peek() {
         match tok {
-            Token::Ident("test" | "target" | "set") => file.headers.extend(p.header_line()?),
             Token::Ident("function") => {
                 starts.push(p.offset());
                 file.functions.push(TestFunction {
@@ -90,7 +93,12 @@ pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
                     run_commands: Vec::new(),
                 });
             }
-            _ => return Err(p.error("expected 'function', 'test', 'target' or 'set'")),
+            Token::Ident(w @ ("test" | "target" | "set" | "feature")) => {
+                return Err(p.error(&format!(
+                    "expected 'function' ('{w}' lines come before the functions)"
+                )))
+            }
+            _ => return Err(p.error("expected 'function', 'test', 'target', 'set' or 'feature'")),
         }
     }
     p.attach_run_commands(&comments, &starts, &mut file)?;
@@ -113,10 +121,31 @@ struct Parser<'a> {
     tokens: Vec<Spanned<'a>>,
     pos: usize,
     lines: LineMap<'a>,
+    /// The convention of signatures that name none.
+    default_call_conv: CallConv,
 }
 
-/// Entity numbers in text must be below this.
+/// Value and block numbers in text must be below this: they index tables directly.
 const MAX_ENTITY_NUMBER: u32 = 1 << 24;
+
+/// The entity prefixes Cranelift's lexer recognises; a word of one of them followed by a number
+/// is an entity reference, never a keyword or a flag.
+const ENTITY_PREFIXES: [&str; 17] = [
+    "v", "block", "ss", "dss", "dt", "gv", "mt", "const", "fn", "sig", "u", "userextname",
+    "extable", "tag", "region", "ret", "exn",
+];
+
+/// Whether Cranelift's lexer would read `word` as a plain identifier (an opcode, flag or
+/// keyword), not as an entity reference or a type.
+fn word_is_identifier(word: &str) -> bool {
+    let digits = word.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let (prefix, number) = word.split_at(word.len() - digits);
+    let is_entity = !number.is_empty()
+        && !(number.len() > 1 && number.starts_with('0'))
+        && number.parse::<u32>().is_ok()
+        && ENTITY_PREFIXES.contains(&prefix);
+    !is_entity && Type::parse(word).is_none()
+}
 
 /// The number in an entity name such as `v12` for prefix `v`.
 fn entity_number(word: &str, prefix: &str) -> Option<u32> {
@@ -142,6 +171,8 @@ struct Ctx {
     block_refs: Vec<(Block, usize)>,
     /// Aliases written, with where.
     aliases: Vec<(Value, Value, usize)>,
+    /// How many alias regions the preamble declared.
+    alias_regions: u32,
 }
 
 impl<'a> Parser<'a> {
@@ -241,57 +272,7 @@ impl<'a> Parser<'a> {
             .is_some_and(|s| self.lines.line(s.start) == self.lines.line(offset))
     }
 
-    // ---- headers and run commands ----
-
-    /// A `test`, `target` or `set` line: the words up to the end of the line.
-    fn header_line(&mut self) -> PResult<Vec<Header>> {
-        let start = self.offset();
-        let line_end = self.text[start..]
-            .find('\n')
-            .map_or(self.text.len(), |i| start + i);
-        let line = &self.text[start..line_end];
-        let line = line.split(';').next().unwrap_or(line);
-        while self
-            .tokens
-            .get(self.pos)
-            .is_some_and(|s| s.start < line_end)
-        {
-            self.pos += 1;
-        }
-        let mut words = line.split_whitespace().map(str::to_string);
-        let keyword = words.next().unwrap_or_default();
-        let rest: Vec<String> = words.collect();
-        Ok(match keyword.as_str() {
-            "test" => vec![Header::Test(rest)],
-            "target" => {
-                let mut rest = rest.into_iter();
-                let isa = rest
-                    .next()
-                    .ok_or_else(|| self.error_at(start, "expected an ISA name after 'target'"))?;
-                vec![Header::Target {
-                    isa,
-                    flags: rest.collect(),
-                }]
-            }
-            _ => {
-                if rest.is_empty() {
-                    return Err(self.error_at(start, "expected a setting after 'set'"));
-                }
-                rest.into_iter()
-                    .map(|w| match w.split_once('=') {
-                        Some((n, v)) => Header::Set {
-                            name: n.into(),
-                            value: Some(v.into()),
-                        },
-                        None => Header::Set {
-                            name: w,
-                            value: None,
-                        },
-                    })
-                    .collect()
-            }
-        })
-    }
+    // ---- run commands ----
 
     /// Reads each `; run` comment and gives it to the function it follows.
     fn attach_run_commands(
@@ -400,297 +381,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn external_name(&mut self) -> PResult<ExternalName> {
-        match self.peek() {
-            Some(Token::Name(n)) => {
-                self.pos += 1;
-                Ok(ExternalName::TestCase(n.to_string()))
-            }
-            Some(Token::Ident(s)) if entity_number(s, "u").is_some() => {
-                let namespace = entity_number(s, "u").unwrap_or(0);
-                self.pos += 1;
-                self.expect(Token::Colon)?;
-                let (text, at) = self.integer("a user name index")?;
-                let index = text
-                    .parse::<u32>()
-                    .map_err(|_| self.error_at(at, format!("bad user name index '{text}'")))?;
-                Ok(ExternalName::User { namespace, index })
-            }
-            _ => Err(self.error("expected a function name such as %f or u0:1")),
-        }
-    }
-
-    fn ty(&mut self) -> PResult<Type> {
-        let (word, at) = self.ident("a type")?;
-        Type::parse(word).ok_or_else(|| self.error_at(at, format!("unknown type '{word}'")))
-    }
-
-    fn abi_param(&mut self) -> PResult<AbiParam> {
-        let mut param = AbiParam::new(self.ty()?);
-        loop {
-            match self.peek() {
-                Some(Token::Ident("uext")) => param.extension = ArgumentExtension::Uext,
-                Some(Token::Ident("sext")) => param.extension = ArgumentExtension::Sext,
-                Some(Token::Ident("sret")) => param.purpose = ArgumentPurpose::StructReturn,
-                Some(Token::Ident("vmctx")) => param.purpose = ArgumentPurpose::VMContext,
-                Some(Token::Ident("sarg")) => {
-                    self.pos += 1;
-                    self.expect(Token::LParen)?;
-                    let (text, at) = self.integer("a struct size")?;
-                    let size = text
-                        .parse::<u32>()
-                        .map_err(|_| self.error_at(at, format!("bad struct size '{text}'")))?;
-                    self.expect(Token::RParen)?;
-                    param.purpose = ArgumentPurpose::StructArgument(size);
-                    continue;
-                }
-                _ => return Ok(param),
-            }
-            self.pos += 1;
-        }
-    }
-
-    /// `(params) [-> returns] [call_conv]`; the convention defaults to `fast`, as in Cranelift.
-    fn signature(&mut self) -> PResult<Signature> {
-        let mut sig = Signature::new(CallConv::Fast);
-        self.expect(Token::LParen)?;
-        if !self.eat(Token::RParen) {
-            loop {
-                sig.params.push(self.abi_param()?);
-                if self.eat(Token::RParen) {
-                    break;
-                }
-                if !self.eat(Token::Comma) {
-                    return Err(self.error("expected ',' or ')' in parameter list"));
-                }
-            }
-        }
-        if self.eat(Token::Arrow) {
-            loop {
-                sig.returns.push(self.abi_param()?);
-                if !self.eat(Token::Comma) {
-                    break;
-                }
-            }
-        }
-        if let Some(Token::Ident(word)) = self.peek() {
-            if let Some(cc) = CallConv::parse(word) {
-                self.pos += 1;
-                sig.call_conv = cc;
-            }
-        }
-        Ok(sig)
-    }
-
-    fn preamble_decl(&mut self, func: &mut Function, ctx: &mut Ctx) -> PResult<()> {
-        let (word, at) = self.ident("a declaration")?;
-        if word == "stack_limit" {
-            self.expect(Token::Equal)?;
-            let gv = self.global_value_ref(ctx)?;
-            func.stack_limit = Some(gv);
-            return Ok(());
-        }
-        let duplicate =
-            |p: &Self, kind: &str| p.error_at(at, format!("{kind} {word} is declared twice"));
-        if let Some(n) = entity_number(word, "ss") {
-            self.expect(Token::Equal)?;
-            let data = self.stack_slot_decl()?;
-            if ctx.stack_slots.contains_key(&n) {
-                return Err(duplicate(self, "stack slot"));
-            }
-            ctx.stack_slots.insert(n, func.stack_slots.push(data));
-        } else if let Some(n) = entity_number(word, "gv") {
-            self.expect(Token::Equal)?;
-            let data = self.global_value_decl(ctx)?;
-            if ctx.global_values.contains_key(&n) {
-                return Err(duplicate(self, "global value"));
-            }
-            ctx.global_values.insert(n, func.global_values.push(data));
-        } else if let Some(n) = entity_number(word, "sig") {
-            self.expect(Token::Equal)?;
-            let sig = self.signature()?;
-            if ctx.sigs.contains_key(&n) {
-                return Err(duplicate(self, "signature"));
-            }
-            ctx.sigs.insert(n, func.dfg.signatures.push(sig));
-        } else if let Some(n) = entity_number(word, "fn") {
-            self.expect(Token::Equal)?;
-            let colocated = self.eat(Token::Ident("colocated"));
-            let name = self.external_name()?;
-            let signature = if self.peek() == Some(Token::LParen) {
-                // As in Cranelift, an inline signature takes the next signature number, and
-                // later code may refer to it by that number.
-                let sig = self.signature()?;
-                let sig_ref = func.dfg.signatures.push(sig);
-                ctx.sigs.entry(sig_ref.as_u32()).or_insert(sig_ref);
-                sig_ref
-            } else {
-                self.sig_ref(ctx)?
-            };
-            if ctx.funcs.contains_key(&n) {
-                return Err(duplicate(self, "function"));
-            }
-            let data = ExtFuncData {
-                name,
-                signature,
-                colocated,
-            };
-            ctx.funcs.insert(n, func.dfg.ext_funcs.push(data));
-        } else if let Some(n) = entity_number(word, "const") {
-            self.expect(Token::Equal)?;
-            let (text, lit_at) = match self.peek() {
-                Some(Token::Integer(s)) if s.starts_with("0x") => {
-                    let at = self.offset();
-                    self.pos += 1;
-                    (s, at)
-                }
-                _ => return Err(self.error("expected a hex constant such as 0x0011")),
-            };
-            let data = self.hex_constant(text, lit_at)?;
-            if ctx.constants.contains_key(&n) {
-                return Err(duplicate(self, "constant"));
-            }
-            ctx.constants.insert(n, func.dfg.constants.push(data));
-        } else {
-            return Err(self.error_at(
-                at,
-                format!("expected a declaration (ss, gv, sig, fn, const, stack_limit) or a block, found '{word}'"),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The bytes of a hex constant, least significant first; the digit count sets the length.
-    fn hex_constant(&self, text: &str, at: usize) -> PResult<ConstantData> {
-        let digits: Vec<u8> = text[2..]
-            .bytes()
-            .filter(|&b| b != b'_')
-            .map(|b| (b as char).to_digit(16).map(|d| d as u8))
-            .collect::<Option<_>>()
-            .ok_or_else(|| self.error_at(at, format!("bad hex constant '{text}'")))?;
-        let mut bytes = Vec::with_capacity(digits.len().div_ceil(2));
-        for pair in digits.rchunks(2) {
-            bytes.push(pair.iter().fold(0u8, |acc, &d| (acc << 4) | d));
-        }
-        Ok(ConstantData(bytes))
-    }
-
-    fn stack_slot_decl(&mut self) -> PResult<StackSlotData> {
-        let (kind, at) = self.ident("a stack slot kind")?;
-        if kind != "explicit_slot" {
-            return Err(self.error_at(
-                at,
-                format!("unsupported stack slot kind '{kind}' (expected explicit_slot)"),
-            ));
-        }
-        let size = self.u32_literal("a slot size")?;
-        let mut align_shift = 0;
-        if self.eat(Token::Comma) {
-            self.expect(Token::Ident("align"))?;
-            self.expect(Token::Equal)?;
-            let at = self.offset();
-            let align = self.u32_literal("an alignment")?;
-            if !align.is_power_of_two() {
-                return Err(self.error_at(at, format!("alignment {align} is not a power of two")));
-            }
-            align_shift = align.trailing_zeros() as u8;
-        }
-        Ok(StackSlotData {
-            kind: StackSlotKind::Explicit,
-            size,
-            align_shift,
-        })
-    }
-
-    fn u32_literal(&mut self, what: &str) -> PResult<u32> {
-        let (text, at) = self.integer(what)?;
-        let bits = parse_int_bits(text, 32)
-            .ok()
-            .filter(|_| !text.starts_with('-'))
-            .ok_or_else(|| self.error_at(at, format!("bad {what} '{text}'")))?;
-        Ok(bits as u32)
-    }
-
-    fn global_value_decl(&mut self, ctx: &Ctx) -> PResult<GlobalValueData> {
-        let (kind, at) = self.ident("a global value kind")?;
-        match kind {
-            "vmctx" => Ok(GlobalValueData::VMContext),
-            "load" | "iadd_imm" => {
-                self.expect(Token::Dot)?;
-                let global_type = self.ty()?;
-                if kind == "load" {
-                    let flags = self.memflags();
-                    let base = self.global_value_ref(ctx)?;
-                    let offset = self.offset32()?;
-                    Ok(GlobalValueData::Load {
-                        base,
-                        offset,
-                        global_type,
-                        flags,
-                    })
-                } else {
-                    let base = self.global_value_ref(ctx)?;
-                    self.expect(Token::Comma)?;
-                    let offset = self.imm64()?;
-                    Ok(GlobalValueData::IAddImm {
-                        base,
-                        offset,
-                        global_type,
-                    })
-                }
-            }
-            "symbol" => {
-                let colocated = self.eat(Token::Ident("colocated"));
-                let tls = self.eat(Token::Ident("tls"));
-                let name = self.external_name()?;
-                let offset = match self.peek() {
-                    Some(Token::Integer(s)) if s.starts_with(['+', '-']) => self.imm64()?,
-                    _ => Imm64(0),
-                };
-                Ok(GlobalValueData::Symbol {
-                    name,
-                    offset,
-                    colocated,
-                    tls,
-                })
-            }
-            _ => Err(self.error_at(at, format!("unknown global value kind '{kind}'"))),
-        }
-    }
-
     // ---- entity references ----
-
-    fn global_value_ref(&mut self, ctx: &Ctx) -> PResult<GlobalValue> {
-        let (n, at) = self.entity("gv", "a global value")?;
-        ctx.global_values
-            .get(&n)
-            .copied()
-            .ok_or_else(|| self.error_at(at, format!("undeclared global value gv{n}")))
-    }
-
-    fn sig_ref(&mut self, ctx: &Ctx) -> PResult<SigRef> {
-        let (n, at) = self.entity("sig", "a signature reference")?;
-        ctx.sigs
-            .get(&n)
-            .copied()
-            .ok_or_else(|| self.error_at(at, format!("undeclared signature sig{n}")))
-    }
-
-    fn func_ref(&mut self, ctx: &Ctx) -> PResult<FuncRef> {
-        let (n, at) = self.entity("fn", "a function reference")?;
-        ctx.funcs
-            .get(&n)
-            .copied()
-            .ok_or_else(|| self.error_at(at, format!("undeclared function fn{n}")))
-    }
-
-    fn stack_slot_ref(&mut self, ctx: &Ctx) -> PResult<StackSlot> {
-        let (n, at) = self.entity("ss", "a stack slot")?;
-        ctx.stack_slots
-            .get(&n)
-            .copied()
-            .ok_or_else(|| self.error_at(at, format!("undeclared stack slot ss{n}")))
-    }
 
     fn value(&mut self) -> PResult<Value> {
         let (n, _) = self.entity("v", "a value")?;
@@ -752,7 +443,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `[<debug tags>] [@srcloc] [results =] opcode[.type] operands [, stack_map=[...]]`, or an
+    /// alias `vA -> vB`.
     fn inst(&mut self, func: &mut Function, ctx: &mut Ctx, block: Block) -> PResult<()> {
+        let tags = self.debug_tags(ctx)?;
+        let srcloc = self.srcloc()?;
         let start = self.offset();
         let mut results = Vec::new();
         if let Some(Token::Ident(w)) = self.peek() {
@@ -760,6 +455,10 @@ impl<'a> Parser<'a> {
                 let first = self.value()?;
                 if self.eat(Token::Arrow) {
                     let target = self.value()?;
+                    // Cranelift allows an alias to be written again with the same target.
+                    if func.dfg.value_def(first) == super::dfg::ValueDef::Alias(target) {
+                        return Ok(());
+                    }
                     if func.dfg.value_is_defined(first) {
                         return Err(self.error_at(start, format!("{first} is defined twice")));
                     }
@@ -854,7 +553,108 @@ impl<'a> Parser<'a> {
         func.dfg.attach_results(inst, &values, &types);
         func.layout.append_inst(inst, block);
         func.source_locs.insts[inst] = Some(self.lines.pos(start));
+        func.srclocs[inst] = srcloc;
+        if !tags.is_empty() {
+            func.debug_tags.insert(inst, tags);
+        }
+        if self.eat(Token::Comma) {
+            let entries = self.stack_map(ctx, opcode, op_at)?;
+            func.dfg.user_stack_maps.insert(inst, entries);
+        }
         Ok(())
+    }
+
+    /// `<ss0, 7, …>` before an instruction; empty when absent.
+    fn debug_tags(&mut self, ctx: &Ctx) -> PResult<Vec<DebugTag>> {
+        let mut tags = Vec::new();
+        if !self.eat(Token::LAngle) {
+            return Ok(tags);
+        }
+        while !self.eat(Token::RAngle) {
+            match self.peek() {
+                Some(Token::Integer(_)) => tags.push(DebugTag::User(self.u32_literal("a debug tag")?)),
+                Some(Token::Ident(w)) if entity_number(w, "ss").is_some() => {
+                    tags.push(DebugTag::StackSlot(self.stack_slot_ref(ctx)?))
+                }
+                _ => return Err(self.error("expected a number or a stack slot in debug tags")),
+            }
+            if !self.eat(Token::Comma) {
+                self.expect(Token::RAngle)?;
+                break;
+            }
+        }
+        Ok(tags)
+    }
+
+    /// `@00c7` before an instruction (hexadecimal, at most 32 bits).
+    fn srcloc(&mut self) -> PResult<Option<SourceLoc>> {
+        let Some(Token::SourceLoc(text)) = self.peek() else {
+            return Ok(None);
+        };
+        let at = self.offset();
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(self.error_at(
+                at,
+                format!("source location '@{text}' is not a hexadecimal number"),
+            ));
+        }
+        let n = u32::from_str_radix(text, 16).map_err(|_| {
+            self.error_at(at, format!("source location '@{text}' does not fit in 32 bits"))
+        })?;
+        self.pos += 1;
+        // Cranelift's "no location" is all ones; it is not written.
+        Ok((n != u32::MAX).then_some(SourceLoc(n)))
+    }
+
+    /// `stack_map = [i32 @ ss0+4, …]` after a call's operands (the comma is read).
+    fn stack_map(
+        &mut self,
+        ctx: &Ctx,
+        opcode: Opcode,
+        op_at: usize,
+    ) -> PResult<Vec<UserStackMapEntry>> {
+        let (word, at) = self.ident("'stack_map'")?;
+        if word != "stack_map" {
+            return Err(self.error_at(at, format!("expected 'stack_map', found '{word}'")));
+        }
+        if !opcode.is_call() || opcode.is_return() {
+            return Err(self.error_at(
+                op_at,
+                format!("a stack map can only be attached to a call that returns, not {opcode}"),
+            ));
+        }
+        self.expect(Token::Equal)?;
+        self.expect(Token::LBracket)?;
+        let mut entries = Vec::new();
+        while !self.eat(Token::RBracket) {
+            let ty = self.ty()?;
+            // `@ss0` (no space) lexes as a would-be source location.
+            let slot = match self.peek() {
+                Some(Token::SourceLoc(w)) if entity_number(w, "ss").is_some() => {
+                    let at = self.offset() + 1;
+                    self.pos += 1;
+                    let n = entity_number(w, "ss").unwrap_or(0);
+                    self.declared_stack_slot(ctx, n, at)?
+                }
+                _ => {
+                    self.expect(Token::At)?;
+                    self.stack_slot_ref(ctx)?
+                }
+            };
+            let offset = match self.peek() {
+                Some(Token::Integer(s)) if s.starts_with('+') => self.u32_literal("an offset")?,
+                _ => {
+                    self.expect(Token::Plus)?;
+                    self.u32_literal("an offset")?
+                }
+            };
+            entries.push(UserStackMapEntry { ty, slot, offset });
+            if !self.eat(Token::Comma) {
+                self.expect(Token::RBracket)?;
+                break;
+            }
+        }
+        Ok(entries)
     }
 
     fn result_types(

@@ -1,14 +1,14 @@
 //! Instruction operands, read by the instruction's format: values, immediates, flags, branch
 //! targets, jump and exception tables, inline constants.
 
-use super::{entity_number, Ctx, PResult, Parser};
+use super::{entity_number, word_is_identifier, Ctx, PResult, Parser};
 use crate::ir::condcodes::{FloatCC, IntCC};
 use crate::ir::dfg::ConstantData;
 use crate::ir::entity::{Constant, ExceptionTable, Value};
 use crate::ir::function::Function;
 use crate::ir::immediates::{parse_int_bits, Ieee128, Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use crate::ir::instructions::{
-    BlockArg, BlockCall, ExceptionTableData, InstructionData, JumpTableData,
+    BlockArg, BlockCall, ExceptionItem, ExceptionTableData, InstructionData, JumpTableData,
 };
 use crate::ir::lexer::Token;
 use crate::ir::memflags::MemFlags;
@@ -21,15 +21,32 @@ impl<'a> Parser<'a> {
         self.expect(Token::Comma)
     }
 
-    pub(super) fn memflags(&mut self) -> MemFlags {
+    /// Memory flags up to the first word that is not one: flag words, trap codes and one
+    /// declared alias region (`region2`).
+    pub(super) fn memflags(&mut self, ctx: &Ctx) -> PResult<MemFlags> {
         let mut flags = MemFlags::default();
         while let Some(Token::Ident(w)) = self.peek() {
-            if entity_number(w, "v").is_some() || !flags.set_by_name(w) {
+            let at = self.offset();
+            if let Some(n) = entity_number(w, "region") {
+                if flags.alias_region.is_some() {
+                    return Err(self.error_at(at, "a memory access has at most one alias region"));
+                }
+                if n >= ctx.alias_regions {
+                    return Err(self.error_at(at, format!("undeclared alias region {w}")));
+                }
+                flags.alias_region = Some(n);
+            } else if !word_is_identifier(w) {
                 break;
+            } else {
+                match flags.set_by_name(w) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => return Err(self.error_at(at, e.0)),
+                }
             }
             self.pos += 1;
         }
-        flags
+        Ok(flags)
     }
 
     pub(super) fn offset32(&mut self) -> PResult<Offset32> {
@@ -129,7 +146,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// `sig0, block1(ret0), [ tag1: block2(exn0), default: block3 ]`.
+    /// `sig0, block1(ret0), [ context v3, tag1: block2(exn0), default: block3 ]`.
     pub(super) fn exception_table(
         &mut self,
         func: &mut Function,
@@ -138,21 +155,39 @@ impl<'a> Parser<'a> {
         let sig = self.sig_ref(ctx)?;
         self.comma()?;
         let normal_return = self.block_call(func, ctx)?;
-        let mut handlers = Vec::new();
+        let mut items = Vec::new();
         self.comma()?;
         self.expect(Token::LBracket)?;
         if !self.eat(Token::RBracket) {
             loop {
-                let (word, at) = self.ident("an exception tag or 'default'")?;
-                let tag = if word == "default" {
-                    None
+                let (word, at) = self.ident("an exception tag, 'default' or 'context'")?;
+                let item = if word == "context" {
+                    ExceptionItem::Context(self.value()?)
+                } else if word == "default" {
+                    self.expect(Token::Colon)?;
+                    ExceptionItem::Default(self.block_call(func, ctx)?)
+                } else if let Some(digits) = word.strip_prefix("tag") {
+                    let tag = digits
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|_| entity_number(word, "tag").is_some())
+                        .ok_or_else(|| {
+                            let why = if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                                format!("exception tag '{word}' is out of range (tags are 32-bit: tag0 to tag{})", u32::MAX)
+                            } else {
+                                format!("expected an exception tag such as tag1, found '{word}'")
+                            };
+                            self.error_at(at, why)
+                        })?;
+                    self.expect(Token::Colon)?;
+                    ExceptionItem::Tag(tag, self.block_call(func, ctx)?)
                 } else {
-                    Some(entity_number(word, "tag").ok_or_else(|| {
-                        self.error_at(at, format!("expected an exception tag, found '{word}'"))
-                    })?)
+                    return Err(self.error_at(
+                        at,
+                        format!("expected an exception tag, 'default' or 'context', found '{word}'"),
+                    ));
                 };
-                self.expect(Token::Colon)?;
-                handlers.push((tag, self.block_call(func, ctx)?));
+                items.push(item);
                 if self.eat(Token::RBracket) {
                     break;
                 }
@@ -164,7 +199,7 @@ impl<'a> Parser<'a> {
         Ok(func
             .dfg
             .exception_tables
-            .push(ExceptionTableData::new(sig, normal_return, &handlers)))
+            .push(ExceptionTableData::new(sig, normal_return, &items)))
     }
 
     /// A constant operand of `vconst`/`f128const`: `constN`, `[lanes]` or a literal.
@@ -186,48 +221,51 @@ impl<'a> Parser<'a> {
                     .ok_or_else(|| self.error_at(at, format!("undeclared constant const{n}")));
             }
         }
-        let bytes = if opcode == Opcode::F128const {
+        let data = if opcode == Opcode::F128const {
             let (text, at) = self.float_text("an f128 literal")?;
             let f = Ieee128::parse(text).map_err(|e| self.error_at(at, e))?;
-            f.0.to_le_bytes().to_vec()
+            ConstantData(f.0.to_le_bytes().to_vec())
         } else {
-            let ty = ctrl.unwrap_or(Type::I8X16);
-            if ty.bits() > 128 {
-                return Err(self.error_at(
-                    at,
-                    format!("vector constants of type {ty} are not supported"),
-                ));
-            }
-            let size = ty.bytes() as usize;
-            if self.eat(Token::LBracket) {
-                let lane = ty.lane_type();
-                let mut bytes = Vec::with_capacity(size);
-                for _ in 0..ty.lane_count() {
-                    let (text, at) = self.float_text("a lane value")?;
-                    let bits = match lane {
-                        Type::F16 => Ieee16::parse(text).map(|f| u128::from(f.0)),
-                        Type::F32 => Ieee32::parse(text).map(|f| u128::from(f.0)),
-                        Type::F64 => Ieee64::parse(text).map(|f| u128::from(f.0)),
-                        Type::F128 => Ieee128::parse(text).map(|f| f.0),
-                        _ => parse_int_bits(text, lane.bits()),
-                    }
-                    .map_err(|e| self.error_at(at, e))?;
-                    let lane_bytes = lane.bytes() as usize;
-                    bytes.extend_from_slice(&bits.to_le_bytes()[..lane_bytes]);
-                }
-                if !self.eat(Token::RBracket) {
-                    return Err(
-                        self.error(&format!("expected ']' after {} lanes", ty.lane_count()))
-                    );
-                }
-                bytes
-            } else {
-                let (text, at) = self.integer("a vector constant")?;
-                let bits = parse_int_bits(text, ty.bits()).map_err(|e| self.error_at(at, e))?;
-                bits.to_le_bytes()[..size].to_vec()
-            }
+            self.typed_constant(ctrl.unwrap_or(Type::I8X16))?
         };
-        Ok(func.dfg.constants.push(ConstantData(bytes)))
+        Ok(func.dfg.constants.push(data))
+    }
+
+    /// A constant of type `ty`: lanes in brackets (`[1 2 3 4]`) or one integer.
+    pub(super) fn typed_constant(&mut self, ty: Type) -> PResult<ConstantData> {
+        let at = self.offset();
+        if ty.bits() > 128 {
+            return Err(self.error_at(
+                at,
+                format!("constants of type {ty} are not supported"),
+            ));
+        }
+        let size = ty.bytes() as usize;
+        if self.eat(Token::LBracket) {
+            let lane = ty.lane_type();
+            let mut bytes = Vec::with_capacity(size);
+            for _ in 0..ty.lane_count() {
+                let (text, at) = self.float_text("a lane value")?;
+                let bits = match lane {
+                    Type::F16 => Ieee16::parse(text).map(|f| u128::from(f.0)),
+                    Type::F32 => Ieee32::parse(text).map(|f| u128::from(f.0)),
+                    Type::F64 => Ieee64::parse(text).map(|f| u128::from(f.0)),
+                    Type::F128 => Ieee128::parse(text).map(|f| f.0),
+                    _ => parse_int_bits(text, lane.bits()),
+                }
+                .map_err(|e| self.error_at(at, e))?;
+                let lane_bytes = lane.bytes() as usize;
+                bytes.extend_from_slice(&bits.to_le_bytes()[..lane_bytes]);
+            }
+            if !self.eat(Token::RBracket) {
+                return Err(self.error(&format!("expected ']' after {} lanes", ty.lane_count())));
+            }
+            Ok(ConstantData(bytes))
+        } else {
+            let (text, at) = self.integer("a constant")?;
+            let bits = parse_int_bits(text, ty.bits()).map_err(|e| self.error_at(at, e))?;
+            Ok(ConstantData(bits.to_le_bytes()[..size].to_vec()))
+        }
     }
 
     pub(super) fn shuffle_mask(&mut self) -> PResult<[u8; 16]> {
@@ -515,7 +553,7 @@ impl<'a> Parser<'a> {
                 func_ref: self.func_ref(ctx)?,
             },
             InstructionFormat::Load => {
-                let flags = self.memflags();
+                let flags = self.memflags(ctx)?;
                 let arg = self.value()?;
                 D::Load {
                     opcode,
@@ -526,11 +564,11 @@ impl<'a> Parser<'a> {
             }
             InstructionFormat::LoadNoOffset => D::LoadNoOffset {
                 opcode,
-                flags: self.memflags(),
+                flags: self.memflags(ctx)?,
                 arg: self.value()?,
             },
             InstructionFormat::Store => {
-                let flags = self.memflags();
+                let flags = self.memflags(ctx)?;
                 let a = self.value()?;
                 self.comma()?;
                 let b = self.value()?;
@@ -542,7 +580,7 @@ impl<'a> Parser<'a> {
                 }
             }
             InstructionFormat::StoreNoOffset => {
-                let flags = self.memflags();
+                let flags = self.memflags(ctx)?;
                 let a = self.value()?;
                 self.comma()?;
                 D::StoreNoOffset {
@@ -577,7 +615,7 @@ impl<'a> Parser<'a> {
                 ));
             }
             InstructionFormat::AtomicRmw => {
-                let flags = self.memflags();
+                let flags = self.memflags(ctx)?;
                 let (word, at) = self.ident("an atomic operation")?;
                 let op = AtomicRmwOp::parse(word).ok_or_else(|| {
                     self.error_at(at, format!("unknown atomic operation '{word}'"))
@@ -592,7 +630,7 @@ impl<'a> Parser<'a> {
                 }
             }
             InstructionFormat::AtomicCas => {
-                let flags = self.memflags();
+                let flags = self.memflags(ctx)?;
                 let a = self.value()?;
                 self.comma()?;
                 let b = self.value()?;

@@ -1,8 +1,10 @@
 //! The CPU features a `target x86_64 …` line asks for, and whether the host has them.
 //!
 //! A target line lists presets (`sse41`, `sse42`, `skylake`…) and flags (`has_avx`,
-//! `has_bmi2=false`…), applied left to right. [`TargetFeatures::from_target_flags`] turns them
-//! into a feature set; [`TargetFeatures::missing_on_host`] names what this CPU lacks, found with
+//! `has_bmi2=false`…), applied left to right, with Cranelift 0.135.8's names and presets (a
+//! preset sets its features and leaves the others as they are).
+//! [`TargetFeatures::from_target_flags`] turns them into a feature set;
+//! [`TargetFeatures::missing_on_host`] names what this CPU lacks, found with
 //! `is_x86_feature_detected!`. The run-test harness skips a target whose features are missing.
 
 use std::fmt;
@@ -29,11 +31,10 @@ pub enum Feature {
     Avx512vbmi,
     Avx512vnni,
     AvxVnni,
-    F16c,
 }
 
 /// Every feature, with its `has_…` flag name.
-const FEATURES: [(Feature, &str); 20] = [
+const FEATURES: [(Feature, &str); 19] = [
     (Feature::Sse3, "has_sse3"),
     (Feature::Ssse3, "has_ssse3"),
     (Feature::Sse41, "has_sse41"),
@@ -53,7 +54,6 @@ const FEATURES: [(Feature, &str); 20] = [
     (Feature::Avx512vbmi, "has_avx512vbmi"),
     (Feature::Avx512vnni, "has_avx512vnni"),
     (Feature::AvxVnni, "has_avx_vnni"),
-    (Feature::F16c, "has_f16c"),
 ];
 
 impl Feature {
@@ -87,103 +87,100 @@ impl Feature {
             Feature::Avx512vbmi => is_x86_feature_detected!("avx512vbmi"),
             Feature::Avx512vnni => is_x86_feature_detected!("avx512vnni"),
             Feature::AvxVnni => is_x86_feature_detected!("avxvnni"),
-            Feature::F16c => is_x86_feature_detected!("f16c"),
         }
     }
 }
 
-/// The features of a preset name (an SSE level, a CPU family or an x86-64 level), as
-/// Cranelift's x86 settings define them.
-fn preset(name: &str) -> Option<&'static [Feature]> {
+/// Cranelift's presets: name, the presets it includes, the features it adds.
+const PRESETS: &[(&str, &[&str], &[Feature])] = {
     use Feature::*;
-    const SSE41: &[Feature] = &[Sse3, Ssse3, Sse41];
-    const SSE42: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42];
-    const NEHALEM: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b];
-    const SANDY_BRIDGE: &[Feature] = &[Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Avx];
-    const HASWELL: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b,
-    ];
-    const SKYLAKE_AVX512: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
-        Avx512dq, Avx512vl,
-    ];
-    const CASCADE_LAKE: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
-        Avx512dq, Avx512vl, Avx512vnni,
-    ];
-    const CANNON_LAKE: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Avx, Avx2, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b, Avx512f,
-        Avx512dq, Avx512vl, Avx512vbmi,
-    ];
-    const ICE_LAKE: &[Feature] = &[
-        Sse3,
-        Ssse3,
-        Sse41,
-        Sse42,
-        Popcnt,
-        Avx,
-        Avx2,
-        Fma,
-        Bmi1,
-        Bmi2,
-        Lzcnt,
-        Cmpxchg16b,
-        Avx512f,
-        Avx512dq,
-        Avx512vl,
-        Avx512vbmi,
-        Avx512bitalg,
-        Avx512vnni,
-    ];
-    // The x86-64 levels as Cranelift spells them: v3 without AVX itself, v4 without AVX512F.
-    const V3: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Bmi1, Bmi2, Fma, Lzcnt, Avx2,
-    ];
-    const V4: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Cmpxchg16b, Bmi1, Bmi2, Fma, Lzcnt, Avx2, Avx512dq,
-        Avx512vl,
-    ];
-    const ZNVER1: &[Feature] = &[
-        Sse3, Ssse3, Sse41, Sse42, Popcnt, Bmi1, Bmi2, Lzcnt, Fma, Cmpxchg16b,
-    ];
-    const ZNVER4: &[Feature] = &[
-        Sse3,
-        Ssse3,
-        Sse41,
-        Sse42,
-        Popcnt,
-        Bmi1,
-        Bmi2,
-        Lzcnt,
-        Fma,
-        Cmpxchg16b,
-        Avx512bitalg,
-        Avx512dq,
-        Avx512f,
-        Avx512vbmi,
-        Avx512vl,
-    ];
-    Some(match name {
-        "baseline" | "x86-64" => &[],
-        "sse3" => &[Sse3],
-        "ssse3" => &[Sse3, Ssse3],
-        "sse41" | "penryn" => SSE41,
-        "sse42" => SSE42,
-        "nehalem" | "corei7" | "westmere" | "x86-64-v2" => NEHALEM,
-        "sandybridge" | "ivybridge" | "corei7-avx" | "core-avx-i" => SANDY_BRIDGE,
-        "haswell" | "core-avx2" | "broadwell" | "skylake" => HASWELL,
-        "x86-64-v3" => V3,
-        "x86-64-v4" => V4,
-        "skylake-avx512" | "skx" => SKYLAKE_AVX512,
-        "cascadelake" | "cooperlake" => CASCADE_LAKE,
-        "cannonlake" => CANNON_LAKE,
-        "icelake" | "icelake-client" | "icelake-server" | "tigerlake" | "sapphirerapids" => {
-            ICE_LAKE
-        }
-        "znver1" | "znver2" | "znver3" => ZNVER1,
-        "znver4" => ZNVER4,
-        _ => return None,
-    })
+    &[
+        ("sse3", &[], &[Sse3]),
+        ("ssse3", &["sse3"], &[Ssse3]),
+        ("sse41", &["ssse3"], &[Sse41]),
+        ("sse42", &["sse41"], &[Sse42]),
+        ("baseline", &[], &[]),
+        ("nocona", &["sse3"], &[Cmpxchg16b]),
+        ("core2", &["sse3"], &[Cmpxchg16b]),
+        ("penryn", &["sse41"], &[Cmpxchg16b]),
+        ("atom", &["ssse3"], &[Cmpxchg16b]),
+        ("bonnell", &["atom"], &[]),
+        ("silvermont", &["atom", "sse42"], &[Popcnt]),
+        ("slm", &["silvermont"], &[]),
+        ("goldmont", &["silvermont"], &[]),
+        ("goldmont-plus", &["goldmont"], &[]),
+        ("tremont", &["goldmont"], &[]),
+        ("alderlake", &["tremont"], &[Bmi1, Bmi2, Lzcnt, Fma, AvxVnni]),
+        ("sierraforest", &["alderlake"], &[]),
+        ("grandridge", &["sierraforest"], &[]),
+        ("nehalem", &["sse42"], &[Popcnt, Cmpxchg16b]),
+        ("corei7", &["nehalem"], &[]),
+        ("westmere", &["nehalem"], &[]),
+        ("sandybridge", &["westmere"], &[Avx]),
+        ("corei7-avx", &["sandybridge"], &[]),
+        ("ivybridge", &["sandybridge"], &[]),
+        ("core-avx-i", &["ivybridge"], &[]),
+        ("haswell", &["ivybridge"], &[Avx2, Bmi1, Bmi2, Fma, Lzcnt]),
+        ("core-avx2", &["haswell"], &[]),
+        ("broadwell", &["haswell"], &[]),
+        ("skylake", &["broadwell"], &[]),
+        ("knl", &[], &[Popcnt, Avx512f, Fma, Bmi1, Bmi2, Lzcnt, Cmpxchg16b]),
+        ("knm", &["knl"], &[]),
+        ("skylake-avx512", &["broadwell"], &[Avx512f, Avx512dq, Avx512vl]),
+        ("skx", &["skylake-avx512"], &[]),
+        ("cascadelake", &["skylake-avx512"], &[Avx512vnni]),
+        ("cooperlake", &["cascadelake"], &[]),
+        ("cannonlake", &["skylake"], &[Avx512f, Avx512dq, Avx512vl, Avx512vbmi]),
+        ("icelake-client", &["cannonlake"], &[Avx512bitalg, Avx512vnni]),
+        ("icelake", &["icelake-client"], &[]),
+        ("icelake-server", &["icelake-client"], &[]),
+        ("tigerlake", &["icelake-client"], &[]),
+        ("sapphirerapids", &["icelake-server"], &[]),
+        ("raptorlake", &["alderlake"], &[]),
+        ("meteorlake", &["alderlake"], &[]),
+        ("graniterapids", &["sapphirerapids"], &[]),
+        ("opteron", &[], &[]),
+        ("k8", &[], &[]),
+        ("athlon64", &[], &[]),
+        ("athlon-fx", &[], &[]),
+        ("opteron-sse3", &["sse3"], &[Cmpxchg16b]),
+        ("k8-sse3", &["sse3"], &[Cmpxchg16b]),
+        ("athlon64-sse3", &["sse3"], &[Cmpxchg16b]),
+        ("barcelona", &[], &[Popcnt, Lzcnt, Cmpxchg16b]),
+        ("amdfam10", &["barcelona"], &[]),
+        ("btver1", &["ssse3"], &[Lzcnt, Popcnt, Cmpxchg16b]),
+        ("btver2", &["btver1"], &[Avx, Bmi1]),
+        ("bdver1", &["ssse3"], &[Lzcnt, Popcnt, Cmpxchg16b]),
+        ("bdver2", &["bdver1"], &[Bmi1]),
+        ("bdver3", &["bdver2"], &[]),
+        ("bdver4", &["bdver3"], &[Avx2, Bmi2]),
+        ("znver1", &["sse42"], &[Popcnt, Bmi1, Bmi2, Lzcnt, Fma, Cmpxchg16b]),
+        ("znver2", &["znver1"], &[]),
+        ("znver3", &["znver2"], &[]),
+        ("znver4", &["znver3"], &[Avx512bitalg, Avx512dq, Avx512f, Avx512vbmi, Avx512vl]),
+        ("x86-64", &[], &[]),
+        ("x86-64-v2", &["sse42"], &[Popcnt, Cmpxchg16b]),
+        ("x86-64-v3", &["x86-64-v2"], &[Bmi1, Bmi2, Fma, Lzcnt, Avx2]),
+        ("x86-64-v4", &["x86-64-v3"], &[Avx512dq, Avx512vl]),
+    ]
+};
+
+/// Adds the features of preset `name` (and of the presets it includes) to `set`; false if
+/// there is no such preset.
+fn apply_preset(name: &str, set: &mut TargetFeatures) -> bool {
+    let Some((_, includes, features)) = PRESETS.iter().find(|(n, _, _)| *n == name) else {
+        return false;
+    };
+    for inner in includes.iter() {
+        apply_preset(inner, set);
+    }
+    features.iter().for_each(|&f| set.insert(f));
+    true
+}
+
+/// Every preset name, in Cranelift's order.
+pub fn preset_names() -> impl Iterator<Item = &'static str> {
+    PRESETS.iter().map(|(n, _, _)| *n)
 }
 
 /// A set of target features.
@@ -210,8 +207,7 @@ impl TargetFeatures {
         let mut set = TargetFeatures::default();
         for word in flags {
             let word = word.as_ref();
-            if let Some(features) = preset(word) {
-                features.iter().for_each(|&f| set.insert(f));
+            if apply_preset(word, &mut set) {
                 continue;
             }
             let (name, value) = match word.split_once('=') {
@@ -224,8 +220,8 @@ impl TargetFeatures {
                 .map(|(f, _)| *f)
                 .ok_or_else(|| UnknownTargetFlag(word.to_string()))?;
             match value {
-                "true" | "1" => set.insert(feature),
-                "false" | "0" => set.remove(feature),
+                "true" | "on" | "yes" | "1" => set.insert(feature),
+                "false" | "off" | "no" | "0" => set.remove(feature),
                 _ => return Err(UnknownTargetFlag(word.to_string())),
             }
         }
@@ -282,6 +278,16 @@ mod tests {
         assert!(!set.contains(Feature::Fma));
         let skylake = TargetFeatures::from_target_flags(&["skylake"]).unwrap();
         assert!(skylake.contains(Feature::Bmi2) && skylake.contains(Feature::Lzcnt));
+        assert!(skylake.contains(Feature::Avx) && skylake.contains(Feature::Popcnt));
+        // As in Cranelift, x86-64-v3 does not set has_avx, and sse42 not has_popcnt.
+        let v3 = TargetFeatures::from_target_flags(&["x86-64-v3"]).unwrap();
+        assert!(v3.contains(Feature::Avx2) && !v3.contains(Feature::Avx));
+        let sse42 = TargetFeatures::from_target_flags(&["sse42"]).unwrap();
+        assert!(sse42.contains(Feature::Sse3) && !sse42.contains(Feature::Popcnt));
+        assert!(TargetFeatures::from_target_flags(&["has_f16c"]).is_err());
+        for name in preset_names() {
+            assert!(TargetFeatures::from_target_flags(&[name]).is_ok(), "{name}");
+        }
         assert_eq!(
             TargetFeatures::from_target_flags(&["has_warp_drive"]),
             Err(UnknownTargetFlag("has_warp_drive".into()))

@@ -85,7 +85,6 @@ pub fn exception_payload_regs(cc: CallConv) -> &'static [PReg] {
     match cc {
         CallConv::SystemV
         | CallConv::Fast
-        | CallConv::Cold
         | CallConv::Tail
         | CallConv::PreserveAll => &[RAX, RDX],
         _ => &[],

@@ -502,11 +502,9 @@ pub fn global_value(ctx: &mut LowerCtx, gv: ir::GlobalValue) -> Reg {
                 &[Arg::Mem(Amode::base_disp(b, offset.0))],
                 RegClass::Int,
             );
-            if !flags.notrap {
+            if let Some(code) = flags.trap_code {
                 if let Some(MInst::Real(i)) = ctx.cur.pop() {
-                    ctx.emit(MInst::Real(i.with_trap(super::ctx::trap_code(
-                        flags.trap_code.unwrap_or(ir::TrapCode::HEAP_OUT_OF_BOUNDS),
-                    ))));
+                    ctx.emit(MInst::Real(i.with_trap(super::ctx::trap_code(code))));
                 }
             }
             load

@@ -148,34 +148,13 @@ impl Word for TrapCode {
 
 /// The machine trap code of an IR trap code.
 pub fn trap_code(code: ir::TrapCode) -> TrapCode {
-    use ir::trapcode::ReservedTrap as R;
-    match code {
-        ir::TrapCode::User(n) => TrapCode::user(u32::from(n)).unwrap_or(TrapCode(255)),
-        ir::TrapCode::Reserved(r) => match r {
-            R::StackOverflow => TrapCode::STACK_OVERFLOW,
-            R::HeapOutOfBounds => TrapCode::HEAP_OUT_OF_BOUNDS,
-            R::IntegerOverflow => TrapCode::INTEGER_OVERFLOW,
-            R::IntegerDivisionByZero => TrapCode::INTEGER_DIVISION_BY_ZERO,
-            R::BadConversionToInteger => TrapCode::BAD_CONVERSION_TO_INTEGER,
-            R::UnreachableCodeReached => TrapCode::UNREACHABLE,
-            R::HeapMisaligned => TrapCode(7),
-            R::TableOutOfBounds => TrapCode(8),
-            R::IndirectCallToNull => TrapCode(9),
-            R::BadSignature => TrapCode(10),
-            R::Interrupt => TrapCode(11),
-            R::NullReference => TrapCode(12),
-        },
-    }
+    TrapCode::from(code)
 }
 
 /// The word for memory flags: the trap code byte when the access may trap (0 for `notrap`),
 /// bit 8 for big-endian.
 pub fn memflags_word(flags: ir::MemFlags) -> u64 {
-    let trap = if flags.notrap {
-        0
-    } else {
-        u64::from(trap_code(flags.trap_code.unwrap_or(ir::TrapCode::HEAP_OUT_OF_BOUNDS)).0)
-    };
+    let trap = flags.trap_code.map_or(0, |code| u64::from(code.as_byte()));
     let big = u64::from(flags.endianness == ir::memflags::Endianness::Big);
     trap | (big << 8)
 }
