@@ -50,6 +50,7 @@ fn main_function() -> Function {
         name: ExternalName::TestCase("square".into()),
         signature: square_sig,
         colocated: true,
+        patchable: false,
     });
     // The front end numbers its externals; the module maps u0:1 to `putchar` below.
     let putchar = b.import_function(ExtFuncData {
@@ -59,6 +60,7 @@ fn main_function() -> Function {
         },
         signature: square_sig,
         colocated: false,
+        patchable: false,
     });
     let (entry, head, body, done) = (
         b.create_block(),

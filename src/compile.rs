@@ -126,6 +126,8 @@ pub fn compile_function_timed(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LoweringStep {
     pub inst: String,
+    /// The producer's source location of the instruction (`@4fa34`), if it has one.
+    pub srcloc: Option<ir::SourceLoc>,
     pub rule: Option<String>,
     /// Labels of the helper-term rules that fired for it, innermost first.
     pub helpers: Vec<String>,
@@ -243,6 +245,7 @@ fn compile(
                     let _ = ir::write::write_inst(&mut text, func, s.inst);
                     text
                 },
+                srcloc: func.srclocs[s.inst],
                 rule: s.rule.map(|r| prog.rule_label(r)),
                 helpers: s.helpers.iter().map(|&r| prog.rule_label(r)).collect(),
                 code: s.code.iter().map(|m| m.describe()).collect(),

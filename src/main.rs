@@ -299,8 +299,8 @@ fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
                 continue;
             }
         };
-        let file = match ir::parse_test_file(&text) {
-            Ok(file) => file,
+        let file = match rulesel::targets::parse_clif(&text) {
+            Ok((file, _)) => file,
             Err(e) => {
                 eprint!(
                     "{}",

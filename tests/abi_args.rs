@@ -68,11 +68,7 @@ fn llvm() -> Flags {
 
 #[test]
 fn system_v_family_all_integer() {
-    for cc in [
-        CallConv::SystemV,
-        CallConv::Fast,
-        CallConv::PreserveAll,
-    ] {
+    for cc in [CallConv::SystemV, CallConv::Fast, CallConv::PreserveAll] {
         assert_eq!(
             describe(cc, "i64 i64 i64 i64 i64 i64 i64 i64", "i64"),
             "args: rdi, rsi, rdx, rcx, r8, r9, stack+0, stack+8; rets: rax; stack args 16, rets 0",

@@ -1,13 +1,15 @@
 //! Bad CLIF input gets a located error message, never a panic. Each test asserts the message and
 //! its `line:col`.
 
-use rulesel::ir::{parse_test_file, verify_function};
+use rulesel::ir::verify_function;
+use rulesel::targets::parse_clif;
 
-/// The first error of `text`, parse or verify: `line:col: error: message`.
+/// The first error of `text`, parse (with the `set` and `target` lines checked) or verify:
+/// `line:col: error: message`.
 fn first_error(text: &str) -> String {
-    match parse_test_file(text) {
+    match parse_clif(text) {
         Err(e) => e.to_string(),
-        Ok(file) => file
+        Ok((file, _)) => file
             .functions
             .iter()
             .find_map(|f| verify_function(&f.function).err())
@@ -153,7 +155,7 @@ bad_input! {
         => "3:29: error: expected a lane value, found ']'";
     junk_at_top_level:
         "blah\nfunction %f() {\nblock0:\n    return\n}"
-        => "1:1: error: expected 'function', 'test', 'target' or 'set', found 'blah'";
+        => "1:1: error: expected 'function', 'test', 'target', 'set' or 'feature', found 'blah'";
     alias_cycle:
         "function %f() {\nblock0:\n    v1 -> v2\n    v2 -> v1\n    return\n}"
         => "3:5: error: alias v1 is part of a cycle";
@@ -223,7 +225,65 @@ bad_input! {
         => "3:5: error: v4000000000 is numbered too high (the limit is 16777216)";
     wide_vector_constant:
         "function %f() {\nblock0:\n    v0 = vconst.i8x32 0x1\n    return\n}"
-        => "3:23: error: vector constants of type i8x32 are not supported";
+        => "3:23: error: constants of type i8x32 are not supported";
+    // The constructs of Cranelift's text beyond the run tests, each malformed.
+    source_location_not_hex:
+        "function %f() {\nblock0:\n@4fg2    return\n}"
+        => "3:1: error: source location '@4fg2' is not a hexadecimal number";
+    source_location_too_wide:
+        "function %f() {\nblock0:\n@123456789    return\n}"
+        => "3:1: error: source location '@123456789' does not fit in 32 bits";
+    unknown_test_option:
+        "test compile precisely\nfunction %f() {\nblock0:\n    return\n}"
+        => "1:14: error: unknown option 'precisely' of test compile (it takes precise-output, expect-fail)";
+    unknown_test_command:
+        "test compiel\nfunction %f() {\nblock0:\n    return\n}"
+        => "1:6: error: unknown test command 'compiel'";
+    test_line_after_target:
+        "target x86_64\ntest run\n"
+        => "2:1: error: a 'test' line cannot follow 'target' and 'set' lines";
+    stack_map_missing_slot:
+        "function %f() {\n    ss0 = explicit_slot 8\n    fn0 = %g()\nblock0:\n    call fn0(), stack_map=[i32 @ ss1+0]\n    return\n}"
+        => "5:34: error: undeclared stack slot ss1";
+    stack_map_on_a_return:
+        "function %f() {\n    ss0 = explicit_slot 8\n    fn0 = %g()\nblock0:\n    return_call fn0(), stack_map=[i32 @ ss0+0]\n}"
+        => "5:5: error: a stack map can only be attached to a call that returns, not return_call";
+    stack_map_without_offset:
+        "function %f() {\n    ss0 = explicit_slot 8\n    fn0 = %g()\nblock0:\n    call fn0(), stack_map=[i32 @ ss0]\n    return\n}"
+        => "5:37: error: expected '+', found ']'";
+    exception_tag_out_of_range:
+        "function %f() tail {\n    sig0 = () tail\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1, [ tag4294967296: block1 ]\nblock1:\n    return\n}"
+        => "5:37: error: exception tag 'tag4294967296' is out of range (tags are 32-bit: tag0 to tag4294967295)";
+    exception_table_bad_entry:
+        "function %f() tail {\n    sig0 = () tail\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1, [ catch: block1 ]\nblock1:\n    return\n}"
+        => "5:37: error: expected an exception tag, 'default' or 'context', found 'catch'";
+    undeclared_alias_region:
+        "function %f(i64) {\n    region0 = 1 \"heap\"\nblock0(v0: i64):\n    v1 = load.i32 region1 v0\n    return\n}"
+        => "4:19: error: undeclared alias region region1";
+    alias_regions_out_of_order:
+        "function %f() {\n    region1 = 1 \"heap\"\nblock0:\n    return\n}"
+        => "2:5: error: alias regions are declared in order: expected region0, found region1";
+    alias_region_without_description:
+        "function %f() {\n    region0 = 1\nblock0:\n    return\n}"
+        => "3:1: error: expected a quoted description of the alias region, found 'block0'";
+    two_alias_regions:
+        "function %f(i64) {\n    region0 = 1 \"a\"\n    region1 = 2 \"b\"\nblock0(v0: i64):\n    v1 = load.i32 region0 region1 v0\n    return\n}"
+        => "5:27: error: a memory access has at most one alias region";
+    little_and_big:
+        "function %f(i64) {\nblock0(v0: i64):\n    v1 = load.i32 little big v0\n    return\n}"
+        => "3:26: error: cannot set both big and little endian bits";
+    debug_tag_missing_slot:
+        "function %f() {\nblock0:\n    <ss3, 1> return\n}"
+        => "3:6: error: undeclared stack slot ss3";
+    unknown_calling_convention:
+        "function %f() cold {\nblock0:\n    return\n}"
+        => "1:15: error: unknown calling convention 'cold'";
+    unknown_setting:
+        "set enable_safepoints\nfunction %f() {\nblock0:\n    return\n}"
+        => "1:5: error: unknown setting `enable_safepoints`";
+    global_value_load_may_trap:
+        "function %f() {\n    gv0 = vmctx\n    gv1 = load.i64 aligned gv0\nblock0:\n    return\n}"
+        => "3:20: error: global-value load must be notrap and aligned";
 }
 
 bad_input! {

@@ -465,7 +465,7 @@ fn faults_become_trap_codes_and_the_harness_survives() {
     // ud2 (SIGILL), a load through the null pointer passed in (SIGSEGV), and a division by the
     // zero passed in (SIGFPE), each recorded as a trap site.
     let mut a = Asm::new();
-    a.trap(Op::ud2, &[], &[], TrapCode::UNREACHABLE);
+    a.trap(Op::ud2, &[], &[], TrapCode::STACK_OVERFLOW);
     let ud2 = a.finish();
     let mut a = Asm::new();
     a.trap(
@@ -502,7 +502,7 @@ fn faults_become_trap_codes_and_the_harness_survives() {
     .unwrap();
     for round in 0..3 {
         for (name, signal, code) in [
-            ("ud2", libc::SIGILL, TrapCode::UNREACHABLE),
+            ("ud2", libc::SIGILL, TrapCode::STACK_OVERFLOW),
             ("load", libc::SIGSEGV, TrapCode::HEAP_OUT_OF_BOUNDS),
             ("div", libc::SIGFPE, TrapCode::INTEGER_DIVISION_BY_ZERO),
         ] {

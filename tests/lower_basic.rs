@@ -367,7 +367,7 @@ fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
     let file = ir::parse_test_file(text).expect("test file parses");
     let mut fl = flags(fastalloc);
     for h in &file.headers {
-        if let ir::Header::Set { name, value } = h {
+        if let ir::HeaderKind::Set { name, value } = &h.kind {
             fl.set(name, value.as_deref()).expect("valid setting");
         }
     }
@@ -915,9 +915,9 @@ fn most_x64_rules_fire_on_the_passing_list() {
         let mut fl = flags(false);
         let mut targets = Vec::new();
         for h in &file.headers {
-            match h {
-                ir::Header::Set { name, value } => fl.set(name, value.as_deref()).unwrap(),
-                ir::Header::Target { isa, flags } if isa == "x86_64" => {
+            match &h.kind {
+                ir::HeaderKind::Set { name, value } => fl.set(name, value.as_deref()).unwrap(),
+                ir::HeaderKind::Target { isa, flags } if isa == "x86_64" => {
                     targets.extend(IsaFlags::from_words(flags).ok())
                 }
                 _ => {}

@@ -333,7 +333,7 @@ fn records_move_with_branch_relaxation() {
     buf.add_trap(TrapCode::INTEGER_DIVISION_BY_ZERO);
     let ud2 = Inst::new(Op::ud2, &[], &[])
         .unwrap()
-        .with_trap(TrapCode::UNREACHABLE);
+        .with_trap(TrapCode::STACK_OVERFLOW);
     emit(&ud2, &mut buf, &NoFrame).unwrap();
     let call = Inst::new(Op::call_sym, &[Arg::Symbol(SymbolId(3))], &[]).unwrap();
     emit(&call, &mut buf, &NoFrame).unwrap();
@@ -345,7 +345,7 @@ fn records_move_with_branch_relaxation() {
     assert_eq!(code.mark_offsets[mark.0 as usize], 5);
     assert_eq!(code.traps[0].offset, 5);
     assert_eq!(code.traps[1].offset, 5);
-    assert_eq!(code.traps[1].code, TrapCode::UNREACHABLE);
+    assert_eq!(code.traps[1].code, TrapCode::STACK_OVERFLOW);
     assert_eq!(code.relocs[0].offset, 5 + 2 + 1);
     assert_eq!(code.relocs[0].kind, RelocKind::CallPlt4);
     assert_eq!(code.relocs[0].symbol, SymbolId(3));

@@ -271,3 +271,29 @@ fn explain_and_compile_take_a_rules_directory() {
     assert!(ok, "{out}{err}");
     assert!(std::fs::metadata(&obj).unwrap().len() > 0);
 }
+
+#[test]
+fn explain_shows_source_locations() {
+    // Real-program CLIF: Wasmtime's source locations, alias regions and a user name.
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explain_srcloc.clif");
+    std::fs::write(
+        &file,
+        r#"function u0:7(i64 vmctx, i32) -> i64 tail {
+    region0 = 8 "VMContext+0x8"
+
+                                block0(v0: i64, v1: i32):
+@00c7                               v2 = uextend.i64 v1
+@00c9                               v3 = load.i64 notrap aligned readonly region0 v0+8
+@00ca                               v4 = iadd v3, v2
+@00cb                               return v4
+}
+"#,
+    )
+    .unwrap();
+    let (ok, out, err) = rulesel(&["explain", file.to_str().unwrap(), "--function", "u0:7"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("@00c7  v2 = uextend.i64 v1"), "{out}");
+    // The load folds into the add, which has a step of its own.
+    assert!(out.contains("@00ca  v4 = iadd v3, v2"), "{out}");
+    assert!(out.contains("@00cb  return v4"), "{out}");
+}

@@ -326,7 +326,9 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
     assert_eq!(outcome.status, Status::Fail);
     assert_eq!(
         outcome.message.as_deref(),
-        Some("target x86_64 has_warp_drive: unknown x86_64 target flag `has_warp_drive`")
+        Some(
+            "2:1: error: target x86_64 has_warp_drive: unknown x86_64 target flag `has_warp_drive`"
+        )
     );
     let path = dir.join("unparsable.clif");
     std::fs::write(

@@ -191,7 +191,11 @@ pub struct ExceptionTableData {
 
 impl ExceptionTableData {
     /// A table from the normal-return target and the entries in written order.
-    pub fn new(sig: SigRef, normal_return: BlockCall, items: &[ExceptionItem]) -> ExceptionTableData {
+    pub fn new(
+        sig: SigRef,
+        normal_return: BlockCall,
+        items: &[ExceptionItem],
+    ) -> ExceptionTableData {
         let mut targets = vec![normal_return];
         targets.extend(items.iter().filter_map(|item| match *item {
             ExceptionItem::Tag(_, call) | ExceptionItem::Default(call) => Some(call),

@@ -82,7 +82,9 @@ impl MemFlags {
                     (Endianness::Big, Endianness::Little)
                 };
                 if self.endianness == other {
-                    return Err(ConflictingFlag("cannot set both big and little endian bits"));
+                    return Err(ConflictingFlag(
+                        "cannot set both big and little endian bits",
+                    ));
                 }
                 self.endianness = e;
             }

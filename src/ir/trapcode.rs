@@ -79,7 +79,15 @@ mod tests {
         assert_eq!(TrapCode::parse("user01"), TrapCode::user(1));
         assert_eq!(TrapCode::user(1).unwrap().to_string(), "user1");
         assert_eq!(TrapCode::HEAP_OUT_OF_BOUNDS.to_string(), "heap_oob");
-        for bad in ["user0", "user251", "user256", "user", "oob", "user+1", "stack_overflow"] {
+        for bad in [
+            "user0",
+            "user251",
+            "user256",
+            "user",
+            "oob",
+            "user+1",
+            "stack_overflow",
+        ] {
             assert_eq!(TrapCode::parse(bad), None, "{bad}");
         }
     }

@@ -292,6 +292,10 @@ impl Verifier<'_> {
         }
         let args = dfg.inst_args(inst).to_vec();
         let arg_types: Vec<Option<Type>> = args.iter().map(|&a| self.use_value(at, a)).collect();
+        // An exception table's `context` values are uses too.
+        for context in dfg.exception_contexts(inst) {
+            self.use_value(at, context);
+        }
         if !self.check_entities(inst, &data) {
             return;
         }

@@ -108,11 +108,12 @@ const INDENT_WITH_MARGIN: usize = 36;
 /// Whether some instruction has a source location or debug tags.
 fn has_margin(func: &Function) -> bool {
     !func.debug_tags.is_empty()
-        || func
-            .layout
-            .blocks()
-            .iter()
-            .any(|&b| func.layout.block_insts(b).iter().any(|&i| func.srclocs[i].is_some()))
+        || func.layout.blocks().iter().any(|&b| {
+            func.layout
+                .block_insts(b)
+                .iter()
+                .any(|&i| func.srclocs[i].is_some())
+        })
 }
 
 /// Writes `vA -> vB` lines for aliases `inst` uses that are not written yet, targets first.

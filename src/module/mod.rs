@@ -113,12 +113,21 @@ impl Module {
     /// [`directives`] declare. `set` lines become the flags, the first `target x86_64 …` line
     /// the ISA features (baseline x86-64 without one); other targets are ignored.
     pub fn from_clif(text: &str) -> Result<Module, ModuleError> {
-        let (file, targets) =
-            crate::targets::parse_clif(text).map_err(|e| ModuleError::Parse {
-                pos: e.pos,
-                offset: e.offset,
-                message: e.message,
-            })?;
+        let (file, targets) = crate::targets::parse_clif(text).map_err(|e| ModuleError::Parse {
+            pos: e.pos,
+            offset: e.offset,
+            message: e.message,
+        })?;
+        if targets.x86_64.is_empty() && !targets.skipped.is_empty() {
+            return Err(ModuleError::Parse {
+                pos: SourcePos { line: 1, col: 1 },
+                offset: 0,
+                message: format!(
+                    "only x86_64 is supported; this file targets {}",
+                    targets.skipped.join(", ")
+                ),
+            });
+        }
         let (flags, isa) = targets.first();
         let mut module = Module::new(flags, isa);
         for tf in file.functions {
@@ -154,7 +163,7 @@ impl Module {
         func: ir::Function,
         linkage: Linkage,
     ) -> Result<(), ModuleError> {
-        let name = self.symbol_of(&func.name)?;
+        let name = self.symbol_of(&func.name);
         self.check_free(&name)?;
         self.functions.push((func, linkage));
         Ok(())
@@ -176,7 +185,7 @@ impl Module {
     /// Sets the linkage of the function or data object `name` (defined before this call).
     pub fn set_linkage(&mut self, name: &str, linkage: Linkage) -> Result<(), ModuleError> {
         for i in 0..self.functions.len() {
-            if self.symbol_of(&self.functions[i].0.name)? == name {
+            if self.symbol_of(&self.functions[i].0.name) == name {
                 self.functions[i].1 = linkage;
                 return Ok(());
             }
@@ -193,28 +202,27 @@ impl Module {
     }
 
     /// Gives the user name `name` (`u0:3`) the symbol `symbol`, for functions and global values
-    /// a front end numbers rather than names.
+    /// a front end numbers rather than names. A user name not given one is the symbol
+    /// [`user_symbol`] makes (`u0:3` is `u0_3`).
     pub fn name_user(&mut self, name: ExternalName, symbol: &str) {
         self.user_names.retain(|(n, _)| *n != name);
         self.user_names.push((name, symbol.to_string()));
     }
 
-    fn symbol_of(&self, name: &ExternalName) -> Result<String, ModuleError> {
+    fn symbol_of(&self, name: &ExternalName) -> String {
         match name {
-            ExternalName::TestCase(n) => Ok(n.clone()),
-            ExternalName::User { .. } => self
+            ExternalName::TestCase(n) => n.clone(),
+            ExternalName::User { namespace, index } => self
                 .user_names
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, s)| s.clone())
-                .ok_or_else(|| ModuleError::Definition(format!("{name} has no symbol name"))),
+                .map_or_else(|| user_symbol(*namespace, *index), |(_, s)| s.clone()),
         }
     }
 
     fn check_free(&self, name: &str) -> Result<(), ModuleError> {
         let taken = self.data.iter().any(|d| d.name == name)
-            || (self.functions.iter())
-                .any(|(f, _)| self.symbol_of(&f.name).is_ok_and(|n| n == name));
+            || (self.functions.iter()).any(|(f, _)| self.symbol_of(&f.name) == name);
         if taken {
             return Err(ModuleError::Definition(format!(
                 "`{name}` is defined twice"
@@ -275,12 +283,12 @@ impl Module {
         libcall: &impl Fn(&str) -> Option<String>,
         machine: &mut Machine,
     ) -> Result<CompiledFunction, ModuleError> {
-        let name = self.symbol_of(&func.name)?;
+        let name = self.symbol_of(&func.name);
         let code = compile_function_using(func, flags, &self.isa, self.rules, machine)
             .map_err(ModuleError::Compile)?;
         let symbols = (code.symbols.iter())
             .map(|s| match s {
-                SymbolName::External(n) => self.symbol_of(n),
+                SymbolName::External(n) => Ok(self.symbol_of(n)),
                 SymbolName::LibCall(l) => libcall(l).ok_or_else(|| {
                     ModuleError::Definition(format!(
                         "function {name}: runtime routine `{l}` has no C library equivalent"
@@ -425,6 +433,12 @@ impl JitProgram {
     }
 }
 
+/// The symbol of user name `u<namespace>:<index>` when the module was given none: `u0:919` is
+/// `u0_919`, a name C and the linker accept.
+pub fn user_symbol(namespace: u32, index: u32) -> String {
+    format!("u{namespace}_{index}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -460,20 +474,23 @@ mod tests {
     }
 
     #[test]
-    fn user_names_need_a_symbol() {
-        let mut m = Module::new(Flags::default(), IsaFlags::default());
-        let user = ExternalName::User {
+    fn user_names_have_a_default_symbol() {
+        let user = |index| ExternalName::User {
             namespace: 0,
-            index: 7,
+            index,
         };
-        let func = ir::Function::new(user.clone(), ir::Signature::new(ir::CallConv::SystemV));
+        let func =
+            |index| ir::Function::new(user(index), ir::Signature::new(ir::CallConv::SystemV));
+        let mut m = Module::new(Flags::default(), IsaFlags::default());
+        m.define_function(func(3), Linkage::Global).unwrap();
+        assert!(m.set_linkage("u0_3", Linkage::Local).is_ok());
+        m.name_user(user(7), "seven");
+        m.define_function(func(7), Linkage::Global).unwrap();
+        assert!(m.set_linkage("seven", Linkage::Local).is_ok());
         assert!(matches!(
-            m.define_function(func.clone(), Linkage::Global),
+            m.define_function(func(3), Linkage::Global),
             Err(ModuleError::Definition(_))
         ));
-        m.name_user(user, "seven");
-        m.define_function(func, Linkage::Global).unwrap();
-        assert!(m.set_linkage("seven", Linkage::Local).is_ok());
     }
 
     /// Functions that differ, so that an out-of-order result would change the object.

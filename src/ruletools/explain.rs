@@ -64,7 +64,8 @@ pub fn listing<H>(
     let mut out = format!("function {name}\n\nlowering (before register allocation):\n");
     for step in steps {
         let rule = step.rule.as_deref().unwrap_or("(no rule)");
-        let _ = writeln!(out, "  {}\n    rule {rule}", step.inst);
+        let loc = step.srcloc.map(|l| format!("{l}  ")).unwrap_or_default();
+        let _ = writeln!(out, "  {loc}{}\n    rule {rule}", step.inst);
         if let Some(text) = step.rule.as_deref().and_then(|r| rule_first_line(prog, r)) {
             let _ = writeln!(out, "      {text}");
         }

@@ -103,8 +103,14 @@ fn lower_with(
     rules: RuleChoice,
     machine: &mut Machine,
 ) -> Result<CompiledFunction, String> {
-    let code = compile_function_using(func, flags, &IsaFlags::from_features(features), rules, machine)
-        .map_err(|e| e.message)?;
+    let code = compile_function_using(
+        func,
+        flags,
+        &IsaFlags::from_features(features),
+        rules,
+        machine,
+    )
+    .map_err(|e| e.message)?;
     let symbols = symbol_names(&code);
     Ok(CompiledFunction { code, symbols })
 }
@@ -489,7 +495,13 @@ mod tests {
     #[test]
     fn trap_names_match_the_ir_names_of_the_lowered_codes() {
         for name in [
-            "stk_ovf", "heap_oob", "int_ovf", "int_divz", "bad_toint", "user1", "user250",
+            "stk_ovf",
+            "heap_oob",
+            "int_ovf",
+            "int_divz",
+            "bad_toint",
+            "user1",
+            "user250",
         ] {
             let code = trap_code(IrTrapCode::parse(name).unwrap());
             assert_eq!(trap_name(code), name);

@@ -23,7 +23,10 @@ pub struct Header {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum HeaderKind {
     /// `test compile precise-output`: the command and its options as written.
-    Test { command: String, options: Vec<String> },
+    Test {
+        command: String,
+        options: Vec<String>,
+    },
     /// `target x86_64 sse41 has_avx=false`: the ISA and its flags as written.
     Target { isa: String, flags: Vec<String> },
     /// `set opt_level=speed`: one setting (a line with several gives several headers).
@@ -62,8 +65,7 @@ impl<'a> Parser<'a> {
     pub(super) fn headers(&mut self) -> PResult<Vec<Header>> {
         let mut headers = Vec::new();
         let mut section = Section::Test;
-        while let Some(Token::Ident(word @ ("test" | "target" | "set" | "feature"))) = self.peek()
-        {
+        while let Some(Token::Ident(word @ ("test" | "target" | "set" | "feature"))) = self.peek() {
             let wanted = match word {
                 "test" => Section::Test,
                 "feature" => Section::Feature,
@@ -150,9 +152,9 @@ impl<'a> Parser<'a> {
                 })]
             }
             "target" => {
-                let (isa, _) = words
-                    .next()
-                    .ok_or_else(|| self.error_at(start, "expected a target triple after 'target'"))?;
+                let (isa, _) = words.next().ok_or_else(|| {
+                    self.error_at(start, "expected a target triple after 'target'")
+                })?;
                 vec![header(HeaderKind::Target {
                     isa: isa.to_string(),
                     flags: words.map(|(w, _)| w.to_string()).collect(),
@@ -181,15 +183,15 @@ impl<'a> Parser<'a> {
                     .map(|(w, at)| {
                         located(
                             match w.split_once('=') {
-                            Some((n, v)) => HeaderKind::Set {
-                                name: n.into(),
-                                value: Some(v.into()),
+                                Some((n, v)) => HeaderKind::Set {
+                                    name: n.into(),
+                                    value: Some(v.into()),
+                                },
+                                None => HeaderKind::Set {
+                                    name: w.into(),
+                                    value: None,
+                                },
                             },
-                            None => HeaderKind::Set {
-                                name: w.into(),
-                                value: None,
-                            },
-                        },
                             at,
                         )
                     })

@@ -131,19 +131,31 @@ const MAX_ENTITY_NUMBER: u32 = 1 << 24;
 /// The entity prefixes Cranelift's lexer recognises; a word of one of them followed by a number
 /// is an entity reference, never a keyword or a flag.
 const ENTITY_PREFIXES: [&str; 17] = [
-    "v", "block", "ss", "dss", "dt", "gv", "mt", "const", "fn", "sig", "u", "userextname",
-    "extable", "tag", "region", "ret", "exn",
+    "v",
+    "block",
+    "ss",
+    "dss",
+    "dt",
+    "gv",
+    "mt",
+    "const",
+    "fn",
+    "sig",
+    "u",
+    "userextname",
+    "extable",
+    "tag",
+    "region",
+    "ret",
+    "exn",
 ];
 
 /// Whether Cranelift's lexer would read `word` as a plain identifier (an opcode, flag or
 /// keyword), not as an entity reference or a type.
 fn word_is_identifier(word: &str) -> bool {
-    let digits = word.bytes().rev().take_while(u8::is_ascii_digit).count();
-    let (prefix, number) = word.split_at(word.len() - digits);
-    let is_entity = !number.is_empty()
-        && !(number.len() > 1 && number.starts_with('0'))
-        && number.parse::<u32>().is_ok()
-        && ENTITY_PREFIXES.contains(&prefix);
+    let is_entity = ENTITY_PREFIXES
+        .iter()
+        .any(|prefix| entity_number(word, prefix).is_some());
     !is_entity && Type::parse(word).is_none()
 }
 
@@ -572,7 +584,9 @@ impl<'a> Parser<'a> {
         }
         while !self.eat(Token::RAngle) {
             match self.peek() {
-                Some(Token::Integer(_)) => tags.push(DebugTag::User(self.u32_literal("a debug tag")?)),
+                Some(Token::Integer(_)) => {
+                    tags.push(DebugTag::User(self.u32_literal("a debug tag")?))
+                }
                 Some(Token::Ident(w)) if entity_number(w, "ss").is_some() => {
                     tags.push(DebugTag::StackSlot(self.stack_slot_ref(ctx)?))
                 }
@@ -599,7 +613,10 @@ impl<'a> Parser<'a> {
             ));
         }
         let n = u32::from_str_radix(text, 16).map_err(|_| {
-            self.error_at(at, format!("source location '@{text}' does not fit in 32 bits"))
+            self.error_at(
+                at,
+                format!("source location '@{text}' does not fit in 32 bits"),
+            )
         })?;
         self.pos += 1;
         // Cranelift's "no location" is all ones; it is not written.

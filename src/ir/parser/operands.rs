@@ -184,7 +184,9 @@ impl<'a> Parser<'a> {
                 } else {
                     return Err(self.error_at(
                         at,
-                        format!("expected an exception tag, 'default' or 'context', found '{word}'"),
+                        format!(
+                            "expected an exception tag, 'default' or 'context', found '{word}'"
+                        ),
                     ));
                 };
                 items.push(item);
@@ -235,10 +237,7 @@ impl<'a> Parser<'a> {
     pub(super) fn typed_constant(&mut self, ty: Type) -> PResult<ConstantData> {
         let at = self.offset();
         if ty.bits() > 128 {
-            return Err(self.error_at(
-                at,
-                format!("constants of type {ty} are not supported"),
-            ));
+            return Err(self.error_at(at, format!("constants of type {ty} are not supported")));
         }
         let size = ty.bytes() as usize;
         if self.eat(Token::LBracket) {

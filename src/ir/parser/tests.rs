@@ -63,7 +63,7 @@ block1:
 
 block2(v3: i64, v4: i64):
     v5 = iadd v3, v4
-    brif v0, block3(v5), block1
+    brif.i32 v0, block3(v5), block1
 
 block3(v6: i64) cold:
     return v6
@@ -78,10 +78,12 @@ block4(v7: i64, v8: i64):
 #[test]
 fn memory_atomics_and_vectors() {
     round_trip(
-        "function %f(i64, i32x4, f64) -> i8x16 fast {
+        r#"function %f(i64, i32x4, f64) -> i8x16 fast {
+    region0 = 7 "heap"
+
 block0(v0: i64, v1: i32x4, v2: f64):
     v3 = load.i32 notrap aligned little v0-4
-    store big heap v3, v0+16
+    store big region0 v3, v0+16
     v4 = atomic_rmw.i32 little xchg v0, v3
     v5 = atomic_cas v0, v3, v4
     v6 = uload8.i64 user3 v0
@@ -99,7 +101,7 @@ block0(v0: i64, v1: i32x4, v2: f64):
     trapnz v16, user1
     return v10
 }
-",
+"#,
     );
 }
 
@@ -138,5 +140,42 @@ fn headers_keep_their_order() {
             "set enable_llvm_abi_extensions",
             "target aarch64"
         ]
+    );
+}
+
+#[test]
+fn cranelift_constructs_beyond_the_run_tests() {
+    // Alias regions, source locations, debug tags, patchable references, slot keys, user stack
+    // maps, exception-table contexts, `uload32` without a suffix, the `winch` and
+    // `preserve_all` conventions: each kept and printed back as written.
+    round_trip(
+        r#"function u0:919(i64 vmctx, i64, i32) -> i64 tail {
+    ss0 = explicit_slot 16, align = 8, key = 42
+    region0 = 8 "VMContext+0x8"
+    region1 = 134217728 "PublicMemory"
+    gv0 = vmctx
+    gv1 = load.i64 notrap aligned readonly can_move region0 gv0+8
+    sig0 = (i64 vmctx, i64) -> i64 tail
+    sig1 = (i64) preserve_all
+    sig2 = (i64) -> i64 winch
+    fn0 = colocated patchable u0:12 sig0
+    fn1 = %helper sig1
+
+                                block0(v0: i64, v1: i64, v2: i32):
+@4fa34                              v3 = uextend.i64 v2
+@4fa34                              v4 = uload32 little region1 v3
+<ss0, 7>                            v5 = sload32 v3+4
+<1> @4fa37                          call fn1(v4), stack_map=[i64 @ ss0+0, i32 @ ss0+8]
+@4fa38                              try_call fn0(v0, v1), sig0, block1(ret0), [ context v0, tag1: block2(exn0), default: block2(exn1) ]
+
+                                block1(v7: i64):
+@4fa39                              v8 = iadd v7, v5
+@4fa39                              sequence_point
+@4fa3a                              return v8
+
+                                block2(v10: i64) cold:
+@4fa3b                              return v10
+}
+"#,
     );
 }

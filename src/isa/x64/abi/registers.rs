@@ -83,10 +83,7 @@ pub fn call_clobbers(callee_cc: CallConv, flags: &Flags, is_exception_edge: bool
 /// landing block: rax and rdx under the System V family, none elsewhere.
 pub fn exception_payload_regs(cc: CallConv) -> &'static [PReg] {
     match cc {
-        CallConv::SystemV
-        | CallConv::Fast
-        | CallConv::Tail
-        | CallConv::PreserveAll => &[RAX, RDX],
+        CallConv::SystemV | CallConv::Fast | CallConv::Tail | CallConv::PreserveAll => &[RAX, RDX],
         _ => &[],
     }
 }
