@@ -25,7 +25,6 @@ pub mod minst;
 pub mod shuffle;
 pub mod terms;
 
-use super::cpuid::TargetFeatures;
 use crate::dsl::{self, Machine, RuleProgram};
 use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::AbiLayout;
