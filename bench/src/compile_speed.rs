@@ -6,7 +6,7 @@ use crate::{gen, geomean, median, Options};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::Context;
 use rulesel::compile::{compile_function, compile_function_timed, PhaseTimes};
-use rulesel::ir::{self, parser::Header};
+use rulesel::ir::{self, HeaderKind};
 use rulesel::isa::x64::IsaFlags;
 use rulesel::settings::Flags;
 use std::path::Path;
@@ -96,8 +96,8 @@ fn load(name: &str, text: String) -> Result<Input, String> {
     let mut sets: Vec<(String, Option<String>)> = Vec::new();
     let mut seen_target = false;
     for h in &file.headers {
-        match h {
-            Header::Set { name, value } => {
+        match &h.kind {
+            HeaderKind::Set { name, value } => {
                 flags
                     .set(name, value.as_deref())
                     .map_err(|e| format!("set {name}: {e}"))?;
@@ -105,7 +105,7 @@ fn load(name: &str, text: String) -> Result<Input, String> {
                     sets.push((name.clone(), value.clone()));
                 }
             }
-            Header::Target { isa, flags: words } if isa == "x86_64" && !seen_target => {
+            HeaderKind::Target { isa, flags: words } if isa == "x86_64" && !seen_target => {
                 seen_target = true;
                 features = words.clone();
             }
