@@ -137,6 +137,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// A Language Server Protocol server for `.rules` files on stdin and stdout (diagnostics,
+    /// hover, definitions, references, completion, symbols, rename).
+    Lsp,
     /// Formats `.rules` files in place (`--check`: only names the files that would change, and
     /// fails if there are any).
     Fmt {
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Parse { print, files } => parse_files(&files, print),
         Command::Check { rules } => check(rules),
+        Command::Lsp => ruletools::lsp::command(),
         Command::Fmt { check, paths } => ruletools::format_files::command(&paths, check),
         #[cfg(feature = "oracle")]
         Command::Fuzz {
@@ -345,7 +349,7 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool, rules: RuleChoice) -> Exi
         timeout: Some(std::time::Duration::from_secs(timeout)),
         regalloc_checker: checker,
     };
-    match runtest::report(paths, &options, &mut std::io::stdout()) {
+    match ruletools::progress::run_files(paths, &options) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(e) => {

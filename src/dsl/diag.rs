@@ -99,6 +99,7 @@ pub struct LineCol {
     pub col: u32,
 }
 
+#[derive(Clone)]
 struct SourceFile {
     path: String,
     text: String,
@@ -107,7 +108,7 @@ struct SourceFile {
 }
 
 /// The text of every file of a program, by [`FileId`].
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

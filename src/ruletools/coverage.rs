@@ -241,7 +241,15 @@ pub fn command(
 ) -> std::process::ExitCode {
     use std::process::ExitCode;
     let timeout = Some(Duration::from_secs(timeout));
-    let (summary, cov) = match run_files(paths, rules, timeout, |o| eprintln!("{o}")) {
+    let total = crate::runtest::collect_files(paths).map_or(0, |f| f.len());
+    let bar = super::progress::Progress::new(total as u64, "files");
+    let on_file = |o: &runtest::FileOutcome| {
+        bar.print(|| eprintln!("{o}"));
+        bar.step("");
+    };
+    let run = run_files(paths, rules, timeout, on_file);
+    bar.finish();
+    let (summary, cov) = match run {
         Ok(result) => result,
         Err(e) => {
             eprintln!("error: {e}");

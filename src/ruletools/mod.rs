@@ -14,6 +14,8 @@ pub mod coverage;
 pub mod explain;
 pub mod format_files;
 pub mod lcov;
+pub mod lsp;
+pub mod progress;
 pub mod why_not;
 
 use crate::dsl::{self, CompileError, RuleProgram, SourceMap};
