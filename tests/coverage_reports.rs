@@ -105,7 +105,10 @@ fn deny_unfired_fails_naming_the_rules_that_never_fired() {
     let (ok, _, err) = rulesel(&["coverage", "examples/fib.clif"]);
     assert!(ok, "{err}");
     // stderr is a pipe here: no progress bar, only the verdicts and the summary.
-    assert!(!err.contains('\r') && !err.contains('\x1b') && !err.contains(" files"), "{err:?}");
+    assert!(
+        !err.contains('\r') && !err.contains('\x1b') && !err.contains(" files"),
+        "{err:?}"
+    );
     assert_eq!(err.lines().count(), 2, "{err}");
 }
 
