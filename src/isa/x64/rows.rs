@@ -718,6 +718,7 @@ table! {
     cvtdq2ps_x_xm128: "cvtdq2ps" "cvtdq2ps" false [x(WO), xm(X)] enc(M0F, 0x5b).r();
     cvttps2dq_x_xm128: "cvttps2dq" "cvttps2dq" false [x(WO), xm(X)] enc(M0F, 0x5b).p(PF3).r();
     cvtdq2pd_x_xm64: "cvtdq2pd" "cvtdq2pd" false [x(WO), xm(Q)] enc(M0F, 0xe6).p(PF3).r();
+    cvttpd2dq_x_xm128: "cvttpd2dq" "cvttpd2dq" false [x(WO), xm(X)] enc(M0F, 0xe6).p(P66).r();
     cvtps2pd_x_xm64: "cvtps2pd" "cvtps2pd" false [x(WO), xm(Q)] enc(M0F, 0x5a).r();
     cvtpd2ps_x_xm128: "cvtpd2ps" "cvtpd2ps" false [x(WO), xm(X)] enc(M0F, 0x5a).p(P66).r();
     movddup_x_xm64: "movddup" "movddup" false [x(WO), xm(Q)] enc(M0F, 0x12).p(PF2).r().needs(Sse3);
