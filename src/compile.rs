@@ -15,6 +15,7 @@ use crate::ir::{self, EntityRef};
 use crate::isa::x64::abi::machine_env;
 use crate::isa::x64::lower::{self, ctx::LowerCtx, emit::emit_function, IsaFlags};
 use crate::machinst::timing::{Phase, PhaseClock};
+use crate::machinst::vcode::AllocOptions;
 use crate::settings::{Flags, RegallocAlgorithm};
 use std::fmt;
 
@@ -214,14 +215,15 @@ fn compile(
             lower::lower_function(prog, func, flags, isa, machine, trace, clock)
         })?;
         let env = machine_env(func.signature.call_conv, flags);
-        let fastalloc = flags.regalloc_algorithm == RegallocAlgorithm::SinglePass;
+        let options = AllocOptions {
+            fastalloc: flags.regalloc_algorithm == RegallocAlgorithm::SinglePass,
+            checker: flags.regalloc_checker,
+            verbose_log: flags.regalloc_verbose_logs,
+        };
         let code = with_thread_local(&REGALLOC_CTX, |regalloc_ctx| {
             let out = clock
                 .time(Phase::Regalloc, |_| {
-                    let checker = flags.regalloc_checker;
-                    lowered
-                        .vcode
-                        .allocate(&env, fastalloc, checker, regalloc_ctx)
+                    lowered.vcode.allocate(&env, options, regalloc_ctx)
                 })
                 .map_err(|e| e.0)?;
             clock.time(Phase::Emit, |_| emit_function(&lowered, out))

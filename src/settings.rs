@@ -109,6 +109,9 @@ pub struct Flags {
     pub regalloc_algorithm: RegallocAlgorithm,
     /// Run regalloc2's checker on every allocation.
     pub regalloc_checker: bool,
+    /// Have regalloc2 log its input and result at `info` level through the `log` crate
+    /// (every block, instruction, operand and allocation, and the moves it inserted).
+    pub regalloc_verbose_logs: bool,
     /// log2 of the minimum function alignment in bytes.
     pub log2_min_function_alignment: u8,
     /// Pad every basic block to `2^(n+1)` bytes when nonzero (a testing aid).
@@ -139,6 +142,7 @@ impl Default for Flags {
             libcall_call_conv: LibcallCallConv::IsaDefault,
             regalloc_algorithm: RegallocAlgorithm::Backtracking,
             regalloc_checker: false,
+            regalloc_verbose_logs: false,
             log2_min_function_alignment: 0,
             bb_padding_log2_minus_one: 0,
         }
@@ -147,12 +151,11 @@ impl Default for Flags {
 
 /// Real Cranelift 0.135.8 boolean settings that are accepted and have no effect here, each with
 /// why. Every name Cranelift does not have is an "unknown setting" error, as it is there.
-pub const IGNORED_SETTINGS: [(&str, &str); 4] = [
+pub const IGNORED_SETTINGS: [(&str, &str); 3] = [
     (
         "machine_code_cfg_info",
         "only asks for extra block metadata in the output",
     ),
-    ("regalloc_verbose_logs", "only affects logging"),
     (
         "enable_incremental_compilation_cache_checks",
         "there is no incremental compilation cache",
@@ -382,6 +385,7 @@ impl Flags {
                 ("use_colocated_libcalls", &mut self.use_colocated_libcalls)
             }
             "regalloc_checker" => ("regalloc_checker", &mut self.regalloc_checker),
+            "regalloc_verbose_logs" => ("regalloc_verbose_logs", &mut self.regalloc_verbose_logs),
             _ => {
                 return match IGNORED_SETTINGS.iter().find(|(n, _)| *n == name) {
                     Some(_) => Ok(()),
@@ -475,6 +479,7 @@ impl Flags {
             ("is_pic", self.is_pic),
             ("use_colocated_libcalls", self.use_colocated_libcalls),
             ("regalloc_checker", self.regalloc_checker),
+            ("regalloc_verbose_logs", self.regalloc_verbose_logs),
         ] {
             out.push((name, value.to_string()));
         }

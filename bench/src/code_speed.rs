@@ -1,5 +1,6 @@
-//! Code speed: the CLIF kernels under `bench/`, JIT-compiled by rulesel (ion) and by
-//! Cranelift (opt_level none and speed), run on the same input; their results must agree.
+//! Code speed: the CLIF kernels under `bench/`, JIT-compiled by rulesel (ion, and fastalloc as
+//! `set regalloc_algorithm=single_pass` selects it) and by Cranelift (opt_level none and speed),
+//! run on the same input; their results must agree.
 
 use crate::peer::{OptLevel, PeerJit};
 use crate::{geomean, median, Options};
@@ -98,12 +99,20 @@ fn entry_of(address: Option<*const u8>, name: &str) -> Result<Entry, String> {
 
 pub fn run(options: &Options) -> Result<CodeResults, String> {
     let samples = if options.quick { 3 } else { 7 };
-    println!("== 2. code speed: run time in ms (median of {samples}), rulesel ion vs Cranelift none and speed; lower is better");
+    println!("== 2. code speed: run time in ms (median of {samples}), rulesel ion (and fastalloc) vs Cranelift none and speed; lower is better");
     println!(
-        "{:<12} {:<50} {:>9} {:>9} {:>9} | {:>7} {:>7}",
-        "kernel", "what", "rulesel", "cl-none", "cl-speed", "rs/none", "rs/spd"
+        "{:<12} {:<50} {:>9} {:>9} {:>9} {:>9} | {:>7} {:>7} {:>7}",
+        "kernel",
+        "what",
+        "rulesel",
+        "rs-fast",
+        "cl-none",
+        "cl-speed",
+        "rs/none",
+        "rs/spd",
+        "fst/non"
     );
-    let (mut vs_none, mut vs_speed) = (Vec::new(), Vec::new());
+    let (mut vs_none, mut vs_speed, mut fast_vs_none) = (Vec::new(), Vec::new(), Vec::new());
     for k in &KERNELS {
         let path = options.kernels.join(k.file);
         let text =
@@ -111,6 +120,9 @@ pub fn run(options: &Options) -> Result<CodeResults, String> {
         let ours = Module::from_clif(&text)
             .and_then(|m| m.jit())
             .map_err(|e| format!("{}: rulesel: {e}", k.file))?;
+        let fast = Module::from_clif(&format!("set regalloc_algorithm=single_pass\n{text}"))
+            .and_then(|m| m.jit())
+            .map_err(|e| format!("{}: rulesel fastalloc: {e}", k.file))?;
         let funcs =
             cranelift_reader::parse_functions(&text).map_err(|e| format!("{}: {e}", k.file))?;
         let none = PeerJit::new(&funcs, OptLevel::None, &[])
@@ -119,29 +131,35 @@ pub fn run(options: &Options) -> Result<CodeResults, String> {
             .map_err(|e| format!("{}: cranelift: {e}", k.file))?;
         let (t_ours, r_ours) =
             time_kernel(entry_of(ours.address_of(k.entry), k.entry)?, k, samples);
+        let (t_fast, r_fast) =
+            time_kernel(entry_of(fast.address_of(k.entry), k.entry)?, k, samples);
         let (t_none, r_none) =
             time_kernel(entry_of(none.address_of(k.entry), k.entry)?, k, samples);
         let (t_speed, r_speed) =
             time_kernel(entry_of(speed.address_of(k.entry), k.entry)?, k, samples);
-        if r_ours != r_none || r_ours != r_speed {
+        if r_ours != r_none || r_ours != r_speed || r_ours != r_fast {
             return Err(format!(
-                "{}: results differ: rulesel {r_ours}, cranelift none {r_none}, speed {r_speed}",
+                "{}: results differ: rulesel {r_ours}, fastalloc {r_fast}, cranelift none {r_none}, speed {r_speed}",
                 k.file
             ));
         }
         let ms = |t: Duration| t.as_secs_f64() * 1e3;
         let (a, b) = (ms(t_ours) / ms(t_none), ms(t_ours) / ms(t_speed));
+        let c = ms(t_fast) / ms(t_none);
         vs_none.push(a);
         vs_speed.push(b);
+        fast_vs_none.push(c);
         println!(
-            "{:<12} {:<50} {:>9.2} {:>9.2} {:>9.2} | {:>6.2}× {:>6.2}×",
+            "{:<12} {:<50} {:>9.2} {:>9.2} {:>9.2} {:>9.2} | {:>6.2}× {:>6.2}× {:>6.2}×",
             k.entry,
             k.what,
             ms(t_ours),
+            ms(t_fast),
             ms(t_none),
             ms(t_speed),
             a,
-            b
+            b,
+            c
         );
     }
     let results = CodeResults {
@@ -149,8 +167,16 @@ pub fn run(options: &Options) -> Result<CodeResults, String> {
         vs_speed: geomean(&vs_speed),
     };
     println!(
-        "{:<12} {:<50} {:>9} {:>9} {:>9} | {:>6.2}× {:>6.2}×",
-        "geomean", "", "", "", "", results.vs_none, results.vs_speed
+        "{:<12} {:<50} {:>9} {:>9} {:>9} {:>9} | {:>6.2}× {:>6.2}× {:>6.2}×",
+        "geomean",
+        "",
+        "",
+        "",
+        "",
+        "",
+        results.vs_none,
+        results.vs_speed,
+        geomean(&fast_vs_none)
     );
     Ok(results)
 }

@@ -1,9 +1,12 @@
 //! Compile speed: the same CLIF functions compiled by rulesel (ion, fastalloc) and Cranelift
-//! (opt_level none, speed), and where rulesel's time goes.
+//! (opt_level none with either allocator, speed), and where rulesel's time goes; what each
+//! hands its register allocator, and how much heap each uses.
 
+use crate::alloc_input::{self, AllocInput};
+use crate::heap::{self, HeapUse};
 use crate::peer::{self, OptLevel, PassClock, PeerPhases};
 use crate::{gen, geomean, median, Options};
-use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::Context;
 use rulesel::compile::{compile_function, compile_function_timed, PhaseTimes};
 use rulesel::ir::{self, HeaderKind};
@@ -12,34 +15,56 @@ use rulesel::settings::Flags;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// The four compilers, in table order.
+/// The five compilers, in table order.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Compiler {
     RuleselIon,
     RuleselFast,
     CraneliftNone,
+    /// Cranelift at opt_level none with its `single_pass` allocator (regalloc2's fastalloc).
+    CraneliftFast,
     CraneliftSpeed,
 }
 
-const COMPILERS: [Compiler; 4] = [
+const COMPILERS: [Compiler; 5] = [
     Compiler::RuleselIon,
     Compiler::RuleselFast,
     Compiler::CraneliftNone,
+    Compiler::CraneliftFast,
     Compiler::CraneliftSpeed,
 ];
+
+/// Column indices of `COMPILERS`.
+const ION: usize = 0;
+const FAST: usize = 1;
+const CL_NONE: usize = 2;
+const CL_FAST: usize = 3;
+const CL_SPEED: usize = 4;
 
 /// One input file, parsed by both.
 struct Input {
     name: String,
     text: String,
     funcs: Vec<ir::Function>,
-    /// rulesel's flags for ion and fastalloc (verifier off, like Cranelift's below).
-    flags: [Flags; 2],
+    /// rulesel's flags for ion and fastalloc (verifier off, like Cranelift's below), and ion's
+    /// with regalloc2's log on (for counting its input).
+    flags: [Flags; 3],
     isa: IsaFlags,
     peer_funcs: Vec<cranelift_codegen::ir::Function>,
-    /// Cranelift's ISAs at opt_level none and speed.
-    peer_isas: [OwnedTargetIsa; 2],
+    /// Cranelift's ISAs at opt_level none, none with `single_pass`, speed, and none with
+    /// regalloc2's log on.
+    peer_isas: [OwnedTargetIsa; 4],
     insts: usize,
+}
+
+impl Input {
+    fn peer_isa(&self, c: Compiler) -> &dyn TargetIsa {
+        &*self.peer_isas[match c {
+            Compiler::CraneliftFast => 1,
+            Compiler::CraneliftSpeed => 2,
+            _ => 0,
+        }]
+    }
 }
 
 /// The figures of one input (or of several added up).
@@ -51,7 +76,7 @@ struct Row {
     /// Code bytes: rulesel (ion), Cranelift none, Cranelift speed.
     bytes: [usize; 3],
     /// Median compile time of the whole input, per compiler.
-    times: [Duration; 4],
+    times: [Duration; 5],
 }
 
 impl Row {
@@ -61,7 +86,7 @@ impl Row {
         for k in 0..3 {
             self.bytes[k] += other.bytes[k];
         }
-        for k in 0..4 {
+        for k in 0..COMPILERS.len() {
             self.times[k] += other.times[k];
         }
     }
@@ -119,6 +144,10 @@ fn load(name: &str, text: String) -> Result<Input, String> {
     let mut fast = flags.clone();
     fast.set("regalloc_algorithm", Some("single_pass"))
         .map_err(|e| e.to_string())?;
+    let mut logged = flags.clone();
+    logged
+        .set("regalloc_verbose_logs", Some("true"))
+        .map_err(|e| e.to_string())?;
     // Cranelift's reader refuses a `set` line after a `target` line (some run-test files set
     // flags for their later targets only); the headers were read above, so it reads only the
     // functions, the header lines blanked to keep line numbers.
@@ -148,15 +177,30 @@ fn load(name: &str, text: String) -> Result<Input, String> {
                 .sum::<usize>()
         })
         .sum();
+    let with = |name: &str, value: &str| {
+        let mut sets = sets.clone();
+        sets.push((name.to_string(), Some(value.to_string())));
+        sets
+    };
     let peer_isas = [
         peer::isa(OptLevel::None, &sets, &features)?,
+        peer::isa(
+            OptLevel::None,
+            &with("regalloc_algorithm", "single_pass"),
+            &features,
+        )?,
         peer::isa(OptLevel::Speed, &sets, &features)?,
+        peer::isa(
+            OptLevel::None,
+            &with("regalloc_verbose_logs", "true"),
+            &features,
+        )?,
     ];
     Ok(Input {
         name: name.to_string(),
         text,
         funcs,
-        flags: [flags, fast],
+        flags: [flags, fast, logged],
         isa,
         peer_funcs,
         peer_isas,
@@ -181,8 +225,8 @@ fn compile_once(
             }
             Ok((start.elapsed(), bytes))
         }
-        Compiler::CraneliftNone | Compiler::CraneliftSpeed => {
-            let isa = &*input.peer_isas[(compiler == Compiler::CraneliftSpeed) as usize];
+        Compiler::CraneliftNone | Compiler::CraneliftFast | Compiler::CraneliftSpeed => {
+            let isa = input.peer_isa(compiler);
             // Cranelift rewrites the function in place: clone before the clock starts.
             let fresh: Vec<_> = input.peer_funcs.clone();
             let start = Instant::now();
@@ -191,6 +235,191 @@ fn compile_once(
             }
             Ok((start.elapsed(), bytes))
         }
+    }
+}
+
+/// The heap `compiler` uses compiling every function of `input` once, on a fresh thread.
+fn heap_use(input: &Input, compiler: Compiler) -> Result<HeapUse, String> {
+    let (done, used) = match compiler {
+        Compiler::RuleselIon | Compiler::RuleselFast => {
+            let flags = &input.flags[(compiler == Compiler::RuleselFast) as usize];
+            heap::measure(|| {
+                for f in &input.funcs {
+                    compile_function(f, flags, &input.isa).map_err(|e| e.to_string())?;
+                }
+                Ok::<(), String>(())
+            })
+        }
+        _ => {
+            let isa = input.peer_isa(compiler);
+            // The clones are made before the counters start: Cranelift gets its input as an
+            // owned function, rulesel as a reference.
+            let fresh: Vec<_> = input.peer_funcs.clone();
+            heap::measure(move || {
+                let mut ctx = Context::new();
+                for f in fresh {
+                    peer::compile(&mut ctx, isa, f)?;
+                }
+                Ok(())
+            })
+        }
+    };
+    done.map(|()| used)
+}
+
+/// What rulesel (ion) and Cranelift (none, ion) hand regalloc2 for every function of `input`.
+fn alloc_inputs(input: &Input) -> Result<[AllocInput; 2], String> {
+    let ours = alloc_input::count(|| {
+        for f in &input.funcs {
+            compile_function(f, &input.flags[2], &input.isa).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })?;
+    let mut ctx = Context::new();
+    let peer = alloc_input::count(|| {
+        for f in input.peer_funcs.clone() {
+            peer::compile(&mut ctx, &*input.peer_isas[3], f)?;
+        }
+        Ok(())
+    })?;
+    Ok([ours, peer])
+}
+
+/// Heap use per compiler and allocator input of some inputs, added up.
+#[derive(Clone, Default)]
+struct Footprint {
+    name: String,
+    insts: usize,
+    funcs: usize,
+    heap: [HeapUse; 4],
+    alloc: [AllocInput; 2],
+}
+
+/// The compilers of the heap table, in column order.
+const HEAP_COMPILERS: [Compiler; 4] = [
+    Compiler::RuleselIon,
+    Compiler::RuleselFast,
+    Compiler::CraneliftNone,
+    Compiler::CraneliftFast,
+];
+
+fn footprint(name: &str, inputs: &[&Input]) -> Result<Footprint, String> {
+    let mut fp = Footprint {
+        name: name.to_string(),
+        ..Footprint::default()
+    };
+    for input in inputs {
+        fp.insts += input.insts;
+        fp.funcs += input.funcs.len();
+        for (k, &c) in HEAP_COMPILERS.iter().enumerate() {
+            fp.heap[k].add(&heap_use(input, c)?);
+        }
+        let [ours, peer] = alloc_inputs(input)?;
+        fp.alloc[0].add(&ours);
+        fp.alloc[1].add(&peer);
+    }
+    Ok(fp)
+}
+
+fn print_footprints(fps: &[Footprint]) {
+    println!();
+    println!("== 1b. allocator input: what each compiler hands regalloc2 (ion) for the same functions, counted from regalloc2's own log");
+    println!("   vregs = distinct virtual registers in operands; fixed = operands tied to one register; reuse = two-address defs;");
+    println!("   clob = instructions with clobbers (calls); moves = moves, spills and reloads ion inserted; /IR = per IR instruction");
+    println!(
+        "{:<28} {:<9} {:>8} {:>7} {:>8} {:>5} {:>9} {:>5} {:>7} {:>7} {:>6} {:>8} {:>5}",
+        "input",
+        "compiler",
+        "vcode",
+        "blocks",
+        "vregs",
+        "/IR",
+        "operands",
+        "/IR",
+        "fixed",
+        "reuse",
+        "clob",
+        "moves",
+        "/IR"
+    );
+    for fp in fps {
+        for (k, who) in ["rulesel", "cranelift"].iter().enumerate() {
+            let a = &fp.alloc[k];
+            let per = |x: u64| x as f64 / fp.insts as f64;
+            println!(
+                "{:<28} {:<9} {:>8} {:>7} {:>8} {:>5.2} {:>9} {:>5.2} {:>7} {:>7} {:>6} {:>8} {:>5.2}",
+                if k == 0 { fp.name.as_str() } else { "" },
+                who,
+                a.insts,
+                a.blocks,
+                a.vregs,
+                per(a.vregs),
+                a.operands,
+                per(a.operands),
+                a.fixed,
+                a.reuse,
+                a.clobbering,
+                a.moves,
+                per(a.moves)
+            );
+        }
+    }
+    println!();
+    println!("== 1c. memory: heap per IR instruction, each input compiled once on a fresh thread (files: sums of per-file figures)");
+    println!("   alloc = bytes asked of the allocator; peak = most bytes live at once above the start; calls/fn = allocations per function");
+    println!(
+        "{:<28} | {:<31} | {:<31} | {:<31}",
+        "", "alloc B per IR inst", "peak B per IR inst", "allocations per function"
+    );
+    println!(
+        "{:<28} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7} {:>7} | {:>7} {:>7} {:>7} {:>7}",
+        "input",
+        "ion",
+        "fast",
+        "cl-none",
+        "cl-fast",
+        "ion",
+        "fast",
+        "cl-none",
+        "cl-fast",
+        "ion",
+        "fast",
+        "cl-none",
+        "cl-fast"
+    );
+    for fp in fps {
+        let per = |x: u64| x as f64 / fp.insts as f64;
+        let h = &fp.heap;
+        let calls = |x: u64| x as f64 / fp.funcs as f64;
+        println!(
+            "{:<28} | {:>7.0} {:>7.0} {:>7.0} {:>7.0} | {:>7.0} {:>7.0} {:>7.0} {:>7.0} | {:>7.0} {:>7.0} {:>7.0} {:>7.0}",
+            fp.name,
+            per(h[0].bytes),
+            per(h[1].bytes),
+            per(h[2].bytes),
+            per(h[3].bytes),
+            per(h[0].peak),
+            per(h[1].peak),
+            per(h[2].peak),
+            per(h[3].peak),
+            calls(h[0].calls),
+            calls(h[1].calls),
+            calls(h[2].calls),
+            calls(h[3].calls)
+        );
+    }
+    let ratio = |fp: &Footprint, k: usize| fp.heap[k].bytes as f64 / fp.heap[k + 2].bytes as f64;
+    let peak =
+        |fp: &Footprint, k: usize| fp.heap[k].peak as f64 / fp.heap[k + 2].peak.max(1) as f64;
+    for fp in fps {
+        println!(
+            "{:<28}   rulesel over cranelift: alloc ion {:.2}×, fast {:.2}×; peak ion {:.2}×, fast {:.2}×",
+            fp.name,
+            ratio(fp, 0),
+            ratio(fp, 1),
+            peak(fp, 0),
+            peak(fp, 1)
+        );
     }
 }
 
@@ -206,9 +435,9 @@ fn measure(input: &Input, iters: usize, ctx: &mut Context) -> Result<Row, String
     for (k, &c) in COMPILERS.iter().enumerate() {
         let (_, bytes) = compile_once(input, c, ctx)?;
         match k {
-            0 => row.bytes[0] = bytes,
-            2 => row.bytes[1] = bytes,
-            3 => row.bytes[2] = bytes,
+            ION => row.bytes[0] = bytes,
+            CL_NONE => row.bytes[1] = bytes,
+            CL_SPEED => row.bytes[2] = bytes,
             _ => {}
         }
     }
@@ -280,7 +509,7 @@ impl PhaseRow {
 
 fn print_header() {
     println!(
-        "{:<34} {:>4} {:>7} {:>8} {:>8} {:>8} | {:>7} {:>7} {:>7} {:>7} | {:>6} {:>6} {:>6}",
+        "{:<34} {:>4} {:>7} {:>8} {:>8} {:>8} | {:>7} {:>7} {:>7} {:>7} {:>7} | {:>6} {:>6} {:>6} {:>6}",
         "input",
         "fns",
         "insts",
@@ -290,9 +519,11 @@ fn print_header() {
         "ion",
         "fast",
         "cl-none",
+        "cl-fast",
         "cl-spd",
         "ion/n",
         "fast/n",
+        "fast/f",
         "ion/s"
     );
 }
@@ -300,20 +531,22 @@ fn print_header() {
 fn print_row(row: &Row) {
     let m = |k: usize| row.rate(k) / 1e6;
     println!(
-        "{:<34} {:>4} {:>7} {:>8} {:>8} {:>8} | {:>7.2} {:>7.2} {:>7.2} {:>7.2} | {:>5.2}× {:>5.2}× {:>5.2}×",
+        "{:<34} {:>4} {:>7} {:>8} {:>8} {:>8} | {:>7.2} {:>7.2} {:>7.2} {:>7.2} {:>7.2} | {:>5.2}× {:>5.2}× {:>5.2}× {:>5.2}×",
         row.name,
         row.funcs,
         row.insts,
         row.bytes[0],
         row.bytes[1],
         row.bytes[2],
-        m(0),
-        m(1),
-        m(2),
-        m(3),
-        m(0) / m(2),
-        m(1) / m(2),
-        m(0) / m(3)
+        m(ION),
+        m(FAST),
+        m(CL_NONE),
+        m(CL_FAST),
+        m(CL_SPEED),
+        m(ION) / m(CL_NONE),
+        m(FAST) / m(CL_NONE),
+        m(FAST) / m(CL_FAST),
+        m(ION) / m(CL_SPEED)
     );
 }
 
@@ -321,8 +554,10 @@ fn print_row(row: &Row) {
 pub fn run(options: &Options) -> Result<CompileResults, String> {
     let (file_iters, gen_iters) = if options.quick { (3, 1) } else { (21, 7) };
     println!("== 1. compile speed: IR instructions per second (millions), median of {file_iters} (files) / {gen_iters} (generated) single-threaded compiles");
-    println!("   rulesel ion = regalloc2 backtracking, fast = regalloc2 fastalloc; Cranelift at opt_level none and speed; verifiers off");
-    println!("   bytes = machine code (rulesel ion, Cranelift none, speed); ratios = rulesel throughput over Cranelift's");
+    println!("   rulesel ion = regalloc2 backtracking, fast = regalloc2 fastalloc; Cranelift at opt_level none (backtracking;");
+    println!("   cl-fast: single_pass = fastalloc) and speed; verifiers off");
+    println!("   bytes = machine code (rulesel ion, Cranelift none, speed); ratios = rulesel throughput over Cranelift's:");
+    println!("   ion/n, fast/n over cl-none; fast/f = fast over cl-fast; ion/s over cl-speed");
     let mut ctx = Context::new();
     let mut entries: Vec<_> = std::fs::read_dir(&options.runtests)
         .map_err(|e| format!("{}: {e}", options.runtests.display()))?
@@ -356,30 +591,37 @@ pub fn run(options: &Options) -> Result<CompileResults, String> {
         print_row(&row);
         total.add(&row);
     }
-    println!("{}", "-".repeat(140));
+    println!("{}", "-".repeat(158));
     print_row(&total);
-    let mut ratios = vec![total.rate(0) / total.rate(2)];
+    let mut ratios = vec![total.rate(ION) / total.rate(CL_NONE)];
     let mut gens = Vec::new();
     for n in [1_000, 10_000, 100_000] {
         let input = load(&format!("generated {}k", n / 1000), gen::large_function(n))?;
         let row = measure(&input, gen_iters, &mut ctx)?;
         print_row(&row);
-        ratios.push(row.rate(0) / row.rate(2));
+        ratios.push(row.rate(ION) / row.rate(CL_NONE));
         gens.push((input, row));
     }
     let per_inst = |row: &Row, k: usize| row.times[k].as_secs_f64() / row.insts as f64;
     let (small, large) = (&gens[0].1, &gens[2].1);
+    let growth = |k: usize| per_inst(large, k) / per_inst(small, k);
     println!(
-        "cost per instruction at 100k over 1k: ion {:.2}×, fast {:.2}×, cl-none {:.2}×, cl-speed {:.2}×",
-        per_inst(large, 0) / per_inst(small, 0),
-        per_inst(large, 1) / per_inst(small, 1),
-        per_inst(large, 2) / per_inst(small, 2),
-        per_inst(large, 3) / per_inst(small, 3)
+        "cost per instruction at 100k over 1k: ion {:.2}×, fast {:.2}×, cl-none {:.2}×, cl-fast {:.2}×, cl-speed {:.2}×",
+        growth(ION),
+        growth(FAST),
+        growth(CL_NONE),
+        growth(CL_FAST),
+        growth(CL_SPEED)
     );
     println!(
         "skipped {} files that one of the two does not compile",
         skipped.len()
     );
+    let mut fps = vec![footprint(&total.name, &inputs.iter().collect::<Vec<_>>())?];
+    for (input, _) in &gens {
+        fps.push(footprint(&input.name, &[input])?);
+    }
+    print_footprints(&fps);
     let phase_iters = if options.quick { 2 } else { 7 };
     let mut phase_rows = vec![phases(
         "run-test files",

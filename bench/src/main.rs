@@ -1,9 +1,11 @@
 //! rulesel against Cranelift on the same CLIF input, in one run:
 //!
 //! 1. compile speed — the scalar run-test files and generated 1k/10k/100k-instruction
-//!    functions, compiled by rulesel (ion and fastalloc) and Cranelift (opt_level none and
-//!    speed), single-threaded, median of several iterations;
-//! 2. code speed — the kernels in `bench/*.clif`, JIT-compiled by both and run;
+//!    functions, compiled by rulesel (ion and fastalloc) and Cranelift (opt_level none with
+//!    either allocator, and speed), single-threaded, median of several iterations; what each
+//!    hands the register allocator (1b) and the heap each uses (1c);
+//! 2. code speed — the kernels in `bench/*.clif`, JIT-compiled by both and run (rulesel with
+//!    either allocator);
 //! 3. where rulesel's time goes — parse, verify, lower (rules apart), regalloc, emit.
 //!
 //! The last line sums it up:
@@ -11,10 +13,15 @@
 //! (compile: rulesel's throughput over Cranelift's, higher is better; code: rulesel's run
 //! time over Cranelift's, lower is better; each a geometric mean).
 
+mod alloc_input;
 mod code_speed;
 mod compile_speed;
 mod gen;
+mod heap;
 mod peer;
+
+#[global_allocator]
+static HEAP: heap::Counting = heap::Counting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -90,6 +90,17 @@ pub struct VCode<I> {
     num_vregs: usize,
 }
 
+/// How [`VCode::allocate`] runs regalloc2.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AllocOptions {
+    /// The single-pass allocator (fastalloc) instead of the backtracking one (ion).
+    pub fastalloc: bool,
+    /// Check the result with regalloc2's symbolic checker.
+    pub checker: bool,
+    /// regalloc2's own `info`-level log of its input and result (ion only).
+    pub verbose_log: bool,
+}
+
 /// Why allocation failed.
 #[derive(Clone, Debug)]
 pub struct AllocError(pub String);
@@ -155,21 +166,20 @@ impl<I: MachInst> VCode<I> {
         self.block_ranges.len()
     }
 
-    /// Runs regalloc2 over the function: `fastalloc` picks the single-pass allocator, `checker`
-    /// runs regalloc2's symbolic checker on the result. `ctx` is regalloc2's working memory,
+    /// Runs regalloc2 over the function as `options` ask. `ctx` is regalloc2's working memory,
     /// kept from one function to the next so that its tables are not allocated (and the pages
     /// touched) anew each time; the result lives in it.
     pub fn allocate<'c>(
         &self,
         env: &regalloc2::MachineEnv,
-        fastalloc: bool,
-        checker: bool,
+        options: AllocOptions,
         ctx: &'c mut regalloc2::Ctx,
     ) -> Result<&'c Output, AllocError> {
+        let checker = options.checker;
         let options = RegallocOptions {
-            verbose_log: false,
+            verbose_log: options.verbose_log,
             validate_ssa: checker,
-            algorithm: if fastalloc {
+            algorithm: if options.fastalloc {
                 Algorithm::Fastalloc
             } else {
                 Algorithm::Ion
