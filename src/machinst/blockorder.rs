@@ -18,6 +18,7 @@
 //! Unreachable blocks are left out.
 
 use crate::ir::{self, EntityRef};
+use crate::machinst::lists::Lists;
 
 /// A block of the lowered function.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -38,9 +39,11 @@ pub enum LoweredBlock {
 #[derive(Clone, Debug, Default)]
 pub struct BlockOrder {
     pub blocks: Vec<LoweredBlock>,
-    /// Successors of each lowered block, in the order of its terminator's destinations.
-    pub succs: Vec<Vec<u32>>,
-    pub preds: Vec<Vec<u32>>,
+    /// Successors of each lowered block, in the order of its terminator's destinations; the
+    /// edges are numbered by their place among all successors ([`BlockOrder::edge`]).
+    succs: Lists<u32>,
+    /// Predecessors of each lowered block, in block order.
+    preds: Lists<u32>,
     /// The lowered index of each IR block (by block number), if reachable.
     pub orig: Vec<Option<u32>>,
 }
@@ -93,38 +96,62 @@ impl BlockOrder {
         let mut blocks = Vec::with_capacity(postorder.len());
         let mut orig = vec![None; nblocks];
         // Successors of each lowered block: edge blocks are numbered as they are placed, IR
-        // blocks once all are.
-        let mut succs: Vec<Vec<u32>> = Vec::with_capacity(postorder.len());
-        let mut pending: Vec<(usize, usize, ir::Block)> = Vec::new();
+        // blocks once all are; until then an edge to an IR block holds the IR block's number.
+        let mut succs: Lists<u32> = Lists::with_capacity(postorder.len(), 2);
+        let mut to_ir_block: Vec<bool> = Vec::with_capacity(postorder.len() * 2);
         for &b in postorder.iter().rev() {
             let at = blocks.len();
             orig[b.index()] = Some(at as u32);
             blocks.push(LoweredBlock::Orig(b));
             let ds = dests(b);
-            succs.push(Vec::with_capacity(ds.len()));
+            let edges_at = blocks.len();
+            let mut edges = 0;
+            succs.push_with(|items| {
+                for d in ds {
+                    if split(ds.len(), d) {
+                        items.push((edges_at + edges) as u32);
+                        edges += 1;
+                        to_ir_block.push(false);
+                    } else {
+                        items.push(d.block.as_u32());
+                        to_ir_block.push(true);
+                    }
+                }
+            });
             for (k, d) in ds.iter().enumerate() {
                 if split(ds.len(), d) {
-                    succs[at].push(blocks.len() as u32);
-                    pending.push((blocks.len(), 0, d.block));
                     blocks.push(LoweredBlock::Edge {
                         from: b,
                         succ: k as u32,
                         to: d.block,
                     });
-                    succs.push(vec![u32::MAX]);
-                } else {
-                    pending.push((at, k, d.block));
-                    succs[at].push(u32::MAX);
+                    succs.push([d.block.as_u32()]);
+                    to_ir_block.push(true);
                 }
             }
         }
-        for (at, k, t) in pending {
-            succs[at][k] = orig[t.index()].expect("successor of a reachable block");
+        for (s, to_ir) in succs.items_mut().iter_mut().zip(to_ir_block) {
+            if to_ir {
+                *s = orig[*s as usize].expect("successor of a reachable block");
+            }
         }
-        let mut preds = vec![Vec::new(); blocks.len()];
-        for (i, ss) in succs.iter().enumerate() {
-            for &s in ss {
-                preds[s as usize].push(i as u32);
+        // Predecessors: each block's count, the ranges from the counts, then the items.
+        let mut counts = vec![0u32; blocks.len()];
+        for i in 0..succs.len() {
+            for &s in succs.get(i) {
+                counts[s as usize] += 1;
+            }
+        }
+        let mut preds: Lists<u32> = Lists::with_capacity(blocks.len(), 0);
+        for &c in &counts {
+            preds.push(std::iter::repeat_n(u32::MAX, c as usize));
+        }
+        let mut filled = vec![0u32; blocks.len()];
+        for i in 0..succs.len() {
+            for &s in succs.get(i) {
+                let s = s as usize;
+                preds.get_mut(s)[filled[s] as usize] = i as u32;
+                filled[s] += 1;
             }
         }
         BlockOrder {
@@ -133,6 +160,31 @@ impl BlockOrder {
             preds,
             orig,
         }
+    }
+
+    /// The successors of lowered block `b`.
+    pub fn succs(&self, b: usize) -> &[u32] {
+        self.succs.get(b)
+    }
+
+    /// The predecessors of lowered block `b`.
+    pub fn preds(&self, b: usize) -> &[u32] {
+        self.preds.get(b)
+    }
+
+    /// The number of the edge from block `b` to its successor `k`, among all the function's
+    /// edges (`0..num_edges()`).
+    pub fn edge(&self, b: usize, k: usize) -> usize {
+        self.succs.start(b) + k
+    }
+
+    pub fn num_edges(&self) -> usize {
+        self.succs.items().len()
+    }
+
+    /// Every block's successors and predecessors, as lists.
+    pub fn edges(&self) -> (&Lists<u32>, &Lists<u32>) {
+        (&self.succs, &self.preds)
     }
 }
 
@@ -164,16 +216,17 @@ block3:
             .iter()
             .any(|b| matches!(b, LoweredBlock::Edge { succ: 0, .. })));
         assert_eq!(order.orig[3], None);
-        for (i, ss) in order.succs.iter().enumerate() {
-            for &s in ss {
-                assert!(order.preds[s as usize].contains(&(i as u32)));
+        for i in 0..order.blocks.len() {
+            for &s in order.succs(i) {
+                assert!(order.preds(s as usize).contains(&(i as u32)));
             }
         }
         // No edge from a multi-successor block goes straight to a multi-predecessor block.
-        for (i, ss) in order.succs.iter().enumerate() {
+        for i in 0..order.blocks.len() {
+            let ss = order.succs(i);
             if ss.len() > 1 {
                 assert!(
-                    ss.iter().all(|&s| order.preds[s as usize].len() == 1),
+                    ss.iter().all(|&s| order.preds(s as usize).len() == 1),
                     "{i}"
                 );
             }

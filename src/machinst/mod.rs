@@ -3,6 +3,7 @@
 
 pub mod blockorder;
 pub mod buffer;
+pub mod lists;
 pub mod lower;
 pub mod timing;
 pub mod vcode;

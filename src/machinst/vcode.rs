@@ -14,6 +14,8 @@
 //! asked) and returns regalloc2's [`regalloc2::Output`]: an allocation per operand and the moves
 //! to insert between instructions.
 
+use crate::machinst::blockorder::BlockOrder;
+use crate::machinst::lists::Lists;
 use regalloc2::{
     Algorithm, Block, Function, Inst as RaInst, InstRange, Operand, Output, PRegSet, RegClass,
     RegallocOptions, VReg,
@@ -32,47 +34,15 @@ pub trait MachInst {
     fn is_branch(&self) -> bool;
 }
 
-/// One block as lowering hands it over.
+/// The blocks as lowering hands them over, indexed like the [`BlockOrder`]'s.
 #[derive(Clone, Debug)]
-pub struct VBlock {
-    /// Its instructions: a range of the function's instruction list.
-    pub insts: (u32, u32),
-    pub params: Vec<VReg>,
-    pub succs: Vec<u32>,
-    /// Per successor, the registers passed to its parameters.
-    pub branch_args: Vec<Vec<VReg>>,
-}
-
-/// Many short lists in one vector: list `i` is `items[ranges[i].0..ranges[i].1]`.
-struct Lists<T> {
-    items: Vec<T>,
-    ranges: Vec<(u32, u32)>,
-}
-
-impl<T: Copy> Lists<T> {
-    /// Room for `lists` lists of about `per_list` items.
-    fn with_capacity(lists: usize, per_list: usize) -> Lists<T> {
-        Lists {
-            items: Vec::with_capacity(lists * per_list),
-            ranges: Vec::with_capacity(lists),
-        }
-    }
-
-    fn push(&mut self, list: impl IntoIterator<Item = T>) {
-        self.push_with(|items| items.extend(list));
-    }
-
-    /// Adds the list `fill` appends to the items.
-    fn push_with(&mut self, fill: impl FnOnce(&mut Vec<T>)) {
-        let lo = self.items.len() as u32;
-        fill(&mut self.items);
-        self.ranges.push((lo, self.items.len() as u32));
-    }
-
-    fn get(&self, i: usize) -> &[T] {
-        let (lo, hi) = self.ranges[i];
-        &self.items[lo as usize..hi as usize]
-    }
+pub struct VBlocks {
+    /// Per block, its instructions: a range of the function's instruction list.
+    pub insts: Vec<(u32, u32)>,
+    /// Per block, its parameters.
+    pub params: Lists<VReg>,
+    /// Per edge ([`BlockOrder::edge`]), the registers passed to the target's parameters.
+    pub branch_args: Lists<VReg>,
 }
 
 /// The lowered function. See the module documentation.
@@ -85,7 +55,7 @@ pub struct VCode<I> {
     succs: Lists<Block>,
     preds: Lists<Block>,
     params: Lists<VReg>,
-    /// One list per (block, successor), numbered like the entries of `succs.items`.
+    /// One list per edge, numbered like the entries of all the `succs` lists.
     branch_args: Lists<VReg>,
     num_vregs: usize,
 }
@@ -106,54 +76,28 @@ pub struct AllocOptions {
 pub struct AllocError(pub String);
 
 impl<I: MachInst> VCode<I> {
-    /// Takes the function's instructions and its blocks (entry first, each a range of `insts`,
-    /// in order). `num_vregs` bounds every virtual register index used.
-    pub fn new(insts: Vec<I>, blocks: Vec<VBlock>, num_vregs: usize) -> VCode<I> {
-        let n = blocks.len();
-        let mut v = VCode {
-            operands: Lists::with_capacity(insts.len(), 3),
-            clobbers: Vec::with_capacity(insts.len()),
+    /// Takes the function's instructions, its blocks and their edges (entry first, each block
+    /// a range of `insts`, in order). `num_vregs` bounds every virtual register index used.
+    pub fn new(insts: Vec<I>, blocks: VBlocks, order: &BlockOrder, num_vregs: usize) -> VCode<I> {
+        let mut operands = Lists::with_capacity(insts.len(), 3);
+        let mut clobbers = Vec::with_capacity(insts.len());
+        for inst in &insts {
+            operands.push_with(|items| inst.collect_operands(items));
+            clobbers.push(inst.clobbers());
+        }
+        let (succs, preds) = order.edges();
+        let block = |b: u32| Block::new(b as usize);
+        VCode {
             insts,
-            block_ranges: Vec::with_capacity(n),
-            succs: Lists::with_capacity(n, 2),
-            preds: Lists::with_capacity(n, 2),
-            params: Lists::with_capacity(n, 2),
-            branch_args: Lists::with_capacity(n, 2),
+            operands,
+            clobbers,
+            block_ranges: blocks.insts,
+            succs: succs.map(block),
+            preds: preds.map(block),
+            params: blocks.params,
+            branch_args: blocks.branch_args,
             num_vregs,
-        };
-        for inst in &v.insts {
-            v.operands.push_with(|items| inst.collect_operands(items));
-            v.clobbers.push(inst.clobbers());
         }
-        let mut pred_count = vec![0u32; n];
-        for block in blocks {
-            v.block_ranges.push(block.insts);
-            for &s in &block.succs {
-                pred_count[s as usize] += 1;
-            }
-            v.succs
-                .push(block.succs.iter().map(|&s| Block::new(s as usize)));
-            v.params.push(block.params);
-            for args in block.branch_args {
-                v.branch_args.push(args);
-            }
-        }
-        // Predecessor lists, in block order: ranges from the counts, then filled.
-        let mut at = 0;
-        for &c in &pred_count {
-            v.preds.ranges.push((at, at));
-            at += c;
-        }
-        v.preds.items = vec![Block::invalid(); at as usize];
-        for b in 0..n {
-            for k in 0..v.succs.get(b).len() {
-                let s = v.succs.get(b)[k].index();
-                let end = &mut v.preds.ranges[s].1;
-                v.preds.items[*end as usize] = Block::new(b);
-                *end += 1;
-            }
-        }
-        v
     }
 
     /// The instruction range of block `b`.
@@ -228,7 +172,7 @@ impl<I: MachInst> Function for VCode<I> {
     }
     fn branch_blockparams(&self, block: Block, _insn: RaInst, succ_idx: usize) -> &[VReg] {
         self.branch_args
-            .get(self.succs.ranges[block.index()].0 as usize + succ_idx)
+            .get(self.succs.start(block.index()) + succ_idx)
     }
     fn inst_operands(&self, insn: RaInst) -> &[Operand] {
         self.operands.get(insn.index())

@@ -411,7 +411,11 @@ impl LowerCtx {
 
     /// The lowered successor block `i` of the current block's terminator.
     pub fn succ_label(&mut self, i: u8) -> MachLabel {
-        match self.order.succs[self.cur_block as usize].get(usize::from(i)) {
+        match self
+            .order
+            .succs(self.cur_block as usize)
+            .get(usize::from(i))
+        {
             Some(&b) => Self::block_label(b),
             None => {
                 self.fail(format!("branch has no successor {i}"));

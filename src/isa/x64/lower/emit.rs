@@ -161,12 +161,25 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                         .ok_or_else(|| format!("no move from {from} to {to}"))?;
                     emit(&mv, &mut buf, &frame).map_err(|e| bad(&e))?;
                 }
-                InstOrEdit::Inst(i) => {
-                    let m = vcode.insts[i.index()].with_allocs(out.inst_allocs(i));
-                    let pic = ctx.flags.is_pic;
-                    emit_minst(&m, &mut buf, &frame, &epi, probestack, pic, &mut epi_marks)
-                        .map_err(|e| bad(&e))?;
-                }
+                InstOrEdit::Inst(i) => match &vcode.insts[i.index()] {
+                    // A call's fixed registers are its allocation already; only the
+                    // instruction (an indirect call's target) takes allocations.
+                    MInst::Call {
+                        inst, callee_pop, ..
+                    } => emit_call(
+                        &inst.with_allocs(out.inst_allocs(i)),
+                        *callee_pop,
+                        &mut buf,
+                        &frame,
+                    )
+                    .map_err(|e| bad(&e))?,
+                    m => {
+                        let m = m.with_allocs(out.inst_allocs(i));
+                        let pic = ctx.flags.is_pic;
+                        emit_minst(&m, &mut buf, &frame, &epi, probestack, pic, &mut epi_marks)
+                            .map_err(|e| bad(&e))?;
+                    }
+                },
             }
         }
     }
@@ -186,6 +199,28 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     };
     code.unwind = unwind::describe(&frame_code, &frame);
     Ok(code)
+}
+
+/// A call (its registers allocated), recorded as a call site, and the stack adjustment after
+/// a callee that pops `callee_pop` bytes of its arguments.
+fn emit_call(
+    inst: &Inst,
+    callee_pop: u32,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) -> Result<(), String> {
+    emit(inst, buf, frame).map_err(|e| e.to_string())?;
+    buf.add_call_site();
+    if callee_pop > 0 {
+        let sub = Inst::new(
+            Op::sub_r64_imm32,
+            &[Arg::Reg(Reg::phys(RSP)), Arg::Imm(i64::from(callee_pop))],
+            &[Reg::phys(RSP)],
+        )
+        .map_err(|e| e.to_string())?;
+        emit(&sub, buf, frame).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn emit_minst(
@@ -229,19 +264,7 @@ fn emit_minst(
         }
         MInst::Call {
             inst, callee_pop, ..
-        } => {
-            e(emit(inst, buf, frame))?;
-            buf.add_call_site();
-            if *callee_pop > 0 {
-                let sub = Inst::new(
-                    Op::sub_r64_imm32,
-                    &[Arg::Reg(Reg::phys(RSP)), Arg::Imm(i64::from(*callee_pop))],
-                    &[Reg::phys(RSP)],
-                )
-                .map_err(|e| e.to_string())?;
-                e(emit(&sub, buf, frame))?;
-            }
-        }
+        } => emit_call(inst, *callee_pop, buf, frame)?,
         MInst::Jump { .. } | MInst::JumpIf { .. } => {
             for inst in m.branch_insts() {
                 e(emit(&inst, buf, frame))?;

@@ -142,10 +142,9 @@ impl MInst {
                 clobbers,
                 callee_pop,
             } => {
-                let mut n = Vec::new();
-                inst.collect_operands(&mut n);
+                // The instruction's own operands come first; it takes no more than those.
                 MInst::Call {
-                    inst: inst.with_allocs(&allocs[..n.len()]),
+                    inst: inst.with_allocs(allocs),
                     uses: uses.clone(),
                     defs: defs.clone(),
                     clobbers: *clobbers,
@@ -284,21 +283,24 @@ impl MInst {
     }
 
     /// The jump or two-way branch rows, built for emission.
-    pub fn branch_insts(&self) -> Vec<Inst> {
+    pub fn branch_insts(&self) -> impl Iterator<Item = Inst> {
         let jmp = |l| Inst::new(Op::jmp, &[Arg::Label(l)], &[]).expect("jmp takes a label");
-        match *self {
-            MInst::Jump { target } => vec![jmp(target)],
+        let pair = match *self {
+            MInst::Jump { target } => [Some(jmp(target)), None],
             MInst::JumpIf {
                 cc,
                 taken,
                 not_taken,
-            } => vec![
-                Inst::new(Op::jcc, &[Arg::Cc(cc), Arg::Label(taken)], &[])
-                    .expect("jcc takes a condition and a label"),
-                jmp(not_taken),
+            } => [
+                Some(
+                    Inst::new(Op::jcc, &[Arg::Cc(cc), Arg::Label(taken)], &[])
+                        .expect("jcc takes a condition and a label"),
+                ),
+                Some(jmp(not_taken)),
             ],
-            _ => Vec::new(),
-        }
+            _ => [None, None],
+        };
+        pair.into_iter().flatten()
     }
 }
 

@@ -32,8 +32,9 @@ use crate::isa::x64::cpuid::{Feature as CpuFeature, TargetFeatures};
 use crate::isa::x64::regs::{Reg, PINNED_VREGS};
 use crate::isa::x64::table::Feature;
 use crate::machinst::blockorder::{BlockOrder, LoweredBlock};
+use crate::machinst::lists::Lists;
 use crate::machinst::timing::{Phase, PhaseClock};
-use crate::machinst::vcode::{VBlock, VCode};
+use crate::machinst::vcode::{VBlocks, VCode};
 use crate::settings::Flags;
 use ctx::LowerCtx;
 use minst::MInst;
@@ -275,7 +276,7 @@ fn lower_function_probing(
     if order.blocks.is_empty() {
         return Err("the function has no blocks".to_string());
     }
-    if !order.preds[0].is_empty() {
+    if !order.preds(0).is_empty() {
         return Err("not supported yet: branches to the entry block".to_string());
     }
     let lower_term = prog
@@ -295,21 +296,23 @@ fn lower_function_probing(
         })));
     }
     let nblocks = ctx.order.blocks.len();
-    let mut blocks: Vec<VBlock> = Vec::with_capacity(nblocks);
+    let mut blocks = VBlocks {
+        insts: vec![(0, 0); nblocks],
+        params: Lists::empty(nblocks, 1),
+        branch_args: Lists::empty(ctx.order.num_edges(), 1),
+    };
     // The instructions of the whole function, last to first: each IR instruction's sequence is
     // appended reversed, and the whole is reversed once at the end.
     let mut rev_insts: Vec<MInst> = Vec::with_capacity(func.dfg.num_insts() + nblocks);
     for b in (0..nblocks).rev() {
         ctx.cur_block = b as u32;
         let rev_start = rev_insts.len();
-        let mut params = Vec::new();
-        let mut branch_args = vec![Vec::new(); ctx.order.succs[b].len()];
         match ctx.order.blocks[b] {
             LoweredBlock::Edge { from, succ, .. } => {
                 let term = ctx.func.layout.last_inst(from).expect("a branching block");
                 let call = ctx.func.dfg.branch_destinations(term)[succ as usize];
-                branch_args[0] = block_args(&mut ctx, call)?;
-                let target = LowerCtx::block_label(ctx.order.succs[b][0]);
+                block_args(&mut ctx, call, &mut blocks.branch_args, b)?;
+                let target = LowerCtx::block_label(ctx.order.succs(b)[0]);
                 rev_insts.push(MInst::Jump { target });
             }
             LoweredBlock::Orig(block) => {
@@ -325,9 +328,9 @@ fn lower_function_probing(
                         probe,
                     )?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
-                    if opcode.is_branch() && ctx.order.succs[b].len() == 1 {
+                    if opcode.is_branch() && ctx.order.succs(b).len() == 1 {
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
-                        branch_args[0] = block_args(&mut ctx, call)?;
+                        block_args(&mut ctx, call, &mut blocks.branch_args, b)?;
                     }
                     if let (Some(log), true) = (&fired_rules, fired) {
                         let rule = machine.last_fired();
@@ -352,28 +355,24 @@ fn lower_function_probing(
                     }
                     rev_insts.extend(ctx.cur.drain(..).rev());
                 } else {
-                    for k in 0..ctx.func.dfg.block_params(block).len() {
-                        let regs = ctx.value_regs(ctx.func.dfg.block_params(block)[k]);
-                        params.extend(regs.regs().map(|r| r.to_vreg()));
-                    }
+                    blocks.params.set_with(b, |params| {
+                        for k in 0..ctx.func.dfg.block_params(block).len() {
+                            let regs = ctx.value_regs(ctx.func.dfg.block_params(block)[k]);
+                            params.extend(regs.regs().map(|r| r.to_vreg()));
+                        }
+                    });
                 }
             }
         }
-        blocks.push(VBlock {
-            // Reversed positions for now.
-            insts: (rev_start as u32, rev_insts.len() as u32),
-            params,
-            succs: ctx.order.succs[b].clone(),
-            branch_args,
-        });
+        // Reversed positions for now.
+        blocks.insts[b] = (rev_start as u32, rev_insts.len() as u32);
     }
-    blocks.reverse();
     rev_insts.reverse();
     let mut insts = rev_insts;
     let total = insts.len() as u32;
-    for block in &mut blocks {
-        let (lo, hi) = block.insts;
-        block.insts = (total - hi, total - lo);
+    for range in &mut blocks.insts {
+        let (lo, hi) = *range;
+        *range = (total - hi, total - lo);
     }
     // Aliases resolved, virtual registers are renumbered in order of first appearance, so
     // that their numbers grow with program order (lowering, bottom-up, allocated them the other
@@ -384,15 +383,18 @@ fn lower_function_probing(
     let mut renumber = Renumber::new(ctx.num_vregs());
     let mut final_reg = |r: Reg| renumber.reg(ctx.resolve(r));
     // In program order: a block's parameters, its instructions, the arguments it passes.
-    for block in &mut blocks {
-        for p in &mut block.params {
+    for b in 0..nblocks {
+        for p in blocks.params.get_mut(b) {
             *p = final_reg(ctx::vreg_reg(*p)).to_vreg();
         }
-        for inst in &mut insts[block.insts.0 as usize..block.insts.1 as usize] {
+        let (lo, hi) = blocks.insts[b];
+        for inst in &mut insts[lo as usize..hi as usize] {
             inst.map_regs(&mut final_reg);
         }
-        for a in block.branch_args.iter_mut().flatten() {
-            *a = final_reg(ctx::vreg_reg(*a)).to_vreg();
+        for k in 0..ctx.order.succs(b).len() {
+            for a in blocks.branch_args.get_mut(ctx.order.edge(b, k)) {
+                *a = final_reg(ctx::vreg_reg(*a)).to_vreg();
+            }
         }
     }
     if trace {
@@ -401,7 +403,12 @@ fn lower_function_probing(
             inst.map_regs(&mut final_reg);
         }
     }
-    let vcode = VCode::new(insts, blocks, PINNED_VREGS + renumber.next as usize);
+    let vcode = VCode::new(
+        insts,
+        blocks,
+        &ctx.order,
+        PINNED_VREGS + renumber.next as usize,
+    );
     Ok(Lowered {
         vcode,
         ctx,
@@ -439,17 +446,26 @@ impl Renumber {
     }
 }
 
-/// The registers passed to a branch target's parameters.
-fn block_args(ctx: &mut LowerCtx, call: ir::BlockCall) -> Result<Vec<regalloc2::VReg>, String> {
-    let args: Vec<ir::BlockArg> = ctx.func.dfg.block_call_args(call).to_vec();
-    let mut out = Vec::new();
-    for a in args {
-        match a {
-            ir::BlockArg::Value(v) => out.extend(ctx.put_in_regs(v).regs().map(|r| r.to_vreg())),
-            _ => return Err("not supported yet: try_call block arguments".to_string()),
+/// Records the registers the one-successor block `b` passes to its target's parameters.
+fn block_args(
+    ctx: &mut LowerCtx,
+    call: ir::BlockCall,
+    branch_args: &mut Lists<VReg>,
+    b: usize,
+) -> Result<(), String> {
+    let mut result = Ok(());
+    branch_args.set_with(ctx.order.edge(b, 0), |out| {
+        for k in 0..ctx.func.dfg.block_call_args(call).len() {
+            let arg = ctx.func.dfg.block_call_args(call)[k];
+            match arg {
+                ir::BlockArg::Value(v) => {
+                    out.extend(ctx.put_in_regs(v).regs().map(|r| r.to_vreg()))
+                }
+                _ => result = Err("not supported yet: try_call block arguments".to_string()),
+            }
         }
-    }
-    Ok(out)
+    });
+    result
 }
 
 /// Lowers one IR instruction into `ctx.cur`; `false` when it needed no code of its own (dead,

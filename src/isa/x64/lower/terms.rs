@@ -319,7 +319,7 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         },
     )
     .constructor("jump_table", |ctx: &mut LowerCtx, index: Reg| {
-        let n = ctx.order.succs[ctx.cur_block as usize].len();
+        let n = ctx.order.succs(ctx.cur_block as usize).len();
         let labels: Vec<MachLabel> = (0..n).map(|i| ctx.succ_label(i as u8)).collect();
         let tmp1 = ctx.alloc_reg(RegClass::Int);
         let tmp2 = ctx.alloc_reg(RegClass::Int);
