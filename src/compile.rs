@@ -257,8 +257,15 @@ fn compile(
     }));
     match run {
         Ok(result) => result.map_err(err),
-        Err(_) => Err(err(
-            "internal error: the back end panicked on this function".to_string(),
-        )),
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(err(format!(
+                "internal error: the back end panicked on this function ({why})"
+            )))
+        }
     }
 }

@@ -103,6 +103,24 @@ enum Command {
         /// Directory for the minimised run tests of mismatches.
         #[arg(long, default_value = "fuzz-mismatches")]
         out: PathBuf,
+        /// Print what was generated: each (opcode, type), calling convention, call between
+        /// conventions and compilers, signature shape, load-folding rule and setting, with
+        /// counts (lowered pairs never generated show as 0).
+        #[arg(long)]
+        stats: bool,
+        /// Compile only with rulesel (no function compiled by Cranelift).
+        #[arg(long)]
+        no_mixed: bool,
+        /// Report findings without minimising them or writing run tests (faster triage).
+        #[arg(long)]
+        no_minimise: bool,
+        /// Start at module K of the campaign (with `--count 1`, replays one module).
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        start: u64,
+        /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
+        /// (the embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
     },
     /// Compiles the x64 rules against the lowering environment: prints the findings, the
     /// (opcode, type) pairs no `lower` rule covers and `N rules, M terms, compiled in X ms`;
@@ -184,13 +202,22 @@ fn main() -> ExitCode {
             depth,
             funcs,
             out,
+            stats,
+            no_mixed,
+            no_minimise,
+            start,
+            rules,
         } => {
             let limits = rulesel::fuzzgen::Limits {
                 depth,
                 funcs,
+                mixed: !no_mixed,
                 ..Default::default()
             };
-            fuzz(seed, count, calls, limits, out)
+            with_rules(rules, |r| {
+                let out = (!no_minimise).then_some(out);
+                fuzz(seed, count, calls, limits, out, stats, start, r)
+            })
         }
         Command::Run {
             timeout,
@@ -253,28 +280,42 @@ fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode
     }
 }
 
-/// `rulesel fuzz`: a line per finding, a summary, then `N functions, M mismatches`; failure
-/// exit status when there was a mismatch.
+/// `rulesel fuzz`: a line per finding, a summary (and with `stats` the table of what was
+/// generated), then `N functions, M mismatches`; failure exit status when there was a
+/// mismatch.
 #[cfg(feature = "oracle")]
+#[allow(clippy::too_many_arguments)]
 fn fuzz(
     seed: u64,
     count: usize,
     calls: usize,
     limits: rulesel::fuzzgen::Limits,
-    out: PathBuf,
+    out: Option<PathBuf>,
+    stats: bool,
+    start: u64,
+    rules: RuleChoice,
 ) -> ExitCode {
     use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
+    // Panics of the oracle and of rulesel are caught and reported as findings (with their
+    // message); the default hook would print a backtrace for each.
+    std::panic::set_hook(Box::new(|_| {}));
     let campaign = Campaign {
         seed,
         count,
         calls_per_function: calls,
         limits,
         out_dir: out,
+        rules,
+        stop_at_first: false,
+        start,
     };
     let start = std::time::Instant::now();
     let report = run_campaign(&campaign, |line| println!("{line}"));
     for (what, modules) in &report.unsupported {
         println!("unsupported by rulesel: {what} ({modules} modules skipped)");
+    }
+    if stats {
+        print!("{}", report.stats.table());
     }
     println!(
         "{} runs compared, {} modules the oracle could not run, {:.1} s",

@@ -3,6 +3,7 @@
 //! the default `cargo test` never compiles Cranelift.
 #![cfg(feature = "oracle")]
 
+use rulesel::compile::RuleChoice;
 use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
 use rulesel::fuzzgen::Limits;
 
@@ -14,7 +15,10 @@ fn short_campaign_has_no_mismatches() {
         count: 300,
         calls_per_function: 4,
         limits: Limits::default(),
-        out_dir: out.clone(),
+        out_dir: Some(out.clone()),
+        rules: RuleChoice::Embedded,
+        stop_at_first: false,
+        start: 0,
     };
     let mut lines = Vec::new();
     let report = run_campaign(&campaign, |l| lines.push(l.to_string()));

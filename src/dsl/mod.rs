@@ -309,6 +309,13 @@ impl<H> RuleProgram<H> {
         self.rules[r.index()].span
     }
 
+    /// The source text of a rule (the whole `(rule …)` form).
+    pub fn rule_source(&self, r: RuleId) -> &str {
+        let span = self.rule_span(r);
+        let text = self.sources.text(span.file);
+        text.get(span.lo as usize..span.hi as usize).unwrap_or("")
+    }
+
     /// The rule with the given name, if any rule has it.
     pub fn rule_named(&self, name: &str) -> Option<RuleId> {
         self.rules

@@ -1,16 +1,22 @@
 //! A fuzzing campaign: generate modules from a seed, check each one differentially, minimise
-//! every finding and write it out as a `.clif` run test. `rulesel fuzz` is a thin shell over
-//! [`run_campaign`].
+//! every finding and write it out as a `.clif` run test, and count what was generated
+//! ([`Stats`]). `rulesel fuzz` is a thin shell over [`run_campaign`].
+//!
+//! Every compile runs regalloc2's checker; a checker failure is a compile failure of rulesel,
+//! a finding like any mismatch. The rule executor's counters run for the whole campaign, so
+//! the statistics say how often each rule that folds a load fired.
 
 use super::differential::{
     build_oracle, build_rulesel, check_module, data_value, Failure, Finding, Mismatch, Outcome,
-    Target,
+    Runner,
 };
 use super::generate::{generate_module, interesting_bits, Limits};
 use super::minimise::minimise;
 use super::program::Module;
+use super::stats::Stats;
+use crate::compile::RuleChoice;
 use crate::dsl::testkit::Rng;
-use crate::isa::x64::cpuid::TargetFeatures;
+use crate::dsl::{Machine, RuleId};
 use std::path::{Path, PathBuf};
 
 /// What to run.
@@ -22,8 +28,16 @@ pub struct Campaign {
     /// Argument lists each function is called with.
     pub calls_per_function: usize,
     pub limits: Limits,
-    /// Where minimised findings are written.
-    pub out_dir: PathBuf,
+    /// Where minimised findings are written (`None`: findings are only counted, as
+    /// `rulesel mutate` does).
+    pub out_dir: Option<PathBuf>,
+    /// The rules rulesel lowers with.
+    pub rules: RuleChoice,
+    /// Stop at the first finding.
+    pub stop_at_first: bool,
+    /// The index of the first module (to replay module `k` of a campaign: `start: k`,
+    /// `count: 1`).
+    pub start: u64,
 }
 
 /// What a campaign found.
@@ -33,8 +47,11 @@ pub struct Report {
     pub functions: usize,
     /// Calls compared.
     pub runs: usize,
-    /// Findings against rulesel: disagreements, rejections, panics.
+    /// Findings against rulesel: disagreements, rejections (regalloc2's checker included),
+    /// panics.
     pub mismatches: usize,
+    /// Functions checked up to and including the module of the first finding.
+    pub functions_to_first: Option<usize>,
     /// Modules rulesel declined as using something it does not support yet: each construct
     /// with the number of modules.
     pub unsupported: Vec<(String, usize)>,
@@ -42,6 +59,8 @@ pub struct Report {
     pub oracle_problems: Vec<String>,
     /// The run tests written, one per mismatch.
     pub written: Vec<PathBuf>,
+    /// What was generated.
+    pub stats: Stats,
 }
 
 impl Report {
@@ -59,25 +78,17 @@ pub fn module_seed(seed: u64, k: u64) -> u64 {
     seed.wrapping_mul(0x0100_0000_01b3).wrapping_add(k)
 }
 
-/// Module `k` compiles for the host's CPU features when even and for the x86-64 baseline when
-/// odd, so both the feature-using rules and their fallbacks are exercised.
-pub fn module_target(k: u64) -> Target {
-    Target {
-        features: if k.is_multiple_of(2) {
-            TargetFeatures::host()
-        } else {
-            TargetFeatures::default()
-        },
-    }
-}
-
-/// Random argument lists for every function of `module`.
+/// Random argument lists for every function of `module` the harness may call: not those that
+/// take a vmctx (a pointer only their callers can give).
 pub fn random_calls(module: &Module, seed: u64, per_function: usize) -> Vec<Vec<Vec<u128>>> {
     let mut rng = Rng::new(seed ^ 0xA5A5_5A5A);
     module
         .funcs
         .iter()
         .map(|f| {
+            if f.sig.params.iter().any(|p| p.vmctx) {
+                return Vec::new();
+            }
             let params = f.params();
             (0..per_function)
                 .map(|_| {
@@ -91,22 +102,43 @@ pub fn random_calls(module: &Module, seed: u64, per_function: usize) -> Vec<Vec<
         .collect()
 }
 
+/// The rules of `rules` that fold a load into their instruction (their text calls
+/// `sink_load`).
+pub fn fold_rules(rules: RuleChoice) -> Vec<RuleId> {
+    let Ok(prog) = rules.program() else {
+        return Vec::new();
+    };
+    (0..prog.rule_count() as u32)
+        .map(RuleId)
+        .filter(|&r| prog.rule_source(r).contains("(sink_load"))
+        .collect()
+}
+
 /// Runs the campaign; `progress` gets a line per finding and per oracle problem.
 pub fn run_campaign(c: &Campaign, mut progress: impl FnMut(&str)) -> Report {
     let mut report = Report::default();
-    let mut k = 0u64;
+    let mut machine = Machine::new();
+    let prog = c.rules.program().ok();
+    if let Some(prog) = prog {
+        machine.enable_coverage(prog.rule_count());
+    }
+    let mut runner = Runner {
+        rules: c.rules,
+        machine,
+    };
+    let mut k = c.start;
     // Modules that rulesel does not support or the oracle cannot run do not count; the bound
     // stops a campaign whose generator only makes such modules.
-    let max_modules = 50 * c.count as u64 + 1000;
+    let max_modules = c.start + 50 * c.count as u64 + 1000;
     while report.functions < c.count && k < max_modules {
         let seed = module_seed(c.seed, k);
         let module = generate_module(seed, c.limits);
-        let target = module_target(k);
         let calls = random_calls(&module, seed, c.calls_per_function);
-        match check_module(&module, &calls, target) {
+        match check_module(&module, &calls, &mut runner) {
             Ok(runs) => {
                 report.functions += module.funcs.len();
                 report.runs += runs;
+                report.stats.add_module(&module);
             }
             Err(Finding::Failure(Failure::Unsupported(what))) => {
                 match report.unsupported.iter_mut().find(|(w, _)| *w == what) {
@@ -123,15 +155,23 @@ pub fn run_campaign(c: &Campaign, mut progress: impl FnMut(&str)) -> Report {
             }
             Err(finding) => {
                 report.functions += module.funcs.len();
+                report.stats.add_module(&module);
                 report.mismatches += 1;
+                report.functions_to_first.get_or_insert(report.functions);
                 let what = match &finding {
                     Finding::Mismatch(m) => describe_mismatch(&module, m),
                     Finding::Failure(f) => f.to_string(),
                 };
-                let path = c
-                    .out_dir
-                    .join(format!("mismatch-seed{}-module{k}.clif", c.seed));
-                match write_finding(&module, &calls, &finding, target, &path, c, k) {
+                let Some(dir) = &c.out_dir else {
+                    progress(&format!("module {k} (seed {seed}): {what}"));
+                    if c.stop_at_first {
+                        break;
+                    }
+                    k += 1;
+                    continue;
+                };
+                let path = dir.join(format!("mismatch-seed{}-module{k}.clif", c.seed));
+                match write_finding(&module, &calls, &finding, &path, c, k, &mut runner) {
                     Ok(()) => {
                         progress(&format!(
                             "module {k}: {what}\n  written to {}",
@@ -144,20 +184,32 @@ pub fn run_campaign(c: &Campaign, mut progress: impl FnMut(&str)) -> Report {
                         path.display()
                     )),
                 }
+                if c.stop_at_first {
+                    break;
+                }
             }
         }
         k += 1;
+    }
+    if let (Some(prog), Some(counts)) = (prog, runner.machine.coverage()) {
+        for r in fold_rules(c.rules) {
+            report
+                .stats
+                .folds
+                .insert(prog.rule_label(r), counts[r.index()]);
+        }
     }
     report
 }
 
 fn describe_mismatch(module: &Module, m: &Mismatch) -> String {
     let f = &module.funcs[m.func];
+    let returns = f.returns();
     format!(
         "%{}: rulesel {}, interpreter {}",
         f.name,
-        m.ours.describe(&f.returns),
-        m.theirs.describe(&f.returns)
+        m.ours.describe(&returns),
+        m.theirs.describe(&returns)
     )
 }
 
@@ -168,7 +220,7 @@ fn still_fails(
     module: &Module,
     func: usize,
     args: &[u128],
-    target: Target,
+    runner: &mut Runner,
 ) -> bool {
     let mut calls: Vec<Vec<Vec<u128>>> = vec![Vec::new(); module.funcs.len()];
     calls[func].push(args.to_vec());
@@ -179,7 +231,7 @@ fn still_fails(
                 | (Outcome::Trapped(_), Outcome::Trapped(_))
         )
     };
-    match (finding, check_module(module, &calls, target)) {
+    match (finding, check_module(module, &calls, runner)) {
         // The same disagreement, not one the minimiser made up on the way: each side still
         // returns, or still traps, as it did.
         (Finding::Mismatch(was), Err(Finding::Mismatch(now))) => {
@@ -199,22 +251,30 @@ fn write_finding(
     module: &Module,
     calls: &[Vec<Vec<u128>>],
     finding: &Finding,
-    target: Target,
     path: &Path,
     c: &Campaign,
     k: u64,
+    runner: &mut Runner,
 ) -> std::io::Result<()> {
     let (func, args) = match finding {
         Finding::Mismatch(m) => (m.func, m.args.clone()),
         // A module-level failure: shrink around the first function with a call.
-        Finding::Failure(_) => (0, calls[0].first().cloned().unwrap_or_default()),
+        Finding::Failure(_) => {
+            let f = calls.iter().position(|c| !c.is_empty()).unwrap_or(0);
+            (f, calls[f].first().cloned().unwrap_or_default())
+        }
     };
-    // Minimisation never renumbers functions (pruning comes after it), so `func` holds.
+    // The minimiser keeps the rule counters out of its many compiles.
+    let mut scratch = Runner {
+        rules: runner.rules,
+        machine: Machine::new(),
+    };
     let (small, func, args) = minimise(module, func, &args, &mut |m: &Module, a: &[u128]| {
-        still_fails(finding, m, func, a, target)
+        still_fails(finding, m, func, a, &mut scratch)
     });
     let f = &small.funcs[func];
     let params = f.params();
+    let returns = f.returns();
     let text = small.to_clif();
     let arg_text: Vec<String> = params
         .iter()
@@ -222,33 +282,37 @@ fn write_finding(
         .map(|(&t, &b)| data_value(t, b).to_string())
         .collect();
     let call = format!("%{}({})", f.name, arg_text.join(", "));
-    let theirs = build_oracle(&text).and_then(|o| o.call(func, &args, &params));
-    let ours = build_rulesel(&text, target).map(|r| r.call(func, &args, &f.returns));
+    let native = small.cranelift_compiled();
+    let oracle = build_oracle(&small.to_oracle_clif(), &small.config, &native);
+    let theirs = oracle
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|o| o.call(func, &args, &params));
+    let ours = oracle.as_ref().map_err(Clone::clone).and_then(|o| {
+        build_rulesel(&text, &small.config, o, &mut scratch).map(|r| r.call(func, &args, &returns))
+    });
     let mut out = format!(
         "; Found by `rulesel fuzz --seed {}` (module {k}), then minimised.\n",
         c.seed
     );
+    if !native.is_empty() {
+        let names: Vec<String> = native.iter().map(|n| format!("%{n}")).collect();
+        out.push_str(&format!("; compiled by Cranelift: {}\n", names.join(" ")));
+    }
     match &ours {
-        Ok(o) => out.push_str(&format!(
-            "; rulesel:     {call} -> {}\n",
-            o.describe(&f.returns)
-        )),
+        Ok(o) => out.push_str(&format!("; rulesel:     {call} -> {}\n", o.describe(&returns))),
         Err(e) => out.push_str(&format!("; rulesel:     {e}\n")),
     }
     match &theirs {
-        Ok(o) => out.push_str(&format!(
-            "; interpreter: {call} -> {}\n",
-            o.describe(&f.returns)
-        )),
+        Ok(o) => out.push_str(&format!("; interpreter: {call} -> {}\n", o.describe(&returns))),
         Err(e) => out.push_str(&format!("; interpreter: {e}\n")),
     }
     out.push_str(&format!(
-        "test interpret\ntest run\n{}\n\n{text}",
-        target.target_line()
+        "test interpret\ntest run\n{}\n{text}",
+        small.config.header()
     ));
     if let Ok(Outcome::Returned(bits)) = &theirs {
-        let vals: Vec<String> = f
-            .returns
+        let vals: Vec<String> = returns
             .iter()
             .zip(bits)
             .map(|(&t, &b)| data_value(t, b).to_string())

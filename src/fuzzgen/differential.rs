@@ -6,17 +6,17 @@
 //! by their bits, floats by their bits unless both are NaNs (NaN payloads are not specified by
 //! CLIF, and the interpreter's host arithmetic and SSE disagree on them).
 
-use super::program::{Module, Ty};
-use crate::compile::compile_function;
+use super::config::rulesel_flags;
+use super::program::{Config, Module, Ty};
+use crate::compile::{compile_function_using, RuleChoice};
+use crate::dsl::Machine;
 use crate::ir::{self, DataValue};
-use crate::isa::x64::cpuid::TargetFeatures;
 use crate::isa::x64::IsaFlags;
 use crate::jit::trampoline::Trampoline;
 use crate::jit::traps::{timeout_signal, Watchdog};
 use crate::jit::{module_name, symbol_names, JitFunction, JitModule};
 use crate::machinst::buffer::CompiledCode;
 use crate::runtest::trap_name;
-use crate::settings::Flags;
 use cranelift_codegen::data_value::DataValue as ClifValue;
 use cranelift_codegen::ir::immediates::{Ieee32, Ieee64};
 use cranelift_interpreter::environment::FunctionStore;
@@ -82,22 +82,9 @@ fn same_value(ty: Ty, x: u128, y: u128) -> bool {
     x & mask == y & mask || (is_nan(x) && is_nan(y))
 }
 
-/// rulesel's IR type for a generator type.
-pub fn ir_type(ty: Ty) -> ir::Type {
-    match ty {
-        Ty::I8 => ir::Type::I8,
-        Ty::I16 => ir::Type::I16,
-        Ty::I32 => ir::Type::I32,
-        Ty::I64 => ir::Type::I64,
-        Ty::I128 => ir::Type::I128,
-        Ty::F32 => ir::Type::F32,
-        Ty::F64 => ir::Type::F64,
-    }
-}
-
 /// rulesel's run-command value of type `ty` with bits `bits`.
 pub fn data_value(ty: Ty, bits: u128) -> DataValue {
-    DataValue::from_bits(ir_type(ty), bits).expect("scalar types have data values")
+    DataValue::from_bits(super::lowered::ir_type(ty), bits).expect("scalar types have data values")
 }
 
 fn clif_value(ty: Ty, bits: u128) -> ClifValue {
@@ -155,24 +142,6 @@ impl fmt::Display for Failure {
     }
 }
 
-/// How rulesel compiles: the flags and the CPU features.
-#[derive(Clone, Copy, Debug)]
-pub struct Target {
-    pub features: TargetFeatures,
-}
-
-impl Target {
-    /// The `target x86_64 …` line of a run test that compiles the same way.
-    pub fn target_line(&self) -> String {
-        let mut line = String::from("target x86_64");
-        for f in self.features.iter() {
-            line.push(' ');
-            line.push_str(f.flag_name());
-        }
-        line
-    }
-}
-
 /// A module compiled and mapped by rulesel, ready to call.
 pub struct RuleselModule {
     jit: JitModule,
@@ -180,14 +149,43 @@ pub struct RuleselModule {
     entries: Vec<*const u8>,
 }
 
-/// Parses, verifies, compiles and maps `text` (the module's CLIF) with rulesel. Panics are
-/// caught and reported as [`Failure::Panic`].
-pub fn build_rulesel(text: &str, target: Target) -> Result<RuleselModule, Failure> {
-    catch_unwind(AssertUnwindSafe(|| build_rulesel_inner(text, target)))
-        .unwrap_or_else(|p| Err(Failure::Panic(panic_message(&p))))
+/// How rulesel compiles in a differential run: which rules, on which executor (whose rule
+/// counters, when enabled, count over the whole campaign).
+pub struct Runner {
+    pub rules: RuleChoice,
+    pub machine: Machine,
 }
 
-fn build_rulesel_inner(text: &str, target: Target) -> Result<RuleselModule, Failure> {
+impl Default for Runner {
+    fn default() -> Runner {
+        Runner {
+            rules: RuleChoice::Embedded,
+            machine: Machine::new(),
+        }
+    }
+}
+
+/// Parses, verifies, compiles and maps `text` (the module's CLIF) with rulesel under `config`
+/// (regalloc2's checker on), except the functions `oracle` compiles with Cranelift
+/// ([`OracleModule::native`]). Panics are caught and reported as [`Failure::Panic`].
+pub fn build_rulesel(
+    text: &str,
+    config: &Config,
+    oracle: &OracleModule,
+    runner: &mut Runner,
+) -> Result<RuleselModule, Failure> {
+    catch_unwind(AssertUnwindSafe(|| {
+        build_rulesel_inner(text, config, oracle, runner)
+    }))
+    .unwrap_or_else(|p| Err(Failure::Panic(panic_message(&p))))
+}
+
+fn build_rulesel_inner(
+    text: &str,
+    config: &Config,
+    oracle: &OracleModule,
+    runner: &mut Runner,
+) -> Result<RuleselModule, Failure> {
     let err = |stage, message: String| Failure::Rulesel { stage, message };
     let file = ir::parse_test_file(text).map_err(|e| {
         err(
@@ -195,22 +193,28 @@ fn build_rulesel_inner(text: &str, target: Target) -> Result<RuleselModule, Fail
             format!("{}:{}: {}", e.pos.line, e.pos.col, e.message),
         )
     })?;
-    let flags = Flags::default();
-    let isa = IsaFlags::from_features(target.features);
+    let flags = rulesel_flags(config).map_err(|e| err("settings", e))?;
+    let isa = IsaFlags::from_features(config.features);
     let mut codes: Vec<(String, CompiledCode, Vec<String>)> = Vec::new();
-    for tf in &file.functions {
+    for (i, tf) in file.functions.iter().enumerate() {
         let func = &tf.function;
         ir::verify_function(func).map_err(|errors| {
             let first = errors.first().map(|e| e.describe()).unwrap_or_default();
             err("verify", first)
         })?;
-        let code = compile_function(func, &flags, &isa).map_err(|e| {
-            const UNSUPPORTED: &str = "not supported yet: ";
-            match e.message.find(UNSUPPORTED) {
-                Some(at) => Failure::Unsupported(e.message[at + UNSUPPORTED.len()..].to_string()),
-                None => err("compile", e.to_string()),
-            }
-        })?;
+        let code = match oracle.native.get(i) {
+            Some(Some(code)) => code.clone(),
+            _ => compile_function_using(func, &flags, &isa, runner.rules, &mut runner.machine)
+                .map_err(|e| {
+                    const UNSUPPORTED: &str = "not supported yet: ";
+                    match e.message.find(UNSUPPORTED) {
+                        Some(at) => Failure::Unsupported(
+                            e.message[at + UNSUPPORTED.len()..].to_string(),
+                        ),
+                        None => err("compile", e.to_string()),
+                    }
+                })?,
+        };
         let symbols = symbol_names(&code);
         codes.push((module_name(&func.name), code, symbols));
     }
@@ -274,21 +278,44 @@ impl RuleselModule {
     }
 }
 
-/// The module as Cranelift reads it, verified.
+/// The module as Cranelift reads it, verified, with the machine code of the functions
+/// Cranelift compiles itself in a mixed module.
 pub struct OracleModule {
     functions: Vec<cranelift_codegen::ir::Function>,
+    /// Per function: Cranelift's code, for the functions it compiles.
+    pub native: Vec<Option<CompiledCode>>,
 }
 
-/// Reads and verifies `text` with Cranelift.
-pub fn build_oracle(text: &str) -> Result<OracleModule, Failure> {
+/// Reads and verifies `text` (the module's [`Module::to_oracle_clif`]) with Cranelift;
+/// compiles the functions named in `native` with Cranelift's x64 back end under `config`.
+pub fn build_oracle(text: &str, config: &Config, native: &[&str]) -> Result<OracleModule, Failure> {
     let functions = cranelift_reader::parse_functions(text)
         .map_err(|e| Failure::Oracle(format!("reader: {e}")))?;
-    let flags = cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder());
+    // Verified against the target (the frame-pointer instructions need one).
+    let isa = super::cranelift::target_isa(config).map_err(Failure::Oracle)?;
     for f in &functions {
-        cranelift_codegen::verifier::verify_function(f, &flags)
+        cranelift_codegen::verifier::verify_function(f, &*isa)
             .map_err(|e| Failure::Oracle(format!("verifier: {e}")))?;
     }
-    Ok(OracleModule { functions })
+    let mut compiled = Vec::with_capacity(functions.len());
+    for f in &functions {
+        let name = f.name.to_string();
+        let wanted = native.iter().any(|n| name.strip_prefix('%') == Some(*n));
+        compiled.push(match wanted {
+            true => Some(
+                catch_unwind(AssertUnwindSafe(|| super::cranelift::compile(f, &isa)))
+                    .map_err(|p| {
+                        Failure::Oracle(format!("Cranelift panicked: {}", panic_message(&p)))
+                    })?
+                    .map_err(Failure::Oracle)?,
+            ),
+            false => None,
+        });
+    }
+    Ok(OracleModule {
+        functions,
+        native: compiled,
+    })
 }
 
 impl OracleModule {
@@ -347,21 +374,27 @@ pub enum Finding {
 pub fn check_module(
     module: &Module,
     calls: &[Vec<Vec<u128>>],
-    target: Target,
+    runner: &mut Runner,
 ) -> Result<usize, Finding> {
     let text = module.to_clif();
-    let oracle = build_oracle(&text).map_err(Finding::Failure)?;
-    let ours = build_rulesel(&text, target).map_err(Finding::Failure)?;
+    let oracle = build_oracle(
+        &module.to_oracle_clif(),
+        &module.config,
+        &module.cranelift_compiled(),
+    )
+    .map_err(Finding::Failure)?;
+    let ours = build_rulesel(&text, &module.config, &oracle, runner).map_err(Finding::Failure)?;
     let mut runs = 0;
     for (index, (func, arg_lists)) in module.funcs.iter().zip(calls).enumerate() {
         let params = func.params();
+        let returns = func.returns();
         for args in arg_lists {
             let theirs = oracle
                 .call(index, args, &params)
                 .map_err(Finding::Failure)?;
-            let got = ours.call(index, args, &func.returns);
+            let got = ours.call(index, args, &returns);
             runs += 1;
-            if !got.agrees(&theirs, &func.returns) {
+            if !got.agrees(&theirs, &returns) {
                 return Err(Finding::Mismatch(Mismatch {
                     func: index,
                     args: args.clone(),

@@ -1,22 +1,36 @@
 //! The seeded generator of random valid CLIF modules.
 //!
+//! A module is a [`Config`] (its `set` lines and CPU features, [`super::config`]), then the
+//! signatures of its functions (any calling convention; stack arguments, `i128` and floats
+//! among them; `uext`/`sext` narrow values; a `vmctx` pointer; more results than return
+//! registers when `enable_multi_ret_implicit_sret` allows), then the functions. Function `i`
+//! calls only functions after it, directly, through `func_addr` + `call_indirect`, or, under
+//! `tail`, by `return_call`/`return_call_indirect`, so every call terminates. In a mixed
+//! module ([`Limits::mixed`]) some functions are compiled by Cranelift itself, so that calls
+//! between the two compilers check rulesel's calling conventions against Cranelift's.
+//!
 //! A function is grown as nested regions, which keeps it valid by construction:
 //!
 //! ```text
-//!  straight ops     v = op(values in scope)                 (int, i128, float, conversions)
-//!  memory           stack_addr + store / load on a slot
-//!  call             results of a later module function
-//!  diamond          brif c ─▶ then-region ─┐
-//!                         └─▶ else-region ─┴▶ join(v: T)
+//!  straight ops     v = op(values in scope)             every lowered (opcode, type): ops.rs
+//!  memory           loads, stores, stack_load/store, atomics on stack slots; a load right
+//!                   before the instruction it can fold into, sometimes with a second user
+//!  call             results of a later module function (direct or indirect)
+//!  diamond          brif c ─▶ then-region ─┐     (c often a fresh compare that a select
+//!                         └─▶ else-region ─┴▶ join(v: T)     before the branch also reads)
 //!  loop             jump head(0, x) ; head(i, acc): body-region ; brif i+1 < n, head(i+1, acc'), exit(acc')
 //!  switch           br_table i, [case-regions…] ─▶ join(v: T)
+//!  cold             brif 0, cold, next: code that is compiled but never runs (frame and stack
+//!                   pointers, debugtrap, 32-bit addresses…: values no interpreter can agree on)
+//!  trap             trapz/trapnz, uadd_overflow_trap, an arm that ends in `trap`
 //! ```
 //!
 //! The scope is the list of values defined in blocks that dominate the current point: a region's
 //! own values go out of scope at its join, where only the join's parameters come back. Loops run
 //! at most 4 times each, so every function terminates quickly. Slots are zeroed on entry (the
 //! interpreter zeroes memory, hardware does not), and the function's last return value reads
-//! every slot back, so memory contents are compared with the results.
+//! every slot back, so memory contents are compared with the results. Addresses never enter
+//! the scope (as integers they differ between the interpreter and the hardware).
 //!
 //! Where CLIF and the interpreter disagree the generator steers clear: `srem MIN, -1` is 0 in
 //! CLIF but traps in the interpreter, so `srem`'s divisor is never -1. Everything else is
@@ -24,7 +38,12 @@
 //! `sdiv MIN, -1` trap, `fcvt_to_*` traps on NaN and overflow, NaN payloads are compared
 //! NaN-aware by the runner).
 
-use super::program::{Block, BlockId, Func, Line, Module, Target, Term, Ty, Val};
+use super::config::random_config;
+use super::lowered::{lowered, Lowered};
+use super::program::{
+    Block, BlockId, Compiler, Config, Conv, Ext, Func, Line, Module, Param, Sig, Slot, Target,
+    Term, Ty, Val,
+};
 use crate::dsl::testkit::Rng;
 
 /// How big the generated modules are.
@@ -36,6 +55,8 @@ pub struct Limits {
     pub depth: u32,
     /// Regions in a sequence.
     pub regions: u64,
+    /// Let Cranelift compile some functions (see the module documentation).
+    pub mixed: bool,
 }
 
 impl Default for Limits {
@@ -44,6 +65,7 @@ impl Default for Limits {
             funcs: 3,
             depth: 2,
             regions: 6,
+            mixed: true,
         }
     }
 }
@@ -51,43 +73,69 @@ impl Default for Limits {
 /// Generates the module of `seed`.
 pub fn generate_module(seed: u64, limits: Limits) -> Module {
     let mut rng = Rng::new(seed);
+    let config = random_config(&mut rng);
     let count = 1 + rng.below(limits.funcs.max(1) as u64) as usize;
-    // Signatures first: a function calls only later ones, whose signatures it must know.
-    let sigs: Vec<(Vec<Ty>, Vec<Ty>)> = (0..count)
-        .map(|_| {
-            let params = (0..rng.below(5)).map(|_| random_ty(&mut rng)).collect();
-            // At most two results of each register class: more need a return area, which
-            // neither Cranelift nor rulesel give without an sret parameter.
-            let returns = match random_ty(&mut rng) {
-                Ty::I128 => vec![Ty::I128],
-                first if rng.chance(50) => vec![first, random_ty(&mut rng)]
-                    .into_iter()
-                    .filter(|&t| t != Ty::I128)
-                    .collect(),
-                first => vec![first],
-            };
-            (params, returns)
-        })
-        .collect();
-    let funcs = (0..count)
+    let sigs = signatures(&mut rng, &config, count);
+    let mut funcs: Vec<Func> = (0..count)
         .map(|i| {
-            let mut g = FuncGen {
+            FuncGen {
                 rng: &mut rng,
                 limits,
+                config: &config,
+                lowered: lowered(),
                 sigs: &sigs,
                 index: i,
                 next_val: 0,
                 blocks: Vec::new(),
                 callees: Vec::new(),
+                sig_refs: Vec::new(),
                 slots: Vec::new(),
-            };
-            g.generate()
+                data_slots: Vec::new(),
+                globals: Vec::new(),
+                ctx_slot: None,
+                stack_limit: None,
+                pinned_set: false,
+                rulesel_only: false,
+            }
+            .generate()
         })
         .collect();
-    Module { funcs }
+    if limits.mixed {
+        for i in 0..funcs.len() {
+            if !funcs[i].rulesel_only
+                && rng.chance(25)
+                && cranelift_can_compile(&funcs[i], &funcs, &config)
+            {
+                funcs[i].compiler = Compiler::Cranelift;
+            }
+        }
+    }
+    Module { funcs, config }
 }
 
-fn random_ty(rng: &mut Rng) -> Ty {
+/// Cranelift 0.135 compiles tail calls only with frame pointers, and rejects (by panicking) an
+/// `i128` in a signature outside the `tail` convention unless the LLVM ABI extensions are on,
+/// for its own signature and every one it calls.
+fn cranelift_can_compile(f: &Func, funcs: &[Func], config: &Config) -> bool {
+    // Its tail calls need frame pointers.
+    let tail_calls = f
+        .blocks
+        .iter()
+        .any(|b| matches!(&b.term, Term::Other { callee: Some(_), .. }));
+    if tail_calls && !config.is_on("preserve_frame_pointers") {
+        return false;
+    }
+    if config.is_on("enable_llvm_abi_extensions") {
+        return true;
+    }
+    let ok = |s: &Sig| {
+        s.conv == Conv::Tail
+            || !s.params.iter().chain(&s.returns).any(|p| p.ty == Ty::I128)
+    };
+    ok(&f.sig) && f.callees.iter().all(|&c| ok(&funcs[c].sig)) && f.sigs.iter().all(ok)
+}
+
+pub(super) fn random_ty(rng: &mut Rng) -> Ty {
     // i128 and narrow types less often: most code is i32/i64/float.
     *rng.pick(&[
         Ty::I8,
@@ -102,102 +150,336 @@ fn random_ty(rng: &mut Rng) -> Ty {
     ])
 }
 
-/// Values usable at the current point, with their types.
-type Scope = Vec<(Val, Ty)>;
-
-struct FuncGen<'a> {
-    rng: &'a mut Rng,
-    limits: Limits,
-    sigs: &'a [(Vec<Ty>, Vec<Ty>)],
-    index: usize,
-    next_val: u32,
-    blocks: Vec<Block>,
-    callees: Vec<usize>,
-    slots: Vec<u32>,
+/// The return registers of a convention as Cranelift assigns them: (integer, float).
+fn return_registers(conv: Conv, config: &Config) -> (usize, usize) {
+    match conv {
+        Conv::Tail => (8, 8),
+        Conv::WindowsFastcall => (2, 1),
+        _ if config.is_on("enable_llvm_abi_extensions") => (3, 2),
+        _ => (2, 2),
+    }
 }
 
-/// Size of every stack slot: room for two i128s.
-const SLOT_SIZE: u32 = 32;
+/// Do `returns` fit in the return registers of `conv`?
+fn returns_fit(returns: &[Param], conv: Conv, config: &Config) -> bool {
+    let (ints, floats) = return_registers(conv, config);
+    let int_regs: usize = returns
+        .iter()
+        .map(|p| match p.ty {
+            Ty::I128 => 2,
+            t if t.is_float() => 0,
+            _ => 1,
+        })
+        .sum();
+    let float_regs = returns.iter().filter(|p| p.ty.is_float()).count();
+    int_regs <= ints && float_regs <= floats
+}
+
+/// Signatures of `count` functions, last first, so that a `tail` function can share the
+/// results of a later one (which `return_call` needs).
+fn signatures(rng: &mut Rng, config: &Config, count: usize) -> Vec<Sig> {
+    let sret = config.is_on("enable_multi_ret_implicit_sret");
+    let llvm = config.is_on("enable_llvm_abi_extensions");
+    let mut sigs: Vec<Sig> = Vec::with_capacity(count);
+    for i in (0..count).rev() {
+        let conv = *rng.pick(&[
+            Conv::SystemV,
+            Conv::SystemV,
+            Conv::Fast,
+            Conv::Cold,
+            Conv::Tail,
+            Conv::Tail,
+            Conv::WindowsFastcall,
+        ]);
+        // i128 under Windows x64 needs the LLVM extensions, in both compilers.
+        let i128_ok = conv != Conv::WindowsFastcall || llvm;
+        let value = |rng: &mut Rng| loop {
+            let ty = random_ty(rng);
+            if ty == Ty::I128 && !i128_ok {
+                continue;
+            }
+            let ext = if matches!(ty, Ty::I8 | Ty::I16 | Ty::I32) && rng.chance(30) {
+                *rng.pick(&[Ext::Uext, Ext::Sext])
+            } else {
+                Ext::None
+            };
+            break Param {
+                ty,
+                ext,
+                vmctx: false,
+            };
+        };
+        let nparams = if rng.chance(15) {
+            6 + rng.below(12)
+        } else {
+            rng.below(5)
+        };
+        let mut params: Vec<Param> = (0..nparams).map(|_| value(rng)).collect();
+        // Functions other than the first may take a vmctx (a pointer into their caller's
+        // frame): the harness never calls them itself. Both compilers read a stack limit
+        // only from a vmctx in a register: at most two parameters come before it.
+        if i > 0 && rng.chance(15) {
+            let at = rng.below(params.len().min(2) as u64 + 1) as usize;
+            params.insert(
+                at,
+                Param {
+                    ty: Ty::I64,
+                    ext: Ext::None,
+                    vmctx: true,
+                },
+            );
+        }
+        // Earlier in `sigs` means later in the module.
+        let later_tails: Vec<usize> = sigs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.conv == Conv::Tail)
+            .map(|(k, _)| k)
+            .collect();
+        let returns = if conv == Conv::Tail && !later_tails.is_empty() && rng.chance(50) {
+            sigs[*rng.pick(&later_tails)].returns.clone()
+        } else {
+            loop {
+                let many = sret && rng.chance(20);
+                let n = if many {
+                    3 + rng.below(16)
+                } else {
+                    rng.below(3)
+                };
+                let uniform = many && rng.chance(50);
+                let first = value(rng);
+                let rets: Vec<Param> = (0..n)
+                    .map(|k| if uniform || k == 0 { first } else { value(rng) })
+                    .collect();
+                if sret || returns_fit(&rets, conv, config) {
+                    break rets;
+                }
+            }
+        };
+        sigs.push(Sig {
+            params,
+            returns,
+            conv,
+        });
+    }
+    sigs.reverse();
+    sigs
+}
+
+/// Values usable at the current point, with their types.
+pub(super) type Scope = Vec<(Val, Ty)>;
+
+/// Size of every data slot (room for two i128s); slots are 16-aligned so that the
+/// interpreter's `aligned` checks (on offsets in its own stack) agree with the hardware's.
+pub(super) const SLOT_SIZE: u32 = 32;
+
+pub(super) struct FuncGen<'a> {
+    pub(super) rng: &'a mut Rng,
+    pub(super) limits: Limits,
+    pub(super) config: &'a Config,
+    pub(super) lowered: &'a Lowered,
+    pub(super) sigs: &'a [Sig],
+    pub(super) index: usize,
+    pub(super) next_val: u32,
+    pub(super) blocks: Vec<Block>,
+    pub(super) callees: Vec<usize>,
+    pub(super) sig_refs: Vec<usize>,
+    pub(super) slots: Vec<Slot>,
+    /// Slots that random loads and stores use and the checksum reads back.
+    pub(super) data_slots: Vec<u32>,
+    pub(super) globals: Vec<String>,
+    /// A zeroed slot whose address is passed as callees' `vmctx` (never written otherwise).
+    pub(super) ctx_slot: Option<u32>,
+    pub(super) stack_limit: Option<u32>,
+    /// `set_pinned_reg` was emitted in the entry block (so `get_pinned_reg` reads a value both
+    /// sides agree on).
+    pub(super) pinned_set: bool,
+    /// The function uses something Cranelift's x64 back end cannot compile.
+    pub(super) rulesel_only: bool,
+}
 
 impl FuncGen<'_> {
     fn generate(&mut self) -> Func {
-        let (params, returns) = self.sigs[self.index].clone();
+        let sig = self.sigs[self.index].clone();
         let entry = self.new_block();
-        let mut scope: Scope = params.iter().map(|&t| (self.new_val(), t)).collect();
-        self.blocks[entry.0 as usize].params = scope.clone();
-        for i in 0..self.rng.below(3) {
-            self.slots.push(SLOT_SIZE);
-            let mut hidden = Vec::new();
-            let zero = self.konst(entry, &mut hidden, Ty::I128, 0);
-            let addr = self.slot_address(entry, i);
-            for off in [0, 16] {
-                self.line(
-                    entry,
-                    &[],
-                    vec![zero, addr],
-                    format!("store notrap {zero}, {addr}+{off}"),
-                    true,
-                );
+        let mut scope: Scope = Vec::new();
+        let mut params = Vec::new();
+        for p in &sig.params {
+            let v = self.new_val();
+            params.push((v, p.ty));
+            // A vmctx is an address: kept out of the scope.
+            if !p.vmctx {
+                scope.push((v, p.ty));
             }
+        }
+        self.blocks[entry.0 as usize].params = params;
+        if sig.params.iter().any(|p| p.vmctx) {
+            self.vmctx_globals();
+        }
+        for _ in 0..self.rng.below(3) {
+            let slot = self.add_slot(SLOT_SIZE);
+            self.data_slots.push(slot);
+            self.zero_slot(entry, slot, SLOT_SIZE);
+        }
+        if self.sigs[self.index + 1..]
+            .iter()
+            .any(|s| s.params.iter().any(|p| p.vmctx))
+        {
+            let slot = self.add_slot(SLOT_SIZE);
+            self.zero_slot(entry, slot, SLOT_SIZE);
+            self.ctx_slot = Some(slot);
+        }
+        if self.config.is_on("enable_probestack") && self.rng.chance(50) {
+            // A frame big enough to be probed, used only by a store and a load.
+            let size = 16 * (64 + self.rng.below(512) as u32);
+            let big = self.add_slot(size);
+            self.big_slot_roundtrip(entry, &mut scope, big, size);
+        }
+        if self.config.is_on("enable_pinned_reg") && self.rng.chance(60) {
+            let v = self.operand(entry, &mut scope, Ty::I64);
+            self.line(
+                entry,
+                Line {
+                    effect: true,
+                    ..Line::pure(vec![], vec![v], format!("set_pinned_reg {v}"))
+                },
+            );
+            self.pinned_set = true;
         }
         let mut cur = entry;
         let regions = 1 + self.rng.below(self.limits.regions);
         for _ in 0..regions {
             cur = self.region(cur, &mut scope, self.limits.depth);
         }
-        let mut rets: Vec<Val> = returns
-            .iter()
-            .map(|&t| self.operand(cur, &mut scope, t))
-            .collect();
-        if !self.slots.is_empty() {
-            // Fold every slot's bytes into the last result, so wrong memory shows.
-            let last = returns.len() - 1;
-            let mut acc = self.convert(cur, &mut scope, rets[last], returns[last], Ty::I64);
-            let seven = self.konst(cur, &mut scope, Ty::I64, 7);
-            for s in 0..self.slots.len() {
-                let addr = self.slot_address(cur, s as u64);
-                for off in (0..SLOT_SIZE).step_by(8) {
-                    let v = self.def(
-                        cur,
-                        &mut scope,
-                        Ty::I64,
-                        vec![addr],
-                        format!("load.i64 notrap {addr}+{off}"),
-                    );
-                    let r = self.def(
-                        cur,
-                        &mut scope,
-                        Ty::I64,
-                        vec![acc, seven],
-                        format!("rotl {acc}, {seven}"),
-                    );
-                    acc = self.def(
-                        cur,
-                        &mut scope,
-                        Ty::I64,
-                        vec![r, v],
-                        format!("bxor {r}, {v}"),
-                    );
-                }
-            }
-            rets[last] = self.convert(cur, &mut scope, acc, Ty::I64, returns[last]);
-        }
-        self.blocks[cur.0 as usize].term = Term::Return(rets);
+        let term = match self.tail_call(cur, &mut scope) {
+            Some(term) => term,
+            None => Term::Return(self.results(cur, &mut scope)),
+        };
+        self.blocks[cur.0 as usize].term = term;
         Func {
             name: format!("f{}", self.index),
-            returns,
+            sig,
             slots: std::mem::take(&mut self.slots),
             callees: std::mem::take(&mut self.callees),
+            sigs: std::mem::take(&mut self.sig_refs)
+                .into_iter()
+                .map(|s| self.sigs[s].clone())
+                .collect(),
+            globals: std::mem::take(&mut self.globals),
+            stack_limit: self.stack_limit,
             blocks: std::mem::take(&mut self.blocks),
+            compiler: Compiler::Rulesel,
+            next_val: self.next_val,
+            rulesel_only: self.rulesel_only,
         }
     }
 
-    fn new_val(&mut self) -> Val {
+    /// The function's results at block `b`; the last one folds in every data slot's bytes, so
+    /// that wrong memory shows.
+    fn results(&mut self, b: BlockId, scope: &mut Scope) -> Vec<Val> {
+        let returns = self.sigs[self.index].return_types();
+        let mut rets: Vec<Val> = returns
+            .iter()
+            .map(|&t| self.operand(b, scope, t))
+            .collect();
+        if self.data_slots.is_empty() || returns.is_empty() {
+            return rets;
+        }
+        let last = returns.len() - 1;
+        let mut acc = self.convert(b, scope, rets[last], returns[last], Ty::I64);
+        let seven = self.konst(b, scope, Ty::I64, 7);
+        for s in self.data_slots.clone() {
+            let addr = self.slot_address(b, s, 0);
+            for off in (0..SLOT_SIZE).step_by(8) {
+                let v = self.def(
+                    b,
+                    scope,
+                    Ty::I64,
+                    vec![addr],
+                    format!("load.i64 notrap {addr}+{off}"),
+                );
+                let r = self.def(
+                    b,
+                    scope,
+                    Ty::I64,
+                    vec![acc, seven],
+                    format!("rotl {acc}, {seven}"),
+                );
+                acc = self.def(b, scope, Ty::I64, vec![r, v], format!("bxor {r}, {v}"));
+            }
+        }
+        rets[last] = self.convert(b, scope, acc, Ty::I64, returns[last]);
+        rets
+    }
+
+    /// Under `tail`, sometimes end with a tail call to a later `tail` function with the same
+    /// results (directly or through `func_addr`).
+    fn tail_call(&mut self, b: BlockId, scope: &mut Scope) -> Option<Term> {
+        let sig = &self.sigs[self.index];
+        if sig.conv != Conv::Tail || !self.rng.chance(40) {
+            return None;
+        }
+        let own_vmctx = self.own_vmctx();
+        let candidates: Vec<usize> = (self.index + 1..self.sigs.len())
+            .filter(|&j| {
+                let s = &self.sigs[j];
+                s.conv == Conv::Tail
+                    && s.return_types() == sig.return_types()
+                    // This frame is gone during the callee: only the incoming vmctx can be
+                    // passed on.
+                    && (!s.params.iter().any(|p| p.vmctx) || own_vmctx.is_some())
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        let callee = *self.rng.pick(&candidates);
+        let args = self.call_args(b, scope, callee, own_vmctx);
+        let argv = args.iter().map(Val::to_string).collect::<Vec<_>>().join(", ");
+        let fn_ref = self.fn_ref(callee);
+        if self.lowered.has("return_call_indirect", Some(Ty::I64)) && self.rng.chance(30) {
+            let sig_ref = self.sig_ref(callee);
+            let ptr = self.new_val();
+            self.line(
+                b,
+                Line {
+                    keep: true,
+                    callee: Some(callee),
+                    ..Line::pure(
+                        vec![(ptr, Ty::I64)],
+                        vec![],
+                        format!("{ptr} = func_addr.i64 fn{fn_ref}"),
+                    )
+                },
+            );
+            let mut uses = vec![ptr];
+            uses.extend(&args);
+            return Some(Term::Other {
+                text: format!("return_call_indirect sig{sig_ref}, {ptr}({argv})"),
+                uses,
+                callee: Some(callee),
+            });
+        }
+        Some(Term::Other {
+            text: format!("return_call fn{fn_ref}({argv})"),
+            uses: args,
+            callee: Some(callee),
+        })
+    }
+
+    /// The function's own vmctx parameter, if it has one.
+    fn own_vmctx(&self) -> Option<Val> {
+        let sig = &self.sigs[self.index];
+        let at = sig.params.iter().position(|p| p.vmctx)?;
+        Some(self.blocks[0].params[at].0)
+    }
+
+    pub(super) fn new_val(&mut self) -> Val {
         self.next_val += 1;
         Val(self.next_val - 1)
     }
 
-    fn new_block(&mut self) -> BlockId {
+    pub(super) fn new_block(&mut self) -> BlockId {
         self.blocks.push(Block {
             params: Vec::new(),
             lines: Vec::new(),
@@ -206,25 +488,125 @@ impl FuncGen<'_> {
         BlockId(self.blocks.len() as u32 - 1)
     }
 
-    fn line(&mut self, b: BlockId, defs: &[(Val, Ty)], uses: Vec<Val>, text: String, effect: bool) {
-        self.blocks[b.0 as usize].lines.push(Line {
-            defs: defs.to_vec(),
-            uses,
-            text,
-            effect,
-            callee: None,
-        });
+    pub(super) fn line(&mut self, b: BlockId, line: Line) {
+        self.blocks[b.0 as usize].lines.push(line);
     }
 
     /// Appends `v = <rhs>` of type `ty` to block `b` and puts `v` in scope.
-    fn def(&mut self, b: BlockId, scope: &mut Scope, ty: Ty, uses: Vec<Val>, rhs: String) -> Val {
+    pub(super) fn def(
+        &mut self,
+        b: BlockId,
+        scope: &mut Scope,
+        ty: Ty,
+        uses: Vec<Val>,
+        rhs: String,
+    ) -> Val {
         let v = self.new_val();
-        self.line(b, &[(v, ty)], uses, format!("{v} = {rhs}"), false);
+        self.line(b, Line::pure(vec![(v, ty)], uses, format!("{v} = {rhs}")));
         scope.push((v, ty));
         v
     }
 
-    fn konst(&mut self, b: BlockId, scope: &mut Scope, ty: Ty, bits: u128) -> Val {
+    fn add_slot(&mut self, size: u32) -> u32 {
+        self.slots.push(Slot {
+            size,
+            align_log2: 4,
+        });
+        self.slots.len() as u32 - 1
+    }
+
+    /// Zeroes `size` bytes of `slot` in block `b`.
+    fn zero_slot(&mut self, b: BlockId, slot: u32, size: u32) {
+        let zero = self.new_val();
+        let half = self.new_val();
+        self.line(
+            b,
+            Line {
+                keep: true,
+                ..Line::pure(
+                    vec![(zero, Ty::I128)],
+                    vec![],
+                    format!("{half} = iconst.i64 0\n    {zero} = uextend.i128 {half}"),
+                )
+            },
+        );
+        let addr = self.slot_address(b, slot, 0);
+        for off in (0..size).step_by(16) {
+            self.line(
+                b,
+                Line {
+                    effect: true,
+                    keep: true,
+                    ..Line::pure(
+                        vec![],
+                        vec![zero, addr],
+                        format!("store notrap {zero}, {addr}+{off}"),
+                    )
+                },
+            );
+        }
+    }
+
+    /// A value stored into a large slot and read back (its frame is what probes must cover).
+    fn big_slot_roundtrip(&mut self, b: BlockId, scope: &mut Scope, slot: u32, size: u32) {
+        let off = 8 * self.rng.below(u64::from(size / 8 - 1)) as u32;
+        let v = self.operand(b, scope, Ty::I64);
+        let addr = self.slot_address(b, slot, 0);
+        self.line(
+            b,
+            Line {
+                effect: true,
+                ..Line::pure(
+                    vec![],
+                    vec![v, addr],
+                    format!("store notrap {v}, {addr}+{off}"),
+                )
+            },
+        );
+        self.def(
+            b,
+            scope,
+            Ty::I64,
+            vec![addr],
+            format!("load.i64 notrap {addr}+{off}"),
+        );
+    }
+
+    /// `gv0 = vmctx`, the word it points at (zero: the stack limit), and an address 16 bytes
+    /// on (which `symbol_value` reads); the first limits the stack, sometimes.
+    fn vmctx_globals(&mut self) {
+        self.globals.push("vmctx".into());
+        self.globals.push("load.i64 notrap aligned gv0".into());
+        self.globals.push("iadd_imm.i64 gv0, 16".into());
+        if self.rng.chance(40) {
+            self.stack_limit = Some(1);
+        }
+    }
+
+    /// The address of byte `off` of `slot`, kept out of scope: an address is only for loads
+    /// and stores (as an integer it differs between the interpreter and the hardware).
+    pub(super) fn slot_address(&mut self, b: BlockId, slot: u32, off: u32) -> Val {
+        let v = self.new_val();
+        let at = if off == 0 {
+            String::new()
+        } else {
+            format!("+{off}")
+        };
+        self.line(
+            b,
+            Line {
+                keep: true,
+                ..Line::pure(
+                    vec![(v, Ty::I64)],
+                    vec![],
+                    format!("{v} = stack_addr.i64 ss{slot}{at}"),
+                )
+            },
+        );
+        v
+    }
+
+    pub(super) fn konst(&mut self, b: BlockId, scope: &mut Scope, ty: Ty, bits: u128) -> Val {
         let rhs = match ty {
             Ty::F32 | Ty::F64 => float_const_text(ty, bits),
             Ty::I128 => {
@@ -251,7 +633,7 @@ impl FuncGen<'_> {
     }
 
     /// A value of type `ty`: one in scope, or a new constant.
-    fn operand(&mut self, b: BlockId, scope: &mut Scope, ty: Ty) -> Val {
+    pub(super) fn operand(&mut self, b: BlockId, scope: &mut Scope, ty: Ty) -> Val {
         let candidates: Vec<Val> = scope
             .iter()
             .filter(|&&(_, t)| t == ty)
@@ -264,81 +646,33 @@ impl FuncGen<'_> {
         self.konst(b, scope, ty, bits)
     }
 
-    /// Converts `v: from` to type `to` (extension, reduction, bitcast or float conversion).
-    fn convert(&mut self, b: BlockId, scope: &mut Scope, v: Val, from: Ty, to: Ty) -> Val {
-        if from == to {
-            return v;
-        }
-        let rhs = match (from.is_float(), to.is_float()) {
-            (false, false) if from.bits() < to.bits() => {
-                let op = if self.rng.chance(50) {
-                    "uextend"
-                } else {
-                    "sextend"
-                };
-                format!("{op}.{to} {v}")
-            }
-            (false, false) => format!("ireduce.{to} {v}"),
-            (true, true) if from == Ty::F32 => format!("fpromote.f64 {v}"),
-            (true, true) => format!("fdemote.f32 {v}"),
-            (false, true) if from.bits() == to.bits() => format!("bitcast.{to} {v}"),
-            (false, true) => {
-                let op = if self.rng.chance(50) {
-                    "fcvt_from_sint"
-                } else {
-                    "fcvt_from_uint"
-                };
-                format!("{op}.{to} {v}")
-            }
-            (true, false) if from.bits() == to.bits() && self.rng.chance(50) => {
-                format!("bitcast.{to} {v}")
-            }
-            (true, false) => {
-                let sat = self.rng.chance(80);
-                let signed = self.rng.chance(50);
-                let base = if signed {
-                    "fcvt_to_sint"
-                } else {
-                    "fcvt_to_uint"
-                };
-                let to_ty = if to == Ty::I128 { Ty::I64 } else { to };
-                let to_ty = if !sat && to_ty.bits() < 32 {
-                    Ty::I32
-                } else {
-                    to_ty
-                };
-                let suffix = if sat { "_sat" } else { "" };
-                let c = self.def(
-                    b,
-                    scope,
-                    to_ty,
-                    vec![v],
-                    format!("{base}{suffix}.{to_ty} {v}"),
-                );
-                return self.convert(b, scope, c, to_ty, to);
-            }
-        };
-        self.def(b, scope, to, vec![v], rhs)
-    }
-
     /// Grows a region starting in block `b`; returns the block where code continues.
     fn region(&mut self, b: BlockId, scope: &mut Scope, depth: u32) -> BlockId {
         let choice = self.rng.below(100);
         match choice {
-            0..=49 => {
+            0..=39 => {
                 for _ in 0..1 + self.rng.below(6) {
                     self.straight_op(b, scope);
                 }
                 b
             }
-            50..=59 => {
+            40..=49 => {
                 self.memory_op(b, scope);
                 b
             }
-            60..=67 if self.index + 1 < self.sigs.len() => {
+            50..=55 => {
+                self.fold_op(b, scope);
+                b
+            }
+            56..=62 if self.index + 1 < self.sigs.len() => {
                 self.call(b, scope);
                 b
             }
+            63..=65 => {
+                self.trap_op(b, scope);
+                b
+            }
+            66..=67 => self.cold(b, scope),
             68..=79 if depth > 0 => self.diamond(b, scope, depth),
             80..=89 if depth > 0 => self.counted_loop(b, scope, depth),
             90..=99 if depth > 0 => self.switch(b, scope, depth),
@@ -349,9 +683,23 @@ impl FuncGen<'_> {
         }
     }
 
+    /// A branch condition: a value in scope, or (often) a fresh compare that a `select`,
+    /// `uextend` or second compare before the branch also reads, so that the compare is
+    /// folded into the branch and still needed elsewhere.
+    fn condition(&mut self, b: BlockId, scope: &mut Scope) -> Val {
+        if self.rng.chance(50) {
+            let ty = *self.rng.pick(&Ty::INTS);
+            return self.operand(b, scope, ty);
+        }
+        let c = self.compare(b, scope);
+        if self.rng.chance(50) {
+            self.reuse_condition(b, scope, c);
+        }
+        c
+    }
+
     fn diamond(&mut self, b: BlockId, scope: &mut Scope, depth: u32) -> BlockId {
-        let cond_ty = *self.rng.pick(&Ty::INTS);
-        let cond = self.operand(b, scope, cond_ty);
+        let cond = self.condition(b, scope);
         let ty = random_ty(self.rng);
         let join = self.new_block();
         let joined = self.new_val();
@@ -361,11 +709,20 @@ impl FuncGen<'_> {
             let arm = self.new_block();
             let mut arm_scope = scope.clone();
             let end = self.region(arm, &mut arm_scope, depth - 1);
-            let v = self.operand(end, &mut arm_scope, ty);
-            self.blocks[end.0 as usize].term = Term::Jump(Target {
-                block: join,
-                args: vec![v],
-            });
+            self.blocks[end.0 as usize].term = if self.rng.chance(3) {
+                let code = *self.rng.pick(&TRAP_CODES);
+                Term::Other {
+                    text: format!("trap {code}"),
+                    uses: vec![],
+                    callee: None,
+                }
+            } else {
+                let v = self.operand(end, &mut arm_scope, ty);
+                Term::Jump(Target {
+                    block: join,
+                    args: vec![v],
+                })
+            };
             arms.push(arm);
         }
         self.blocks[b.0 as usize].term = Term::Brif(
@@ -464,90 +821,140 @@ impl FuncGen<'_> {
         join
     }
 
-    fn call(&mut self, b: BlockId, scope: &mut Scope) {
-        let callee =
-            self.index + 1 + self.rng.below((self.sigs.len() - self.index - 1) as u64) as usize;
-        let fn_ref = match self.callees.iter().position(|&c| c == callee) {
+    /// Code behind a branch on zero: compiled, register-allocated and encoded, never run. It
+    /// holds what the interpreter cannot run or agree on. Its values stay inside it.
+    fn cold(&mut self, b: BlockId, scope: &mut Scope) -> BlockId {
+        let zero_ty = *self.rng.pick(&Ty::NARROW_INTS);
+        let zero = self.konst(b, scope, zero_ty, 0);
+        let cold = self.new_block();
+        let next = self.new_block();
+        self.blocks[b.0 as usize].term = Term::Brif(
+            zero,
+            Target {
+                block: cold,
+                args: vec![],
+            },
+            Target {
+                block: next,
+                args: vec![],
+            },
+        );
+        let mut cold_scope = scope.clone();
+        for _ in 0..1 + self.rng.below(3) {
+            self.cold_op(cold, &mut cold_scope);
+        }
+        self.blocks[cold.0 as usize].term = if self.rng.chance(50) {
+            Term::Return(self.results(cold, &mut cold_scope))
+        } else {
+            Term::Jump(Target {
+                block: next,
+                args: vec![],
+            })
+        };
+        next
+    }
+
+    /// Arguments for a call of module function `callee`: values in scope, and for a vmctx the
+    /// given pointer or this frame's context slot.
+    fn call_args(
+        &mut self,
+        b: BlockId,
+        scope: &mut Scope,
+        callee: usize,
+        vmctx: Option<Val>,
+    ) -> Vec<Val> {
+        let params = self.sigs[callee].params.clone();
+        params
+            .iter()
+            .map(|p| {
+                if p.vmctx {
+                    match vmctx {
+                        Some(v) => v,
+                        None => {
+                            let slot = self
+                                .ctx_slot
+                                .expect("a function with a vmctx callee has a context slot");
+                            self.slot_address(b, slot, 0)
+                        }
+                    }
+                } else {
+                    self.operand(b, scope, p.ty)
+                }
+            })
+            .collect()
+    }
+
+    /// The index of module function `callee` among the function references.
+    pub(super) fn fn_ref(&mut self, callee: usize) -> usize {
+        match self.callees.iter().position(|&c| c == callee) {
             Some(i) => i,
             None => {
                 self.callees.push(callee);
                 self.callees.len() - 1
             }
-        };
-        let (params, returns) = self.sigs[callee].clone();
-        let args: Vec<Val> = params.iter().map(|&t| self.operand(b, scope, t)).collect();
+        }
+    }
+
+    /// The index of module function `callee`'s signature among the signature references.
+    pub(super) fn sig_ref(&mut self, callee: usize) -> usize {
+        match self.sig_refs.iter().position(|&c| c == callee) {
+            Some(i) => i,
+            None => {
+                self.sig_refs.push(callee);
+                self.sig_refs.len() - 1
+            }
+        }
+    }
+
+    fn call(&mut self, b: BlockId, scope: &mut Scope) {
+        let callee =
+            self.index + 1 + self.rng.below((self.sigs.len() - self.index - 1) as u64) as usize;
+        let own = self.own_vmctx();
+        let args = self.call_args(b, scope, callee, own);
+        let returns = self.sigs[callee].return_types();
         let defs: Vec<(Val, Ty)> = returns.iter().map(|&t| (self.new_val(), t)).collect();
         let lhs: Vec<String> = defs.iter().map(|(v, _)| v.to_string()).collect();
         let argv: Vec<String> = args.iter().map(Val::to_string).collect();
-        let text = if lhs.is_empty() {
-            format!("call fn{fn_ref}({})", argv.join(", "))
+        let fn_ref = self.fn_ref(callee);
+        let mut uses = args;
+        let call = if self.lowered.has("call_indirect", Some(Ty::I64)) && self.rng.chance(25) {
+            let sig_ref = self.sig_ref(callee);
+            let ptr = self.new_val();
+            self.line(
+                b,
+                Line {
+                    keep: true,
+                    callee: Some(callee),
+                    ..Line::pure(
+                        vec![(ptr, Ty::I64)],
+                        vec![],
+                        format!("{ptr} = func_addr.i64 fn{fn_ref}"),
+                    )
+                },
+            );
+            uses.insert(0, ptr);
+            format!("call_indirect sig{sig_ref}, {ptr}({})", argv.join(", "))
         } else {
-            format!("{} = call fn{fn_ref}({})", lhs.join(", "), argv.join(", "))
+            format!("call fn{fn_ref}({})", argv.join(", "))
         };
-        self.blocks[b.0 as usize].lines.push(Line {
-            defs: defs.clone(),
-            uses: args,
-            text,
-            effect: true,
-            callee: Some(callee),
-        });
-        scope.extend(defs);
-    }
-
-    fn memory_op(&mut self, b: BlockId, scope: &mut Scope) {
-        if self.slots.is_empty() {
-            self.straight_op(b, scope);
-            return;
-        }
-        let slot = self.rng.below(self.slots.len() as u64);
-        let ty = random_ty(self.rng);
-        let off = self.rng.below((SLOT_SIZE - ty.bytes() + 1) as u64);
-        let flags = *self.rng.pick(&["", " notrap", " aligned", " little"]);
-        match self.rng.below(2) {
-            0 => {
-                let v = self.operand(b, scope, ty);
-                let addr = self.slot_address(b, slot);
-                let flags = if flags == " aligned" { "" } else { flags };
-                self.line(
-                    b,
-                    &[],
-                    vec![v, addr],
-                    format!("store{flags} {v}, {addr}+{off}"),
-                    true,
-                );
-            }
-            _ => {
-                let addr = self.slot_address(b, slot);
-                let flags = if flags == " aligned" { "" } else { flags };
-                // Narrow loads with extension, when the type allows one.
-                let text = match ty {
-                    Ty::I32 if self.rng.chance(50) => {
-                        let op = *self.rng.pick(&["uload8", "sload8", "uload16", "sload16"]);
-                        format!("{op}.i32{flags} {addr}+{off}")
-                    }
-                    Ty::I64 if self.rng.chance(50) => {
-                        let op = *self.rng.pick(&[
-                            "uload8", "sload8", "uload16", "sload16", "uload32", "sload32",
-                        ]);
-                        format!("{op}.i64{flags} {addr}+{off}")
-                    }
-                    _ => format!("load.{ty}{flags} {addr}+{off}"),
-                };
-                self.def(b, scope, ty, vec![addr], text);
-            }
-        }
-    }
-
-    /// The address of slot `slot`, kept out of scope: an address is only for loads and stores
-    /// (as an integer it differs between the interpreter and the hardware).
-    fn slot_address(&mut self, b: BlockId, slot: u64) -> Val {
-        self.def(
+        let text = if lhs.is_empty() {
+            call
+        } else {
+            format!("{} = {call}", lhs.join(", "))
+        };
+        self.line(
             b,
-            &mut Vec::new(),
-            Ty::I64,
-            vec![],
-            format!("stack_addr.i64 ss{slot}"),
-        )
+            Line {
+                defs: defs.clone(),
+                uses,
+                text,
+                effect: true,
+                keep: false,
+                oracle: None,
+                callee: Some(callee),
+            },
+        );
+        scope.extend(defs);
     }
 
     /// Mixes two values of type `ty` into one (loop accumulators).
@@ -559,221 +966,12 @@ impl FuncGen<'_> {
         };
         self.def(b, scope, ty, vec![x, y], format!("{op} {x}, {y}"))
     }
-
-    fn straight_op(&mut self, b: BlockId, scope: &mut Scope) {
-        let ty = random_ty(self.rng);
-        match ty {
-            Ty::F32 | Ty::F64 => self.float_op(b, scope, ty),
-            Ty::I128 => self.wide_op(b, scope),
-            _ => self.int_op(b, scope, ty),
-        }
-    }
-
-    fn int_op(&mut self, b: BlockId, scope: &mut Scope, ty: Ty) {
-        const BINARY: &[&str] = &[
-            "iadd", "isub", "imul", "band", "bor", "bxor", "ishl", "ushr", "sshr", "rotl", "rotr",
-            "udiv", "sdiv", "urem", "srem", "umulhi", "smulhi", "smin", "smax", "umin", "umax",
-        ];
-        const UNARY: &[&str] = &[
-            "iabs", "ineg", "bnot", "clz", "ctz", "cls", "popcnt", "bitrev", "bswap",
-        ];
-        const CC: &[&str] = &[
-            "eq", "ne", "slt", "sge", "sgt", "sle", "ult", "uge", "ugt", "ule",
-        ];
-        const OVERFLOW: &[&str] = &[
-            "uadd_overflow",
-            "sadd_overflow",
-            "usub_overflow",
-            "ssub_overflow",
-            "umul_overflow",
-            "smul_overflow",
-        ];
-        let x = self.operand(b, scope, ty);
-        match self.rng.below(10) {
-            0..=3 => {
-                let op = *self.rng.pick(BINARY);
-                let y_ty = if matches!(op, "ishl" | "ushr" | "sshr" | "rotl" | "rotr") {
-                    *self.rng.pick(&Ty::INTS)
-                } else {
-                    ty
-                };
-                let mut y = self.operand(b, scope, y_ty);
-                if op == "srem" {
-                    y = self.not_minus_one(b, scope, ty, y);
-                }
-                self.def(b, scope, ty, vec![x, y], format!("{op} {x}, {y}"));
-            }
-            4 => {
-                let op = *self.rng.pick(UNARY);
-                if op == "bswap" && ty == Ty::I8 {
-                    return;
-                }
-                self.def(b, scope, ty, vec![x], format!("{op} {x}"));
-            }
-            5 => {
-                // An operation with a constant operand (immediate forms in the lowering).
-                let op = *self.rng.pick(BINARY);
-                let bits = interesting_bits(self.rng, ty);
-                let mut k = self.konst(b, scope, ty, bits);
-                if op == "srem" {
-                    k = self.not_minus_one(b, scope, ty, k);
-                }
-                self.def(b, scope, ty, vec![x, k], format!("{op} {x}, {k}"));
-            }
-            6 => {
-                let cc = *self.rng.pick(CC);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, Ty::I8, vec![x, y], format!("icmp {cc} {x}, {y}"));
-            }
-            7 => {
-                let c_ty = *self.rng.pick(&Ty::INTS);
-                let c = self.operand(b, scope, c_ty);
-                let y = self.operand(b, scope, ty);
-                let op = if self.rng.chance(80) {
-                    "select"
-                } else {
-                    "select_spectre_guard"
-                };
-                self.def(b, scope, ty, vec![c, x, y], format!("{op} {c}, {x}, {y}"));
-            }
-            8 => {
-                let op = *self.rng.pick(OVERFLOW);
-                let y = self.operand(b, scope, ty);
-                let (r, f) = (self.new_val(), self.new_val());
-                self.line(
-                    b,
-                    &[(r, ty), (f, Ty::I8)],
-                    vec![x, y],
-                    format!("{r}, {f} = {op} {x}, {y}"),
-                    false,
-                );
-                scope.push((r, ty));
-                scope.push((f, Ty::I8));
-            }
-            _ => {
-                let from = random_ty(self.rng);
-                let v = self.operand(b, scope, from);
-                self.convert(b, scope, v, from, ty);
-            }
-        }
-    }
-
-    /// `y`, or 1 where `y` is -1. `srem MIN, -1` is 0 in CLIF (and in compiled code), but
-    /// Cranelift's interpreter traps on it as an overflow; this keeps the two comparable.
-    fn not_minus_one(&mut self, b: BlockId, scope: &mut Scope, ty: Ty, y: Val) -> Val {
-        let minus_one = self.konst(b, scope, ty, mask(ty));
-        let one = self.konst(b, scope, ty, 1);
-        let is = self.def(
-            b,
-            scope,
-            Ty::I8,
-            vec![y, minus_one],
-            format!("icmp eq {y}, {minus_one}"),
-        );
-        self.def(
-            b,
-            scope,
-            ty,
-            vec![is, one, y],
-            format!("select {is}, {one}, {y}"),
-        )
-    }
-
-    fn wide_op(&mut self, b: BlockId, scope: &mut Scope) {
-        const BINARY: &[&str] = &[
-            "iadd", "isub", "imul", "band", "bor", "bxor", "ishl", "ushr", "sshr", "rotl", "rotr",
-            "smin", "umax",
-        ];
-        const UNARY: &[&str] = &[
-            "ineg", "bnot", "clz", "ctz", "popcnt", "bswap", "bitrev", "iabs",
-        ];
-        let ty = Ty::I128;
-        let x = self.operand(b, scope, ty);
-        match self.rng.below(6) {
-            0 | 1 => {
-                let op = *self.rng.pick(BINARY);
-                let y_ty = if matches!(op, "ishl" | "ushr" | "sshr" | "rotl" | "rotr") {
-                    *self.rng.pick(&Ty::INTS)
-                } else {
-                    ty
-                };
-                let y = self.operand(b, scope, y_ty);
-                self.def(b, scope, ty, vec![x, y], format!("{op} {x}, {y}"));
-            }
-            2 => {
-                let op = *self.rng.pick(UNARY);
-                self.def(b, scope, ty, vec![x], format!("{op} {x}"));
-            }
-            3 => {
-                let (lo, hi) = (self.new_val(), self.new_val());
-                self.line(
-                    b,
-                    &[(lo, Ty::I64), (hi, Ty::I64)],
-                    vec![x],
-                    format!("{lo}, {hi} = isplit {x}"),
-                    false,
-                );
-                scope.push((lo, Ty::I64));
-                scope.push((hi, Ty::I64));
-            }
-            4 => {
-                let cc = *self
-                    .rng
-                    .pick(&["eq", "ne", "slt", "sge", "ult", "ugt", "ule", "sgt"]);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, Ty::I8, vec![x, y], format!("icmp {cc} {x}, {y}"));
-            }
-            _ => {
-                let c = self.operand(b, scope, Ty::I8);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, ty, vec![c, x, y], format!("select {c}, {x}, {y}"));
-            }
-        }
-    }
-
-    fn float_op(&mut self, b: BlockId, scope: &mut Scope, ty: Ty) {
-        const BINARY: &[&str] = &["fadd", "fsub", "fmul", "fdiv", "fmin", "fmax", "fcopysign"];
-        const UNARY: &[&str] = &["fneg", "fabs", "sqrt", "ceil", "floor", "trunc", "nearest"];
-        const CC: &[&str] = &[
-            "eq", "ne", "lt", "le", "gt", "ge", "uno", "ord", "ueq", "one", "ult", "ule", "ugt",
-            "uge",
-        ];
-        let x = self.operand(b, scope, ty);
-        match self.rng.below(7) {
-            0 | 1 => {
-                let op = *self.rng.pick(BINARY);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, ty, vec![x, y], format!("{op} {x}, {y}"));
-            }
-            2 => {
-                let op = *self.rng.pick(UNARY);
-                self.def(b, scope, ty, vec![x], format!("{op} {x}"));
-            }
-            3 => {
-                let (y, z) = (self.operand(b, scope, ty), self.operand(b, scope, ty));
-                self.def(b, scope, ty, vec![x, y, z], format!("fma {x}, {y}, {z}"));
-            }
-            4 => {
-                let cc = *self.rng.pick(CC);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, Ty::I8, vec![x, y], format!("fcmp {cc} {x}, {y}"));
-            }
-            5 => {
-                let c_ty = *self.rng.pick(&Ty::INTS);
-                let c = self.operand(b, scope, c_ty);
-                let y = self.operand(b, scope, ty);
-                self.def(b, scope, ty, vec![c, x, y], format!("select {c}, {x}, {y}"));
-            }
-            _ => {
-                let from = random_ty(self.rng);
-                let v = self.operand(b, scope, from);
-                self.convert(b, scope, v, from, ty);
-            }
-        }
-    }
 }
 
-fn mask(ty: Ty) -> u128 {
+/// Trap codes the generator uses (`trap`, `trapz`, …).
+pub(super) const TRAP_CODES: [&str; 5] = ["user1", "user7", "int_ovf", "int_divz", "heap_oob"];
+
+pub(super) fn mask(ty: Ty) -> u128 {
     if ty.bits() >= 128 {
         u128::MAX
     } else {
@@ -782,20 +980,21 @@ fn mask(ty: Ty) -> u128 {
 }
 
 /// A float constant as CLIF writes it exactly: by its bits, in the hexadecimal form.
-fn float_const_text(ty: Ty, bits: u128) -> String {
+pub(super) fn float_const_text(ty: Ty, bits: u128) -> String {
     match ty {
-        Ty::F32 => format!("f32const {}", hex_float(bits as u64, 8, 23)),
-        _ => format!("f64const {}", hex_float(bits as u64, 11, 52)),
+        Ty::F32 => format!("f32const {}", hex_float(bits, 8, 23)),
+        _ => format!("f64const {}", hex_float(bits, 11, 52)),
     }
 }
 
-/// The CLIF spelling of an IEEE float given by its bits: `0x1.8p1`, `-0x0.0`, `+Inf`,
-/// `+NaN:0x…`, `-sNaN:0x…`.
-pub fn hex_float(bits: u64, exp_bits: u32, frac_bits: u32) -> String {
+/// The CLIF spelling of an IEEE float given by its bits (`exp_bits` exponent and `frac_bits`
+/// fraction bits, so any width up to f128): `0x1.8p1`, `-0x0.0`, `+Inf`, `+NaN:0x…`,
+/// `-sNaN:0x…`.
+pub fn hex_float(bits: u128, exp_bits: u32, frac_bits: u32) -> String {
     let sign = bits >> (exp_bits + frac_bits) & 1 == 1;
     let exp = (bits >> frac_bits) & ((1 << exp_bits) - 1);
-    let frac = bits & ((1u64 << frac_bits) - 1);
-    let max_exp = (1u64 << exp_bits) - 1;
+    let frac = bits & ((1u128 << frac_bits) - 1);
+    let max_exp = (1u128 << exp_bits) - 1;
     let bias = (max_exp >> 1) as i64;
     let s = if sign { "-" } else { "" };
     if exp == max_exp {
@@ -804,7 +1003,7 @@ pub fn hex_float(bits: u64, exp_bits: u32, frac_bits: u32) -> String {
             return format!("{s}Inf");
         }
         let quiet = frac >> (frac_bits - 1) & 1 == 1;
-        let payload = frac & ((1u64 << (frac_bits - 1)) - 1);
+        let payload = frac & ((1u128 << (frac_bits - 1)) - 1);
         let kind = if quiet { "NaN" } else { "sNaN" };
         return if payload == 0 && quiet {
             format!("{s}NaN")
@@ -878,8 +1077,9 @@ mod tests {
 
     #[test]
     fn generated_modules_parse_and_verify() {
-        for seed in 0..200 {
-            let text = generate_module(seed, Limits::default()).to_clif();
+        for seed in 0..300 {
+            let module = generate_module(seed, Limits::default());
+            let text = format!("{}\n{}", module.config.header(), module.to_clif());
             let file = crate::ir::parse_test_file(&text).unwrap_or_else(|e| {
                 panic!(
                     "seed {seed}: {}:{}: {}\n{text}",
@@ -898,35 +1098,43 @@ mod tests {
     fn generation_is_deterministic_and_varied() {
         let a = generate_module(7, Limits::default()).to_clif();
         assert_eq!(a, generate_module(7, Limits::default()).to_clif());
-        let texts: Vec<String> = (0..50)
+        let texts: Vec<String> = (0..100)
             .map(|s| generate_module(s, Limits::default()).to_clif())
             .collect();
         for needle in [
             "br_table",
             "brif",
             "call fn",
+            "call_indirect",
+            "return_call",
             "stack_addr",
             "load.",
             "iconcat",
             "fma",
             "udiv",
+            " tail",
+            "windows_fastcall",
+            "vmctx",
+            "atomic_rmw",
         ] {
             assert!(
                 texts.iter().any(|t| t.contains(needle)),
-                "no {needle} in 50 modules"
+                "no {needle} in 100 modules"
             );
         }
     }
 
     #[test]
     fn hex_floats_spell_the_bits() {
-        let f32s = |x: f32| hex_float(u64::from(x.to_bits()), 8, 23);
+        let f32s = |x: f32| hex_float(u128::from(x.to_bits()), 8, 23);
         assert_eq!(f32s(3.0), "0x1.8p1");
         assert_eq!(f32s(-0.0), "-0x0.0");
         assert_eq!(f32s(f32::INFINITY), "+Inf");
         assert_eq!(hex_float(0x7fc0_0000, 8, 23), "+NaN");
         assert_eq!(hex_float(0xff80_0001, 8, 23), "-sNaN:0x1");
         assert_eq!(hex_float(1, 8, 23), "0x0.000002p-126");
-        assert_eq!(hex_float(1.0f64.to_bits(), 11, 52), "0x1.0p0");
+        assert_eq!(hex_float(u128::from(1.0f64.to_bits()), 11, 52), "0x1.0p0");
+        assert_eq!(hex_float(0x3c00, 5, 10), "0x1.0p0");
+        assert_eq!(hex_float(0x3fff << 112, 15, 112), "0x1.0p0");
     }
 }

@@ -8,7 +8,7 @@
 //! one at a time and kept when the predicate still holds, until a whole pass keeps none. Last,
 //! functions the tested one no longer calls are removed.
 
-use super::program::{Func, Line, Module, Target, Term};
+use super::program::{rename_fn_ref, Func, Line, Module, Target, Term};
 
 /// Does the candidate (module, arguments of the tested function) still show the problem?
 pub type StillFails<'a> = dyn FnMut(&Module, &[u128]) -> bool + 'a;
@@ -64,7 +64,7 @@ fn simplify_branches(
                     args: Vec::new(),
                 })
                 .collect(),
-            Term::Jump(_) | Term::Return(_) => continue,
+            Term::Jump(_) | Term::Return(_) | Term::Other { .. } => continue,
         };
         for target in choices {
             let mut candidate = best.clone();
@@ -98,15 +98,18 @@ fn simplify_lines(
                 let used = best.funcs[f].used_values();
                 line.defs.iter().all(|(v, _)| !used.contains(v))
             };
+            if line.keep && !dead {
+                continue;
+            }
             let mut candidate = best.clone();
-            let lines = &mut candidate.funcs[f].blocks[b].lines;
             if dead || line.defs.is_empty() {
-                lines.remove(l);
-            } else if is_zero_constant(line) || line.text.contains("= stack_addr") {
-                // A slot address is never replaced: zero would be a wild pointer.
+                candidate.funcs[f].blocks[b].lines.remove(l);
+            } else if is_zero_constant(line) {
                 continue;
             } else {
-                lines[l] = zeros(line);
+                let next = &mut candidate.funcs[f].next_val;
+                let zeroed = zeros(line, next);
+                candidate.funcs[f].blocks[b].lines[l] = zeroed;
             }
             if still_fails(&candidate, args) {
                 *best = candidate;
@@ -117,22 +120,33 @@ fn simplify_lines(
     changed
 }
 
+/// Is the line already what [`zeros`] makes of a one-result line?
 fn is_zero_constant(line: &Line) -> bool {
-    line.defs.len() == 1 && line.text == line.defs[0].1.zero_text(line.defs[0].0)
+    line.defs.len() == 1
+        && line.uses.is_empty()
+        && (line.text.ends_with(" 0")
+            || line.text.ends_with(" 0x0.0")
+            || line.text.contains("= iconst.i64 0\n"))
 }
 
-/// The line with every result replaced by a zero constant of its type.
-fn zeros(line: &Line) -> Line {
+/// The line with every result replaced by a zero constant of its type (temporaries numbered
+/// from `next_val`).
+fn zeros(line: &Line, next_val: &mut u32) -> Line {
     Line {
         defs: line.defs.clone(),
         uses: Vec::new(),
         text: line
             .defs
             .iter()
-            .map(|&(v, t)| t.zero_text(v))
+            .map(|&(v, t)| {
+                *next_val += 1;
+                t.zero_text(v, super::program::Val(*next_val - 1))
+            })
             .collect::<Vec<_>>()
             .join("\n    "),
         effect: false,
+        keep: false,
+        oracle: None,
         callee: None,
     }
 }
@@ -179,16 +193,28 @@ fn prune_functions(module: &Module, func: usize) -> (Module, usize) {
                         .push(new_index[c].expect("called functions are kept"));
                 }
             }
+            let rename = |text: &str| {
+                let mut text = text.to_string();
+                // Renamed in increasing order of the new index, which is never above the old
+                // one, so a renamed reference is not renamed again.
+                for &(old_ref, new_ref) in &renames {
+                    if old_ref != new_ref {
+                        text = rename_fn_ref(&text, old_ref, new_ref);
+                    }
+                }
+                text
+            };
             for block in &mut f.blocks {
                 for line in &mut block.lines {
                     if let Some(c) = line.callee {
                         line.callee = new_index[c];
-                        let old_ref = old_callees.iter().position(|&x| x == c).unwrap_or(0);
-                        if let Some(&(_, new_ref)) = renames.iter().find(|(o, _)| *o == old_ref) {
-                            line.text = line
-                                .text
-                                .replace(&format!("fn{old_ref}("), &format!("fn{new_ref}("));
-                        }
+                        line.text = rename(&line.text);
+                    }
+                }
+                if let Term::Other { text, callee, .. } = &mut block.term {
+                    if let Some(c) = *callee {
+                        *callee = new_index[c];
+                        *text = rename(text);
                     }
                 }
             }
@@ -196,5 +222,11 @@ fn prune_functions(module: &Module, func: usize) -> (Module, usize) {
         })
         .collect();
     let func = new_index[func].expect("the tested function is kept");
-    (Module { funcs }, func)
+    (
+        Module {
+            funcs,
+            config: module.config.clone(),
+        },
+        func,
+    )
 }

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //!  seed ─generate─▶ program::Module ─to_clif─▶ text ─┬─ rulesel: parse, verify, compile, JIT ─┐
+//!        (config, signatures, functions)              │  (some functions: Cranelift's x64)    │
 //!                        ▲                            └─ Cranelift: reader, verifier, interpreter ┴▶ compare
 //!                        └──────────── minimise (while the two still disagree) ◀── mismatch
 //! ```
@@ -11,18 +12,24 @@
 //! `cranelift-interpreter`, so the default build never compiles Cranelift.
 //!
 //! Running a campaign: `cargo run --release --features oracle -- fuzz --seed 1 --count 100000`
-//! (`--calls`, `--depth`, `--funcs`, `--out DIR`). Each mismatch is minimised into
+//! (`--calls`, `--depth`, `--funcs`, `--out DIR`, `--stats`). Each mismatch is minimised into
 //! `DIR/mismatch-seed…-module….clif`, a run test that `rulesel run` reproduces; constructs
 //! rulesel declines as unsupported are listed and their modules not counted.
 
+pub mod config;
 #[cfg(feature = "oracle")]
 pub mod campaign;
 #[cfg(feature = "oracle")]
+pub mod cranelift;
+#[cfg(feature = "oracle")]
 pub mod differential;
 pub mod generate;
+pub mod lowered;
 #[cfg(feature = "oracle")]
 pub mod minimise;
+mod ops;
 pub mod program;
+pub mod stats;
 
 pub use generate::{generate_module, Limits};
 pub use program::Module;

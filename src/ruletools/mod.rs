@@ -120,6 +120,35 @@ impl fmt::Display for Uncovered {
 /// branches, `lower_branch`) may match, grouped by opcode in table order. Opcodes with a
 /// vector operand or result are not asked about. See [`crate::dsl::exhaustive`] for what "may match" means.
 pub fn uncovered_pairs(prog: &RuleProgram<LowerCtx>) -> Result<Vec<Uncovered>, String> {
+    Ok(scalar_pairs(prog)?
+        .into_iter()
+        .filter(|p| !p.missing.is_empty())
+        .map(|p| Uncovered {
+            opcode: p.opcode,
+            types: p.missing,
+        })
+        .collect())
+}
+
+/// The (opcode, scalar type) pairs some rule of `lower` or `lower_branch` may match: what the
+/// rules lower, the complement of [`uncovered_pairs`]. Opcodes that are not polymorphic have
+/// the one type `INVALID`. The differential generator must make every one of them.
+pub fn lowered_pairs(prog: &RuleProgram<LowerCtx>) -> Result<Vec<(Opcode, Vec<Type>)>, String> {
+    Ok(scalar_pairs(prog)?
+        .into_iter()
+        .filter(|p| !p.covered.is_empty())
+        .map(|p| (p.opcode, p.covered))
+        .collect())
+}
+
+/// One scalar opcode's controlling types, split by whether some rule may match them.
+struct OpcodePairs {
+    opcode: Opcode,
+    covered: Vec<Type>,
+    missing: Vec<Type>,
+}
+
+fn scalar_pairs(prog: &RuleProgram<LowerCtx>) -> Result<Vec<OpcodePairs>, String> {
     let mut host = probe_host()?;
     let term = |name: &str| {
         prog.term(name)
@@ -160,17 +189,15 @@ pub fn uncovered_pairs(prog: &RuleProgram<LowerCtx>) -> Result<Vec<Uncovered>, S
         } else {
             lower_term
         };
-        let missing: Vec<Type> = prog
-            .unmatched_pairs(&mut host, t, &pairs)
+        let unmatched = prog.unmatched_pairs(&mut host, t, &pairs);
+        let (missing, covered): (Vec<Type>, Vec<Type>) = types
             .into_iter()
-            .filter_map(|(_, w)| Type::from_code(w as u8))
-            .collect();
-        if !missing.is_empty() {
-            out.push(Uncovered {
-                opcode: op,
-                types: missing,
-            });
-        }
+            .partition(|ty| unmatched.iter().any(|&(_, w)| w == u64::from(ty.code())));
+        out.push(OpcodePairs {
+            opcode: op,
+            covered,
+            missing,
+        });
     }
     Ok(out)
 }
