@@ -84,7 +84,7 @@ fn stack_limit(ctx: &super::ctx::LowerCtx, gv: ir::GlobalValue) -> Result<StackL
                 current = *base;
             }
             ir::GlobalValueData::Symbol { .. } => {
-                return Err("not supported: stack_limit from a symbol global value".to_string())
+                return Err("not supported yet: stack_limit from a symbol global value".to_string())
             }
         }
     }
@@ -94,7 +94,7 @@ fn stack_limit(ctx: &super::ctx::LowerCtx, gv: ir::GlobalValue) -> Result<StackL
         .ok_or("stack_limit: the signature has no vmctx parameter")?;
     match ctx.abi.args[param].loc {
         ArgLoc::Slot(ArgSlot::Reg { reg, .. }) => Ok(StackLimit { base: reg, steps }),
-        _ => Err("not supported: stack_limit with a vmctx parameter on the stack".to_string()),
+        _ => Err("not supported yet: stack_limit with a vmctx parameter on the stack".to_string()),
     }
 }
 
