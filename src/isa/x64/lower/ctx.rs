@@ -262,8 +262,11 @@ impl LowerCtx {
     }
 
     /// The `load` defining `v`, if it can become a memory operand of the instruction being
-    /// lowered: `v` has no other use, and the load is in the same block with no side effect
-    /// between the two.
+    /// lowered: `v` is read by one machine instruction only ([`LowerFacts::used_once`]: no
+    /// other use, nor a pure user folded into several places), nothing asked for it in a
+    /// register already, and the load is in the same block with no side effect between the
+    /// two. (Should a rule still ask for the value's register after sinking it, the driver
+    /// lowers the load as well: see `lower_inst`.)
     pub fn sinkable_load(&self, v: ir::Value) -> Option<ir::Inst> {
         let dfg = &self.func.dfg;
         let v = dfg.resolve_aliases(v);
@@ -271,7 +274,8 @@ impl LowerCtx {
             return None;
         };
         let ok = dfg.inst(load).opcode() == ir::Opcode::Load
-            && self.facts.uses(v) == 1
+            && self.facts.used_once(v)
+            && !self.value_needed[v.index()]
             && !self.sunk[load.index()]
             && self.func.layout.inst_block(load) == self.func.layout.inst_block(self.cur_inst)
             && self.facts.adjacent_effects(load, self.cur_inst);

@@ -482,10 +482,14 @@ fn lower_inst(
 ) -> Result<bool, String> {
     let dfg = &ctx.func.dfg;
     let opcode = dfg.inst(inst).opcode();
-    let dead = opcode.info().is_pure() && !dfg.inst_results(inst).iter().any(|&r| ctx.is_needed(r));
+    let needed = dfg.inst_results(inst).iter().any(|&r| ctx.is_needed(r));
+    let dead = opcode.info().is_pure() && !needed;
     ctx.cur.clear();
     let probed = probe.as_ref().is_some_and(|p| p.0 == inst);
-    if dead || ctx.sunk[inst.index()] {
+    // A load merged into its user needs no code of its own, unless something also asked for
+    // its value in a register: then it is read here as well (the same memory, since no side
+    // effect separates the two reads), so that register is defined.
+    if dead || ctx.sunk[inst.index()] && !needed {
         if let (Some(p), true) = (probe.as_mut(), probed) {
             p.1 = Some(if dead {
                 WhyNotFinding::Dead
