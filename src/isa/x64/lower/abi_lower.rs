@@ -300,10 +300,20 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                 }
             }
             ArgPass::RetAreaPointer { place, ret_area } => {
-                let area = crate::isa::x64::abi::moves::outgoing_amode(ret_area);
-                let r = emit1(ctx, Op::lea_r64, &[Arg::Mem(area)], RegClass::Int);
+                // A tail call returns straight to this function's caller: the callee (whose
+                // results match this function's, as the verifier checks) writes them into the
+                // caller's return area, not into this frame, which is gone by then.
+                let r = if tail {
+                    ctx.ret_area_reg()
+                } else {
+                    let area = crate::isa::x64::abi::moves::outgoing_amode(ret_area);
+                    emit1(ctx, Op::lea_r64, &[Arg::Mem(area)], RegClass::Int)
+                };
                 match place {
-                    Place::Reg(preg) => bind(ctx, &mut uses, r, preg),
+                    Place::Reg(preg) => {
+                        let r = distinct(ctx, &uses, r);
+                        bind(ctx, &mut uses, r, preg);
+                    }
                     place => match caller_amode(&layout, place) {
                         Some(a) => store(ctx, ir::Type::I64, a, r),
                         None => ctx.fail("return-area pointer without a location"),
