@@ -9,6 +9,13 @@
 //!   arguments, which checks them; its result comes back through the generated function.
 //! - `clobber`: a generated function that overwrites every allocatable register, called from
 //!   an assembly harness that checks the convention's callee-saved registers afterwards.
+//!
+//! The layer follows Cranelift 0.135 where Cranelift and GCC part ways, so those cases are not
+//! asked of GCC: an `i128` under Windows x64 (Cranelift: two halves, one position each, and
+//! rax:rdx for a result; GCC and LLVM 18+: by reference, and xmm0), and a System V `i128`
+//! that goes to the stack while integer registers are left (Cranelift does not use them for
+//! later arguments; GCC does). Calls between rulesel's and Cranelift's code are checked by the
+//! mixed modules of the differential campaign.
 
 use std::process::Command;
 
@@ -31,7 +38,7 @@ use rulesel::isa::x64::rows::Op;
 use rulesel::module::Module;
 use rulesel::settings::Flags;
 
-/// LLVM's extensions let Windows x64 signatures carry i128 (by reference, as GCC and LLVM do).
+/// LLVM's extensions (a third System V result register, f128 under Windows x64).
 fn flags() -> Flags {
     Flags {
         enable_llvm_abi_extensions: true,
@@ -118,7 +125,7 @@ fn load_op(ty: Type, extend: Option<Extend>) -> Op {
     match (ty, extend) {
         (Type::F32, _) => Op::movss_x_m32,
         (Type::F64, _) => Op::movsd_x_m64,
-        // A whole i128 in one place is a Windows result in xmm0.
+        // A whole f128 in one place is a result in xmm0.
         (Type::F128 | Type::I128, _) => Op::movdqu_x_xm128,
         (Type::I8, Some(Extend { signed: true, .. })) => Op::movsx_r64_rm8,
         (Type::I8, Some(_)) => Op::movzx_r64_rm8,
@@ -288,8 +295,35 @@ fn send_function(cc: CallConv, callee: &Signature) -> Vec<u8> {
 
 const SYSV_MIXED: &str = "i64 f64 i32:sext f32 i8:uext f64 i16:sext i64 f64 i128 f32 i64 \
      f64 i8:sext f64 i64 f64 i32:uext f32 i16:uext f64 i128 i64 f64";
-const WINDOWS_MIXED: &str = "f64 i32:sext i128 f32 i64 i8:uext f64 i16:sext i64 f64 f32 \
-     i128 i64 f64 i8:sext f64 i32:uext";
+const WINDOWS_MIXED: &str = "f64 i32:sext i64 f32 i64 i8:uext f64 i16:sext i64 f64 f32 \
+     i16:uext i64 f64 i8:sext f64 i32:uext";
+
+/// Does GCC lay `sig` out as the ABI layer (Cranelift's rules) does? Not when an i128 appears
+/// under Windows x64, nor when a System V i128 goes to the stack while integer registers are
+/// left for a later integer argument (see the module documentation).
+fn gcc_agrees(sig: &Signature) -> bool {
+    let is_int = |t: Type| t.is_int();
+    if sig.call_conv == CallConv::WindowsFastcall {
+        return !sig.params.iter().any(|p| p.value_type == Type::I128);
+    }
+    let mut used = 0;
+    for (k, p) in sig.params.iter().enumerate() {
+        if p.value_type == Type::I128 {
+            if used + 2 <= 6 {
+                used += 2;
+            } else {
+                let later_int = sig.params[k + 1..].iter().any(|q| is_int(q.value_type));
+                if used < 6 && later_int {
+                    return false;
+                }
+                used = 6;
+            }
+        } else if is_int(p.value_type) {
+            used = (used + 1).min(6);
+        }
+    }
+    true
+}
 
 fn attr(cc: CallConv) -> &'static str {
     if cc == CallConv::WindowsFastcall {
@@ -421,9 +455,13 @@ fn random_signatures_agree_with_the_c_compiler() {
                     ][rng.next(13) as usize]
                 })
                 .collect();
-            sigs.push(signature(cc, &["i64"], &params.join(" ")));
+            let sig = signature(cc, &["i64"], &params.join(" "));
+            if gcc_agrees(&sig) {
+                sigs.push(sig);
+            }
         }
     }
+    assert!(sigs.len() > 50, "{} signatures", sigs.len());
     assert_eq!(check_against_c("random", &sigs), "ok");
 }
 
@@ -847,7 +885,7 @@ fn results_come_back_as_c_expects_them() {
     // (convention, results, C return type, C fields of the result)
     // Not here: f128 results under Windows x64, which GCC 12 returns through a hidden pointer
     // and LLVM in xmm0; with enable_llvm_abi_extensions we follow LLVM.
-    let cases: [(CallConv, &str, &str, &[&str]); 11] = [
+    let cases: [(CallConv, &str, &str, &[&str]); 10] = [
         (
             CallConv::SystemV,
             "i64 i64",
@@ -877,7 +915,6 @@ fn results_come_back_as_c_expects_them() {
         (CallConv::SystemV, "f32", "float", &[""]),
         (CallConv::WindowsFastcall, "i64", "int64_t", &[""]),
         (CallConv::WindowsFastcall, "f64", "double", &[""]),
-        (CallConv::WindowsFastcall, "i128", "__int128", &[""]),
         (CallConv::SystemV, "f128", "__float128", &[""]),
     ];
     let mut c = String::from(

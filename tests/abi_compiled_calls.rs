@@ -1,6 +1,8 @@
 //! Calls across the C and Rust boundary with functions compiled from CLIF by rulesel: many mixed
 //! integer and float arguments (narrow ones extended, i128 halves, more than fit in registers)
-//! under `system_v` and `windows_fastcall`, in both directions, all checked by value.
+//! under `system_v` and `windows_fastcall`, in both directions, all checked by value. Under
+//! Windows x64 the i128s become i64s: rulesel passes an i128 there as Cranelift does (two
+//! halves), GCC and LLVM 18+ by reference.
 //!
 //! - `%recv*` stores each argument into a 16-byte slot of the buffer it is given; its caller (a C
 //!   program linked with the object, or Rust through the JIT) checks every slot.
@@ -31,20 +33,22 @@ const fn p(clif: &'static str, c: &'static str, rust: &'static str, value: &'sta
 }
 
 /// 20 parameters: 13 integer words (two i128) and 9 floats, more than either register file
-/// holds under both conventions.
+/// holds under both conventions. (The first i128 takes the last two System V registers: one
+/// that went to the stack with a register left would be where Cranelift, which rulesel
+/// follows, and GCC part ways.)
 const PARAMS: [Param; 20] = [
     p("i8 uext", "uint8_t", "u8", "0xa5"),
     p("i16 sext", "int16_t", "i16", "-12345"),
     p("i32", "int32_t", "i32", "-559038737"),
-    p("i64", "int64_t", "i64", "0x123456789abcdef0"),
-    p("f32", "float", "f32", "1.5"),
-    p("f64", "double", "f64", "-22500000000.0"),
     p(
         "i128",
         "__int128",
         "i128",
         "0x01020304050607081112131415161718",
     ),
+    p("f32", "float", "f32", "1.5"),
+    p("f64", "double", "f64", "-22500000000.0"),
+    p("i64", "int64_t", "i64", "0x123456789abcdef0"),
     p("i8 sext", "int8_t", "i8", "-100"),
     p("i16 uext", "uint16_t", "u16", "0xbeef"),
     p("f64", "double", "f64", "3.125"),
@@ -121,20 +125,44 @@ fn clif_constant(param: &Param, n: usize) -> String {
     }
 }
 
-fn clif_params() -> String {
-    let all: Vec<&str> = PARAMS.iter().map(|p| p.clif).collect();
+/// The parameters under convention `cc`: [`PARAMS`], with i64s for the i128s under Windows.
+fn params(cc: &str) -> Vec<Param> {
+    PARAMS
+        .iter()
+        .map(|q| match (cc, q.clif) {
+            ("windows_fastcall", "i128") => p(
+                "i64",
+                "int64_t",
+                "i64",
+                if q.value.starts_with('-') {
+                    "-0x7ffffffffffffff9"
+                } else {
+                    "0x1112131415161718"
+                },
+            ),
+            _ => p(q.clif, q.c, q.rust, q.value),
+        })
+        .collect()
+}
+
+fn clif_params(params: &[Param]) -> String {
+    let all: Vec<&str> = params.iter().map(|p| p.clif).collect();
     all.join(", ")
 }
 
 /// `%{name}(i64 buf, PARAMS...) -> i64`: stores argument `i` at `buf + 16 * i` and returns
 /// 0x600d.
 fn recv_clif(name: &str, cc: &str) -> String {
-    let mut s = format!("function %{name}(i64, {}) -> i64 {cc} {{\n", clif_params());
-    let values: Vec<String> = (1..=PARAMS.len())
-        .map(|i| format!("v{i}: {}", clif_type(&PARAMS[i - 1])))
+    let params = params(cc);
+    let mut s = format!(
+        "function %{name}(i64, {}) -> i64 {cc} {{\n",
+        clif_params(&params)
+    );
+    let values: Vec<String> = (1..=params.len())
+        .map(|i| format!("v{i}: {}", clif_type(&params[i - 1])))
         .collect();
     s += &format!("block0(v0: i64, {}):\n", values.join(", "));
-    for i in 1..=PARAMS.len() {
+    for i in 1..=params.len() {
         s += &format!("    store notrap v{i}, v0+{}\n", 16 * (i - 1));
     }
     s += "    v99 = iconst.i64 0x600d\n    return v99\n}\n";
@@ -144,14 +172,15 @@ fn recv_clif(name: &str, cc: &str) -> String {
 /// `%{name}() -> i64`: calls C function `%{callee}` (convention `cc`) with the parameter values
 /// and returns its result.
 fn send_clif(name: &str, callee: &str, cc: &str) -> String {
+    let params = params(cc);
     let mut s = format!(
         "function %{name}() -> i64 system_v {{\n    fn0 = %{callee}({}) -> i64 {cc}\nblock0:\n",
-        clif_params()
+        clif_params(&params)
     );
-    for (i, param) in PARAMS.iter().enumerate() {
+    for (i, param) in params.iter().enumerate() {
         s += &clif_constant(param, i + 1);
     }
-    let args: Vec<String> = (1..=PARAMS.len()).map(|i| format!("v{i}")).collect();
+    let args: Vec<String> = (1..=params.len()).map(|i| format!("v{i}")).collect();
     s += &format!(
         "    v99 = call fn0({})\n    return v99\n}}\n",
         args.join(", ")
@@ -160,8 +189,6 @@ fn send_clif(name: &str, callee: &str, cc: &str) -> String {
 }
 
 /// Both receiving functions, and with `senders` both sending ones (which need the C program).
-/// Windows x64 passes an i128 by reference; rulesel accepts i128 there only with
-/// `enable_llvm_abi_extensions`, as Cranelift does.
 fn module_clif(senders: bool) -> String {
     let mut functions = vec![
         recv_clif("recv_sysv", "system_v"),
@@ -188,17 +215,21 @@ fn c_program() -> String {
              if (memcmp(&(buf)[i], &want, sizeof want) != 0) { \\\n\
                  printf(\"%s: argument %d arrived wrong\\n\", __func__, i); failures++; } } while (0)\n\n",
     );
-    let c_params: Vec<String> = (PARAMS.iter().enumerate())
-        .map(|(i, p)| format!("{} a{i}", p.c))
-        .collect();
-    let c_params = c_params.join(", ");
-    let c_args: Vec<String> = PARAMS.iter().map(c_value).collect();
-    let c_args = c_args.join(", ");
-    for (name, attr) in [("sysv", ""), ("win", "__attribute__((ms_abi)) ")] {
+    for (name, attr, cc) in [
+        ("sysv", "", "system_v"),
+        ("win", "__attribute__((ms_abi)) ", "windows_fastcall"),
+    ] {
+        let params = params(cc);
+        let c_params: Vec<String> = (params.iter().enumerate())
+            .map(|(i, p)| format!("{} a{i}", p.c))
+            .collect();
+        let c_params = c_params.join(", ");
+        let c_args: Vec<String> = params.iter().map(c_value).collect();
+        let c_args = c_args.join(", ");
         s += &format!("{attr}int64_t recv_{name}(slot *buf, {c_params});\n");
         s += &format!("int64_t send_{name}(void);\n");
         s += &format!("{attr}int64_t check_{name}({c_params}) {{\n    int64_t mask = 0;\n");
-        for (i, param) in PARAMS.iter().enumerate() {
+        for (i, param) in params.iter().enumerate() {
             s += &format!(
                 "    if (a{i} == {}) mask |= 1ll << {i}; else printf(\"check_{name}: argument {i} arrived wrong\\n\");\n",
                 c_value(param)
@@ -208,9 +239,9 @@ fn c_program() -> String {
         s += &format!(
             "static void run_{name}(void) {{\n    slot buf[{n}];\n    memset(buf, 0xcc, sizeof buf);\n    \
              if (recv_{name}(buf, {c_args}) != 0x600d) {{ printf(\"recv_{name}: bad result\\n\"); failures++; }}\n",
-            n = PARAMS.len()
+            n = params.len()
         );
-        for (i, param) in PARAMS.iter().enumerate() {
+        for (i, param) in params.iter().enumerate() {
             s += &format!(
                 "    EXPECT_SLOT(buf, {i}, {}, {});\n",
                 param.c,
@@ -219,7 +250,7 @@ fn c_program() -> String {
         }
         s += &format!(
             "    int64_t mask = send_{name}();\n    if (mask != (1ll << {n}) - 1) {{ printf(\"send_{name}: mask %llx\\n\", (long long)mask); failures++; }}\n}}\n",
-            n = PARAMS.len()
+            n = params.len()
         );
     }
     s += "int main(void) {\n    run_sysv();\n    run_win();\n    printf(\"failures %d\\n\", failures);\n    return 0;\n}\n";
@@ -262,8 +293,8 @@ fn i128_or_int(text: &str) -> i128 {
     }
 }
 
-fn check_slots(buf: &[Slot], who: &str) {
-    for (i, param) in PARAMS.iter().enumerate() {
+fn check_slots(buf: &[Slot], who: &str, params: &[Param]) {
+    for (i, param) in params.iter().enumerate() {
         let want = expected_bytes(param);
         assert_eq!(
             &buf[i][..want.len()],
@@ -275,10 +306,10 @@ fn check_slots(buf: &[Slot], who: &str) {
 }
 
 macro_rules! recv_type {
-    ($abi:literal) => {
+    ($abi:literal, $wide:ty) => {
         unsafe extern $abi fn(
-            *mut Slot, u8, i16, i32, i64, f32, f64, i128, i8, u16, f64, f32, i64, i32, f64,
-            i128, f32, i64, f64, f64, f64,
+            *mut Slot, u8, i16, i32, $wide, f32, f64, i64, i8, u16, f64, f32, i64, i32, f64,
+            $wide, f32, i64, f64, f64, f64,
         ) -> i64
     };
 }
@@ -289,35 +320,36 @@ fn rust_calls_compiled_functions_through_extern_c_and_win64() {
     let rust: Vec<&str> = PARAMS.iter().map(|p| p.rust).collect();
     assert_eq!(
         rust.join(","),
-        "u8,i16,i32,i64,f32,f64,i128,i8,u16,f64,f32,i64,i32,f64,i128,f32,i64,f64,f64,f64"
+        "u8,i16,i32,i128,f32,f64,i64,i8,u16,f64,f32,i64,i32,f64,i128,f32,i64,f64,f64,f64"
     );
     let program = Module::from_clif(&module_clif(false))
         .unwrap()
         .jit()
         .unwrap();
-    let v = |i: usize| i128_or_int(PARAMS[i].value);
-    let f32v = |i: usize| PARAMS[i].value.parse::<f32>().unwrap();
-    let f64v = |i: usize| PARAMS[i].value.parse::<f64>().unwrap();
-
-    // Calls the compiled function `$name` as an `extern $abi` Rust function with PARAMS'
-    // values; every argument must land in its slot of the buffer.
+    // Calls the compiled function `$name` as an `extern $abi` Rust function with the values of
+    // the convention's parameters (i128s of type `$wide`); every argument must land in its slot
+    // of the buffer.
     macro_rules! call_and_check {
-        ($name:literal, $abi:literal) => {{
+        ($name:literal, $abi:literal, $cc:literal, $wide:ty) => {{
+            let params = params($cc);
+            let v = |i: usize| i128_or_int(params[i].value);
+            let f32v = |i: usize| params[i].value.parse::<f32>().unwrap();
+            let f64v = |i: usize| params[i].value.parse::<f64>().unwrap();
             let mut buf = [[0xccu8; 16]; PARAMS.len()];
             let addr = program.address_of($name).unwrap();
             // SAFETY: the function has the convention `$abi` and exactly these parameter
             // types; `buf` has a slot for each.
-            let recv: recv_type!($abi) = unsafe { std::mem::transmute(addr) };
+            let recv: recv_type!($abi, $wide) = unsafe { std::mem::transmute(addr) };
             let r = unsafe {
                 recv(
                     buf.as_mut_ptr(),
                     v(0) as u8,
                     v(1) as i16,
                     v(2) as i32,
-                    v(3) as i64,
+                    v(3) as $wide,
                     f32v(4),
                     f64v(5),
-                    v(6),
+                    v(6) as i64,
                     v(7) as i8,
                     v(8) as u16,
                     f64v(9),
@@ -325,7 +357,7 @@ fn rust_calls_compiled_functions_through_extern_c_and_win64() {
                     v(11) as i64,
                     v(12) as i32,
                     f64v(13),
-                    v(14),
+                    v(14) as $wide,
                     f32v(15),
                     v(16) as i64,
                     f64v(17),
@@ -334,9 +366,9 @@ fn rust_calls_compiled_functions_through_extern_c_and_win64() {
                 )
             };
             assert_eq!(r, 0x600d);
-            check_slots(&buf, concat!("extern \"", $abi, "\""));
+            check_slots(&buf, concat!("extern \"", $abi, "\""), &params);
         }};
     }
-    call_and_check!("recv_sysv", "C");
-    call_and_check!("recv_win", "win64");
+    call_and_check!("recv_sysv", "C", "system_v", i128);
+    call_and_check!("recv_win", "win64", "windows_fastcall", i64);
 }

@@ -18,6 +18,7 @@ use rulesel::ir::{AbiParam, CallConv, Signature, Type};
 use rulesel::isa::x64::abi::frame::{FrameLayout, FrameRequest};
 use rulesel::isa::x64::abi::moves::{
     arg_passes, call_plan, callee_amode, caller_amode, outgoing_amode, ret_passes, ArgPass, Place,
+    ValuePart,
 };
 use rulesel::isa::x64::abi::prologue::{epilogue, prologue};
 use rulesel::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
@@ -178,8 +179,17 @@ fn many_results_callee(callee: &Signature) -> Vec<u8> {
         panic!("the return-area pointer comes in a register here")
     };
     // The return-area temporary: the pointer must survive until the results are stored.
+    // (It comes first, in rdi; `buf` is the first declared argument, after it.)
+    let Some(ArgPass::Part(ValuePart {
+        place: Place::Reg(buf),
+        ..
+    })) = passes.first().copied()
+    else {
+        panic!("buf comes in a register")
+    };
+    assert_eq!(ptr, RDI);
     steps.push(inst(Op::mov_r64_rm64, &[r(ptr)], &[R10]));
-    steps.push(inst(Op::mov_r64_rm64, &[r(RDI)], &[R11]));
+    steps.push(inst(Op::mov_r64_rm64, &[r(buf)], &[R11]));
     for part in ret_passes(&abi) {
         let float = part.ty.is_float();
         let load = if float {

@@ -388,6 +388,11 @@ fn run_file(text: &str, fastalloc: bool) -> (usize, Vec<String>) {
         }
     };
     let mut passed = 0;
+    // With the pinned register, compiled code writes r15, which the Rust code calling it here
+    // expects preserved; `rulesel run` (whose trampoline saves r15) runs those files.
+    if fl.enable_pinned_reg {
+        return (passed, failures);
+    }
     for tf in &file.functions {
         let sig = &tf.function.signature;
         let name = name_of(&tf.function.name);
@@ -803,16 +808,19 @@ block0(v0: i64, v1: i64):
     v4 = iadd v0, v3
     v6 = load.i64 v2
     store v4, v2
-    v7 = iadd v6, v4
-    return v7
+    v7 = iadd v6, v0
+    v8 = load.i64 v2
+    v9 = iadd v7, v8
+    return v9
 }
-; run: %f(1, 2) == 4
-; run: %f(10, -3) == 17
+; run: %f(1, 2) == 5
+; run: %f(10, -3) == 27
 ";
 
 #[test]
 fn loads_fold_into_their_user_but_not_across_a_store() {
-    // v3's load folds into the add; v6's load must stay before the store that follows it.
+    // v3's load folds into the add (used once, by the store); v6's load must stay before the
+    // store that follows it; v8's folds into the last add.
     check(FOLD, 2);
     let file = ir::parse_test_file(FOLD).unwrap();
     let code = compile_function(
@@ -832,7 +840,7 @@ fn loads_fold_into_their_user_but_not_across_a_store() {
             mov_loads += 1;
         }
     }
-    assert_eq!((add_mem, mov_loads), (1, 1));
+    assert_eq!((add_mem, mov_loads), (2, 1));
 }
 
 #[test]

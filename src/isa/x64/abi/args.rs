@@ -4,28 +4,32 @@
 //! | convention | integer args | float args | integer results | float results | stack args |
 //! |---|---|---|---|---|---|
 //! | `system_v`, `fast`, `cold`, `preserve_all` | rdi rsi rdx rcx r8 r9 | xmm0–7 | rax rdx (+rcx with LLVM extensions) | xmm0 xmm1 | caller pops |
-//! | `tail` | as System V | as System V | rax rcx rdx rsi rdi r8 r9 r10 r11 | xmm0–7 | callee pops (`ret imm16`) |
+//! | `tail` | as System V | as System V | rax rcx rdx rsi rdi r8 r9 r10 | xmm0–7 | callee pops (`ret imm16`) |
 //! | `windows_fastcall` | rcx rdx r8 r9 by position | xmm0–3 by position | rax rdx | xmm0 | caller pops, after 32 bytes of shadow space |
 //! | `winch` | as System V | as System V | the last result only: rax | the last result only: xmm0 | caller pops |
 //!
-//! Common rules:
+//! Common rules (Cranelift 0.135's, which code compiled by rulesel must interoperate with):
 //! - Stack arguments take 8-byte slots in parameter order (16 bytes, 16-aligned, for 128-bit
-//!   values); the whole argument area is a multiple of 16 bytes, so the stack stays 16-aligned
-//!   at the call.
-//! - An `i128` is two 64-bit halves, low first. Under the System V family both halves go in
-//!   registers or both on the stack (16-aligned); as GCC does, registers left over when an `i128`
-//!   goes to the stack remain available to later arguments.
-//! - Windows x64 passes values of 16 bytes or more (vectors, and `i128`/`f128` with
-//!   `enable_llvm_abi_extensions`) by reference: the caller copies the value into its outgoing
-//!   area and passes the copy's address in the value's positional slot. It returns them whole
-//!   in xmm0, an `i128` included (as GCC's `ms_abi` and LLVM's `win64` do; older Cranelift used
-//!   rax:rdx), so such a result is one `ArgSlot::Reg { reg: xmm0, ty: i128 }`. An `f128`
-//!   result also comes back in xmm0 as LLVM does; GCC 12 returns `__float128` through a hidden
-//!   pointer instead.
+//!   floats and vectors); the whole argument area is a multiple of 16 bytes, so the stack stays
+//!   16-aligned at the call.
+//! - An `i128` is two 64-bit halves, low first. As arguments under `system_v` (and `cold`,
+//!   which is `system_v` on x86-64) both halves go in registers or both on the stack
+//!   (16-aligned); unlike GCC (but as Cranelift does), a register left over when an `i128`
+//!   goes to the stack is not used by later arguments. Under every other convention, and for results under all of
+//!   them, each half is assigned on its own like an `i64`: the low half may take the last
+//!   register and the high half the first stack slot. Under `windows_fastcall` each half takes
+//!   a position of its own, and an `i128` result comes back in rax:rdx (Cranelift's choice;
+//!   GCC's `ms_abi` and LLVM since version 18 pass `__int128` by reference and return it in
+//!   xmm0 instead).
+//! - Windows x64 passes floats and vectors of 16 bytes or more (`f128`, `i32x4`…) by
+//!   reference: the caller copies the value into its outgoing area and passes the copy's
+//!   address in the value's positional slot. It returns them whole in xmm0 (as LLVM does; GCC
+//!   12 returns `__float128` through a hidden pointer instead).
 //! - Results that do not fit in the result registers go to a return area in the caller's frame
-//!   when `enable_multi_ret_implicit_sret` is set; its address is a hidden argument placed after
-//!   the declared ones (as Cranelift does), and `AbiLayout::ret_area_ptr` says where. Without the
-//!   flag such signatures are [`Unsupported`].
+//!   when `enable_multi_ret_implicit_sret` is set; its address is a hidden argument in the
+//!   first integer argument register (before the declared ones, as Cranelift does), and
+//!   `AbiLayout::ret_area_ptr` says where. Without the flag such signatures are
+//!   [`Unsupported`].
 //! - An explicit `sret` parameter is passed like any pointer; on return its value is in rax as
 //!   both conventions require, so rax is no longer free for other results.
 //! - `uext`/`sext` narrow integers are widened to 64 bits by whoever produces them (the caller
@@ -34,7 +38,7 @@
 
 use super::{align_to, Unsupported};
 use crate::ir::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature, Type};
-use crate::isa::x64::regs::{xmm, R10, R11, R8, R9, RAX, RCX, RDI, RDX, RSI};
+use crate::isa::x64::regs::{xmm, R10, R8, R9, RAX, RCX, RDI, RDX, RSI};
 use crate::settings::Flags;
 use regalloc2::{PReg, RegClass};
 
@@ -118,7 +122,8 @@ const SYSV_FLOAT_ARGS: [PReg; 8] = [
     xmm(7),
 ];
 const WINDOWS_INT_ARGS: [PReg; 4] = [RCX, RDX, R8, R9];
-const TAIL_INT_RETS: [PReg; 9] = [RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11];
+/// r11 is not among them: Cranelift keeps it as a scratch register of the tail-call sequence.
+const TAIL_INT_RETS: [PReg; 8] = [RAX, RCX, RDX, RSI, RDI, R8, R9, R10];
 const SYSV_INT_RETS_LLVM: [PReg; 3] = [RAX, RDX, RCX];
 
 /// The registers a convention assigns, in order.
@@ -171,9 +176,16 @@ enum Shape {
     IntPair,
 }
 
-/// Windows x64 passes arguments of 16 bytes or more as a pointer to a copy.
+/// Windows x64 passes floats and vectors of 16 bytes or more as a pointer to a copy (an `i128`
+/// is two halves, as Cranelift passes it).
 fn passed_by_reference(ty: Type, cc: CallConv) -> bool {
-    cc == CallConv::WindowsFastcall && ty.bits() >= 128
+    cc == CallConv::WindowsFastcall && ty.bits() >= 128 && (ty.is_float() || ty.is_vector())
+}
+
+/// Does an `i128` argument under `cc` take two registers or two stack slots together (System
+/// V's rule), rather than one half at a time?
+fn i128_args_paired(cc: CallConv) -> bool {
+    matches!(cc, CallConv::SystemV | CallConv::Cold)
 }
 
 fn shape(ty: Type, cc: CallConv, flags: &Flags) -> Result<Shape, Unsupported> {
@@ -242,12 +254,13 @@ impl Assigner {
         reg
     }
 
-    /// Two consecutive integer registers, or none (and none consumed).
+    /// Two consecutive integer registers, or none; either way two are consumed (so a register
+    /// left when an `i128` goes to the stack is not used by later arguments, as in Cranelift).
     fn int_pair(&mut self) -> Option<(PReg, PReg)> {
-        let lo = *self.regs.int.get(self.next_int)?;
-        let hi = *self.regs.int.get(self.next_int + 1)?;
+        let lo = self.regs.int.get(self.next_int).copied();
+        let hi = self.regs.int.get(self.next_int + 1).copied();
         self.next_int += 2;
-        Some((lo, hi))
+        lo.zip(hi)
     }
 
     /// A stack slot of `size` bytes aligned to `align` (a power of two).
@@ -299,22 +312,17 @@ impl AbiLayout {
             0
         };
         let mut args = Assigner::new(arg_registers(cc), shadow);
+        // The return-area pointer takes the first integer register (position 0 under Windows).
+        let ret_area_ptr = if stack_ret_size > 0 {
+            Some(int_slot(&mut args, Type::I64)?)
+        } else {
+            None
+        };
         let mut byref_size = 0;
         let mut arg_locs = Vec::with_capacity(sig.params.len());
         for param in &sig.params {
             arg_locs.push(assign_arg(&mut args, &mut byref_size, param, cc, flags)?);
         }
-        let ret_area_ptr = if stack_ret_size > 0 {
-            Some(match args.reg(RegClass::Int) {
-                Some(reg) => ArgSlot::Reg { reg, ty: Type::I64 },
-                None => ArgSlot::Stack {
-                    offset: args.stack(8, 8)?,
-                    ty: Type::I64,
-                },
-            })
-        } else {
-            None
-        };
         Ok(AbiLayout {
             call_conv: cc,
             args: arg_locs,
@@ -372,11 +380,7 @@ fn assign_ret(
     flags: &Flags,
 ) -> Result<AbiArg, Unsupported> {
     let ty = ret.value_type;
-    let mut shape = shape(ty, cc, flags)?;
-    if cc == CallConv::WindowsFastcall && ty == Type::I128 {
-        // As GCC and LLVM return `__int128` under Windows x64: whole, in xmm0.
-        shape = Shape::Float { stack_size: 16 };
-    }
+    let shape = shape(ty, cc, flags)?;
     let overflow = |a: &mut Assigner, size: u32| {
         if flags.enable_multi_ret_implicit_sret {
             a.stack(size, size)
@@ -388,10 +392,23 @@ fn assign_ret(
         }
     };
     let loc = match shape {
-        Shape::IntPair => match registers_usable.then(|| a.int_pair()).flatten() {
-            Some((lo, hi)) => pair_in_regs(lo, hi),
-            None => pair_on_stack(overflow(a, 16)?),
-        },
+        // Each half on its own, like an i64.
+        Shape::IntPair => {
+            let half = |a: &mut Assigner| -> Result<ArgSlot, Unsupported> {
+                Ok(
+                    match registers_usable.then(|| a.reg(RegClass::Int)).flatten() {
+                        Some(reg) => ArgSlot::Reg { reg, ty: Type::I64 },
+                        None => ArgSlot::Stack {
+                            offset: overflow(a, 8)?,
+                            ty: Type::I64,
+                        },
+                    },
+                )
+            };
+            let lo = half(a)?;
+            let hi = half(a)?;
+            ArgLoc::Pair { lo, hi }
+        }
         Shape::Int | Shape::Float { .. } => {
             let class = if shape == Shape::Int {
                 RegClass::Int
@@ -462,10 +479,15 @@ fn assign_arg(
                         ty,
                     },
                 }),
-                Shape::IntPair => match a.int_pair() {
+                Shape::IntPair if i128_args_paired(cc) => match a.int_pair() {
                     Some((lo, hi)) => pair_in_regs(lo, hi),
                     None => pair_on_stack(a.stack(16, 16)?),
                 },
+                Shape::IntPair => {
+                    let lo = int_slot(a, Type::I64)?;
+                    let hi = int_slot(a, Type::I64)?;
+                    ArgLoc::Pair { lo, hi }
+                }
             }
         }
     };
