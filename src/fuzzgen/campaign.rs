@@ -300,11 +300,17 @@ fn write_finding(
         out.push_str(&format!("; compiled by Cranelift: {}\n", names.join(" ")));
     }
     match &ours {
-        Ok(o) => out.push_str(&format!("; rulesel:     {call} -> {}\n", o.describe(&returns))),
+        Ok(o) => out.push_str(&format!(
+            "; rulesel:     {call} -> {}\n",
+            o.describe(&returns)
+        )),
         Err(e) => out.push_str(&format!("; rulesel:     {e}\n")),
     }
     match &theirs {
-        Ok(o) => out.push_str(&format!("; interpreter: {call} -> {}\n", o.describe(&returns))),
+        Ok(o) => out.push_str(&format!(
+            "; interpreter: {call} -> {}\n",
+            o.describe(&returns)
+        )),
         Err(e) => out.push_str(&format!("; interpreter: {e}\n")),
     }
     out.push_str(&format!(

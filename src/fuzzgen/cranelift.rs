@@ -15,9 +15,9 @@ use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{ExternalName, Function};
 use cranelift_codegen::isa::{self, OwnedTargetIsa};
-use cranelift_codegen::FinalizedRelocTarget;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
+use cranelift_codegen::FinalizedRelocTarget;
 
 /// Cranelift's x86-64 target with the module's settings and CPU features.
 pub fn target_isa(config: &Config) -> Result<OwnedTargetIsa, String> {
@@ -59,11 +59,9 @@ pub fn compile(func: &Function, isa: &OwnedTargetIsa) -> Result<CompiledCode, St
             other => return Err(format!("Cranelift relocation {other:?} in {}", func.name)),
         };
         let name = match &r.target {
-            FinalizedRelocTarget::ExternalName(ExternalName::TestCase(n)) => {
-                SymbolName::External(rs_ir::ExternalName::TestCase(
-                    String::from_utf8_lossy(n.raw()).into_owned(),
-                ))
-            }
+            FinalizedRelocTarget::ExternalName(ExternalName::TestCase(n)) => SymbolName::External(
+                rs_ir::ExternalName::TestCase(String::from_utf8_lossy(n.raw()).into_owned()),
+            ),
             FinalizedRelocTarget::ExternalName(ExternalName::LibCall(l)) => {
                 SymbolName::LibCall(l.to_string())
             }

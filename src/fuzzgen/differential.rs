@@ -208,9 +208,9 @@ fn build_rulesel_inner(
                 .map_err(|e| {
                     const UNSUPPORTED: &str = "not supported yet: ";
                     match e.message.find(UNSUPPORTED) {
-                        Some(at) => Failure::Unsupported(
-                            e.message[at + UNSUPPORTED.len()..].to_string(),
-                        ),
+                        Some(at) => {
+                            Failure::Unsupported(e.message[at + UNSUPPORTED.len()..].to_string())
+                        }
                         None => err("compile", e.to_string()),
                     }
                 })?,

@@ -118,10 +118,15 @@ pub fn generate_module(seed: u64, limits: Limits) -> Module {
 /// for its own signature and every one it calls.
 fn cranelift_can_compile(f: &Func, funcs: &[Func], config: &Config) -> bool {
     // Its tail calls need frame pointers.
-    let tail_calls = f
-        .blocks
-        .iter()
-        .any(|b| matches!(&b.term, Term::Other { callee: Some(_), .. }));
+    let tail_calls = f.blocks.iter().any(|b| {
+        matches!(
+            &b.term,
+            Term::Other {
+                callee: Some(_),
+                ..
+            }
+        )
+    });
     if tail_calls && !config.is_on("preserve_frame_pointers") {
         return false;
     }
@@ -129,8 +134,7 @@ fn cranelift_can_compile(f: &Func, funcs: &[Func], config: &Config) -> bool {
         return true;
     }
     let ok = |s: &Sig| {
-        s.conv == Conv::Tail
-            || !s.params.iter().chain(&s.returns).any(|p| p.ty == Ty::I128)
+        s.conv == Conv::Tail || !s.params.iter().chain(&s.returns).any(|p| p.ty == Ty::I128)
     };
     ok(&f.sig) && f.callees.iter().all(|&c| ok(&funcs[c].sig)) && f.sigs.iter().all(ok)
 }
@@ -378,10 +382,7 @@ impl FuncGen<'_> {
     /// that wrong memory shows.
     fn results(&mut self, b: BlockId, scope: &mut Scope) -> Vec<Val> {
         let returns = self.sigs[self.index].return_types();
-        let mut rets: Vec<Val> = returns
-            .iter()
-            .map(|&t| self.operand(b, scope, t))
-            .collect();
+        let mut rets: Vec<Val> = returns.iter().map(|&t| self.operand(b, scope, t)).collect();
         if self.data_slots.is_empty() || returns.is_empty() {
             return rets;
         }
@@ -435,7 +436,11 @@ impl FuncGen<'_> {
         }
         let callee = *self.rng.pick(&candidates);
         let args = self.call_args(b, scope, callee, own_vmctx);
-        let argv = args.iter().map(Val::to_string).collect::<Vec<_>>().join(", ");
+        let argv = args
+            .iter()
+            .map(Val::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
         let fn_ref = self.fn_ref(callee);
         if self.lowered.has("return_call_indirect", Some(Ty::I64)) && self.rng.chance(30) {
             let sig_ref = self.sig_ref(callee);

@@ -24,7 +24,8 @@ impl Lowered {
         let Some(opcode) = Opcode::from_name(op) else {
             return false;
         };
-        self.pairs.contains(&(opcode, ty.map_or(Type::INVALID, ir_type)))
+        self.pairs
+            .contains(&(opcode, ty.map_or(Type::INVALID, ir_type)))
     }
 
     /// The pairs, sorted by opcode then type.

@@ -16,9 +16,9 @@
 //! `DIR/mismatch-seed…-module….clif`, a run test that `rulesel run` reproduces; constructs
 //! rulesel declines as unsupported are listed and their modules not counted.
 
-pub mod config;
 #[cfg(feature = "oracle")]
 pub mod campaign;
+pub mod config;
 #[cfg(feature = "oracle")]
 pub mod cranelift;
 #[cfg(feature = "oracle")]

@@ -20,8 +20,20 @@ const INT_UNARY: &[&str] = &[
     "ineg", "iabs", "bnot", "clz", "ctz", "cls", "popcnt", "bitrev", "bswap",
 ];
 const INT_IMM: &[&str] = &[
-    "iadd_imm", "imul_imm", "udiv_imm", "sdiv_imm", "urem_imm", "srem_imm", "irsub_imm",
-    "band_imm", "bor_imm", "bxor_imm", "rotl_imm", "rotr_imm", "ishl_imm", "ushr_imm",
+    "iadd_imm",
+    "imul_imm",
+    "udiv_imm",
+    "sdiv_imm",
+    "urem_imm",
+    "srem_imm",
+    "irsub_imm",
+    "band_imm",
+    "bor_imm",
+    "bxor_imm",
+    "rotl_imm",
+    "rotr_imm",
+    "ishl_imm",
+    "ushr_imm",
     "sshr_imm",
 ];
 const INT_CC: &[&str] = &[
@@ -45,7 +57,16 @@ const CARRY: &[&str] = &[
     "usub_overflow_bin",
 ];
 const FLOAT_BINARY: &[&str] = &[
-    "fadd", "fsub", "fmul", "fdiv", "fmin", "fmax", "fcopysign", "band", "bor", "bxor",
+    "fadd",
+    "fsub",
+    "fmul",
+    "fdiv",
+    "fmin",
+    "fmax",
+    "fcopysign",
+    "band",
+    "bor",
+    "bxor",
     "band_not",
 ];
 const FLOAT_UNARY: &[&str] = &[
@@ -143,7 +164,15 @@ impl FuncGen<'_> {
                 }
                 None => pre.push(format!("{r} = {op} {a}, {c}")),
             }
-            return self.def_with_oracle(b, scope, ty, vec![x, y], rhs, &pre, format!("bitcast.{ty} {r}"));
+            return self.def_with_oracle(
+                b,
+                scope,
+                ty,
+                vec![x, y],
+                rhs,
+                &pre,
+                format!("bitcast.{ty} {r}"),
+            );
         }
         match op.strip_suffix("_not") {
             Some(base) => {
@@ -325,7 +354,9 @@ impl FuncGen<'_> {
     }
 
     fn select_op(&mut self, b: BlockId, scope: &mut Scope) {
-        let op = *self.rng.pick(&["select", "select", "select_spectre_guard", "bitselect"]);
+        let op = *self
+            .rng
+            .pick(&["select", "select", "select_spectre_guard", "bitselect"]);
         let Some(ty) = self.lowered_ty(op, &Ty::ALL) else {
             return;
         };
@@ -407,7 +438,10 @@ impl FuncGen<'_> {
                         ty,
                         vec![x],
                         format!("bnot {x}"),
-                        &[format!("{a} = bitcast.{int} {x}"), format!("{n} = bnot {a}")],
+                        &[
+                            format!("{a} = bitcast.{int} {x}"),
+                            format!("{n} = bnot {a}"),
+                        ],
                         format!("bitcast.{ty} {n}"),
                     );
                     return;
@@ -500,7 +534,15 @@ impl FuncGen<'_> {
                     format!("{k} = iconst.{wide} {}", ty.bits()),
                     format!("{s} = ishl {h}, {k}"),
                 ];
-                self.def_with_oracle(b, scope, wide, vec![lo, hi], rhs, &pre, format!("bor {a}, {s}"));
+                self.def_with_oracle(
+                    b,
+                    scope,
+                    wide,
+                    vec![lo, hi],
+                    rhs,
+                    &pre,
+                    format!("bor {a}, {s}"),
+                );
             }
         }
     }
@@ -616,7 +658,14 @@ impl FuncGen<'_> {
     }
 
     /// Converts `v: from` to type `to` (extension, reduction, bitcast or float conversion).
-    pub(super) fn convert(&mut self, b: BlockId, scope: &mut Scope, v: Val, from: Ty, to: Ty) -> Val {
+    pub(super) fn convert(
+        &mut self,
+        b: BlockId,
+        scope: &mut Scope,
+        v: Val,
+        from: Ty,
+        to: Ty,
+    ) -> Val {
         if from == to {
             return v;
         }
@@ -870,7 +919,11 @@ impl FuncGen<'_> {
                         Line {
                             effect: true,
                             oracle: Some(format!("{addr}\n    store notrap {v}, {a}")),
-                            ..Line::pure(vec![], vec![v], format!("stack_store {v}, ss{slot}+{off}"))
+                            ..Line::pure(
+                                vec![],
+                                vec![v],
+                                format!("stack_store {v}, ss{slot}+{off}"),
+                            )
                         },
                     );
                 } else {
@@ -915,7 +968,11 @@ impl FuncGen<'_> {
         let Some(ty) = self.lowered_ty(op, &Ty::INTS) else {
             return;
         };
-        if ty == Ty::I128 && !self.config.features.contains(crate::isa::x64::cpuid::Feature::Cmpxchg16b)
+        if ty == Ty::I128
+            && !self
+                .config
+                .features
+                .contains(crate::isa::x64::cpuid::Feature::Cmpxchg16b)
         {
             return;
         }
@@ -926,10 +983,18 @@ impl FuncGen<'_> {
         } else {
             self.moved_address(b, addr, off)
         };
-        let flags = *self.rng.pick(&["", " notrap", " aligned", " notrap aligned"]);
+        let flags = *self
+            .rng
+            .pick(&["", " notrap", " aligned", " notrap aligned"]);
         match op {
             "atomic_load" => {
-                self.def(b, scope, ty, vec![addr], format!("atomic_load.{ty}{flags} {addr}"));
+                self.def(
+                    b,
+                    scope,
+                    ty,
+                    vec![addr],
+                    format!("atomic_load.{ty}{flags} {addr}"),
+                );
             }
             "atomic_store" => {
                 let v = self.operand(b, scope, ty);
@@ -982,7 +1047,9 @@ impl FuncGen<'_> {
         }
         let (op, ty) = match self.rng.below(4) {
             0 | 1 => {
-                let ty = *self.rng.pick(&[Ty::I32, Ty::I64, Ty::I32, Ty::I64, Ty::I8, Ty::I16]);
+                let ty = *self
+                    .rng
+                    .pick(&[Ty::I32, Ty::I64, Ty::I32, Ty::I64, Ty::I8, Ty::I16]);
                 (*self.rng.pick(INT_FOLDS), ty)
             }
             2 => (*self.rng.pick(FLOAT_FOLDS), *self.rng.pick(&Ty::FLOATS)),
@@ -1058,7 +1125,11 @@ impl FuncGen<'_> {
                 // The frame pointer and return address are there only with
                 // preserve_frame_pointers (Cranelift's verifier insists).
                 let ops: &[&str] = if self.config.is_on("preserve_frame_pointers") {
-                    &["get_frame_pointer", "get_stack_pointer", "get_return_address"]
+                    &[
+                        "get_frame_pointer",
+                        "get_stack_pointer",
+                        "get_return_address",
+                    ]
                 } else {
                     &["get_stack_pointer"]
                 };
@@ -1083,7 +1154,13 @@ impl FuncGen<'_> {
             2 if !self.slots.is_empty() => {
                 let slot = self.rng.below(self.slots.len() as u64);
                 self.narrow_address(addr_ty);
-                self.def(b, scope, addr_ty, vec![], format!("stack_addr.{addr_ty} ss{slot}"));
+                self.def(
+                    b,
+                    scope,
+                    addr_ty,
+                    vec![],
+                    format!("stack_addr.{addr_ty} ss{slot}"),
+                );
             }
             3 if self.index + 1 < self.sigs.len() => {
                 // A call through a function address of either width.
@@ -1146,7 +1223,10 @@ impl FuncGen<'_> {
                 let (pre, post) = match ty {
                     Ty::I128 => {
                         let t = self.new_val();
-                        (vec![format!("{t} = iconst.i64 0")], format!("uextend.i128 {t}"))
+                        (
+                            vec![format!("{t} = iconst.i64 0")],
+                            format!("uextend.i128 {t}"),
+                        )
                     }
                     Ty::F32 => (vec![], "f32const 0x0.0".to_string()),
                     Ty::F64 => (vec![], "f64const 0x0.0".to_string()),
@@ -1165,7 +1245,13 @@ impl FuncGen<'_> {
             5 if self.config.is_on("enable_pinned_reg") => {
                 self.narrow_address(addr_ty);
                 if self.lowered.has("get_pinned_reg", Some(addr_ty)) {
-                    self.def(b, scope, addr_ty, vec![], format!("get_pinned_reg.{addr_ty}"));
+                    self.def(
+                        b,
+                        scope,
+                        addr_ty,
+                        vec![],
+                        format!("get_pinned_reg.{addr_ty}"),
+                    );
                 }
                 if self.lowered.has("set_pinned_reg", Some(addr_ty)) && self.rng.chance(50) {
                     let v = self.operand(b, scope, addr_ty);
@@ -1182,7 +1268,13 @@ impl FuncGen<'_> {
                 if self.lowered.has("symbol_value", Some(addr_ty)) {
                     self.rulesel_only = true;
                     let gv = self.typed_global(addr_ty);
-                    self.def(b, scope, addr_ty, vec![], format!("symbol_value.{addr_ty} gv{gv}"));
+                    self.def(
+                        b,
+                        scope,
+                        addr_ty,
+                        vec![],
+                        format!("symbol_value.{addr_ty} gv{gv}"),
+                    );
                 }
             }
             _ => self.straight_op(b, scope),

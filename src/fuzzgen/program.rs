@@ -559,7 +559,13 @@ fn write_func(out: &mut String, func: &Func, module: &Module, oracle: bool) {
     }
     for (i, &callee) in func.callees.iter().enumerate() {
         let c = &module.funcs[callee];
-        writeln!(out, "    fn{i} = colocated %{}{}", c.name, c.sig.text(oracle)).unwrap();
+        writeln!(
+            out,
+            "    fn{i} = colocated %{}{}",
+            c.name,
+            c.sig.text(oracle)
+        )
+        .unwrap();
         preamble = true;
     }
     let live = func.reachable();
@@ -623,7 +629,10 @@ mod tests {
             rename_fn_ref("v3 = call fn1(v0, fn10)", 1, 0),
             "v3 = call fn0(v0, fn10)"
         );
-        assert_eq!(rename_fn_ref("v2 = func_addr.i64 fn1", 1, 2), "v2 = func_addr.i64 fn2");
+        assert_eq!(
+            rename_fn_ref("v2 = func_addr.i64 fn1", 1, 2),
+            "v2 = func_addr.i64 fn2"
+        );
     }
 
     #[test]

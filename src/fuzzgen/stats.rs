@@ -87,10 +87,7 @@ impl Stats {
                 } else {
                     ty.to_string()
                 };
-                *self
-                    .pairs
-                    .entry((op.name().to_string(), ty))
-                    .or_default() += 1;
+                *self.pairs.entry((op.name().to_string(), ty)).or_default() += 1;
                 if let Some(sig) = dfg.call_signature(inst) {
                     let callee_conv = dfg.signatures[sig].call_conv.to_string();
                     *self
@@ -103,10 +100,7 @@ impl Stats {
                     if let Some(c) = callee {
                         *self
                             .compilers
-                            .entry((
-                                compiler_name(gen.compiler).into(),
-                                compiler_name(c).into(),
-                            ))
+                            .entry((compiler_name(gen.compiler).into(), compiler_name(c).into()))
                             .or_default() += 1;
                     }
                 }
@@ -148,7 +142,11 @@ impl Stats {
             seen.push("uext/sext parameter or result");
         }
         if sig.call_conv == CallConv::WindowsFastcall
-            && sig.params.iter().chain(&sig.returns).any(|p| p.value_type == Type::I128)
+            && sig
+                .params
+                .iter()
+                .chain(&sig.returns)
+                .any(|p| p.value_type == Type::I128)
         {
             seen.push("i128 under windows_fastcall");
         }
@@ -261,8 +259,15 @@ impl Stats {
                 let _ = writeln!(out, "  {k:<48} {n}");
             }
         };
-        section(&mut out, "calling conventions → functions", &self.conventions);
-        let _ = writeln!(out, "== calls: caller convention → callee convention (instruction)");
+        section(
+            &mut out,
+            "calling conventions → functions",
+            &self.conventions,
+        );
+        let _ = writeln!(
+            out,
+            "== calls: caller convention → callee convention (instruction)"
+        );
         for ((from, to, how), n) in &self.calls {
             let _ = writeln!(out, "  {:<48} {n}", format!("{from} → {to} ({how})"));
         }
