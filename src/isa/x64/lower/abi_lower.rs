@@ -505,6 +505,9 @@ pub fn global_value(ctx: &mut LowerCtx, gv: ir::GlobalValue) -> Reg {
             flags,
             ..
         } => {
+            if flags.endianness == ir::memflags::Endianness::Big {
+                ctx.fail("not supported yet: big-endian memory accesses");
+            }
             let b = global_value(ctx, base);
             let load = emit1(
                 ctx,
