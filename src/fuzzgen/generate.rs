@@ -190,7 +190,6 @@ fn signatures(rng: &mut Rng, config: &Config, count: usize) -> Vec<Sig> {
             Conv::SystemV,
             Conv::SystemV,
             Conv::Fast,
-            Conv::Cold,
             Conv::Tail,
             Conv::Tail,
             Conv::WindowsFastcall,

@@ -101,26 +101,18 @@ impl fmt::Display for Ty {
 pub enum Conv {
     SystemV,
     Fast,
-    Cold,
     Tail,
     WindowsFastcall,
 }
 
 impl Conv {
-    pub const ALL: [Conv; 5] = [
-        Conv::SystemV,
-        Conv::Fast,
-        Conv::Cold,
-        Conv::Tail,
-        Conv::WindowsFastcall,
-    ];
+    pub const ALL: [Conv; 4] = [Conv::SystemV, Conv::Fast, Conv::Tail, Conv::WindowsFastcall];
 
     /// The CLIF name.
     pub fn name(self) -> &'static str {
         match self {
             Conv::SystemV => "system_v",
             Conv::Fast => "fast",
-            Conv::Cold => "cold",
             Conv::Tail => "tail",
             Conv::WindowsFastcall => "windows_fastcall",
         }
@@ -189,20 +181,15 @@ impl Sig {
 
 impl Sig {
     /// `(i64, f32 vmctx) -> i8 uext tail` (the convention is left out for `system_v`, the
-    /// default of both readers). For the `oracle`, `cold`, which Cranelift 0.135 no longer
-    /// has, is written as the `system_v` it always was on x86-64.
-    pub fn text(&self, oracle: bool) -> String {
+    /// default of both readers).
+    pub fn text(&self) -> String {
         let list = |ps: &[Param]| ps.iter().map(Param::to_string).collect::<Vec<_>>();
         let mut s = format!("({})", list(&self.params).join(", "));
         if !self.returns.is_empty() {
             write!(s, " -> {}", list(&self.returns).join(", ")).unwrap();
         }
-        let conv = match self.conv {
-            Conv::Cold if oracle => Conv::SystemV,
-            c => c,
-        };
-        if conv != Conv::SystemV {
-            write!(s, " {}", conv.name()).unwrap();
+        if self.conv != Conv::SystemV {
+            write!(s, " {}", self.conv.name()).unwrap();
         }
         s
     }
@@ -210,7 +197,7 @@ impl Sig {
 
 impl fmt::Display for Sig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text(false))
+        f.write_str(&self.text())
     }
 }
 
@@ -536,7 +523,7 @@ impl Module {
 }
 
 fn write_func(out: &mut String, func: &Func, module: &Module, oracle: bool) {
-    writeln!(out, "function %{}{} {{", func.name, func.sig.text(oracle)).unwrap();
+    writeln!(out, "function %{}{} {{", func.name, func.sig.text()).unwrap();
     let mut preamble = false;
     for (i, slot) in func.slots.iter().enumerate() {
         write!(out, "    ss{i} = explicit_slot {}", slot.size).unwrap();
@@ -554,18 +541,12 @@ fn write_func(out: &mut String, func: &Func, module: &Module, oracle: bool) {
         writeln!(out, "    stack_limit = gv{gv}").unwrap();
     }
     for (i, s) in func.sigs.iter().enumerate() {
-        writeln!(out, "    sig{i} = {}", s.text(oracle)).unwrap();
+        writeln!(out, "    sig{i} = {}", s.text()).unwrap();
         preamble = true;
     }
     for (i, &callee) in func.callees.iter().enumerate() {
         let c = &module.funcs[callee];
-        writeln!(
-            out,
-            "    fn{i} = colocated %{}{}",
-            c.name,
-            c.sig.text(oracle)
-        )
-        .unwrap();
+        writeln!(out, "    fn{i} = colocated %{}{}", c.name, c.sig.text()).unwrap();
         preamble = true;
     }
     let live = func.reachable();

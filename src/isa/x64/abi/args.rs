@@ -185,7 +185,7 @@ fn passed_by_reference(ty: Type, cc: CallConv) -> bool {
 /// Does an `i128` argument under `cc` take two registers or two stack slots together (System
 /// V's rule), rather than one half at a time?
 fn i128_args_paired(cc: CallConv) -> bool {
-    matches!(cc, CallConv::SystemV | CallConv::Cold)
+    cc == CallConv::SystemV
 }
 
 fn shape(ty: Type, cc: CallConv, flags: &Flags) -> Result<Shape, Unsupported> {
