@@ -1080,7 +1080,7 @@ fn big_endian_memory_is_not_supported_yet() {
         );
     }
     let text =
-        "function %f(i64 vmctx) -> i64 {\n    gv0 = vmctx\n    gv1 = load.i64 notrap big gv0\n\
+        "function %f(i64 vmctx) -> i64 {\n    gv0 = vmctx\n    gv1 = load.i64 notrap aligned big gv0\n\
                 block0(v0: i64):\n    v1 = global_value.i64 gv1\n    return v1\n}\n";
     let file = ir::parse_test_file(text).unwrap();
     let err = compile_function(
