@@ -33,14 +33,13 @@ pub fn random_config(rng: &mut Rng) -> Config {
     let mut settings: Vec<(String, String)> = Vec::new();
     let mut set = |name: &str, value: &str| settings.push((name.to_string(), value.to_string()));
     let flag = |rng: &mut Rng, percent| if rng.chance(percent) { "true" } else { "false" };
-    set(
-        "opt_level",
-        *rng.pick(&["none", "none", "none", "speed", "speed_and_size"]),
-    );
+    let level = *rng.pick(&["none", "none", "none", "speed", "speed_and_size"]);
+    set("opt_level", level);
     set("preserve_frame_pointers", flag(rng, 30));
     if rng.chance(20) {
         set("enable_probestack", "true");
-        set("probestack_strategy", *rng.pick(&["inline", "outline"]));
+        let strategy = *rng.pick(&["inline", "outline"]);
+        set("probestack_strategy", strategy);
         // Small guard sizes make every frame with a slot probe; 12 is the default page.
         let log2 = *rng.pick(&[5u8, 6, 8, 12]);
         set("probestack_size_log2", &log2.to_string());
@@ -48,10 +47,8 @@ pub fn random_config(rng: &mut Rng) -> Config {
     set("enable_llvm_abi_extensions", flag(rng, 50));
     set("enable_multi_ret_implicit_sret", flag(rng, 50));
     set("enable_pinned_reg", flag(rng, 15));
-    set(
-        "regalloc_algorithm",
-        *rng.pick(&["backtracking", "backtracking", "single_pass"]),
-    );
+    let algorithm = *rng.pick(&["backtracking", "backtracking", "single_pass"]);
+    set("regalloc_algorithm", algorithm);
     set("is_pic", flag(rng, 20));
     Config {
         settings,

@@ -766,7 +766,7 @@ impl FuncGen<'_> {
             self.rulesel_only = true;
             return " big";
         }
-        let aligned = at % size.max(1) == 0;
+        let aligned = at.is_multiple_of(size.max(1));
         let mut choices: Vec<&'static str> = vec!["", " notrap", " little", " user5", " heap_oob"];
         if aligned {
             choices.extend([" aligned", " notrap aligned", " little aligned"]);
@@ -774,7 +774,8 @@ impl FuncGen<'_> {
         if load {
             choices.push(" notrap can_move");
         }
-        *self.rng.pick(&choices)
+        let flags = *self.rng.pick(&choices);
+        flags
     }
 
     /// An address `base` into a data slot and an offset such that `[base + off, base + off +
