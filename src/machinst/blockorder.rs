@@ -77,8 +77,8 @@ impl BlockOrder {
         // own edge blocks: an edge block sits next to the branch that leads to it, as a
         // fall-through would, instead of after the rest of the function.
         let mut visited = vec![false; nblocks];
-        let mut postorder: Vec<ir::Block> = Vec::new();
-        let mut stack: Vec<(ir::Block, usize)> = Vec::new();
+        let mut postorder: Vec<ir::Block> = Vec::with_capacity(nblocks);
+        let mut stack: Vec<(ir::Block, usize)> = Vec::with_capacity(nblocks);
         visited[entry.index()] = true;
         stack.push((entry, 0));
         while let Some((b, next)) = stack.last_mut() {
@@ -146,12 +146,12 @@ impl BlockOrder {
         for &c in &counts {
             preds.push(std::iter::repeat_n(u32::MAX, c as usize));
         }
-        let mut filled = vec![0u32; blocks.len()];
-        for i in 0..succs.len() {
+        // The counts, counted down again, say where the next predecessor goes.
+        for i in (0..succs.len()).rev() {
             for &s in succs.get(i) {
                 let s = s as usize;
-                preds.get_mut(s)[filled[s] as usize] = i as u32;
-                filled[s] += 1;
+                counts[s] -= 1;
+                preds.get_mut(s)[counts[s] as usize] = i as u32;
             }
         }
         BlockOrder {

@@ -108,7 +108,9 @@ fn place(slot: ArgSlot, is_ret: bool) -> Place {
     }
 }
 
-fn parts(value: usize, arg: &AbiArg, is_ret: bool) -> Vec<ValuePart> {
+/// The one or two register-sized parts of a value passed directly (none for one passed in
+/// memory).
+fn parts(value: usize, arg: &AbiArg, is_ret: bool) -> impl Iterator<Item = ValuePart> {
     let part = |part: u8, slot: ArgSlot, extend| ValuePart {
         value,
         part,
@@ -116,11 +118,12 @@ fn parts(value: usize, arg: &AbiArg, is_ret: bool) -> Vec<ValuePart> {
         place: place(slot, is_ret),
         extend,
     };
-    match arg.loc {
-        ArgLoc::Slot(slot) => vec![part(0, slot, extension(arg.ty, arg.extension))],
-        ArgLoc::Pair { lo, hi } => vec![part(0, lo, None), part(1, hi, None)],
-        ArgLoc::ByRef { .. } | ArgLoc::StructArg { .. } => Vec::new(),
-    }
+    let pair = match arg.loc {
+        ArgLoc::Slot(slot) => [Some(part(0, slot, extension(arg.ty, arg.extension))), None],
+        ArgLoc::Pair { lo, hi } => [Some(part(0, lo, None)), Some(part(1, hi, None))],
+        ArgLoc::ByRef { .. } | ArgLoc::StructArg { .. } => [None, None],
+    };
+    pair.into_iter().flatten()
 }
 
 /// The steps that pass the parameters of `layout`, in parameter order, followed by the hidden
@@ -130,7 +133,7 @@ pub fn arg_passes(layout: &AbiLayout) -> Vec<ArgPass> {
     for (value, arg) in layout.args.iter().enumerate() {
         match arg.loc {
             ArgLoc::Slot(_) | ArgLoc::Pair { .. } => {
-                passes.extend(parts(value, arg, false).into_iter().map(ArgPass::Part))
+                passes.extend(parts(value, arg, false).map(ArgPass::Part))
             }
             ArgLoc::ByRef {
                 pointer,
@@ -159,12 +162,11 @@ pub fn arg_passes(layout: &AbiLayout) -> Vec<ArgPass> {
 
 /// The parts of the results of `layout`, in result order.
 pub fn ret_passes(layout: &AbiLayout) -> Vec<ValuePart> {
-    layout
-        .rets
-        .iter()
-        .enumerate()
-        .flat_map(|(value, ret)| parts(value, ret, true))
-        .collect()
+    let mut passes = Vec::with_capacity(layout.rets.len());
+    for (value, ret) in layout.rets.iter().enumerate() {
+        passes.extend(parts(value, ret, true));
+    }
+    passes
 }
 
 /// The explicit `sret` parameter whose value the callee must leave in rax on return.
