@@ -13,6 +13,8 @@
 //!
 //! ```text
 //!  straight ops     v = op(values in scope)             every lowered (opcode, type): ops.rs
+//!  vector region    scalars ─▶ 128-bit vector operations ─▶ scalars, a digest stored to a
+//!                   slot (vectors.rs)
 //!  memory           loads, stores, stack_load/store, atomics on stack slots; a load right
 //!                   before the instruction it can fold into, sometimes with a second user
 //!  call             results of a later module function (direct or indirect)
@@ -519,6 +521,19 @@ impl FuncGen<'_> {
         self.slots.len() as u32 - 1
     }
 
+    /// Makes sure there is a data slot, for code that must store somewhere: a new one is zeroed
+    /// at the top of the entry block (before any use, wherever the generator is).
+    pub(super) fn ensure_data_slot(&mut self) {
+        if !self.data_slots.is_empty() {
+            return;
+        }
+        let later = std::mem::take(&mut self.blocks[0].lines);
+        let slot = self.add_slot(SLOT_SIZE);
+        self.data_slots.push(slot);
+        self.zero_slot(BlockId(0), slot, SLOT_SIZE);
+        self.blocks[0].lines.extend(later);
+    }
+
     /// Zeroes `size` bytes of `slot` in block `b`.
     fn zero_slot(&mut self, b: BlockId, slot: u32, size: u32) {
         let zero = self.new_val();
@@ -654,10 +669,14 @@ impl FuncGen<'_> {
     fn region(&mut self, b: BlockId, scope: &mut Scope, depth: u32) -> BlockId {
         let choice = self.rng.below(100);
         match choice {
-            0..=39 => {
+            0..=31 => {
                 for _ in 0..1 + self.rng.below(6) {
                     self.straight_op(b, scope);
                 }
+                b
+            }
+            32..=39 => {
+                super::vectors::region(self, b, scope);
                 b
             }
             40..=49 => {

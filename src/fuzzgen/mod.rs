@@ -30,6 +30,7 @@ pub mod minimise;
 mod ops;
 pub mod program;
 pub mod stats;
+mod vectors;
 
 pub use generate::{generate_module, Limits};
 pub use program::Module;

@@ -760,7 +760,7 @@ impl FuncGen<'_> {
     /// that never traps, `can_move` on loads; big-endian now and then (rulesel does not
     /// support it, and must say so). (Alias regions are spelt differently by the two readers:
     /// not generated until rulesel reads Cranelift's `regionN`.)
-    fn mem_flags(&mut self, size: u32, at: u32, load: bool) -> &'static str {
+    pub(super) fn mem_flags(&mut self, size: u32, at: u32, load: bool) -> &'static str {
         if self.rng.chance(1) {
             // Cranelift's x64 back end has no big-endian accesses either.
             self.rulesel_only = true;
@@ -782,7 +782,7 @@ impl FuncGen<'_> {
     /// size)` lies in it, with `at` the slot offset of the access (`align` divides it): a
     /// `stack_addr` with or without an offset of its own, or an address moved by `iadd_imm`.
     /// (Negative offsets are compile-only: the interpreter zero-extends them.)
-    fn slot_access(&mut self, b: BlockId, size: u32, align: u32) -> (Val, i64, u32) {
+    pub(super) fn slot_access(&mut self, b: BlockId, size: u32, align: u32) -> (Val, i64, u32) {
         let slot = *self.rng.pick(&self.data_slots.clone());
         let positions = (SLOT_SIZE - size) / align + 1;
         let at = align * self.rng.below(u64::from(positions)) as u32;
@@ -824,7 +824,7 @@ impl FuncGen<'_> {
     }
 
     /// `+8`, `-8` or nothing.
-    fn offset_text(off: i64) -> String {
+    pub(super) fn offset_text(off: i64) -> String {
         match off {
             0 => String::new(),
             o if o > 0 => format!("+{o}"),
