@@ -131,8 +131,9 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
-    /// Runs CLIF run tests with rule counters on; prints every rule's firing count, the rules
-    /// that never fired and `R of T rules fired (P%)`.
+    /// Runs CLIF run tests with rule counters on (targets whose features the host lacks are
+    /// compiled, not run); prints every rule's firing count, the rules that fired only in such
+    /// targets, the rules that never fired and `R of T rules fired (P%)`.
     Coverage {
         /// Also write the rule files annotated with the counts as HTML pages into this directory.
         #[arg(long, value_name = "DIR")]
@@ -389,6 +390,7 @@ fn run(paths: &[PathBuf], timeout: u64, checker: bool, rules: RuleChoice) -> Exi
         compiler: &compiler,
         timeout: Some(std::time::Duration::from_secs(timeout)),
         regalloc_checker: checker,
+        compile_only: None,
     };
     match ruletools::progress::run_files(paths, &options) {
         Ok(true) => ExitCode::SUCCESS,

@@ -35,6 +35,7 @@ fn shared_clif_runtests_that_passed_still_pass() {
         compiler: &Lowering,
         timeout: Some(Duration::from_secs(20)),
         regalloc_checker: true,
+        compile_only: None,
     };
     let summary = run_paths(std::slice::from_ref(&dir), &options, |_| {}).unwrap();
     let mut regressions = Vec::new();

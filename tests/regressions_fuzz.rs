@@ -12,6 +12,7 @@ fn fuzz_regressions_pass() {
         compiler: &runtest::Lowering,
         timeout: Some(Duration::from_secs(10)),
         regalloc_checker: true,
+        compile_only: None,
     };
     let summary = runtest::run_paths(&[dir], &options, |_| {}).expect("the directory is readable");
     let failures: Vec<String> = summary

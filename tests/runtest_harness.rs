@@ -214,6 +214,7 @@ fn pass_fail_skip_trap_and_summary() {
         compiler: &Assembled,
         timeout: Some(Duration::from_secs(10)),
         regalloc_checker: true,
+        compile_only: None,
     };
     let mut reported = Vec::new();
     let summary = run_paths(std::slice::from_ref(&dir), &options, |o| {
@@ -273,6 +274,7 @@ fn targets_the_host_lacks_are_skipped_and_bad_files_fail() {
         compiler: &Assembled,
         timeout: Some(Duration::from_secs(10)),
         regalloc_checker: true,
+        compile_only: None,
     };
     // A feature this host lacks, if there is one.
     let all = [
@@ -355,6 +357,7 @@ fn a_run_that_never_returns_times_out() {
         compiler: &Assembled,
         timeout: Some(Duration::from_millis(100)),
         regalloc_checker: true,
+        compile_only: None,
     };
     let outcome = run_file(&path, &options);
     assert_eq!(outcome.status, Status::Fail);
@@ -429,6 +432,7 @@ fn files_compiled_by_the_lowering_pipeline() {
         compiler: &Lowering,
         timeout: Some(Duration::from_secs(10)),
         regalloc_checker: true,
+        compile_only: None,
     };
     let a = run_file(&dir.join("a.clif"), &options);
     assert_eq!(
@@ -474,4 +478,61 @@ fn files_compiled_by_the_lowering_pipeline() {
     assert!(String::from_utf8(out)
         .unwrap()
         .ends_with("1 passed, 0 failed, 0 skipped\n"));
+}
+
+/// Counts the functions it compiles (with [`Assembled`]).
+struct Counting(std::cell::Cell<usize>);
+
+impl Compiler for Counting {
+    fn compile(
+        &self,
+        func: &Function,
+        flags: &Flags,
+        features: TargetFeatures,
+    ) -> Result<CompiledFunction, String> {
+        self.0.set(self.0.get() + 1);
+        Assembled.compile(func, flags, features)
+    }
+}
+
+#[test]
+fn targets_the_host_lacks_are_compiled_when_asked() {
+    let Some(missing) = [Feature::Avx512vbmi, Feature::Avx512bitalg, Feature::AvxVnni]
+        .into_iter()
+        .find(|f| !f.on_host())
+    else {
+        println!("the host has every feature tried: nothing to check");
+        return;
+    };
+    let dir = scratch("compile_only");
+    let compiled = Counting(std::cell::Cell::new(0));
+    let options = Options {
+        compiler: &Assembled,
+        timeout: Some(Duration::from_secs(10)),
+        regalloc_checker: true,
+        compile_only: Some(&compiled),
+    };
+    let target = format!("target x86_64 {}", missing.flag_name());
+    // Compiled (its three functions), not run: still skipped, with the reason.
+    let path = dir.join("lacking.clif");
+    std::fs::write(&path, WRONG.replace("target x86_64", &target)).unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!(outcome.status, Status::Skip);
+    assert_eq!(compiled.0.get(), 3);
+    let why = format!("host lacks {}", missing.flag_name());
+    assert_eq!(outcome.message.as_deref(), Some(why.as_str()));
+    // A compile error there fails the file, naming the target.
+    let path = dir.join("lacking_uncompilable.clif");
+    std::fs::write(&path, UNCOMPILABLE.replace("target x86_64", &target)).unwrap();
+    let outcome = run_file(&path, &options);
+    assert_eq!(outcome.status, Status::Fail);
+    assert_eq!(
+        outcome.message.as_deref(),
+        Some(
+            format!(
+                "{target} (compiled only: {why}): function %vectors: not supported yet: function vectors"
+            )
+            .as_str()
+        )
+    );
 }

@@ -2,7 +2,9 @@
 //! as HTML pages of the rule files annotated with the counts.
 //!
 //! The counts come from the executor's coverage counters ([`crate::dsl::Machine::enable_coverage`])
-//! on one machine shared by every function of every file the harness compiles.
+//! on one machine shared by every function of every file the harness compiles. Configurations
+//! whose features the host lacks (AVX-512 on most machines) are compiled without being run, on
+//! a second machine: their firings count too, and the rules that fired only there are named.
 
 use crate::compile::RuleChoice;
 use crate::dsl::{FileId, Machine, RuleId, RuleProgram};
@@ -17,7 +19,10 @@ use std::time::Duration;
 /// Firing counts of every rule of a program (indexed by [`RuleId`]).
 pub struct Coverage<'a> {
     pub prog: &'a RuleProgram<LowerCtx>,
+    /// Firings in every configuration, run or only compiled.
     pub counts: Vec<u64>,
+    /// Firings in the configurations only compiled (the host lacks their features).
+    pub compiled_only: Vec<u64>,
 }
 
 /// Runs the run-test files under `paths` (as `rulesel run` does) with `rules`, counting rule
@@ -29,31 +34,54 @@ pub fn run_files(
     on_file: impl FnMut(&runtest::FileOutcome),
 ) -> Result<(Summary, Coverage<'static>), String> {
     let prog = rules.program()?;
-    let mut machine = Machine::new();
-    machine.enable_coverage(prog.rule_count());
-    let compiler = RuleLowering {
-        rules,
-        machine: RefCell::new(machine),
+    let counting = || {
+        let mut machine = Machine::new();
+        machine.enable_coverage(prog.rule_count());
+        RuleLowering {
+            rules,
+            machine: RefCell::new(machine),
+        }
     };
+    let (compiler, unrunnable) = (counting(), counting());
     let options = runtest::Options {
         compiler: &compiler,
         timeout,
         regalloc_checker: false,
+        compile_only: Some(&unrunnable),
     };
     let summary = runtest::run_paths(paths, &options, on_file).map_err(|e| e.to_string())?;
-    let counts = compiler
-        .machine
-        .borrow()
-        .coverage()
-        .map(<[u64]>::to_vec)
-        .unwrap_or_default();
-    Ok((summary, Coverage { prog, counts }))
+    let counts_of = |c: &RuleLowering| {
+        (c.machine.borrow().coverage())
+            .map(<[u64]>::to_vec)
+            .unwrap_or_else(|| vec![0; prog.rule_count()])
+    };
+    let compiled_only = counts_of(&unrunnable);
+    let counts = (counts_of(&compiler).iter())
+        .zip(&compiled_only)
+        .map(|(a, b)| a + b)
+        .collect();
+    Ok((
+        summary,
+        Coverage {
+            prog,
+            counts,
+            compiled_only,
+        },
+    ))
 }
 
 impl Coverage<'_> {
     /// Rules that fired at least once.
     pub fn fired(&self) -> usize {
         self.counts.iter().filter(|&&c| c > 0).count()
+    }
+
+    /// The rules that fired only in configurations compiled, not run, in source order.
+    pub fn fired_only_compiled(&self) -> Vec<RuleId> {
+        (0..self.counts.len())
+            .filter(|&i| self.counts[i] > 0 && self.counts[i] == self.compiled_only[i])
+            .map(|i| RuleId(i as u32))
+            .collect()
     }
 
     /// The rules that never fired, in source order.
@@ -81,6 +109,15 @@ impl Coverage<'_> {
         let mut out = String::new();
         for (i, &c) in self.counts.iter().enumerate() {
             let _ = writeln!(out, "{c:>10}  {}", self.prog.rule_label(RuleId(i as u32)));
+        }
+        let compiled = self.fired_only_compiled();
+        let _ = writeln!(
+            out,
+            "\nfired only in configurations compiled, not run (the host lacks their features) ({}):",
+            compiled.len()
+        );
+        for r in compiled {
+            let _ = writeln!(out, "  {}", self.prog.rule_label(r));
         }
         let unfired = self.unfired();
         let _ = writeln!(out, "\nnever fired ({}):", unfired.len());

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //!  file ─parse─▶ headers: set… target x86_64 flags… (each target a configuration: the set lines
-//!                before it, its features; skipped when the host lacks one)
+//!                before it, its features; skipped when the host lacks one, or only compiled
+//!                when the options give a compiler for that)
 //!         for each runnable configuration:
 //!           Compiler::compile every function ─▶ JitModule (calls between them resolved)
 //!           for each `; run` line: values ─▶ Trampoline ─▶ results or a trap ─▶ compare
@@ -122,6 +123,10 @@ pub struct Options<'a> {
     pub timeout: Option<Duration>,
     /// Run regalloc2's checker on every allocation, whatever the files' `set` lines say.
     pub regalloc_checker: bool,
+    /// Compile (never run) with this compiler the configurations whose features the host
+    /// lacks, so that their rules are exercised too; a compile error fails the file. `None`:
+    /// such configurations are only skipped.
+    pub compile_only: Option<&'a dyn Compiler>,
 }
 
 /// The verdict on a file.
@@ -261,38 +266,35 @@ struct Configuration {
     target: String,
 }
 
-/// The configurations of a file, or why there is none to run.
-fn configurations(file: &TestFile) -> Result<Vec<Configuration>, Verdict> {
-    let targets = crate::targets::file_targets(file).map_err(|e| Verdict::Fail(e.to_string()))?;
-    let mut configs = Vec::new();
-    let mut unsupported_hosts = Vec::new();
-    for target in targets.x86_64 {
-        let missing = target.features.missing_on_host();
-        if missing.is_empty() {
-            configs.push(Configuration {
-                flags: target.flags,
-                features: target.features,
-                target: target.line,
-            });
-        } else {
-            let names: Vec<&str> = missing.iter().map(|f| f.flag_name()).collect();
-            unsupported_hosts.push(format!("host lacks {}", names.join(", ")));
-        }
-    }
-    if !configs.is_empty() {
-        return Ok(configs);
-    }
-    Err(Verdict::Skip(
-        unsupported_hosts
-            .first()
-            .cloned()
-            .unwrap_or_else(|| "no x86_64 target".into()),
-    ))
+/// The configurations of a file: those the host can run, and those it cannot with why (the
+/// features it lacks).
+struct Configurations {
+    runnable: Vec<Configuration>,
+    unrunnable: Vec<(Configuration, String)>,
 }
 
-enum Verdict {
-    Fail(String),
-    Skip(String),
+fn configurations(file: &TestFile) -> Result<Configurations, String> {
+    let targets = crate::targets::file_targets(file).map_err(|e| e.to_string())?;
+    let mut configs = Configurations {
+        runnable: Vec::new(),
+        unrunnable: Vec::new(),
+    };
+    for target in targets.x86_64 {
+        let missing = target.features.missing_on_host();
+        let config = Configuration {
+            flags: target.flags,
+            features: target.features,
+            target: target.line,
+        };
+        if missing.is_empty() {
+            configs.runnable.push(config);
+        } else {
+            let names: Vec<&str> = missing.iter().map(|f| f.flag_name()).collect();
+            let why = format!("host lacks {}", names.join(", "));
+            configs.unrunnable.push((config, why));
+        }
+    }
+    Ok(configs)
 }
 
 /// Runs one file. Never panics on bad input: unreadable, unparsable and uncompilable files fail
@@ -319,22 +321,43 @@ pub fn run_file(path: &Path, options: &Options<'_>) -> FileOutcome {
             return outcome;
         }
     };
-    let mut configs = match configurations(&file) {
+    let Configurations {
+        runnable: mut configs,
+        mut unrunnable,
+    } = match configurations(&file) {
         Ok(configs) => configs,
-        Err(Verdict::Skip(why)) => {
-            outcome.status = Status::Skip;
-            outcome.message = Some(why);
-            return outcome;
-        }
-        Err(Verdict::Fail(why)) => {
+        Err(why) => {
             outcome.message = Some(why);
             return outcome;
         }
     };
-    let mut first_failure = None;
-    for config in &mut configs {
+    for config in configs
+        .iter_mut()
+        .chain(unrunnable.iter_mut().map(|(c, _)| c))
+    {
         config.flags.regalloc_checker |= options.regalloc_checker;
     }
+    if let Some(compiler) = options.compile_only {
+        for (config, why) in &unrunnable {
+            for tf in &file.functions {
+                let func = &tf.function;
+                if let Err(e) = compiler.compile(func, &config.flags, config.features) {
+                    outcome.message = Some(format!(
+                        "target {} (compiled only: {why}): function {}: {e}",
+                        config.target, func.name
+                    ));
+                    return outcome;
+                }
+            }
+        }
+    }
+    if configs.is_empty() {
+        outcome.status = Status::Skip;
+        let why = unrunnable.into_iter().next().map(|(_, why)| why);
+        outcome.message = Some(why.unwrap_or_else(|| "no x86_64 target".into()));
+        return outcome;
+    }
+    let mut first_failure = None;
     for config in &configs {
         let runs: usize = file.functions.iter().map(|f| f.run_commands.len()).sum();
         match run_configuration(&file, config, options) {
