@@ -111,9 +111,12 @@ enum Command {
         /// Compile only with rulesel (no function compiled by Cranelift).
         #[arg(long)]
         no_mixed: bool,
-        /// Report findings without minimising them or writing run tests (faster triage).
+        /// Write findings as generated, without shrinking them (faster triage).
         #[arg(long)]
         no_minimise: bool,
+        /// Stop at the first finding (and say after how many functions it came).
+        #[arg(long)]
+        stop_at_first: bool,
         /// Start at module K of the campaign (with `--count 1`, replays one module).
         #[arg(long, value_name = "K", default_value_t = 0)]
         start: u64,
@@ -168,6 +171,47 @@ enum Command {
         /// `.rules` files, or directories searched for them (default: `rules`).
         paths: Vec<PathBuf>,
     },
+    /// Rule mutation testing: alters one x64 rule at a time (swaps two arguments of a
+    /// constructor, changes an enum variant such as a condition code, an operand width or a
+    /// literal, drops a guard), runs the run tests and a short differential campaign with each
+    /// mutant, and lists the mutants no test noticed; the last line is `K of M mutants killed
+    /// (P%)`.
+    Mutate {
+        /// Mutate the `.rules` files of this directory instead of the embedded x64 rules (the
+        /// embedded prelude is added unless the directory has a `prelude.rules`).
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// Run-test files or directories (default: `tests/runtests` and
+        /// `../shared/clif-runtests`, those that exist).
+        #[arg(long = "runtests", value_name = "PATH")]
+        runtests: Vec<PathBuf>,
+        /// Functions of the differential campaign run on each mutant the run tests miss (0:
+        /// none; needs the oracle feature).
+        #[arg(long, default_value_t = 1000)]
+        functions: usize,
+        /// The campaign's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Mutants judged at once (default: the number of CPUs).
+        #[arg(short, long)]
+        jobs: Option<usize>,
+        /// Only mutants of the rules at TEXT: a part of their path (`arith.rules`) or the end
+        /// of their `path:line` (`control.rules:135`).
+        #[arg(long, value_name = "TEXT")]
+        only: Option<String>,
+        /// Only every Nth mutant.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        sample: usize,
+        /// Seconds a mutant's judging may take before it counts as noticed (hung).
+        #[arg(long, default_value_t = 300)]
+        timeout: u64,
+        /// Judge one mutant (internal: the processes `rulesel mutate` starts).
+        #[arg(long, hide = true, requires = "plan")]
+        judge: Option<usize>,
+        /// The baseline measured with the original rules (internal).
+        #[arg(long, hide = true)]
+        plan: Option<PathBuf>,
+    },
     /// For each IR instruction, the rule that lowered it and the instructions it produced; then
     /// the code after register allocation with offsets and bytes.
     Explain {
@@ -206,6 +250,7 @@ fn main() -> ExitCode {
             stats,
             no_mixed,
             no_minimise,
+            stop_at_first,
             start,
             rules,
         } => {
@@ -216,8 +261,18 @@ fn main() -> ExitCode {
                 ..Default::default()
             };
             with_rules(rules, |r| {
-                let out = (!no_minimise).then_some(out);
-                fuzz(seed, count, calls, limits, out, stats, start, r)
+                let campaign = rulesel::fuzzgen::campaign::Campaign {
+                    seed,
+                    count,
+                    calls_per_function: calls,
+                    limits,
+                    out_dir: Some(out),
+                    minimise: !no_minimise,
+                    rules: r,
+                    stop_at_first,
+                    start,
+                };
+                fuzz(&campaign, stats)
             })
         }
         Command::Run {
@@ -255,6 +310,45 @@ fn main() -> ExitCode {
             };
             coverage::command(&paths, &outputs, timeout, r)
         }),
+        Command::Mutate {
+            rules,
+            runtests,
+            functions,
+            seed,
+            jobs,
+            only,
+            sample,
+            timeout,
+            judge,
+            plan,
+        } => {
+            use ruletools::mutate;
+            if let (Some(id), Some(plan)) = (judge, &plan) {
+                return mutate::judge_command(id, plan, rules.as_deref());
+            }
+            let runtests = if runtests.is_empty() {
+                ["tests/runtests", "../shared/clif-runtests"]
+                    .map(PathBuf::from)
+                    .into_iter()
+                    .filter(|p| p.exists())
+                    .collect()
+            } else {
+                runtests
+            };
+            let jobs = jobs.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+            });
+            mutate::command(&mutate::Options {
+                rules,
+                runtests,
+                campaign_functions: functions,
+                seed,
+                jobs,
+                only,
+                sample,
+                timeout: std::time::Duration::from_secs(timeout),
+            })
+        }
         Command::Explain {
             file,
             function,
@@ -285,33 +379,13 @@ fn with_rules(dir: Option<PathBuf>, command: impl FnOnce(RuleChoice) -> ExitCode
 /// generated), then `N functions, M mismatches`; failure exit status when there was a
 /// mismatch.
 #[cfg(feature = "oracle")]
-#[allow(clippy::too_many_arguments)]
-fn fuzz(
-    seed: u64,
-    count: usize,
-    calls: usize,
-    limits: rulesel::fuzzgen::Limits,
-    out: Option<PathBuf>,
-    stats: bool,
-    start: u64,
-    rules: RuleChoice,
-) -> ExitCode {
-    use rulesel::fuzzgen::campaign::{run_campaign, Campaign};
+fn fuzz(campaign: &rulesel::fuzzgen::campaign::Campaign, stats: bool) -> ExitCode {
+    use rulesel::fuzzgen::campaign::run_campaign;
     // Panics of the oracle and of rulesel are caught and reported as findings (with their
     // message); the default hook would print a backtrace for each.
     std::panic::set_hook(Box::new(|_| {}));
-    let campaign = Campaign {
-        seed,
-        count,
-        calls_per_function: calls,
-        limits,
-        out_dir: out,
-        rules,
-        stop_at_first: false,
-        start,
-    };
     let start = std::time::Instant::now();
-    let report = run_campaign(&campaign, |line| println!("{line}"));
+    let report = run_campaign(campaign, |line| println!("{line}"));
     for (what, modules) in &report.unsupported {
         println!("unsupported by rulesel: {what} ({modules} modules skipped)");
     }
@@ -324,6 +398,10 @@ fn fuzz(
         report.oracle_problems.len(),
         start.elapsed().as_secs_f64()
     );
+    if let Some(n) = report.functions_to_first {
+        println!("first finding after {n} functions");
+    }
+    println!("{}", report.findings_line());
     println!("{}", report.last_line());
     if report.mismatches > 0 {
         ExitCode::FAILURE

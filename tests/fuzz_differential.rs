@@ -16,6 +16,7 @@ fn short_campaign_has_no_mismatches() {
         calls_per_function: 4,
         limits: Limits::default(),
         out_dir: Some(out.clone()),
+        minimise: true,
         rules: RuleChoice::Embedded,
         stop_at_first: false,
         start: 0,

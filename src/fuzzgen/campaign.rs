@@ -28,9 +28,12 @@ pub struct Campaign {
     /// Argument lists each function is called with.
     pub calls_per_function: usize,
     pub limits: Limits,
-    /// Where minimised findings are written (`None`: findings are only counted, as
+    /// Where findings are written as run tests (`None`: findings are only counted, as
     /// `rulesel mutate` does).
     pub out_dir: Option<PathBuf>,
+    /// Shrink each finding before writing it (off: written as generated, which is faster
+    /// when the shrinking meets loops that run until their time limit).
+    pub minimise: bool,
     /// The rules rulesel lowers with.
     pub rules: RuleChoice,
     /// Stop at the first finding.
@@ -50,6 +53,10 @@ pub struct Report {
     /// Findings against rulesel: disagreements, rejections (regalloc2's checker included),
     /// panics.
     pub mismatches: usize,
+    /// Of the mismatches: rulesel panicked.
+    pub panics: usize,
+    /// Of the mismatches: regalloc2's checker rejected an allocation.
+    pub checker_errors: usize,
     /// Functions checked up to and including the module of the first finding.
     pub functions_to_first: Option<usize>,
     /// Modules rulesel declined as using something it does not support yet: each construct
@@ -61,9 +68,20 @@ pub struct Report {
     pub written: Vec<PathBuf>,
     /// What was generated.
     pub stats: Stats,
+    /// How often each rule fired (indexed by `RuleId`) over the modules checked.
+    pub rule_counts: Vec<u64>,
 }
 
 impl Report {
+    /// `findings: W wrong results, R failed compiles, P panics, C checker errors`.
+    pub fn findings_line(&self) -> String {
+        let other = self.mismatches - self.panics - self.checker_errors;
+        format!(
+            "findings: {other} wrong results or failed compiles, {} panics, {} checker errors",
+            self.panics, self.checker_errors
+        )
+    }
+
     /// `N functions, M mismatches`.
     pub fn last_line(&self) -> String {
         format!(
@@ -157,6 +175,15 @@ pub fn run_campaign(c: &Campaign, mut progress: impl FnMut(&str)) -> Report {
                 report.functions += module.funcs.len();
                 report.stats.add_module(&module);
                 report.mismatches += 1;
+                match &finding {
+                    Finding::Failure(Failure::Panic(_)) => report.panics += 1,
+                    Finding::Failure(Failure::Rulesel { message, .. })
+                        if message.contains("regalloc2 checker") =>
+                    {
+                        report.checker_errors += 1
+                    }
+                    _ => {}
+                }
                 report.functions_to_first.get_or_insert(report.functions);
                 let what = match &finding {
                     Finding::Mismatch(m) => describe_mismatch(&module, m),
@@ -198,6 +225,7 @@ pub fn run_campaign(c: &Campaign, mut progress: impl FnMut(&str)) -> Report {
                 .folds
                 .insert(prog.rule_label(r), counts[r.index()]);
         }
+        report.rule_counts = counts.to_vec();
     }
     report
 }
@@ -269,9 +297,13 @@ fn write_finding(
         rules: runner.rules,
         machine: Machine::new(),
     };
-    let (small, func, args) = minimise(module, func, &args, &mut |m: &Module, a: &[u128]| {
-        still_fails(finding, m, func, a, &mut scratch)
-    });
+    let (small, func, args) = if c.minimise {
+        minimise(module, func, &args, &mut |m: &Module, a: &[u128]| {
+            still_fails(finding, m, func, a, &mut scratch)
+        })
+    } else {
+        (module.clone(), func, args)
+    };
     let f = &small.funcs[func];
     let params = f.params();
     let returns = f.returns();
@@ -292,8 +324,9 @@ fn write_finding(
         build_rulesel(&text, &small.config, o, &mut scratch).map(|r| r.call(func, &args, &returns))
     });
     let mut out = format!(
-        "; Found by `rulesel fuzz --seed {}` (module {k}), then minimised.\n",
-        c.seed
+        "; Found by `rulesel fuzz --seed {}` (module {k}){}.\n",
+        c.seed,
+        if c.minimise { ", then minimised" } else { "" }
     );
     if !native.is_empty() {
         let names: Vec<String> = native.iter().map(|n| format!("%{n}")).collect();

@@ -348,7 +348,7 @@ impl OracleModule {
             }
             Ok(other) => Err(Failure::Oracle(format!("interpreter ended with {other:?}"))),
             Err(InterpreterError::FuelExhausted) => Err(Failure::Oracle("fuel exhausted".into())),
-            Err(e) => Err(Failure::Oracle(format!("interpreter: {e}"))),
+            Err(e) => Err(Failure::Oracle(format!("interpreter: {e:?}"))),
         }
     }
 }

@@ -356,7 +356,7 @@ impl FuncGen<'_> {
         for _ in 0..regions {
             cur = self.region(cur, &mut scope, self.limits.depth);
         }
-        let term = match self.tail_call(cur, &mut scope) {
+        let term = match self.tail_call(cur, &mut scope, false) {
             Some(term) => term,
             None => Term::Return(self.results(cur, &mut scope)),
         };
@@ -415,8 +415,9 @@ impl FuncGen<'_> {
     }
 
     /// Under `tail`, sometimes end with a tail call to a later `tail` function with the same
-    /// results (directly or through `func_addr`).
-    fn tail_call(&mut self, b: BlockId, scope: &mut Scope) -> Option<Term> {
+    /// results (directly or through `func_addr`; in a `cold` block, which never runs, through a
+    /// 32-bit function address too, which the interpreter cannot follow).
+    fn tail_call(&mut self, b: BlockId, scope: &mut Scope, cold: bool) -> Option<Term> {
         let sig = &self.sigs[self.index];
         if sig.conv != Conv::Tail || !self.rng.chance(40) {
             return None;
@@ -443,7 +444,13 @@ impl FuncGen<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let fn_ref = self.fn_ref(callee);
-        if self.lowered.has("return_call_indirect", Some(Ty::I64)) && self.rng.chance(30) {
+        let addr_ty = if cold && self.rng.chance(50) {
+            Ty::I32
+        } else {
+            Ty::I64
+        };
+        if self.lowered.has("return_call_indirect", Some(addr_ty)) && self.rng.chance(30) {
+            self.narrow_address(addr_ty);
             let sig_ref = self.sig_ref(callee);
             let ptr = self.new_val();
             self.line(
@@ -452,9 +459,9 @@ impl FuncGen<'_> {
                     keep: true,
                     callee: Some(callee),
                     ..Line::pure(
-                        vec![(ptr, Ty::I64)],
+                        vec![(ptr, addr_ty)],
                         vec![],
-                        format!("{ptr} = func_addr.i64 fn{fn_ref}"),
+                        format!("{ptr} = func_addr.{addr_ty} fn{fn_ref}"),
                     )
                 },
             );
@@ -866,14 +873,15 @@ impl FuncGen<'_> {
         for _ in 0..1 + self.rng.below(3) {
             self.cold_op(cold, &mut cold_scope);
         }
-        self.blocks[cold.0 as usize].term = if self.rng.chance(50) {
-            Term::Return(self.results(cold, &mut cold_scope))
-        } else {
-            Term::Jump(Target {
+        let term = match self.tail_call(cold, &mut cold_scope, true) {
+            Some(t) => t,
+            None if self.rng.chance(50) => Term::Return(self.results(cold, &mut cold_scope)),
+            None => Term::Jump(Target {
                 block: next,
                 args: vec![],
-            })
+            }),
         };
+        self.blocks[cold.0 as usize].term = term;
         next
     }
 

@@ -216,17 +216,18 @@ impl FuncGen<'_> {
             return;
         };
         let x = self.operand(b, scope, ty);
-        let mut y = if self.rng.chance(20) {
+        let y = if self.rng.chance(20) {
             // A constant operand (immediate forms in the lowering).
             let bits = interesting_bits(self.rng, ty);
             self.konst(b, scope, ty, bits)
         } else {
             self.operand(b, scope, ty)
         };
+        let (x, mut y) = if self.rng.chance(15) { (y, x) } else { (x, y) };
+        // After the swap: the divisor is what must not be -1.
         if op == "srem" {
             y = self.not_minus_one(b, scope, ty, y);
         }
-        let (x, y) = if self.rng.chance(15) { (y, x) } else { (x, y) };
         self.binary(b, scope, op, ty, x, y);
     }
 
@@ -666,10 +667,12 @@ impl FuncGen<'_> {
         from: Ty,
         to: Ty,
     ) -> Val {
-        if from == to {
+        if from == to && (from.is_float() || !self.rng.chance(5)) {
             return v;
         }
         let rhs = match (from.is_float(), to.is_float()) {
+            // An integer bit cast to its own type (a no-op, lowered all the same).
+            _ if from == to => format!("bitcast.{to} {v}"),
             (false, false) if from.bits() < to.bits() => {
                 let op = if self.rng.chance(50) {
                     "uextend"
@@ -868,6 +871,7 @@ impl FuncGen<'_> {
                 // Extending loads and truncating stores.
                 let (op, ty, bytes) = *self.rng.pick(&[
                     ("uload8", Ty::I16, 1),
+                    ("uload8", Ty::I32, 1),
                     ("sload8", Ty::I32, 1),
                     ("uload8", Ty::I64, 1),
                     ("sload8", Ty::I64, 1),
@@ -1284,7 +1288,7 @@ impl FuncGen<'_> {
 
     /// Cranelift's x64 back end has 64-bit pointers only: a function with a 32-bit address
     /// (or pinned register) is compiled by rulesel alone.
-    fn narrow_address(&mut self, ty: Ty) {
+    pub(super) fn narrow_address(&mut self, ty: Ty) {
         if ty != Ty::I64 {
             self.rulesel_only = true;
         }

@@ -15,6 +15,7 @@ pub mod explain;
 pub mod format_files;
 pub mod lcov;
 pub mod lsp;
+pub mod mutate;
 pub mod progress;
 pub mod why_not;
 
