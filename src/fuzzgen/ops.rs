@@ -400,16 +400,53 @@ impl FuncGen<'_> {
             args.push_str(&format!(", {c}"));
         }
         let (r, f) = (self.new_val(), self.new_val());
-        self.line(
-            b,
-            Line::pure(
-                vec![(r, ty), (f, Ty::I8)],
-                uses,
-                format!("{r}, {f} = {op} {args}"),
-            ),
+        let mut line = Line::pure(
+            vec![(r, ty), (f, Ty::I8)],
+            uses.clone(),
+            format!("{r}, {f} = {op} {args}"),
         );
+        if let ("sadd_overflow_cin" | "ssub_overflow_bin", &[x, y, c]) = (op, &uses[..]) {
+            line.oracle = Some(self.signed_carry_for_oracle(op, ty, [x, y, c], [r, f]));
+        }
+        self.line(b, line);
         scope.push((r, ty));
         scope.push((f, Ty::I8));
+    }
+
+    /// `r, f = sadd_overflow_cin x, y, c` (or `ssub_overflow_bin`) in the two steps Cranelift
+    /// 0.135 has, for its interpreter: that one takes the overflow of `x ± y ± c` to be the OR
+    /// of the two steps' overflows, but when both steps overflow they cancel (`x + y` wraps
+    /// past the minimum to the maximum, and adding the carry wraps it back), and the hardware's
+    /// flag, like the operation's definition, says no overflow. The exact flag is their XOR.
+    /// (For the unsigned forms both steps can never overflow, so the two agree.)
+    fn signed_carry_for_oracle(
+        &mut self,
+        op: &str,
+        ty: Ty,
+        [x, y, c]: [Val; 3],
+        [r, f]: [Val; 2],
+    ) -> String {
+        let step = if op.starts_with("sadd") {
+            "sadd_overflow"
+        } else {
+            "ssub_overflow"
+        };
+        let [s, o1, z, nz, one, o2] = [(); 6].map(|_| self.new_val());
+        let mut text = vec![
+            format!("{s}, {o1} = {step} {x}, {y}"),
+            format!("{z} = iconst.i8 0"),
+            // Any non-zero carry counts as one, as in the interpreter and the hardware's adc.
+            format!("{nz} = icmp ne {c}, {z}"),
+        ];
+        let one = if ty == Ty::I8 {
+            nz
+        } else {
+            text.push(format!("{one} = uextend.{ty} {nz}"));
+            one
+        };
+        text.push(format!("{r}, {o2} = {step} {s}, {one}"));
+        text.push(format!("{f} = bxor {o1}, {o2}"));
+        text.join("\n    ")
     }
 
     fn float_op(&mut self, b: BlockId, scope: &mut Scope) {
