@@ -114,8 +114,11 @@ fn coverage_counts_firings_lists_unfired_rules_and_writes_html() {
     assert!(float.contains(&fadd_row), "{fadd_row}");
 }
 
-/// Cranelift's run tests with ours fire every x64 rule (`rulesel coverage`'s measure: targets
-/// whose features this host lacks are compiled, not run).
+/// Cranelift's run tests with ours (`tests/runtests`, whose `*_forms.clif` check the rules the
+/// shared files do not reach) fire every x64 rule (`rulesel coverage`'s measure: targets whose
+/// features this host lacks are compiled, not run). `tests/lower_our_ops.clif` is left out: it
+/// reaches many of the same rules with one run line each, where the forms files check edge
+/// values (a wrong width, condition, operand order or immediate), so those stay complete.
 #[test]
 fn shared_and_our_run_tests_fire_every_x64_rule() {
     let shared = repo("../shared/clif-runtests");
@@ -123,11 +126,7 @@ fn shared_and_our_run_tests_fire_every_x64_rule() {
         println!("no ../shared/clif-runtests: coverage not measured");
         return;
     }
-    let paths = [
-        shared,
-        repo("tests/runtests"),
-        repo("tests/lower_our_ops.clif"),
-    ];
+    let paths = [shared, repo("tests/runtests")];
     let (_, cov) = coverage::run_files(
         &paths,
         RuleChoice::Embedded,
