@@ -503,17 +503,32 @@ pub fn global_value(ctx: &mut LowerCtx, gv: ir::GlobalValue) -> Reg {
             base,
             offset,
             flags,
-            ..
+            global_type,
         } => {
             if flags.endianness == ir::memflags::Endianness::Big {
                 ctx.fail("not supported yet: big-endian memory accesses");
             }
             let b = global_value(ctx, base);
+            // Its own bytes only (the next ones may not be mapped), into the register class
+            // of its type: a float global value lives in an XMM register.
+            let op = match global_type {
+                ir::Type::F32 | ir::Type::F64 => xmm_moves(global_type).0,
+                ir::Type::I8 => Op::movzx_r32_rm8,
+                ir::Type::I16 => Op::movzx_r32_rm16,
+                ir::Type::I32 => Op::mov_r32_rm32,
+                ir::Type::I64 => Op::mov_r64_rm64,
+                _ => {
+                    ctx.fail(format!(
+                        "not supported yet: a global value of type {global_type}"
+                    ));
+                    Op::mov_r64_rm64
+                }
+            };
             let load = emit1(
                 ctx,
-                Op::mov_r64_rm64,
+                op,
                 &[Arg::Mem(Amode::base_disp(b, offset.0))],
-                RegClass::Int,
+                LowerCtx::class_of(global_type),
             );
             if let Some(code) = flags.trap_code {
                 if let Some(MInst::Real(i)) = ctx.cur.pop() {
