@@ -695,6 +695,26 @@ impl FuncGen<'_> {
         self.int_binary(b, scope);
     }
 
+    /// `v`, or the canonical NaN when `v` is a NaN: a NaN's sign and payload are not
+    /// specified (the x64 FMA forms and the interpreter's `mul_add` pass on different ones), so
+    /// a float's bits are read only after this.
+    fn canonical_nan(&mut self, b: BlockId, scope: &mut Scope, v: Val, ty: Ty) -> Val {
+        let nan = self.def(b, scope, Ty::I8, vec![v], format!("fcmp uno {v}, {v}"));
+        let bits = if ty == Ty::F32 {
+            0x7fc0_0000
+        } else {
+            0x7ff8_0000_0000_0000
+        };
+        let q = self.konst(b, scope, ty, bits);
+        self.def(
+            b,
+            scope,
+            ty,
+            vec![nan, q, v],
+            format!("select {nan}, {q}, {v}"),
+        )
+    }
+
     /// Converts `v: from` to type `to` (extension, reduction, bitcast or float conversion).
     pub(super) fn convert(
         &mut self,
@@ -738,6 +758,7 @@ impl FuncGen<'_> {
                 format!("{op}.{to} {v}")
             }
             (true, false) if from.bits() == to.bits() && self.rng.chance(50) => {
+                let v = self.canonical_nan(b, scope, v, from);
                 format!("bitcast.{to} {v}")
             }
             (true, false) => {
