@@ -215,6 +215,10 @@ impl FuncGen<'_> {
         let Some(ty) = self.lowered_ty(op, &Ty::INTS) else {
             return;
         };
+        if ty == Ty::I128 && matches!(op, "umin" | "umax" | "smin" | "smax") {
+            // Cranelift's x64 back end has no i128 minimum or maximum.
+            self.rulesel_only = true;
+        }
         let x = self.operand(b, scope, ty);
         let y = if self.rng.chance(20) {
             // A constant operand (immediate forms in the lowering).
