@@ -1043,6 +1043,12 @@ impl FuncGen<'_> {
         {
             return;
         }
+        if ty == Ty::I128 && op == "atomic_store" {
+            // Cranelift 0.135.8's x64 code for it leaves other bytes than its interpreter
+            // (found by rulesel fuzz --seed 1002, module 21455, rulesel agreeing with the
+            // interpreter): the oracle's compiler is not what is tested here.
+            self.rulesel_only = true;
+        }
         let (addr, off, _) = self.slot_access(b, ty.bytes(), ty.bytes());
         // Atomic instructions take no offset: fold it into the address.
         let addr = if off == 0 {
