@@ -149,8 +149,11 @@ impl FuncGen<'_> {
     /// (then `op' x, bnot y` for Cranelift), or a bitwise operation on floats, which the
     /// interpreter does on the integers of the same bits.
     fn binary(&mut self, b: BlockId, scope: &mut Scope, op: &str, ty: Ty, x: Val, y: Val) -> Val {
-        let rhs = format!("{op} {x}, {y}");
         if ty.is_float() && !op.starts_with('f') {
+            // Bitwise operations read a NaN's unspecified bits.
+            let x = self.canonical_nan(b, scope, x, ty);
+            let y = self.canonical_nan(b, scope, y, ty);
+            let rhs = format!("{op} {x}, {y}");
             let int = Ty::int(ty.bits()).unwrap_or(Ty::I64);
             let [a, c, n, r] = [(); 4].map(|_| self.new_val());
             let mut pre = vec![
@@ -174,6 +177,7 @@ impl FuncGen<'_> {
                 format!("bitcast.{ty} {r}"),
             );
         }
+        let rhs = format!("{op} {x}, {y}");
         match op.strip_suffix("_not") {
             Some(base) => {
                 let t = self.new_val();
@@ -471,7 +475,9 @@ impl FuncGen<'_> {
                     return;
                 }
                 if op == "bnot" {
-                    // The interpreter inverts the bits of the integer of the same width.
+                    // The interpreter inverts the bits of the integer of the same width; a
+                    // NaN's bits are not specified.
+                    let x = self.canonical_nan(b, scope, x, ty);
                     let int = Ty::int(ty.bits()).unwrap_or(Ty::I64);
                     let (a, n) = (self.new_val(), self.new_val());
                     self.def_with_oracle(
