@@ -180,17 +180,15 @@ impl Sig {
 }
 
 impl Sig {
-    /// `(i64, f32 vmctx) -> i8 uext tail` (the convention is left out for `system_v`, the
-    /// default of both readers).
+    /// `(i64, f32 vmctx) -> i8 uext tail`, the convention always written: both readers take a
+    /// signature without one as `fast`.
     pub fn text(&self) -> String {
         let list = |ps: &[Param]| ps.iter().map(Param::to_string).collect::<Vec<_>>();
         let mut s = format!("({})", list(&self.params).join(", "));
         if !self.returns.is_empty() {
             write!(s, " -> {}", list(&self.returns).join(", ")).unwrap();
         }
-        if self.conv != Conv::SystemV {
-            write!(s, " {}", self.conv.name()).unwrap();
-        }
+        write!(s, " {}", self.conv.name()).unwrap();
         s
     }
 }
