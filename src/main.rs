@@ -5,7 +5,7 @@ use rulesel::compile::RuleChoice;
 use rulesel::dsl::Style;
 use rulesel::module::link::link_object_bytes;
 use rulesel::module::{Module, ModuleError};
-use rulesel::ruletools::{self, coverage, explain, LoadError};
+use rulesel::ruletools::{self, compile_report, coverage, explain, LoadError};
 use rulesel::{ir, runtest};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -50,13 +50,17 @@ enum Command {
         paths: Vec<PathBuf>,
     },
     /// Compiles a CLIF file (functions, plus `;!` data and linkage directives) into an ELF
-    /// relocatable object.
+    /// relocatable object; without `-o`, compiles each function on its own for each x86_64
+    /// target of the file and prints its code size (`--disasm`: and its code).
     Compile {
         /// The `.clif` file.
         file: PathBuf,
         /// The object file to write.
         #[arg(short, long)]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        /// Without `-o`: also print each function's code, relocations and trap sites.
+        #[arg(short = 'D', long, conflicts_with = "output")]
+        disasm: bool,
         /// Lower with the `.rules` files of this directory instead of the embedded x64 rules
         /// (the embedded prelude is added unless the directory has a `prelude.rules`).
         #[arg(long, value_name = "DIR")]
@@ -284,10 +288,12 @@ fn main() -> ExitCode {
         Command::Compile {
             file,
             output,
+            disasm,
             rules,
             jobs,
-        } => with_rules(rules, |r| {
-            compile_object(&file, &output, None, r, jobs.into())
+        } => with_rules(rules, |r| match output {
+            Some(output) => compile_object(&file, &output, None, r, jobs.into()),
+            None => compile_each(&file, disasm, r),
         }),
         Command::Build {
             file,
@@ -557,6 +563,36 @@ fn explain_file(
         }
         Err(e) => {
             eprintln!("{shown}: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `rulesel compile` without `-o`: the report of [`compile_report`] on stdout; failure exit
+/// status when a function did not compile.
+fn compile_each(file: &Path, disasm: bool, rules: RuleChoice) -> ExitCode {
+    let shown = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("{shown}: error: cannot read file: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match compile_report::compile_each(&text, disasm, rules) {
+        Ok(report) => {
+            print!("{}", report.text);
+            if report.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(e) => {
+            eprint!(
+                "{}",
+                ir::diagnostic::render(&shown, &text, e.pos, &e.message)
+            );
             ExitCode::FAILURE
         }
     }

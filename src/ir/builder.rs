@@ -150,7 +150,7 @@ impl InstBuilder<'_, '_> {
             CtrlType::Explicit => ctrl,
             CtrlType::NotPolymorphic => Type::INVALID,
         };
-        let types: Vec<Type> = if info.is_call() && !info.is_terminator() {
+        let types: Vec<Type> = if data.opcode().results_from_signature() {
             func.dfg
                 .call_signature(inst)
                 .and_then(|s| func.dfg.signatures.get(s))

@@ -850,6 +850,15 @@ impl Opcode {
     pub fn is_return(self) -> bool {
         self.info().is_return()
     }
+
+    /// Whether the instruction's results are its callee's returns (`call`, `call_indirect`),
+    /// not derived from the opcode's table row. `stack_switch` is a call without a signature.
+    pub fn results_from_signature(self) -> bool {
+        matches!(
+            self.format(),
+            InstructionFormat::Call | InstructionFormat::CallIndirect
+        ) && !self.is_terminator()
+    }
 }
 
 impl fmt::Display for Opcode {

@@ -412,7 +412,7 @@ impl Verifier<'_> {
         let dfg = &self.func.dfg;
         let opcode = dfg.inst(inst).opcode();
         let info = opcode.info();
-        let expected: Vec<Option<Type>> = if info.is_call() && !info.is_terminator() {
+        let expected: Vec<Option<Type>> = if opcode.results_from_signature() {
             match self.call_sig(inst) {
                 Some(sig) => sig.returns.iter().map(|r| Some(r.value_type)).collect(),
                 None => return,

@@ -1,7 +1,8 @@
 //! Tools for rule authors: load another rule set (`--rules DIR`), check it against the real x64
 //! environment with exhaustiveness (`rulesel check`), count rule firings over run tests
 //! (`rulesel coverage`, [`coverage`]) and show which rule lowered each instruction
-//! (`rulesel explain`, [`explain`]).
+//! (`rulesel explain`, [`explain`]); compile a test file function by function
+//! (`rulesel compile` without `-o`, [`compile_report`]).
 //!
 //! ```text
 //!   rules dir ─load_rules─▶ RuleProgram<LowerCtx> ─┬─ uncovered_pairs: (opcode, type) no rule matches
@@ -10,6 +11,7 @@
 //!   .rules files ─fmt─▶ the same files in the one documented layout (`--check`: names them)
 //! ```
 
+pub mod compile_report;
 pub mod coverage;
 pub mod explain;
 pub mod format_files;

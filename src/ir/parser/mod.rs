@@ -683,7 +683,7 @@ impl<'a> Parser<'a> {
     ) -> PResult<Vec<Type>> {
         let opcode = func.dfg.inst(inst).opcode();
         let info = opcode.info();
-        if info.is_call() && !info.is_terminator() {
+        if opcode.results_from_signature() {
             let sig = func
                 .dfg
                 .call_signature(inst)
