@@ -122,7 +122,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let object = module.finish_object()?;
     let dir = std::env::temp_dir();
     let exe = dir.join(format!("rulesel-build-with-api-{}", std::process::id()));
-    link_object_bytes(&object, &exe, &[])?;
+    link_object_bytes(&object, &[], &exe, &[])?;
     let out = Command::new(&exe).output()?;
     std::fs::remove_file(&exe)?;
     print!("program printed: {}", String::from_utf8_lossy(&out.stdout));

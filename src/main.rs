@@ -69,10 +69,13 @@ enum Command {
         #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
         jobs: u16,
     },
-    /// Compiles a CLIF file and links it with `cc` into an executable.
+    /// Compiles a CLIF file and links it with `cc` into an executable, with any C sources,
+    /// objects or archives given after it.
     Build {
         /// The `.clif` file.
         file: PathBuf,
+        /// C sources (`.c`), objects and archives linked with it.
+        others: Vec<PathBuf>,
         /// The executable to write.
         #[arg(short, long)]
         output: PathBuf,
@@ -297,10 +300,17 @@ fn main() -> ExitCode {
         }),
         Command::Build {
             file,
+            others,
             output,
             libs,
             rules,
-        } => with_rules(rules, |r| compile_object(&file, &output, Some(&libs), r, 1)),
+        } => with_rules(rules, |r| {
+            let link = Link {
+                others: &others,
+                libs: &libs,
+            };
+            compile_object(&file, &output, Some(link), r, 1)
+        }),
         Command::Coverage {
             html,
             lcov,
@@ -598,12 +608,18 @@ fn compile_each(file: &Path, disasm: bool, rules: RuleChoice) -> ExitCode {
     }
 }
 
-/// `rulesel compile` (`libs` is `None`) and `rulesel build`: the file's module as an object, or
+/// What `rulesel build` links besides the compiled file: other inputs of `cc`, and libraries.
+struct Link<'a> {
+    others: &'a [PathBuf],
+    libs: &'a [String],
+}
+
+/// `rulesel compile` (`link` is `None`) and `rulesel build`: the file's module as an object, or
 /// linked into an executable with `cc`; functions compiled on `jobs` threads.
 fn compile_object(
     file: &Path,
     output: &Path,
-    libs: Option<&[String]>,
+    link: Option<Link<'_>>,
     rules: RuleChoice,
     jobs: usize,
 ) -> ExitCode {
@@ -631,11 +647,14 @@ fn compile_object(
             return ExitCode::FAILURE;
         }
     };
-    let result = match libs {
+    let result = match link {
         None => std::fs::write(output, &object)
             .map(|()| String::new())
             .map_err(|e| format!("cannot write {}: {e}", output.display())),
-        Some(libs) => link_object_bytes(&object, output, libs).map_err(|e| e.to_string()),
+        Some(link) => {
+            let others: Vec<&Path> = link.others.iter().map(PathBuf::as_path).collect();
+            link_object_bytes(&object, &others, output, link.libs).map_err(|e| e.to_string())
+        }
     };
     match result {
         Ok(warnings) => {

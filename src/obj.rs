@@ -8,8 +8,27 @@
 //!                    keeps dynamic relocations out of text in PIE executables)
 //!   .data / .bss     writable data, zero-initialised data
 //!   .eh_frame        one CIE, one FDE per function, addresses PC-relative to .text
+//!   rulesel_exceptions  the exception table of every `try_call` (below), when there are any
 //!   .note.GNU-stack  marks the object as not needing an executable stack
 //! ```
+//!
+//! `rulesel_exceptions` (read-only, 4-aligned; its name is a C identifier, so the linker defines
+//! `__start_rulesel_exceptions` and `__stop_rulesel_exceptions` around it in the executable) holds
+//! one record per `try_call` site, in code order; little-endian, addresses PC-relative to the
+//! field that holds them (`R_X86_64_PC32`, so nothing is relocated at load time):
+//!
+//! ```text
+//!   i32  return address of the call − address of this field
+//!   u32  sp_below_fp: a handler runs with rsp = rbp − sp_below_fp (rbp: the catching frame's)
+//!   u32  H, the number of handlers          u32  C, the number of context slots
+//!   H × { u32 tag;  u32 default (1: catches every tag, tag is 0);
+//!         i32 handler address − address of this field }      first match wins
+//!   C × { i32 offset from rbp of the 8-byte slot holding a `context` value }
+//! ```
+//!
+//! The handler receives the payloads in rax and rdx (System V and `tail` callees). A runtime
+//! walks frames by frame pointer: the return address of the frame at rbp is at rbp + 8, the
+//! caller's rbp at rbp + 0.
 //!
 //! A relocation names its target by symbol name: a function or data object of the module
 //! (whatever its linkage) resolves to that definition; any other name becomes an undefined
@@ -309,6 +328,7 @@ pub fn write_object(functions: &[ObjFunction<'_>], data: &[ObjData]) -> Result<V
     }
 
     write_eh_frame(&mut obj, text, functions, &func_offsets)?;
+    write_exception_tables(&mut obj, text, functions, &func_offsets)?;
     obj.add_section(Vec::new(), b".note.GNU-stack".to_vec(), SectionKind::Other);
     obj.write().map_err(werr)
 }
@@ -347,6 +367,63 @@ fn write_eh_frame(
                 offset: u64::from(r.offset),
                 symbol: text_symbol,
                 addend: r.addend,
+                flags: elf_reloc(elf::R_X86_64_PC32),
+            },
+        )
+        .map_err(|e| ObjError::Write(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// `rulesel_exceptions`, laid out as the module documentation says.
+fn write_exception_tables(
+    obj: &mut Object<'_>,
+    text: SectionId,
+    functions: &[ObjFunction<'_>],
+    offsets: &[u64],
+) -> Result<(), ObjError> {
+    if functions.iter().all(|f| f.code.exception_sites.is_empty()) {
+        return Ok(());
+    }
+    let mut bytes: Vec<u8> = Vec::new();
+    // (field offset in the section, target offset in .text)
+    let mut text_refs: Vec<(u64, u64)> = Vec::new();
+    for (f, &base) in functions.iter().zip(offsets) {
+        for site in &f.code.exception_sites {
+            text_refs.push((bytes.len() as u64, base + u64::from(site.ret_offset)));
+            bytes.extend_from_slice(&0i32.to_le_bytes());
+            for word in [
+                site.sp_below_fp,
+                site.handlers.len() as u32,
+                site.contexts.len() as u32,
+            ] {
+                bytes.extend_from_slice(&word.to_le_bytes());
+            }
+            for h in &site.handlers {
+                bytes.extend_from_slice(&h.tag.unwrap_or(0).to_le_bytes());
+                bytes.extend_from_slice(&u32::from(h.tag.is_none()).to_le_bytes());
+                text_refs.push((bytes.len() as u64, base + u64::from(h.offset)));
+                bytes.extend_from_slice(&0i32.to_le_bytes());
+            }
+            for c in &site.contexts {
+                bytes.extend_from_slice(&c.to_le_bytes());
+            }
+        }
+    }
+    let section = obj.add_section(
+        Vec::new(),
+        b"rulesel_exceptions".to_vec(),
+        SectionKind::ReadOnlyData,
+    );
+    obj.set_section_data(section, bytes, 4);
+    let text_symbol = obj.section_symbol(text);
+    for (field, target) in text_refs {
+        obj.add_relocation(
+            section,
+            Relocation {
+                offset: field,
+                symbol: text_symbol,
+                addend: target as i64,
                 flags: elf_reloc(elf::R_X86_64_PC32),
             },
         )

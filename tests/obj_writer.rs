@@ -191,7 +191,7 @@ fn module_object() -> Vec<u8> {
 #[test]
 fn hand_assembled_module_links_and_runs() {
     let exe = scratch("module");
-    let warnings = link_object_bytes(&module_object(), &exe, &[]).unwrap();
+    let warnings = link_object_bytes(&module_object(), &[], &exe, &[]).unwrap();
     assert_eq!(warnings, "", "cc warned");
     let out = Command::new(&exe).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "from data\n");

@@ -1,6 +1,7 @@
 //! The host functions JIT code may call by a Cranelift libcall name: float rounding and fused
 //! multiply-add (used when the target lacks SSE4.1 or FMA), `pshufb`'s byte table lookup (used
-//! when it lacks SSSE3), the memory functions, and the outline stack probe.
+//! when it lacks SSSE3), the memory functions, the outline stack probe, and the run tests' throw
+//! hostcall (`__cranelift_throw`, see [`super::exceptions`]).
 //!
 //! Rounding follows IEEE 754 as Cranelift's libcalls do: `Nearest*` rounds half to even (Rust's
 //! `round_ties_even`), and NaN inputs give a NaN.
@@ -113,6 +114,7 @@ pub fn address(name: &str) -> Option<usize> {
         "Memmove" | "memmove" => libc::memmove as *const () as usize,
         "Memcmp" | "memcmp" => libc::memcmp as *const () as usize,
         PROBESTACK_SYMBOL | "Probestack" => rulesel_jit_probestack as *const () as usize,
+        "__cranelift_throw" => super::exceptions::throw_address(),
         _ => return None,
     })
 }

@@ -25,8 +25,9 @@
 //!
 //! The memory is unmapped when the module is dropped; addresses taken from it must not outlive
 //! it. [`trampoline`] calls functions of any signature; [`traps`] turns faults of JIT code into
-//! trap codes.
+//! trap codes; [`exceptions`] throws through JIT frames to the handlers of their `try_call`s.
 
+pub mod exceptions;
 pub mod libcalls;
 pub mod trampoline;
 pub mod traps;
@@ -142,6 +143,8 @@ pub struct JitModule {
     functions: Vec<Placed>,
     /// Data objects by name, with their offsets in the mapping.
     data: Vec<(String, usize)>,
+    /// The functions' exception tables as throws see them, while the module lives.
+    exception_tables: Option<exceptions::Registration>,
 }
 
 // The module itself never changes after it is built; writable data objects are memory the
@@ -314,7 +317,15 @@ impl JitModule {
                 std::io::Error::last_os_error()
             )));
         }
+        let base = raw as usize;
+        let sites = (functions.iter().zip(&offsets))
+            .map(|(f, &start)| exceptions::FunctionSites {
+                start: base + start,
+                sites: f.code.exception_sites.clone(),
+            })
+            .collect();
         let module = JitModule {
+            exception_tables: exceptions::register(base..base + code_size, sites),
             base: NonNull::new(raw.cast::<u8>()).expect("mmap returned null"),
             size,
             code_size,
@@ -347,7 +358,6 @@ impl JitModule {
         for (d, &start) in data.iter().zip(&data_offsets) {
             memory[start..start + d.bytes.len()].copy_from_slice(d.bytes);
         }
-        let base = raw as usize;
         let address = |t: &Target| match t.place {
             TargetPlace::Item(i) => base + offsets[i],
             TargetPlace::Host(address) => address,
@@ -515,6 +525,8 @@ fn symbol_name<'a>(f: &JitFunction<'a>, id: u32) -> Result<&'a str, JitError> {
 
 impl Drop for JitModule {
     fn drop(&mut self) {
+        // No throw may find the code once it is gone.
+        self.exception_tables = None;
         // SAFETY: the mapping was made by `new` with this size and is not used after drop.
         unsafe {
             libc::munmap(self.base.as_ptr().cast(), self.size);

@@ -6,8 +6,9 @@
 //!   block2: jump block1(v2)
 //! ```
 //!
-//! An edge from a block with several successors gets a block of its own (an *edge block*,
-//! holding only a jump) when its target has several predecessors or receives arguments. So a
+//! An edge from a block with several successors (or ending in a `try_call`) gets a block of its
+//! own (an *edge block*, holding only a jump) when its target has several predecessors or
+//! receives arguments. So a
 //! branch with several successors never passes block arguments, and regalloc2 can put the moves
 //! for block parameters at the end of a one-successor predecessor or at the start of a
 //! one-predecessor successor, as it requires. IR blocks come in reverse postorder, which puts a
@@ -66,9 +67,18 @@ impl BlockOrder {
                 pred_count[d.block.index()] += 1;
             }
         }
-        // Does the edge to destination `d` of a block with `n` destinations get a block?
-        let split = |n: usize, d: &ir::BlockCall| {
-            n > 1 && (pred_count[d.block.index()] > 1 || !dfg.block_call_args(*d).is_empty())
+        // Does the edge to destination `d` of block `b` get a block? A `try_call` counts as
+        // several destinations even with one: it defines the values its edges pass (`ret0`),
+        // and regalloc2 would put the moves for a lone successor before it.
+        let split = |b: ir::Block, d: &ir::BlockCall| {
+            let several = dests(b).len() > 1
+                || func.layout.last_inst(b).is_some_and(|t| {
+                    matches!(
+                        dfg.inst(t).opcode(),
+                        ir::Opcode::TryCall | ir::Opcode::TryCallIndirect
+                    )
+                });
+            several && (pred_count[d.block.index()] > 1 || !dfg.block_call_args(*d).is_empty())
         };
         let Some(entry) = func.layout.entry_block() else {
             return BlockOrder::default();
@@ -108,7 +118,7 @@ impl BlockOrder {
             let mut edges = 0;
             succs.push_with(|items| {
                 for d in ds {
-                    if split(ds.len(), d) {
+                    if split(b, d) {
                         items.push((edges_at + edges) as u32);
                         edges += 1;
                         to_ir_block.push(false);
@@ -119,7 +129,7 @@ impl BlockOrder {
                 }
             });
             for (k, d) in ds.iter().enumerate() {
-                if split(ds.len(), d) {
+                if split(b, d) {
                     blocks.push(LoweredBlock::Edge {
                         from: b,
                         succ: k as u32,

@@ -1,5 +1,5 @@
 //! The machine-code buffer: bytes, labels, branches, constants, jump tables and the records the
-//! outputs need (trap sites, relocations, call sites).
+//! outputs need (trap sites, relocations, call sites, exception tables).
 //!
 //! # How branches become bytes
 //!
@@ -33,8 +33,8 @@
 //!   than there are branches (every pass but the last grows at least one). Alignment padding may
 //!   change size either way, which is why every short branch is re-checked on every pass.
 //! - A label is an entry point only if something in the buffer refers to it (a branch, a
-//!   fixup, a jump table); step 2 may delete a branch bound only to labels nothing refers to
-//!   when it follows an unconditional branch. The function's entry, offset 0, follows nothing.
+//!   fixup, a jump table, an exception handler); step 2 may delete a branch bound only to
+//!   labels nothing refers to when it follows an unconditional branch. The function's entry, offset 0, follows nothing.
 //! - Label fixups (RIP-relative operands, jump-table entries) are 32 bits wide and are resolved
 //!   once, after layout; they never influence branch sizes.
 //!
@@ -141,6 +141,27 @@ pub struct CallSite {
     pub ret_offset: u32,
 }
 
+/// One handler of a `try_call` site: exceptions with `tag` (`None`: every tag no earlier entry
+/// names) resume at `offset`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ExceptionHandler {
+    pub tag: Option<u32>,
+    pub offset: u32,
+}
+
+/// The exception table of one `try_call`: the call returns to `ret_offset`; an exception thrown
+/// below it resumes at the first of `handlers` whose tag matches, with the frame pointer the
+/// function had and the stack pointer `sp_below_fp` bytes below it, the payload in the
+/// convention's payload registers. `contexts` are the frame-pointer offsets (negative) of the
+/// slots holding the site's `context` values, in the table's order.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct ExceptionSite {
+    pub ret_offset: u32,
+    pub sp_below_fp: u32,
+    pub handlers: Vec<ExceptionHandler>,
+    pub contexts: Vec<i32>,
+}
+
 /// A place in the code recorded while emitting (e.g. for unwind information), whose final offset
 /// is [`CompiledCode::mark_offsets`]`[mark.0]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -156,6 +177,8 @@ pub struct CompiledCode {
     pub relocs: Vec<Reloc>,
     pub traps: Vec<TrapSite>,
     pub call_sites: Vec<CallSite>,
+    /// The exception tables of the `try_call` sites, in code order.
+    pub exception_sites: Vec<ExceptionSite>,
     /// Final offset of every label, indexed by [`MachLabel::index`].
     pub label_offsets: Vec<u32>,
     /// Final offset of every [`CodeMark`].
@@ -260,6 +283,14 @@ struct JumpTable {
     targets: Vec<MachLabel>,
 }
 
+/// An exception site whose handler labels are not resolved yet.
+struct PendingExceptionSite {
+    ret: Pos,
+    sp_below_fp: u32,
+    handlers: Vec<(Option<u32>, MachLabel)>,
+    contexts: Vec<i32>,
+}
+
 /// The code buffer of one function. See the module documentation for the algorithm.
 pub struct MachBuffer<B: BranchEncoding> {
     raw: Vec<u8>,
@@ -272,6 +303,7 @@ pub struct MachBuffer<B: BranchEncoding> {
     traps: Vec<(Pos, TrapCode)>,
     relocs: Vec<(Pos, RelocKind, SymbolId, i64)>,
     call_sites: Vec<Pos>,
+    exception_sites: Vec<PendingExceptionSite>,
     marks: Vec<Pos>,
     target: PhantomData<B>,
 }
@@ -303,6 +335,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
             traps: Vec::new(),
             relocs: Vec::new(),
             call_sites: Vec::new(),
+            exception_sites: Vec::new(),
             marks: Vec::new(),
             target: PhantomData,
         }
@@ -385,6 +418,23 @@ impl<B: BranchEncoding> MachBuffer<B> {
     pub fn add_call_site(&mut self) {
         let at = self.pos();
         self.call_sites.push(at);
+    }
+
+    /// A `try_call` just ended here: exceptions resume at `handlers` (tag, label) as
+    /// [`ExceptionSite`] describes. The handler labels count as referenced, so their blocks stay.
+    pub fn add_exception_site(
+        &mut self,
+        sp_below_fp: u32,
+        handlers: Vec<(Option<u32>, MachLabel)>,
+        contexts: Vec<i32>,
+    ) {
+        let ret = self.pos();
+        self.exception_sites.push(PendingExceptionSite {
+            ret,
+            sp_below_fp,
+            handlers,
+            contexts,
+        });
     }
 
     /// Remember this position; its final offset is in `CompiledCode::mark_offsets`.
@@ -587,7 +637,8 @@ impl<B: BranchEncoding> MachBuffer<B> {
         }
     }
 
-    /// Which labels something still refers to: a live branch, a fixup or a jump table.
+    /// Which labels something still refers to: a live branch, a fixup, a jump table or an
+    /// exception handler.
     fn referenced_labels(&self, resolved: &[MachLabel]) -> Vec<bool> {
         let mut referenced = vec![false; self.label_count as usize];
         for item in &self.items {
@@ -602,7 +653,9 @@ impl<B: BranchEncoding> MachBuffer<B> {
             .jump_tables
             .iter()
             .flat_map(|t| t.targets.iter().copied());
-        for l in fixups.chain(tables) {
+        let handlers =
+            (self.exception_sites.iter()).flat_map(|s| s.handlers.iter().map(|&(_, l)| l));
+        for l in fixups.chain(tables).chain(handlers) {
             referenced[resolved[l.index()].index()] = true;
         }
         referenced
@@ -788,6 +841,25 @@ impl<B: BranchEncoding> MachBuffer<B> {
                     ret_offset: final_of(at),
                 })
                 .collect(),
+            exception_sites: (self.exception_sites.iter())
+                .map(|site| {
+                    let handlers = (site.handlers.iter())
+                        .map(|&(tag, l)| {
+                            let offset = label_offsets[resolved[l.index()].index()];
+                            if offset == u32::MAX {
+                                return Err(BufferError::UnboundLabel(l));
+                            }
+                            Ok(ExceptionHandler { tag, offset })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    Ok(ExceptionSite {
+                        ret_offset: final_of(site.ret),
+                        sp_below_fp: site.sp_below_fp,
+                        handlers,
+                        contexts: site.contexts.clone(),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
             mark_offsets: self.marks.iter().map(|&at| final_of(at)).collect(),
             label_offsets,
             bytes: out,

@@ -34,7 +34,7 @@ impl fmt::Display for LinkError {
 
 impl std::error::Error for LinkError {}
 
-/// Links `objects` into the position-independent executable `output` with `cc`, against libc,
+/// Links `objects` (or C sources) into the position-independent executable `output` with `cc`, against libc,
 /// libm and `-l` libraries `libs`. Returns what `cc` printed on stderr (warnings), which is
 /// empty for a clean link.
 pub fn link_executable(
@@ -61,17 +61,22 @@ pub fn link_executable(
     Ok(stderr)
 }
 
-/// Writes the object bytes `object` to a temporary file, links it into `output` as
-/// [`link_executable`] does, and removes the temporary file.
+/// Writes the object bytes `object` to a temporary file, links it and the files `others` (C
+/// sources, objects, archives: whatever `cc` takes) into `output` as [`link_executable`] does,
+/// and removes the temporary file.
 pub fn link_object_bytes(
     object: &[u8],
+    others: &[&Path],
     output: &Path,
     libs: &[String],
 ) -> Result<String, LinkError> {
     let tmp = temporary_object_path(output);
     std::fs::write(&tmp, object)
         .map_err(|e| LinkError::Io(format!("cannot write {}: {e}", tmp.display())))?;
-    let result = link_executable(&[&tmp], output, libs);
+    let inputs: Vec<&Path> = std::iter::once(tmp.as_path())
+        .chain(others.iter().copied())
+        .collect();
+    let result = link_executable(&inputs, output, libs);
     let _ = std::fs::remove_file(&tmp);
     result
 }

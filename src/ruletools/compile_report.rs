@@ -11,7 +11,7 @@
 //!
 //! Functions are not put together into a module: names may repeat and `u0:N` names need no
 //! symbol. With `disasm`, each function's size line is followed by its code, then its
-//! relocations and trap sites, as `clif-util compile -D` shows them.
+//! relocations, trap sites and exception tables, as `clif-util compile -D` shows them.
 
 use crate::compile::{compile_function_using, CompiledCode, RuleChoice, SymbolName};
 use crate::dsl::Machine;
@@ -92,7 +92,8 @@ pub fn compile_each(
 }
 
 /// The code of one function as `clif-util compile -D` lays it out: a title, the instructions
-/// (constants after them as `(data)`), then relocations and trap sites.
+/// (constants after them as `(data)`), then relocations, trap sites and the exception table
+/// of each `try_call` (return address, stack pointer at the handlers, handlers by tag).
 fn disassembly(name: &str, code: &CompiledCode) -> String {
     let mut out = format!("\nDisassembly of {} bytes <{name}>:\n", code.bytes.len());
     out.push_str(&super::explain::disassemble(&code.bytes));
@@ -110,6 +111,27 @@ fn disassembly(name: &str, code: &CompiledCode) -> String {
     }
     for t in &code.traps {
         let _ = writeln!(out, "  trap {:#x}: {}", t.offset, t.code);
+    }
+    for site in &code.exception_sites {
+        let handlers: Vec<String> = (site.handlers.iter())
+            .map(|h| match h.tag {
+                Some(tag) => format!("tag{tag}: {:#x}", h.offset),
+                None => format!("default: {:#x}", h.offset),
+            })
+            .collect();
+        let contexts: Vec<String> = site.contexts.iter().map(|c| format!("fp{c:+}")).collect();
+        let _ = writeln!(
+            out,
+            "  exception site {:#x}: sp = fp-{}, [{}]{}",
+            site.ret_offset,
+            site.sp_below_fp,
+            handlers.join(", "),
+            if contexts.is_empty() {
+                String::new()
+            } else {
+                format!(", contexts [{}]", contexts.join(", "))
+            }
+        );
     }
     out.push('\n');
     out

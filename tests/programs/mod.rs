@@ -28,7 +28,14 @@ fn tool(name: &str, args: &[&str]) -> String {
 /// Compiles `clif` into `name.o`, checks that `objdump -d` decodes all of it and that
 /// `.eh_frame` has one FDE per function, and links it into the executable `name` (returned)
 /// without warnings.
+#[allow(dead_code)] // not every program test uses every helper
 pub fn build_program(name: &str, clif: &str) -> PathBuf {
+    build_program_with(name, clif, &[])
+}
+
+/// [`build_program`], linking the C sources or objects `others` too.
+#[allow(dead_code)]
+pub fn build_program_with(name: &str, clif: &str, others: &[&std::path::Path]) -> PathBuf {
     let module = Module::from_clif(clif).unwrap_or_else(|e| panic!("{name}: {e}"));
     let object = module
         .finish_object()
@@ -52,12 +59,14 @@ pub fn build_program(name: &str, clif: &str) -> PathBuf {
         "{name}: FDEs\n{frames}"
     );
     let exe = scratch(name);
-    let warnings = link_object_bytes(&object, &exe, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let warnings =
+        link_object_bytes(&object, others, &exe, &[]).unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(warnings, "", "{name}: cc warned");
     exe
 }
 
 /// [`build_program`], then runs the executable with `args`.
+#[allow(dead_code)]
 pub fn run_program(name: &str, clif: &str, args: &[&str]) -> Outcome {
     let exe = build_program(name, clif);
     let out = Command::new(&exe).args(args).output().unwrap();

@@ -63,11 +63,12 @@ pub fn callee_saved(cc: CallConv, flags: &Flags) -> PRegSet {
     set
 }
 
-/// The registers a call to a function of convention `callee_cc` may overwrite. An exception
-/// edge of a `try_call` to a `tail` function clobbers everything: the unwinder restores no
-/// registers on the way.
+/// The registers a call to a function of convention `callee_cc` may overwrite. A `try_call`
+/// (`is_exception_edge`) clobbers everything, whatever the callee's convention: the throw
+/// runtime restores only the frame and stack pointers, not the registers the frames it skips
+/// had saved.
 pub fn call_clobbers(callee_cc: CallConv, flags: &Flags, is_exception_edge: bool) -> PRegSet {
-    let preserved = if is_exception_edge && callee_cc == CallConv::Tail {
+    let preserved = if is_exception_edge {
         PRegSet::empty()
     } else {
         callee_saved(callee_cc, flags)

@@ -2,7 +2,8 @@
 //! around calls. The ABI layer (`abi::moves`) says where each part goes; this module turns the
 //! steps into virtual-register moves, fixed-register operands and frame loads and stores.
 
-use super::ctx::LowerCtx;
+use super::ctx::{LowerCtx, ValueRegs};
+use super::exceptions;
 use super::minst::{Fixed, MInst};
 use crate::ir::{self, InstructionData as D};
 use crate::isa::x64::abi::moves::{
@@ -37,7 +38,7 @@ fn emit0(ctx: &mut LowerCtx, op: Op, inputs: &[Arg]) {
 /// Binds `r` to the physical register `preg` at an instruction boundary; a register of the
 /// other class (a value whose type the signature does not match) is an error, not a bad
 /// constraint for the allocator.
-fn bind(ctx: &mut LowerCtx, list: &mut Vec<Fixed>, r: Reg, preg: regalloc2::PReg) {
+pub(super) fn bind(ctx: &mut LowerCtx, list: &mut Vec<Fixed>, r: Reg, preg: regalloc2::PReg) {
     if r.is_valid() && r.class() == preg.class() {
         list.push((r, preg));
     } else {
@@ -104,7 +105,7 @@ fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
 }
 
 /// Stores `r` (of part type `ty`) to `amode`.
-fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
+pub(super) fn store(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode, r: Reg) {
     let op = if r.class() == RegClass::Float {
         xmm_moves(ty).1
     } else {
@@ -234,7 +235,9 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
 
 /// `call` and `call_indirect`: arguments to registers and the outgoing area, the call with the
 /// callee's clobbers, results defined in their registers. `return_call` and
-/// `return_call_indirect` place the arguments the same way and end the function in a jump.
+/// `return_call_indirect` place the arguments the same way and end the function in a jump;
+/// `try_call` and `try_call_indirect` end the block in a call with exception handlers (see
+/// [`exceptions`]).
 pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     let dfg = &ctx.func.dfg;
     let tail = matches!(
@@ -258,6 +261,26 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                 let all = dfg.value_lists.get(*args).to_vec();
                 (*sig_ref, Err(all[0]), all[1..].to_vec())
             }
+            D::TryCall {
+                func_ref,
+                args,
+                exception,
+                ..
+            } => (
+                dfg.exception_tables[*exception].sig,
+                Ok(*func_ref),
+                dfg.value_lists.get(*args).to_vec(),
+            ),
+            D::TryCallIndirect {
+                args, exception, ..
+            } => {
+                let all = dfg.value_lists.get(*args).to_vec();
+                (
+                    dfg.exception_tables[*exception].sig,
+                    Err(all[0]),
+                    all[1..].to_vec(),
+                )
+            }
             other => {
                 ctx.fail(format!("not supported yet: {}", other.opcode()));
                 return;
@@ -267,7 +290,16 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         ctx.fail("call with an undeclared signature");
         return;
     };
-    let results: Vec<ir::Value> = dfg.inst_results(inst).to_vec();
+    let try_call = matches!(
+        dfg.inst(inst).opcode(),
+        ir::Opcode::TryCall | ir::Opcode::TryCallIndirect
+    );
+    let results: Vec<ValueRegs> = if try_call {
+        ctx.try_call_regs(inst).rets
+    } else {
+        let values = dfg.inst_results(inst).to_vec();
+        values.into_iter().map(|v| ctx.value_regs(v)).collect()
+    };
     let layout = match AbiLayout::compute(&signature, &ctx.flags) {
         Ok(l) => l,
         Err(e) => {
@@ -275,7 +307,13 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             return;
         }
     };
-    let plan = call_plan(&layout, &ctx.flags, false);
+    let plan = call_plan(&layout, &ctx.flags, try_call);
+    // A try_call's context values wait in slots of their own, where the exception table says.
+    let contexts = if try_call {
+        exceptions::store_contexts(ctx, inst)
+    } else {
+        Vec::new()
+    };
     let mut uses: Vec<Fixed> = Vec::new();
     for pass in &plan.args {
         match *pass {
@@ -378,11 +416,10 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     let mut defs: Vec<Fixed> = Vec::new();
     let mut ret_loads: Vec<(Reg, ir::Type, Amode)> = Vec::new();
     for p in &plan.rets {
-        let Some(&v) = results.get(p.value) else {
+        let Some(&regs) = results.get(p.value) else {
             ctx.fail("call results do not match the signature");
             return;
         };
-        let regs = ctx.value_regs(v);
         let r = if p.part == 0 { regs.lo } else { regs.hi };
         match p.place {
             Place::Reg(preg) => bind(ctx, &mut defs, r, preg),
@@ -412,6 +449,25 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     };
     ctx.is_leaf = false;
     ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
+    if try_call {
+        if !ret_loads.is_empty() {
+            ctx.fail("not supported yet: try_call with results returned on the stack");
+            return;
+        }
+        exceptions::bind_payloads(ctx, inst, layout.call_conv, &mut defs);
+        let (normal, handlers) = exceptions::targets(ctx, inst);
+        ctx.emit(MInst::TryCall {
+            inst: call,
+            uses,
+            defs,
+            clobbers: plan.clobbers,
+            callee_pop: plan.callee_pop_size,
+            normal,
+            handlers,
+            contexts,
+        });
+        return;
+    }
     ctx.emit(MInst::Call {
         inst: call,
         uses,

@@ -205,8 +205,19 @@ pub struct LowerCtx {
     pub temp_slots: Vec<(u32, u32)>,
     /// The largest stack-argument area among the callees of `return_call`s.
     pub tail_call_args: u32,
+    /// The registers each lowered `try_call` defines, made by whichever asks first: its
+    /// edges (lowered before it) or the call.
+    try_calls: Vec<(ir::Inst, TryCallRegs)>,
     /// The first error an extern hit (externs cannot return errors to the rules).
     pub error: Option<String>,
+}
+
+/// The registers a `try_call` defines: its return values (`retN` on the normal edge) and its
+/// exception payloads (`exnN` on handler edges).
+#[derive(Clone, Debug, Default)]
+pub struct TryCallRegs {
+    pub rets: Vec<ValueRegs>,
+    pub exns: Vec<Reg>,
 }
 
 impl LowerCtx {
@@ -244,8 +255,43 @@ impl LowerCtx {
             ret_area_ptr: None,
             temp_slots: Vec::new(),
             tail_call_args: 0,
+            try_calls: Vec::new(),
             error: None,
         }
+    }
+
+    /// The registers `try_call` instruction `inst` defines (see [`TryCallRegs`]): one per return
+    /// value of its signature (two for an i128), one per payload register of the callee's
+    /// convention.
+    pub fn try_call_regs(&mut self, inst: ir::Inst) -> TryCallRegs {
+        if let Some((_, regs)) = self.try_calls.iter().find(|(i, _)| *i == inst) {
+            return regs.clone();
+        }
+        let dfg = &self.func.dfg;
+        let sig = dfg.call_signature(inst).and_then(|s| dfg.signatures.get(s));
+        let (types, cc): (Vec<ir::Type>, _) = match sig {
+            Some(sig) => (
+                sig.returns.iter().map(|r| r.value_type).collect(),
+                sig.call_conv,
+            ),
+            None => (Vec::new(), ir::CallConv::SystemV),
+        };
+        let npayload = crate::isa::x64::abi::exception_payload_regs(cc).len();
+        let mut regs = TryCallRegs::default();
+        for ty in types {
+            let lo = self.alloc_reg(Self::class_of(ty));
+            let hi = if ty == ir::Type::I128 {
+                self.alloc_reg(RegClass::Int)
+            } else {
+                Reg::INVALID
+            };
+            regs.rets.push(ValueRegs { lo, hi });
+        }
+        for _ in 0..npayload {
+            regs.exns.push(self.alloc_reg(RegClass::Int));
+        }
+        self.try_calls.push((inst, regs.clone()));
+        regs
     }
 
     /// The register holding the caller's return-area pointer (defined on entry; returns are

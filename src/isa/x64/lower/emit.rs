@@ -16,7 +16,7 @@ use crate::isa::x64::abi::prologue::{
 };
 use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
-use crate::isa::x64::amode::Amode;
+use crate::isa::x64::amode::{Amode, FrameArea};
 use crate::isa::x64::encode::{emit, X64Buffer};
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::{Reg, RSP};
@@ -211,16 +211,7 @@ fn emit_call(
 ) -> Result<(), String> {
     emit(inst, buf, frame).map_err(|e| e.to_string())?;
     buf.add_call_site();
-    if callee_pop > 0 {
-        let sub = Inst::new(
-            Op::sub_r64_imm32,
-            &[Arg::Reg(Reg::phys(RSP)), Arg::Imm(i64::from(callee_pop))],
-            &[Reg::phys(RSP)],
-        )
-        .map_err(|e| e.to_string())?;
-        emit(&sub, buf, frame).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    rereserve(callee_pop, buf, frame)
 }
 
 fn emit_minst(
@@ -265,6 +256,24 @@ fn emit_minst(
         MInst::Call {
             inst, callee_pop, ..
         } => emit_call(inst, *callee_pop, buf, frame)?,
+        MInst::TryCall {
+            inst,
+            callee_pop,
+            normal,
+            handlers,
+            contexts,
+            ..
+        } => {
+            e(emit(inst, buf, frame))?;
+            buf.add_call_site();
+            let contexts = (contexts.iter())
+                .map(|&slot| frame.fp_offset(FrameArea::StackSlot, slot, 0))
+                .collect();
+            buf.add_exception_site(frame.size_below_fp(), handlers.clone(), contexts);
+            rereserve(*callee_pop, buf, frame)?;
+            let jmp = Inst::new(Op::jmp, &[Arg::Label(*normal)], &[]).map_err(|e| e.to_string())?;
+            e(emit(&jmp, buf, frame))?;
+        }
         MInst::Jump { .. } | MInst::JumpIf { .. } => {
             for inst in m.branch_insts() {
                 e(emit(&inst, buf, frame))?;
@@ -350,6 +359,22 @@ fn emit_minst(
         }
     }
     Ok(())
+}
+
+/// `sub rsp, n` after a call whose callee popped `n` bytes of arguments, so that rsp is back at
+/// its fixed place (nothing when `n` is 0).
+fn rereserve(n: u32, buf: &mut X64Buffer, frame: &FrameLayout) -> Result<(), String> {
+    if n == 0 {
+        return Ok(());
+    }
+    let rsp = Reg::phys(RSP);
+    let sub = Inst::new(
+        Op::sub_r64_imm32,
+        &[Arg::Reg(rsp), Arg::Imm(i64::from(n))],
+        &[rsp],
+    )
+    .map_err(|e| e.to_string())?;
+    emit(&sub, buf, frame).map_err(|e| e.to_string())
 }
 
 /// The compare-and-swap loop of [`MInst::AtomicLoop`] (registers allocated).

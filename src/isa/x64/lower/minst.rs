@@ -1,6 +1,6 @@
 //! [`MInst`]: an instruction of x64 VCode — a table [`Inst`], or one of the few pseudo
 //! instructions whose register constraints or bytes a single row cannot state (function entry,
-//! return, call, two-way branch, conditional trap, jump table).
+//! return, call, call with exception handlers, two-way branch, conditional trap, jump table).
 
 use crate::isa::x64::inst::{Arg, Inst};
 use crate::isa::x64::regs::Reg;
@@ -62,6 +62,21 @@ pub enum MInst {
         defs: Vec<Fixed>,
         clobbers: PRegSet,
         callee_pop: u32,
+    },
+    /// `try_call`: a call that ends its block (fields as for `Call`). It returns to `normal`;
+    /// an exception thrown below it resumes at the first of `handlers` (tag, `None` for
+    /// `default`) that matches, with the payload in registers `defs` binds (the return values
+    /// and payloads share rax and rdx). `contexts` are the stack slots holding the exception
+    /// table's `context` values.
+    TryCall {
+        inst: Inst,
+        uses: Vec<Fixed>,
+        defs: Vec<Fixed>,
+        clobbers: PRegSet,
+        callee_pop: u32,
+        normal: MachLabel,
+        handlers: Vec<(Option<u32>, MachLabel)>,
+        contexts: Vec<u32>,
     },
     /// `return_call`: the arguments are in place (`uses`); the frame is taken down, stack
     /// arguments moved up, and control jumps to `symbol`, or to the address in `target`
@@ -151,6 +166,29 @@ impl MInst {
                     callee_pop: *callee_pop,
                 }
             }
+            MInst::TryCall {
+                inst,
+                uses,
+                defs,
+                clobbers,
+                callee_pop,
+                normal,
+                handlers,
+                contexts,
+            } => {
+                let mut n = Vec::new();
+                inst.collect_operands(&mut n);
+                MInst::TryCall {
+                    inst: inst.with_allocs(&allocs[..n.len()]),
+                    uses: uses.clone(),
+                    defs: defs.clone(),
+                    clobbers: *clobbers,
+                    callee_pop: *callee_pop,
+                    normal: *normal,
+                    handlers: handlers.clone(),
+                    contexts: contexts.clone(),
+                }
+            }
             MInst::JumpTable {
                 index,
                 tmp1,
@@ -235,6 +273,9 @@ impl MInst {
                 uses.iter_mut().for_each(|(r, _)| *r = f(*r));
             }
             MInst::Call {
+                inst, uses, defs, ..
+            }
+            | MInst::TryCall {
                 inst, uses, defs, ..
             } => {
                 inst.map_regs(&mut f);
@@ -323,6 +364,28 @@ impl MInst {
                 Some(s) => format!("return_call sym{} uses [{}]", s.0, fixed(uses)),
                 None => format!("return_call *%r10 uses [{}]", fixed(uses)),
             },
+            MInst::TryCall {
+                inst,
+                uses,
+                defs,
+                normal,
+                handlers,
+                ..
+            } => format!(
+                "try {} uses [{}] defs [{}]; .L{}, [{}]",
+                att(inst, &SymbolicNames),
+                fixed(uses),
+                fixed(defs),
+                normal.0,
+                handlers
+                    .iter()
+                    .map(|(tag, l)| match tag {
+                        Some(t) => format!("tag{t}: .L{}", l.0),
+                        None => format!("default: .L{}", l.0),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             MInst::Call {
                 inst, uses, defs, ..
             } => format!(
@@ -377,6 +440,9 @@ impl MachInst for MInst {
                 }
             }
             MInst::Call {
+                inst, uses, defs, ..
+            }
+            | MInst::TryCall {
                 inst, uses, defs, ..
             } => {
                 inst.collect_operands(out);
@@ -439,7 +505,7 @@ impl MachInst for MInst {
 
     fn clobbers(&self) -> PRegSet {
         match self {
-            MInst::Call { clobbers, defs, .. } => {
+            MInst::Call { clobbers, defs, .. } | MInst::TryCall { clobbers, defs, .. } => {
                 let mut c = *clobbers;
                 for &(_, p) in defs {
                     c.remove(p);
@@ -460,7 +526,10 @@ impl MachInst for MInst {
     fn is_branch(&self) -> bool {
         matches!(
             self,
-            MInst::Jump { .. } | MInst::JumpIf { .. } | MInst::JumpTable { .. }
+            MInst::Jump { .. }
+                | MInst::JumpIf { .. }
+                | MInst::JumpTable { .. }
+                | MInst::TryCall { .. }
         )
     }
 }

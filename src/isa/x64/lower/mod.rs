@@ -21,6 +21,7 @@
 pub mod abi_lower;
 pub mod ctx;
 pub mod emit;
+pub mod exceptions;
 pub mod minst;
 pub mod shuffle;
 pub mod terms;
@@ -311,7 +312,7 @@ fn lower_function_probing(
             LoweredBlock::Edge { from, succ, .. } => {
                 let term = ctx.func.layout.last_inst(from).expect("a branching block");
                 let call = ctx.func.dfg.branch_destinations(term)[succ as usize];
-                block_args(&mut ctx, call, &mut blocks.branch_args, b)?;
+                block_args(&mut ctx, term, call, &mut blocks.branch_args, b)?;
                 let target = LowerCtx::block_label(ctx.order.succs(b)[0]);
                 rev_insts.push(MInst::Jump { target });
             }
@@ -328,9 +329,16 @@ fn lower_function_probing(
                         probe,
                     )?;
                     let opcode = ctx.func.dfg.inst(inst).opcode();
-                    if opcode.is_branch() && ctx.order.succs(b).len() == 1 {
+                    // A lone successor receives the arguments, unless it is an edge block
+                    // (the edge of a try_call), which passes them itself.
+                    let lone_orig_succ = ctx.order.succs(b).len() == 1
+                        && matches!(
+                            ctx.order.blocks[ctx.order.succs(b)[0] as usize],
+                            LoweredBlock::Orig(_)
+                        );
+                    if opcode.is_branch() && lone_orig_succ {
                         let call = ctx.func.dfg.branch_destinations(inst)[0];
-                        block_args(&mut ctx, call, &mut blocks.branch_args, b)?;
+                        block_args(&mut ctx, inst, call, &mut blocks.branch_args, b)?;
                     }
                     if let (Some(log), true) = (&fired_rules, fired) {
                         let rule = machine.last_fired();
@@ -446,9 +454,12 @@ impl Renumber {
     }
 }
 
-/// Records the registers the one-successor block `b` passes to its target's parameters.
+/// Records the registers the one-successor block `b` passes to its target's parameters: the
+/// arguments of `branch`'s destination `call`, values or the return values and exception
+/// payloads a `try_call` defines.
 fn block_args(
     ctx: &mut LowerCtx,
+    branch: ir::Inst,
     call: ir::BlockCall,
     branch_args: &mut Lists<VReg>,
     b: usize,
@@ -457,12 +468,32 @@ fn block_args(
     branch_args.set_with(ctx.order.edge(b, 0), |out| {
         for k in 0..ctx.func.dfg.block_call_args(call).len() {
             let arg = ctx.func.dfg.block_call_args(call)[k];
-            match arg {
-                ir::BlockArg::Value(v) => {
-                    out.extend(ctx.put_in_regs(v).regs().map(|r| r.to_vreg()))
+            let regs = match arg {
+                ir::BlockArg::Value(v) => ctx.put_in_regs(v),
+                ir::BlockArg::TryCallRet(n) => {
+                    match ctx.try_call_regs(branch).rets.get(n as usize) {
+                        Some(&regs) => regs,
+                        None => {
+                            result = Err(format!("ret{n}: the call has no such return value"));
+                            return;
+                        }
+                    }
                 }
-                _ => result = Err("not supported yet: try_call block arguments".to_string()),
-            }
+                ir::BlockArg::TryCallExn(n) => {
+                    let exns = ctx.try_call_regs(branch).exns;
+                    match exns.get(n as usize) {
+                        Some(&r) => ctx::ValueRegs::one(r),
+                        None => {
+                            result = Err(format!(
+                                "not supported: exn{n} (the callee's calling convention has {} exception payload registers)",
+                                exns.len()
+                            ));
+                            return;
+                        }
+                    }
+                }
+            };
+            out.extend(regs.regs().map(|r| r.to_vreg()));
         }
     });
     result

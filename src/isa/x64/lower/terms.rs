@@ -2,9 +2,9 @@
 //! table), one constructor term per row of the instruction table, and the Rust externs declared
 //! in `rules/x64/types.rules`.
 
-use super::abi_lower;
 use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
 use super::minst::MInst;
+use super::{abi_lower, exceptions};
 use crate::dsl::exec::MAX_EXTERN_WORDS;
 use crate::dsl::{TermEnv, Word};
 use crate::ir::{self, opcodes::ImmKind, EntityRef};
@@ -304,6 +304,13 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         AmodeRef(ctx.amode_word(Amode::rip(label), None))
     })
     .constructor("succ", |ctx: &mut LowerCtx, i: u8| ctx.succ_label(i))
+    .constructor(
+        "handler_amode",
+        |ctx: &mut LowerCtx, block: u32, index: i64| {
+            let label = exceptions::handler_label(ctx, ir::Block::from_u32(block), index);
+            AmodeRef(ctx.amode_word(Amode::rip(label), None))
+        },
+    )
     .constructor("jmp_to", |ctx: &mut LowerCtx, target: MachLabel| {
         ctx.emit(MInst::Jump { target });
         SideEffect
@@ -497,6 +504,10 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("lower_call", |ctx: &mut LowerCtx, inst: ir::Inst| {
         abi_lower::lower_call(ctx, inst);
         InstOutput
+    })
+    .constructor("lower_try_call", |ctx: &mut LowerCtx, inst: ir::Inst| {
+        abi_lower::lower_call(ctx, inst);
+        SideEffect
     })
     .constructor("has_popcnt", |ctx: &mut LowerCtx| ctx.isa.popcnt)
     .constructor("has_lzcnt", |ctx: &mut LowerCtx| ctx.isa.lzcnt)
