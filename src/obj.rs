@@ -39,6 +39,7 @@
 //! | `CallPlt4` | `R_X86_64_PLT32` |
 //! | `PcRel4` | `R_X86_64_PC32` |
 //! | `GotPcRel4` | `R_X86_64_GOTPCREL` |
+//! | `ElfTlsGd4` (`tls_value`; its symbol is `STT_TLS`) | `R_X86_64_TLSGD` |
 //! | `Abs8` (and every data relocation) | `R_X86_64_64` |
 
 use crate::isa::x64::unwind::cie;
@@ -165,12 +166,22 @@ impl SymbolTable {
     }
 
     fn reference(&mut self, obj: &mut Object<'_>, name: &str) -> SymbolId {
+        self.reference_of_kind(obj, name, SymbolKind::Unknown)
+    }
+
+    /// A thread-local variable: an undefined one is `STT_TLS`, as the linker wants the symbol
+    /// of a TLS relocation to be.
+    fn reference_tls(&mut self, obj: &mut Object<'_>, name: &str) -> SymbolId {
+        self.reference_of_kind(obj, name, SymbolKind::Tls)
+    }
+
+    fn reference_of_kind(&mut self, obj: &mut Object<'_>, name: &str, kind: SymbolKind) -> SymbolId {
         *self.by_name.entry(name.to_string()).or_insert_with(|| {
             obj.add_symbol(Symbol {
                 name: name.as_bytes().to_vec(),
                 value: 0,
                 size: 0,
-                kind: SymbolKind::Unknown,
+                kind,
                 scope: SymbolScope::Dynamic,
                 weak: false,
                 section: SymbolSection::Undefined,
@@ -292,12 +303,17 @@ pub fn write_object(functions: &[ObjFunction<'_>], data: &[ObjData]) -> Result<V
                         function: f.name.to_string(),
                         id: r.symbol.0,
                     })?;
-            let symbol = syms.reference(&mut obj, name);
+            let symbol = if r.kind == RelocKind::ElfTlsGd4 {
+                syms.reference_tls(&mut obj, name)
+            } else {
+                syms.reference(&mut obj, name)
+            };
             let r_type = match r.kind {
                 RelocKind::Abs8 => elf::R_X86_64_64,
                 RelocKind::PcRel4 => elf::R_X86_64_PC32,
                 RelocKind::CallPlt4 => elf::R_X86_64_PLT32,
                 RelocKind::GotPcRel4 => elf::R_X86_64_GOTPCREL,
+                RelocKind::ElfTlsGd4 => elf::R_X86_64_TLSGD,
             };
             obj.add_relocation(
                 text,
@@ -450,6 +466,7 @@ pub fn libcall_symbol(name: &str) -> Option<&'static str> {
         "Memset" | "memset" => "memset",
         "Memmove" | "memmove" => "memmove",
         "Memcmp" | "memcmp" => "memcmp",
+        "__tls_get_addr" => "__tls_get_addr",
         _ => return None,
     })
 }

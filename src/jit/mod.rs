@@ -88,6 +88,8 @@ pub enum JitError {
     BadAlignment { data: String, align: u32 },
     /// mmap or mprotect failed.
     Memory(String),
+    /// Something the JIT does not support yet.
+    Unsupported(String),
 }
 
 impl fmt::Display for JitError {
@@ -117,6 +119,7 @@ impl fmt::Display for JitError {
                 write!(f, "{data}: alignment {align} is not a power of two")
             }
             JitError::Memory(what) => write!(f, "executable memory: {what}"),
+            JitError::Unsupported(what) => write!(f, "not supported yet: {what}"),
         }
     }
 }
@@ -376,6 +379,12 @@ impl JitModule {
         for (f, &start) in functions.iter().zip(&offsets) {
             for reloc in &f.code.relocs {
                 let name = symbol_name(f, reloc.symbol.0)?;
+                if reloc.kind == RelocKind::ElfTlsGd4 {
+                    return Err(JitError::Unsupported(format!(
+                        "{}: thread-local variable `{name}` (tls_value) in the JIT",
+                        f.name
+                    )));
+                }
                 let width = if reloc.kind == RelocKind::Abs8 { 8 } else { 4 };
                 let field = reloc.offset as usize;
                 if field + width > f.code.bytes.len() {

@@ -117,6 +117,9 @@ pub enum RelocKind {
     CallPlt4,
     /// 4-byte PC-relative address of the symbol's GOT entry: G + GOT + A - P (`R_X86_64_GOTPCREL`).
     GotPcRel4,
+    /// 4-byte PC-relative address of the GOT's pair of words describing a thread-local
+    /// symbol, for `__tls_get_addr` (`R_X86_64_TLSGD`; general-dynamic model).
+    ElfTlsGd4,
 }
 
 /// A relocation at `offset` in the finished code.

@@ -23,7 +23,9 @@ use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
 use crate::isa::x64::unwind;
-use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, SymbolId, SymbolName};
+use crate::machinst::buffer::{
+    CodeMark, CompiledCode, MachLabel, RelocKind, SymbolId, SymbolName,
+};
 use regalloc2::{Block, Edit, Function, InstOrEdit, OperandKind, Output, PRegSet};
 
 /// Every register the allocated code writes: defs, move destinations and call clobbers.
@@ -273,6 +275,20 @@ fn emit_minst(
             rereserve(*callee_pop, buf, frame)?;
             let jmp = Inst::new(Op::jmp, &[Arg::Label(*normal)], &[]).map_err(|e| e.to_string())?;
             e(emit(&jmp, buf, frame))?;
+        }
+        MInst::ElfTlsGetAddr {
+            symbol, get_addr, ..
+        } => {
+            // The sequence the ELF x86-64 TLS ABI fixes, prefixes and all, so that the linker
+            // recognises it: data16 lea sym@tlsgd(%rip), %rdi.
+            buf.put_bytes(&[0x66, 0x48, 0x8d, 0x3d]);
+            buf.add_reloc(RelocKind::ElfTlsGd4, *symbol, -4);
+            buf.put_bytes(&[0; 4]);
+            // data16 data16 rex.W call __tls_get_addr@plt.
+            buf.put_bytes(&[0x66, 0x66, 0x48, 0xe8]);
+            buf.add_reloc(RelocKind::CallPlt4, *get_addr, -4);
+            buf.put_bytes(&[0; 4]);
+            buf.add_call_site();
         }
         MInst::Jump { .. } | MInst::JumpIf { .. } => {
             for inst in m.branch_insts() {

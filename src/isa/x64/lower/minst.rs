@@ -78,6 +78,15 @@ pub enum MInst {
         handlers: Vec<(Option<u32>, MachLabel)>,
         contexts: Vec<u32>,
     },
+    /// `tls_value` under ELF general-dynamic: `data16 lea sym@tlsgd(%rip), %rdi; data16
+    /// data16 rex.W call __tls_get_addr@plt`, the exact 16 bytes a linker may rewrite into a
+    /// cheaper model; the address comes back in rax (`dst`), the call clobbers `clobbers`.
+    ElfTlsGetAddr {
+        symbol: crate::machinst::buffer::SymbolId,
+        get_addr: crate::machinst::buffer::SymbolId,
+        dst: Reg,
+        clobbers: PRegSet,
+    },
     /// `return_call`: the arguments are in place (`uses`); the frame is taken down, stack
     /// arguments moved up, and control jumps to `symbol`, or to the address in `target`
     /// (fixed to r10). Ends the block like a return.
@@ -189,6 +198,17 @@ impl MInst {
                     contexts: contexts.clone(),
                 }
             }
+            MInst::ElfTlsGetAddr {
+                symbol,
+                get_addr,
+                dst,
+                clobbers,
+            } => MInst::ElfTlsGetAddr {
+                symbol: *symbol,
+                get_addr: *get_addr,
+                dst: phys(&allocs[0], *dst),
+                clobbers: *clobbers,
+            },
             MInst::JumpTable {
                 index,
                 tmp1,
@@ -282,6 +302,7 @@ impl MInst {
                 uses.iter_mut().for_each(|(r, _)| *r = f(*r));
                 defs.iter_mut().for_each(|(r, _)| *r = f(*r));
             }
+            MInst::ElfTlsGetAddr { dst, .. } => *dst = f(*dst),
             MInst::JumpTable {
                 index, tmp1, tmp2, ..
             } => {
@@ -394,6 +415,9 @@ impl MInst {
                 fixed(uses),
                 fixed(defs)
             ),
+            MInst::ElfTlsGetAddr { symbol, dst, .. } => {
+                format!("tls_gd sym{} -> {dst:?}", symbol.0)
+            }
             MInst::Jump { target } => format!("jmp .L{}", target.0),
             MInst::JumpIf {
                 cc,
@@ -489,6 +513,10 @@ impl MachInst for MInst {
                 out.push(Operand::reg_fixed_def_at_start(new_lo.to_vreg(), RBX));
                 out.push(Operand::reg_fixed_def_at_start(new_hi.to_vreg(), RCX));
             }
+            MInst::ElfTlsGetAddr { dst, .. } => out.push(Operand::reg_fixed_def(
+                dst.to_vreg(),
+                crate::isa::x64::regs::RAX,
+            )),
             MInst::JumpTable {
                 index, tmp1, tmp2, ..
             } => {
@@ -510,6 +538,11 @@ impl MachInst for MInst {
                 for &(_, p) in defs {
                     c.remove(p);
                 }
+                c
+            }
+            MInst::ElfTlsGetAddr { clobbers, .. } => {
+                let mut c = *clobbers;
+                c.remove(crate::isa::x64::regs::RAX);
                 c
             }
             _ => PRegSet::empty(),

@@ -25,6 +25,7 @@ pub mod exceptions;
 pub mod minst;
 pub mod shuffle;
 pub mod terms;
+pub mod tls;
 
 use crate::dsl::{self, Machine, RuleProgram};
 use crate::ir::{self, EntityRef};

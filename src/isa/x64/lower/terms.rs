@@ -4,7 +4,7 @@
 
 use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
 use super::minst::MInst;
-use super::{abi_lower, exceptions};
+use super::{abi_lower, exceptions, tls};
 use crate::dsl::exec::MAX_EXTERN_WORDS;
 use crate::dsl::{TermEnv, Word};
 use crate::ir::{self, opcodes::ImmKind, EntityRef};
@@ -504,6 +504,9 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .constructor("lower_call", |ctx: &mut LowerCtx, inst: ir::Inst| {
         abi_lower::lower_call(ctx, inst);
         InstOutput
+    })
+    .constructor("tls_address", |ctx: &mut LowerCtx, gv: u32| {
+        tls::tls_address(ctx, ir::GlobalValue::from_u32(gv))
     })
     .constructor("lower_try_call", |ctx: &mut LowerCtx, inst: ir::Inst| {
         abi_lower::lower_call(ctx, inst);
