@@ -528,7 +528,24 @@ fn check(rules: Option<PathBuf>) -> ExitCode {
                 let pairs: usize = gaps.iter().map(|g| g.types.len()).sum();
                 println!("{pairs} (opcode, type) pairs no rule covers:");
                 for g in &gaps {
-                    println!("  {g}");
+                    // One line per reason: the opcode, its types, why.
+                    let mut reasons: Vec<&str> = Vec::new();
+                    for &t in &g.types {
+                        let r = ruletools::uncovered::reason(g.opcode, t);
+                        if !reasons.contains(&r) {
+                            reasons.push(r);
+                        }
+                    }
+                    for r in reasons {
+                        let types: Vec<_> = (g.types.iter().copied())
+                            .filter(|&t| ruletools::uncovered::reason(g.opcode, t) == r)
+                            .collect();
+                        let part = ruletools::Uncovered {
+                            opcode: g.opcode,
+                            types,
+                        };
+                        println!("  {part} — {r}");
+                    }
                 }
             }
             Err(e) => {

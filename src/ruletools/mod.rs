@@ -19,6 +19,7 @@ pub mod lcov;
 pub mod lsp;
 pub mod mutate;
 pub mod progress;
+pub mod uncovered;
 pub mod why_not;
 
 use crate::dsl::{self, CompileError, RuleProgram, SourceMap};

@@ -276,6 +276,13 @@ fn emit_minst(
             let jmp = Inst::new(Op::jmp, &[Arg::Label(*normal)], &[]).map_err(|e| e.to_string())?;
             e(emit(&jmp, buf, frame))?;
         }
+        MInst::StackSwitch {
+            store,
+            load,
+            payload_in,
+            payload_out,
+            ..
+        } => emit_stack_switch(*store, *load, [*payload_in, *payload_out], buf, frame)?,
         MInst::ElfTlsGetAddr {
             symbol, get_addr, ..
         } => {
@@ -374,6 +381,55 @@ fn emit_minst(
             }
         }
     }
+    Ok(())
+}
+
+/// The switch of [`MInst::StackSwitch`] (registers allocated). Two scratch registers are any
+/// the operands do not use: the instruction clobbers all of them.
+fn emit_stack_switch(
+    store: Reg,
+    load: Reg,
+    payload: [Reg; 2],
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) -> Result<(), String> {
+    use crate::isa::x64::regs::{gpr, RBP};
+    let used = [store, load, payload[0], payload[1]];
+    let mut scratch = [0u8, 1, 2, 6, 8, 9, 10, 11]
+        .into_iter()
+        .map(|n| Reg::phys(gpr(n)))
+        .filter(|r| !used.contains(r));
+    let (Some(tmp1), Some(tmp2)) = (scratch.next(), scratch.next()) else {
+        return Err("stack_switch: no scratch registers".to_string());
+    };
+    let build = |op, inputs: &[Arg], outputs: &[Reg]| {
+        Inst::new(op, inputs, outputs).map_err(|e| e.to_string())
+    };
+    let mut seq = Vec::new();
+    // rsp and rbp: the new value from `load`, the old one to `store`.
+    for (offset, reg) in [(0, Reg::phys(RSP)), (8, Reg::phys(RBP))] {
+        seq.push(build(Op::mov_r64_rm64, &[Arg::Mem(Amode::base_disp(load, offset))], &[tmp1])?);
+        seq.push(build(
+            Op::mov_m64_r64,
+            &[Arg::Mem(Amode::base_disp(store, offset)), Arg::Reg(reg)],
+            &[],
+        )?);
+        seq.push(build(Op::mov_r64_rm64, &[Arg::Reg(tmp1)], &[reg])?);
+    }
+    // The target's pc from `load`; ours (just after the jump) to `store`.
+    let resume = buf.new_label();
+    seq.push(build(Op::mov_r64_rm64, &[Arg::Mem(Amode::base_disp(load, 16))], &[tmp1])?);
+    seq.push(build(Op::lea_r64, &[Arg::Mem(Amode::rip(resume))], &[tmp2])?);
+    seq.push(build(
+        Op::mov_m64_r64,
+        &[Arg::Mem(Amode::base_disp(store, 16)), Arg::Reg(tmp2)],
+        &[],
+    )?);
+    seq.push(build(Op::jmp_rm64, &[Arg::Reg(tmp1)], &[])?);
+    for inst in &seq {
+        emit(inst, buf, frame).map_err(|e| e.to_string())?;
+    }
+    buf.bind_label(resume);
     Ok(())
 }
 

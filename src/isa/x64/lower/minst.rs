@@ -87,6 +87,17 @@ pub enum MInst {
         dst: Reg,
         clobbers: PRegSet,
     },
+    /// `stack_switch` (basic model): saves rsp, rbp and the address after this instruction at
+    /// `store` (offsets 0, 8, 16), loads them from `load` and jumps; the payload goes and comes
+    /// back in rdi (`payload_in`, `payload_out`). Every other register is clobbered: whoever
+    /// switches back keeps nothing in registers.
+    StackSwitch {
+        store: Reg,
+        load: Reg,
+        payload_in: Reg,
+        payload_out: Reg,
+        clobbers: PRegSet,
+    },
     /// `return_call`: the arguments are in place (`uses`); the frame is taken down, stack
     /// arguments moved up, and control jumps to `symbol`, or to the address in `target`
     /// (fixed to r10). Ends the block like a return.
@@ -198,6 +209,19 @@ impl MInst {
                     contexts: contexts.clone(),
                 }
             }
+            MInst::StackSwitch {
+                store,
+                load,
+                payload_in,
+                payload_out,
+                clobbers,
+            } => MInst::StackSwitch {
+                store: phys(&allocs[0], *store),
+                load: phys(&allocs[1], *load),
+                payload_in: phys(&allocs[2], *payload_in),
+                payload_out: phys(&allocs[3], *payload_out),
+                clobbers: *clobbers,
+            },
             MInst::ElfTlsGetAddr {
                 symbol,
                 get_addr,
@@ -303,6 +327,17 @@ impl MInst {
                 defs.iter_mut().for_each(|(r, _)| *r = f(*r));
             }
             MInst::ElfTlsGetAddr { dst, .. } => *dst = f(*dst),
+            MInst::StackSwitch {
+                store,
+                load,
+                payload_in,
+                payload_out,
+                ..
+            } => {
+                for r in [store, load, payload_in, payload_out] {
+                    *r = f(*r);
+                }
+            }
             MInst::JumpTable {
                 index, tmp1, tmp2, ..
             } => {
@@ -415,6 +450,12 @@ impl MInst {
                 fixed(uses),
                 fixed(defs)
             ),
+            MInst::StackSwitch {
+                store,
+                load,
+                payload_in,
+                ..
+            } => format!("stack_switch store {store:?} load {load:?} payload {payload_in:?}"),
             MInst::ElfTlsGetAddr { symbol, dst, .. } => {
                 format!("tls_gd sym{} -> {dst:?}", symbol.0)
             }
@@ -513,6 +554,19 @@ impl MachInst for MInst {
                 out.push(Operand::reg_fixed_def_at_start(new_lo.to_vreg(), RBX));
                 out.push(Operand::reg_fixed_def_at_start(new_hi.to_vreg(), RCX));
             }
+            MInst::StackSwitch {
+                store,
+                load,
+                payload_in,
+                payload_out,
+                ..
+            } => {
+                use crate::isa::x64::regs::RDI;
+                out.push(Operand::reg_use(store.to_vreg()));
+                out.push(Operand::reg_use(load.to_vreg()));
+                out.push(Operand::reg_fixed_use(payload_in.to_vreg(), RDI));
+                out.push(Operand::reg_fixed_def(payload_out.to_vreg(), RDI));
+            }
             MInst::ElfTlsGetAddr { dst, .. } => out.push(Operand::reg_fixed_def(
                 dst.to_vreg(),
                 crate::isa::x64::regs::RAX,
@@ -543,6 +597,11 @@ impl MachInst for MInst {
             MInst::ElfTlsGetAddr { clobbers, .. } => {
                 let mut c = *clobbers;
                 c.remove(crate::isa::x64::regs::RAX);
+                c
+            }
+            MInst::StackSwitch { clobbers, .. } => {
+                let mut c = *clobbers;
+                c.remove(crate::isa::x64::regs::RDI);
                 c
             }
             _ => PRegSet::empty(),

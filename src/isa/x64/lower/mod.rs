@@ -24,6 +24,7 @@ pub mod emit;
 pub mod exceptions;
 pub mod minst;
 pub mod shuffle;
+pub mod stack_switch;
 pub mod terms;
 pub mod tls;
 

@@ -4,7 +4,7 @@
 
 use super::ctx::{reg_word, word_reg, LowerCtx, ValueRegs, MEM_BIT};
 use super::minst::MInst;
-use super::{abi_lower, exceptions, tls};
+use super::{abi_lower, exceptions, stack_switch, tls};
 use crate::dsl::exec::MAX_EXTERN_WORDS;
 use crate::dsl::{TermEnv, Word};
 use crate::ir::{self, opcodes::ImmKind, EntityRef};
@@ -505,6 +505,12 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
         abi_lower::lower_call(ctx, inst);
         InstOutput
     })
+    .constructor(
+        "stack_switch_basic",
+        |ctx: &mut LowerCtx, store: Reg, load: Reg, payload: Reg| {
+            stack_switch::stack_switch(ctx, store, load, payload)
+        },
+    )
     .constructor("tls_address", |ctx: &mut LowerCtx, gv: u32| {
         tls::tls_address(ctx, ir::GlobalValue::from_u32(gv))
     })
