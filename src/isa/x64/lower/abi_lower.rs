@@ -4,6 +4,7 @@
 
 use super::ctx::{LowerCtx, ValueRegs};
 use super::exceptions;
+use super::struct_args;
 use super::minst::{Fixed, MInst};
 use crate::ir::{self, InstructionData as D};
 use crate::isa::x64::abi::moves::{
@@ -95,6 +96,13 @@ fn xmm_moves(ty: ir::Type) -> (Op, Op) {
     }
 }
 
+/// `load` from `src` into a fresh register, then `store` of it to `dst` (a memory-to-memory
+/// move).
+pub(super) fn emit_load_store(ctx: &mut LowerCtx, load: Op, src: Amode, store: Op, dst: Amode) {
+    let r = emit1(ctx, load, &[Arg::Mem(src)], RegClass::Int);
+    emit0(ctx, store, &[Arg::Mem(dst), Arg::Reg(r)]);
+}
+
 /// Loads `ty` from `amode` into a fresh register.
 fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
     let (op, class) = match LowerCtx::class_of(ty) {
@@ -124,6 +132,7 @@ pub fn lower_args(ctx: &mut LowerCtx) {
     let mut defs = Vec::new();
     let mut loads = Vec::new();
     let mut by_ref = Vec::new();
+    let mut structs = Vec::new();
     for pass in arg_passes(&ctx.abi.clone()) {
         match pass {
             ArgPass::Part(p) => {
@@ -157,7 +166,13 @@ pub fn lower_args(ctx: &mut LowerCtx) {
                 }
                 by_ref.push((v, ty, ptr));
             }
-            ArgPass::Struct { .. } => ctx.fail("not supported yet: struct arguments (sarg)"),
+            ArgPass::Struct { value, offset, .. } => {
+                let Some(&v) = params.get(value) else {
+                    ctx.fail("the entry block's parameters do not match the signature");
+                    return;
+                };
+                structs.push((v, offset));
+            }
             ArgPass::RetAreaPointer { place, .. } => {
                 let dst = ctx.ret_area_reg();
                 match place {
@@ -173,6 +188,11 @@ pub fn lower_args(ctx: &mut LowerCtx) {
     ctx.emit(MInst::Args { defs });
     for (dst, ty, a) in loads {
         let r = load(ctx, ty, a);
+        ctx.set_alias(dst, r);
+    }
+    for (v, offset) in structs {
+        let dst = part_reg(ctx, v, 0);
+        let r = struct_args::incoming_address(ctx, offset);
         ctx.set_alias(dst, r);
     }
     // The values behind by-reference pointers, read once the pointers are in registers.
@@ -388,7 +408,16 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
                     },
                 }
             }
-            ArgPass::Struct { .. } => ctx.fail("not supported yet: struct call arguments (sarg)"),
+            ArgPass::Struct { value, offset, .. } => {
+                let (Some(&v), Some(size)) =
+                    (args.get(value), struct_args::struct_size(&signature, value))
+                else {
+                    ctx.fail("call arguments do not match the signature");
+                    return;
+                };
+                let from = part_reg(ctx, v, 0);
+                struct_args::copy_to_outgoing(ctx, from, offset, size);
+            }
         }
     }
     if tail {

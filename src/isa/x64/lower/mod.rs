@@ -25,6 +25,7 @@ pub mod exceptions;
 pub mod minst;
 pub mod shuffle;
 pub mod stack_switch;
+pub mod struct_args;
 pub mod terms;
 pub mod tls;
 
