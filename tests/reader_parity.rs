@@ -126,9 +126,9 @@ fn read_theirs(text: &str) -> Verdict {
         .any(|l| l.trim_start().starts_with("test run") || l.trim_start().starts_with("test interpret"));
     let options = ParseOptions {
         default_calling_convention: if runs {
-            cl::types::CallConv::SystemV
+            cranelift_codegen::isa::CallConv::SystemV
         } else {
-            cl::types::CallConv::Fast
+            cranelift_codegen::isa::CallConv::Fast
         },
         ..ParseOptions::default()
     };

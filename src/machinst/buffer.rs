@@ -1,5 +1,5 @@
 //! The machine-code buffer: bytes, labels, branches, constants, jump tables and the records the
-//! outputs need (trap sites, relocations, call sites, exception tables).
+//! outputs need (trap sites, relocations, call sites, exception tables, stack maps).
 //!
 //! # How branches become bytes
 //!
@@ -165,6 +165,15 @@ pub struct ExceptionSite {
     pub contexts: Vec<i32>,
 }
 
+/// The user stack map of the call returning to `ret_offset`: values of type `ty` that the
+/// caller keeps `sp_offset` bytes above the stack pointer during the call (for a garbage
+/// collector to find and update).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct UserStackMap {
+    pub ret_offset: u32,
+    pub entries: Vec<(crate::ir::Type, u32)>,
+}
+
 /// A place in the code recorded while emitting (e.g. for unwind information), whose final offset
 /// is [`CompiledCode::mark_offsets`]`[mark.0]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -182,6 +191,8 @@ pub struct CompiledCode {
     pub call_sites: Vec<CallSite>,
     /// The exception tables of the `try_call` sites, in code order.
     pub exception_sites: Vec<ExceptionSite>,
+    /// The user stack maps of the calls that have one, in code order.
+    pub user_stack_maps: Vec<UserStackMap>,
     /// Final offset of every label, indexed by [`MachLabel::index`].
     pub label_offsets: Vec<u32>,
     /// Final offset of every [`CodeMark`].
@@ -307,6 +318,7 @@ pub struct MachBuffer<B: BranchEncoding> {
     relocs: Vec<(Pos, RelocKind, SymbolId, i64)>,
     call_sites: Vec<Pos>,
     exception_sites: Vec<PendingExceptionSite>,
+    user_stack_maps: Vec<(Pos, Vec<(crate::ir::Type, u32)>)>,
     marks: Vec<Pos>,
     target: PhantomData<B>,
 }
@@ -339,6 +351,7 @@ impl<B: BranchEncoding> MachBuffer<B> {
             relocs: Vec::new(),
             call_sites: Vec::new(),
             exception_sites: Vec::new(),
+            user_stack_maps: Vec::new(),
             marks: Vec::new(),
             target: PhantomData,
         }
@@ -438,6 +451,12 @@ impl<B: BranchEncoding> MachBuffer<B> {
             handlers,
             contexts,
         });
+    }
+
+    /// A call with a user stack map just ended here: `entries` as [`UserStackMap`] says.
+    pub fn add_user_stack_map(&mut self, entries: Vec<(crate::ir::Type, u32)>) {
+        let at = self.pos();
+        self.user_stack_maps.push((at, entries));
     }
 
     /// Remember this position; its final offset is in `CompiledCode::mark_offsets`.
@@ -863,6 +882,12 @@ impl<B: BranchEncoding> MachBuffer<B> {
                     })
                 })
                 .collect::<Result<_, _>>()?,
+            user_stack_maps: (self.user_stack_maps.iter())
+                .map(|(at, entries)| UserStackMap {
+                    ret_offset: final_of(*at),
+                    entries: entries.clone(),
+                })
+                .collect(),
             mark_offsets: self.marks.iter().map(|&at| final_of(at)).collect(),
             label_offsets,
             bytes: out,

@@ -11,7 +11,8 @@
 //!
 //! Functions are not put together into a module: names may repeat and `u0:N` names need no
 //! symbol. With `disasm`, each function's size line is followed by its code, then its
-//! relocations, trap sites and exception tables, as `clif-util compile -D` shows them.
+//! relocations, trap sites, user stack maps and exception tables, as `clif-util compile -D`
+//! shows them.
 
 use crate::compile::{compile_function_using, CompiledCode, RuleChoice, SymbolName};
 use crate::dsl::Machine;
@@ -111,6 +112,17 @@ fn disassembly(name: &str, code: &CompiledCode) -> String {
     }
     for t in &code.traps {
         let _ = writeln!(out, "  trap {:#x}: {}", t.offset, t.code);
+    }
+    for map in &code.user_stack_maps {
+        let entries: Vec<String> = (map.entries.iter())
+            .map(|(ty, at)| format!("{ty} @ sp+{at}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  stack map {:#x}: [{}]",
+            map.ret_offset,
+            entries.join(", ")
+        );
     }
     for site in &code.exception_sites {
         let handlers: Vec<String> = (site.handlers.iter())

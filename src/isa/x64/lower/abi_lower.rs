@@ -478,6 +478,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     };
     ctx.is_leaf = false;
     ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
+    let stack_map = (ctx.func.dfg.user_stack_maps.get(&inst)).map(|e| e.clone().into_boxed_slice());
     if try_call {
         if !ret_loads.is_empty() {
             ctx.fail("not supported yet: try_call with results returned on the stack");
@@ -491,6 +492,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             defs,
             clobbers: plan.clobbers,
             callee_pop: plan.callee_pop_size,
+            stack_map,
             normal,
             handlers,
             contexts,
@@ -503,6 +505,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         defs,
         clobbers: plan.clobbers,
         callee_pop: plan.callee_pop_size,
+        stack_map,
     });
     for (dst, ty, a) in ret_loads {
         let op = if dst.class() == RegClass::Float {
@@ -549,6 +552,7 @@ pub fn libcall(ctx: &mut LowerCtx, name: &str, args: &[Reg], ret: RegClass) -> R
                 defs: vec![(dst, out)],
                 clobbers,
                 callee_pop: 0,
+                stack_map: None,
             });
         }
         Err(e) => ctx.fail(format!("libcall: {e}")),

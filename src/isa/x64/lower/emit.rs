@@ -167,10 +167,14 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                     // A call's fixed registers are its allocation already; only the
                     // instruction (an indirect call's target) takes allocations.
                     MInst::Call {
-                        inst, callee_pop, ..
+                        inst,
+                        callee_pop,
+                        stack_map,
+                        ..
                     } => emit_call(
                         &inst.with_allocs(out.inst_allocs(i)),
                         *callee_pop,
+                        stack_map.as_deref(),
                         &mut buf,
                         &frame,
                     )
@@ -203,17 +207,37 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
     Ok(code)
 }
 
-/// A call (its registers allocated), recorded as a call site, and the stack adjustment after
-/// a callee that pops `callee_pop` bytes of its arguments.
+/// A call (its registers allocated), recorded as a call site with its user stack map, and the
+/// stack adjustment after a callee that pops `callee_pop` bytes of its arguments.
 fn emit_call(
     inst: &Inst,
     callee_pop: u32,
+    stack_map: Option<&[crate::ir::UserStackMapEntry]>,
     buf: &mut X64Buffer,
     frame: &FrameLayout,
 ) -> Result<(), String> {
     emit(inst, buf, frame).map_err(|e| e.to_string())?;
     buf.add_call_site();
+    record_stack_map(stack_map, buf, frame);
     rereserve(callee_pop, buf, frame)
+}
+
+/// Records a call's user stack map at its return address: each entry's stack-pointer offset.
+fn record_stack_map(
+    stack_map: Option<&[crate::ir::UserStackMapEntry]>,
+    buf: &mut X64Buffer,
+    frame: &FrameLayout,
+) {
+    use crate::ir::EntityRef;
+    if let Some(entries) = stack_map {
+        let entries = (entries.iter())
+            .map(|e| {
+                let at = frame.sp_offset(FrameArea::StackSlot, e.slot.index() as u32, e.offset as i32);
+                (e.ty, at as u32)
+            })
+            .collect();
+        buf.add_user_stack_map(entries);
+    }
 }
 
 fn emit_minst(
@@ -256,11 +280,15 @@ fn emit_minst(
                 .extend(emit_frame_insts(epi, buf, probestack, frame).map_err(|e| e.to_string())?);
         }
         MInst::Call {
-            inst, callee_pop, ..
-        } => emit_call(inst, *callee_pop, buf, frame)?,
+            inst,
+            callee_pop,
+            stack_map,
+            ..
+        } => emit_call(inst, *callee_pop, stack_map.as_deref(), buf, frame)?,
         MInst::TryCall {
             inst,
             callee_pop,
+            stack_map,
             normal,
             handlers,
             contexts,
@@ -272,6 +300,7 @@ fn emit_minst(
                 .map(|&slot| frame.fp_offset(FrameArea::StackSlot, slot, 0))
                 .collect();
             buf.add_exception_site(frame.size_below_fp(), handlers.clone(), contexts);
+            record_stack_map(stack_map.as_deref(), buf, frame);
             rereserve(*callee_pop, buf, frame)?;
             let jmp = Inst::new(Op::jmp, &[Arg::Label(*normal)], &[]).map_err(|e| e.to_string())?;
             e(emit(&jmp, buf, frame))?;

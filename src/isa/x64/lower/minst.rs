@@ -62,6 +62,8 @@ pub enum MInst {
         defs: Vec<Fixed>,
         clobbers: PRegSet,
         callee_pop: u32,
+        /// The call's user stack map (`stack_map=[…]`), if it has one.
+        stack_map: Option<Box<[crate::ir::UserStackMapEntry]>>,
     },
     /// `try_call`: a call that ends its block (fields as for `Call`). It returns to `normal`;
     /// an exception thrown below it resumes at the first of `handlers` (tag, `None` for
@@ -74,6 +76,7 @@ pub enum MInst {
         defs: Vec<Fixed>,
         clobbers: PRegSet,
         callee_pop: u32,
+        stack_map: Option<Box<[crate::ir::UserStackMapEntry]>>,
         normal: MachLabel,
         handlers: Vec<(Option<u32>, MachLabel)>,
         contexts: Vec<u32>,
@@ -176,6 +179,7 @@ impl MInst {
                 defs,
                 clobbers,
                 callee_pop,
+                stack_map,
             } => {
                 // The instruction's own operands come first; it takes no more than those.
                 MInst::Call {
@@ -184,6 +188,7 @@ impl MInst {
                     defs: defs.clone(),
                     clobbers: *clobbers,
                     callee_pop: *callee_pop,
+                    stack_map: stack_map.clone(),
                 }
             }
             MInst::TryCall {
@@ -192,18 +197,19 @@ impl MInst {
                 defs,
                 clobbers,
                 callee_pop,
+                stack_map,
                 normal,
                 handlers,
                 contexts,
             } => {
-                let mut n = Vec::new();
-                inst.collect_operands(&mut n);
+                // As for `Call`: the instruction's own operands come first.
                 MInst::TryCall {
-                    inst: inst.with_allocs(&allocs[..n.len()]),
+                    inst: inst.with_allocs(allocs),
                     uses: uses.clone(),
                     defs: defs.clone(),
                     clobbers: *clobbers,
                     callee_pop: *callee_pop,
+                    stack_map: stack_map.clone(),
                     normal: *normal,
                     handlers: handlers.clone(),
                     contexts: contexts.clone(),
