@@ -279,6 +279,28 @@ impl Assigner {
 const MAX_AREA: u32 = 0xfff0;
 
 impl AbiLayout {
+    /// The registers the results come back in (and rax when it returns the `sret` pointer):
+    /// a function must not restore them in its epilogue, even under `preserve_all`.
+    pub fn result_regs(&self) -> regalloc2::PRegSet {
+        let mut set = regalloc2::PRegSet::empty();
+        for r in &self.rets {
+            let slots = match r.loc {
+                ArgLoc::Slot(s) => [Some(s), None],
+                ArgLoc::Pair { lo, hi } => [Some(lo), Some(hi)],
+                _ => [None, None],
+            };
+            for slot in slots.into_iter().flatten() {
+                if let ArgSlot::Reg { reg, .. } = slot {
+                    set.add(reg);
+                }
+            }
+        }
+        if self.sret_param.is_some() {
+            set.add(RAX);
+        }
+        set
+    }
+
     /// Assigns every parameter and result of `sig` to a location.
     pub fn compute(sig: &Signature, flags: &Flags) -> Result<AbiLayout, Unsupported> {
         let cc = sig.call_conv;

@@ -121,7 +121,8 @@ impl FrameLayout {
         req: &FrameRequest<'_>,
         flags: &Flags,
     ) -> Result<FrameLayout, Unsupported> {
-        let saved = req.clobbered & callee_saved(abi.call_conv, flags);
+        // The result registers are not restored (they are callee-saved only under preserve_all).
+        let saved = req.clobbered & callee_saved(abi.call_conv, flags) & abi.result_regs().invert();
         let saved_gprs: Vec<PReg> = saved
             .into_iter()
             .filter(|r| r.class() == RegClass::Int)
