@@ -293,6 +293,15 @@ bad_input! {
     call_of_undeclared_signature_in_try_call:
         "function %f() {\n    fn0 = %g()\nblock0:\n    try_call fn0(), sig4, block1, []\nblock1:\n    return\n}"
         => "4:21: error: undeclared signature sig4";
+    try_call_payload_out_of_range:
+        "function %f() {\n    sig0 = ()\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1, [ default: block2(exn2) ]\nblock1:\n    return\nblock2(v0: i64):\n    return\n}"
+        => "5:5: error: function %f, inst0 (try_call): exn2 is not an exception payload of this edge [block-args]";
+    handler_address_of_a_block_without_try_call:
+        "function %f() -> i64 {\nblock0:\n    v0 = get_exception_handler_address.i64 block0, 0\n    return v0\n}"
+        => "3:5: error: function %f, inst0 (v0 = get_exception_handler_address): block0 does not end in a try_call [immediate]";
+    handler_address_out_of_range:
+        "function %f() -> i64 {\n    sig0 = ()\n    fn0 = %g sig0\nblock0:\n    v0 = get_exception_handler_address.i64 block1, 1\n    jump block1\nblock1:\n    try_call fn0(), sig0, block2, [ default: block2 ]\nblock2:\n    return v0\n}"
+        => "5:5: error: function %f, inst0 (v0 = get_exception_handler_address): the try_call ending block1 has no handler 1 (1 handlers) [immediate]";
     try_call_return_value_out_of_range:
         "function %f() {\n    sig0 = () -> i64\n    fn0 = %g sig0\nblock0:\n    try_call fn0(), sig0, block1(ret1), []\nblock1(v0: i64):\n    return\n}"
         => "5:5: error: function %f, inst0 (try_call): ret1 is not a return value of this call's normal edge [block-args]";

@@ -561,6 +561,30 @@ impl Verifier<'_> {
                     );
                 }
             }
+            InstructionData::ExceptionHandlerAddress { block, imm, .. } => {
+                // The handler's index among those of the try_call that ends `block`.
+                let dfg = &self.func.dfg;
+                let handlers = match self.func.layout.last_inst(block).map(|t| dfg.inst(t)) {
+                    Some(InstructionData::TryCall { exception, .. })
+                    | Some(InstructionData::TryCallIndirect { exception, .. }) => {
+                        dfg.exception_tables.get(*exception).map(|t| t.handlers().count())
+                    }
+                    _ => None,
+                };
+                match handlers {
+                    None => self.error(
+                        Some(inst),
+                        "immediate",
+                        format!("{block} does not end in a try_call"),
+                    ),
+                    Some(n) if imm.0 < 0 || imm.0 as u64 >= n as u64 => self.error(
+                        Some(inst),
+                        "immediate",
+                        format!("the try_call ending {block} has no handler {} ({n} handlers)", imm.0),
+                    ),
+                    Some(_) => {}
+                }
+            }
             InstructionData::UnaryConst { constant, opcode } => {
                 let size = self.func.dfg.constants[constant].0.len();
                 let want = if opcode == Opcode::F128const {
