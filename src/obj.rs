@@ -175,7 +175,12 @@ impl SymbolTable {
         self.reference_of_kind(obj, name, SymbolKind::Tls)
     }
 
-    fn reference_of_kind(&mut self, obj: &mut Object<'_>, name: &str, kind: SymbolKind) -> SymbolId {
+    fn reference_of_kind(
+        &mut self,
+        obj: &mut Object<'_>,
+        name: &str,
+        kind: SymbolKind,
+    ) -> SymbolId {
         *self.by_name.entry(name.to_string()).or_insert_with(|| {
             obj.add_symbol(Symbol {
                 name: name.as_bytes().to_vec(),

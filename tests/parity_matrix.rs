@@ -49,7 +49,9 @@ impl Cell {
             .collect();
         let operands: Vec<String> = (0..self.args.len()).map(|i| format!("v{i}")).collect();
         let n = self.args.len();
-        let defs: Vec<String> = (0..self.results.len()).map(|i| format!("v{}", n + i)).collect();
+        let defs: Vec<String> = (0..self.results.len())
+            .map(|i| format!("v{}", n + i))
+            .collect();
         let assign = if defs.is_empty() {
             String::new()
         } else {
@@ -195,7 +197,11 @@ fn judge(cell: &Cell, config: &Config, seed: u64) -> Verdict {
     };
     let mut rng = Rng::new(seed);
     for _ in 0..CALLS_PER_CELL {
-        let args: Vec<u128> = cell.args.iter().map(|&t| interesting_bits(&mut rng, t)).collect();
+        let args: Vec<u128> = cell
+            .args
+            .iter()
+            .map(|&t| interesting_bits(&mut rng, t))
+            .collect();
         let Ok(expected) = oracle.call(0, &args, &cell.args) else {
             return Verdict::Invalid;
         };
@@ -256,7 +262,11 @@ fn rulesel_lowers_and_agrees_on_every_cell_cranelift_lowers() {
         println!("  gap: {key}: {why}");
     }
     let known = known_gaps();
-    let new_gaps: Vec<&String> = gaps.iter().map(|(k, _)| k).filter(|k| !known.contains(*k)).collect();
+    let new_gaps: Vec<&String> = gaps
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !known.contains(*k))
+        .collect();
     let closed: Vec<&String> = known
         .iter()
         .filter(|k| !gaps.iter().any(|(g, _)| g == *k))
@@ -265,5 +275,8 @@ fn rulesel_lowers_and_agrees_on_every_cell_cranelift_lowers() {
         println!("closed gaps (remove them from tests/parity_matrix_gaps.txt): {closed:#?}");
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
-    assert!(new_gaps.is_empty(), "cells rulesel stopped lowering: {new_gaps:#?}");
+    assert!(
+        new_gaps.is_empty(),
+        "cells rulesel stopped lowering: {new_gaps:#?}"
+    );
 }

@@ -121,9 +121,9 @@ fn read_ours(text: &str) -> Verdict {
 
 fn read_theirs(text: &str) -> Verdict {
     // The file-test runner gives files that run code the host's convention as the default.
-    let runs = text
-        .lines()
-        .any(|l| l.trim_start().starts_with("test run") || l.trim_start().starts_with("test interpret"));
+    let runs = text.lines().any(|l| {
+        l.trim_start().starts_with("test run") || l.trim_start().starts_with("test interpret")
+    });
     let options = ParseOptions {
         default_calling_convention: if runs {
             cranelift_codegen::isa::CallConv::SystemV
@@ -133,12 +133,18 @@ fn read_theirs(text: &str) -> Verdict {
         ..ParseOptions::default()
     };
     let file = parse_test(text, options).map_err(|e| e.to_string())?;
-    Ok(file.functions.iter().map(|(f, _)| shape_of_theirs(f)).collect())
+    Ok(file
+        .functions
+        .iter()
+        .map(|(f, _)| shape_of_theirs(f))
+        .collect())
 }
 
 /// Does printing `text` as rulesel reads it, and reading that again, give the same text?
 fn prints_to_a_fixed_point(text: &str) -> Result<(), String> {
-    let printed = rs::parse_test_file(text).map_err(|e| e.to_string())?.to_string();
+    let printed = rs::parse_test_file(text)
+        .map_err(|e| e.to_string())?
+        .to_string();
     let again = rs::parse_test_file(&printed)
         .map_err(|e| format!("the printed text does not parse: {e}"))?
         .to_string();
@@ -199,8 +205,9 @@ impl Tally {
                 self.functions += ours.len();
                 for (o, t) in ours.iter().zip(&theirs) {
                     if o != t {
-                        self.disagreements
-                            .push(format!("{name}: a function differs\nhere:\n{o}Cranelift:\n{t}"));
+                        self.disagreements.push(format!(
+                            "{name}: a function differs\nhere:\n{o}Cranelift:\n{t}"
+                        ));
                     }
                 }
                 if let Err(e) = prints_to_a_fixed_point(text) {
@@ -208,7 +215,11 @@ impl Tally {
                 }
             }
             (Err(_), Err(_)) => self.rejected_by_both += 1,
-            (Ok(_), Err(e)) if EXTENSION_OPCODES.iter().any(|op| e.contains(&format!("'{op}'"))) => {
+            (Ok(_), Err(e))
+                if EXTENSION_OPCODES
+                    .iter()
+                    .any(|op| e.contains(&format!("'{op}'"))) =>
+            {
                 self.extensions += 1
             }
             (Ok(_), Err(e)) => self
@@ -231,7 +242,10 @@ fn both_readers_accept_the_same_files_and_agree_on_every_function() {
         "tests/runtests",
         "tests/fuzz_regressions",
     ];
-    let mut files: Vec<PathBuf> = dirs.iter().flat_map(|d| clif_files_in(&root.join(d))).collect();
+    let mut files: Vec<PathBuf> = dirs
+        .iter()
+        .flat_map(|d| clif_files_in(&root.join(d)))
+        .collect();
     files.push(root.join("tests/lower_our_ops.clif"));
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
@@ -245,7 +259,11 @@ fn both_readers_accept_the_same_files_and_agree_on_every_function() {
     for (i, text) in MALFORMED.iter().enumerate() {
         let before = tally.rejected_by_both;
         tally.compare(&format!("malformed construct {i}"), text);
-        assert_eq!(tally.rejected_by_both, before + 1, "malformed construct {i} was accepted:\n{text}");
+        assert_eq!(
+            tally.rejected_by_both,
+            before + 1,
+            "malformed construct {i} was accepted:\n{text}"
+        );
     }
     println!(
         "{} files: {} accepted by both ({} functions), {} refused by both, {} read only here (older opcodes); {} disagreements",

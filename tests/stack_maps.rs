@@ -41,7 +41,11 @@ fn each_call_with_a_stack_map_lists_its_slots_by_stack_pointer_offset() {
     assert_eq!(maps.len(), 1, "only the first call has a stack map");
     let map = &maps[0];
     assert!(
-        caller.code.call_sites.iter().any(|c| c.ret_offset == map.ret_offset),
+        caller
+            .code
+            .call_sites
+            .iter()
+            .any(|c| c.ret_offset == map.ret_offset),
         "the map is at a call's return address"
     );
     assert_eq!(map.entries.len(), 2);

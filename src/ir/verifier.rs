@@ -566,9 +566,10 @@ impl Verifier<'_> {
                 let dfg = &self.func.dfg;
                 let handlers = match self.func.layout.last_inst(block).map(|t| dfg.inst(t)) {
                     Some(InstructionData::TryCall { exception, .. })
-                    | Some(InstructionData::TryCallIndirect { exception, .. }) => {
-                        dfg.exception_tables.get(*exception).map(|t| t.handlers().count())
-                    }
+                    | Some(InstructionData::TryCallIndirect { exception, .. }) => dfg
+                        .exception_tables
+                        .get(*exception)
+                        .map(|t| t.handlers().count()),
                     _ => None,
                 };
                 match handlers {
@@ -580,7 +581,10 @@ impl Verifier<'_> {
                     Some(n) if imm.0 < 0 || imm.0 as u64 >= n as u64 => self.error(
                         Some(inst),
                         "immediate",
-                        format!("the try_call ending {block} has no handler {} ({n} handlers)", imm.0),
+                        format!(
+                            "the try_call ending {block} has no handler {} ({n} handlers)",
+                            imm.0
+                        ),
                     ),
                     Some(_) => {}
                 }

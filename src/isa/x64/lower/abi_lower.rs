@@ -4,8 +4,8 @@
 
 use super::ctx::{LowerCtx, ValueRegs};
 use super::exceptions;
+use super::minst::{Fixed, MInst, StackMap, TryCallTargets};
 use super::struct_args;
-use super::minst::{Fixed, MInst};
 use crate::ir::{self, InstructionData as D};
 use crate::isa::x64::abi::moves::{
     arg_passes, call_plan, callee_amode, caller_amode, ret_passes, sret_return, ArgPass, Extend,
@@ -478,7 +478,8 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     };
     ctx.is_leaf = false;
     ctx.outgoing_area = ctx.outgoing_area.max(plan.outgoing_area_size);
-    let stack_map = (ctx.func.dfg.user_stack_maps.get(&inst)).map(|e| e.clone().into_boxed_slice());
+    let stack_map =
+        (ctx.func.dfg.user_stack_maps.get(&inst)).map(|e| Box::new(StackMap(e.clone())));
     if try_call {
         if !ret_loads.is_empty() {
             ctx.fail("not supported yet: try_call with results returned on the stack");
@@ -486,6 +487,11 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         }
         exceptions::bind_payloads(ctx, inst, layout.call_conv, &mut defs);
         let (normal, handlers) = exceptions::targets(ctx, inst);
+        let targets = Box::new(TryCallTargets {
+            normal,
+            handlers,
+            contexts,
+        });
         ctx.emit(MInst::TryCall {
             inst: call,
             uses,
@@ -493,9 +499,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             clobbers: plan.clobbers,
             callee_pop: plan.callee_pop_size,
             stack_map,
-            normal,
-            handlers,
-            contexts,
+            targets,
         });
         return;
     }

@@ -23,9 +23,7 @@ use crate::isa::x64::regs::{Reg, RSP};
 use crate::isa::x64::rows::Op;
 use crate::isa::x64::table::Cc;
 use crate::isa::x64::unwind;
-use crate::machinst::buffer::{
-    CodeMark, CompiledCode, MachLabel, RelocKind, SymbolId, SymbolName,
-};
+use crate::machinst::buffer::{CodeMark, CompiledCode, MachLabel, RelocKind, SymbolId, SymbolName};
 use regalloc2::{Block, Edit, Function, InstOrEdit, OperandKind, Output, PRegSet};
 
 /// Every register the allocated code writes: defs, move destinations and call clobbers.
@@ -174,7 +172,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
                     } => emit_call(
                         &inst.with_allocs(out.inst_allocs(i)),
                         *callee_pop,
-                        stack_map.as_deref(),
+                        stack_map.as_deref().map(|m| m.0.as_slice()),
                         &mut buf,
                         &frame,
                     )
@@ -232,7 +230,8 @@ fn record_stack_map(
     if let Some(entries) = stack_map {
         let entries = (entries.iter())
             .map(|e| {
-                let at = frame.sp_offset(FrameArea::StackSlot, e.slot.index() as u32, e.offset as i32);
+                let at =
+                    frame.sp_offset(FrameArea::StackSlot, e.slot.index() as u32, e.offset as i32);
                 (e.ty, at as u32)
             })
             .collect();
@@ -284,25 +283,30 @@ fn emit_minst(
             callee_pop,
             stack_map,
             ..
-        } => emit_call(inst, *callee_pop, stack_map.as_deref(), buf, frame)?,
+        } => emit_call(
+            inst,
+            *callee_pop,
+            stack_map.as_deref().map(|m| m.0.as_slice()),
+            buf,
+            frame,
+        )?,
         MInst::TryCall {
             inst,
             callee_pop,
             stack_map,
-            normal,
-            handlers,
-            contexts,
+            targets,
             ..
         } => {
             e(emit(inst, buf, frame))?;
             buf.add_call_site();
-            let contexts = (contexts.iter())
+            let contexts = (targets.contexts.iter())
                 .map(|&slot| frame.fp_offset(FrameArea::StackSlot, slot, 0))
                 .collect();
-            buf.add_exception_site(frame.size_below_fp(), handlers.clone(), contexts);
-            record_stack_map(stack_map.as_deref(), buf, frame);
+            buf.add_exception_site(frame.size_below_fp(), targets.handlers.clone(), contexts);
+            record_stack_map(stack_map.as_deref().map(|m| m.0.as_slice()), buf, frame);
             rereserve(*callee_pop, buf, frame)?;
-            let jmp = Inst::new(Op::jmp, &[Arg::Label(*normal)], &[]).map_err(|e| e.to_string())?;
+            let jmp = Inst::new(Op::jmp, &[Arg::Label(targets.normal)], &[])
+                .map_err(|e| e.to_string())?;
             e(emit(&jmp, buf, frame))?;
         }
         MInst::StackSwitch {
@@ -437,7 +441,11 @@ fn emit_stack_switch(
     let mut seq = Vec::new();
     // rsp and rbp: the new value from `load`, the old one to `store`.
     for (offset, reg) in [(0, Reg::phys(RSP)), (8, Reg::phys(RBP))] {
-        seq.push(build(Op::mov_r64_rm64, &[Arg::Mem(Amode::base_disp(load, offset))], &[tmp1])?);
+        seq.push(build(
+            Op::mov_r64_rm64,
+            &[Arg::Mem(Amode::base_disp(load, offset))],
+            &[tmp1],
+        )?);
         seq.push(build(
             Op::mov_m64_r64,
             &[Arg::Mem(Amode::base_disp(store, offset)), Arg::Reg(reg)],
@@ -447,8 +455,16 @@ fn emit_stack_switch(
     }
     // The target's pc from `load`; ours (just after the jump) to `store`.
     let resume = buf.new_label();
-    seq.push(build(Op::mov_r64_rm64, &[Arg::Mem(Amode::base_disp(load, 16))], &[tmp1])?);
-    seq.push(build(Op::lea_r64, &[Arg::Mem(Amode::rip(resume))], &[tmp2])?);
+    seq.push(build(
+        Op::mov_r64_rm64,
+        &[Arg::Mem(Amode::base_disp(load, 16))],
+        &[tmp1],
+    )?);
+    seq.push(build(
+        Op::lea_r64,
+        &[Arg::Mem(Amode::rip(resume))],
+        &[tmp2],
+    )?);
     seq.push(build(
         Op::mov_m64_r64,
         &[Arg::Mem(Amode::base_disp(store, 16)), Arg::Reg(tmp2)],

@@ -42,6 +42,20 @@ pub enum Atomic128Op {
 /// A register bound to a physical one at an instruction boundary (argument, result).
 pub type Fixed = (Reg, PReg);
 
+/// The user stack map of a call: the stack-slot entries a collector must see.
+#[derive(Clone, Debug)]
+pub struct StackMap(pub Vec<crate::ir::UserStackMapEntry>);
+
+/// Where a `try_call` goes: it returns to `normal`; an exception thrown below it resumes at the
+/// first of `handlers` (tag, `None` for `default`) that matches. `contexts` are the stack slots
+/// holding the exception table's `context` values.
+#[derive(Clone, Debug)]
+pub struct TryCallTargets {
+    pub normal: MachLabel,
+    pub handlers: Vec<(Option<u32>, MachLabel)>,
+    pub contexts: Vec<u32>,
+}
+
 #[derive(Clone, Debug)]
 pub enum MInst {
     Real(Inst),
@@ -63,23 +77,19 @@ pub enum MInst {
         clobbers: PRegSet,
         callee_pop: u32,
         /// The call's user stack map (`stack_map=[…]`), if it has one.
-        stack_map: Option<Box<[crate::ir::UserStackMapEntry]>>,
+        stack_map: Option<Box<StackMap>>,
     },
-    /// `try_call`: a call that ends its block (fields as for `Call`). It returns to `normal`;
-    /// an exception thrown below it resumes at the first of `handlers` (tag, `None` for
-    /// `default`) that matches, with the payload in registers `defs` binds (the return values
-    /// and payloads share rax and rdx). `contexts` are the stack slots holding the exception
-    /// table's `context` values.
+    /// `try_call`: a call that ends its block (fields as for `Call`), with where it goes next
+    /// (see [`TryCallTargets`]); the payloads of exceptions arrive in registers `defs` binds
+    /// (the return values and payloads share rax and rdx).
     TryCall {
         inst: Inst,
         uses: Vec<Fixed>,
         defs: Vec<Fixed>,
         clobbers: PRegSet,
         callee_pop: u32,
-        stack_map: Option<Box<[crate::ir::UserStackMapEntry]>>,
-        normal: MachLabel,
-        handlers: Vec<(Option<u32>, MachLabel)>,
-        contexts: Vec<u32>,
+        stack_map: Option<Box<StackMap>>,
+        targets: Box<TryCallTargets>,
     },
     /// `tls_value` under ELF general-dynamic: `data16 lea sym@tlsgd(%rip), %rdi; data16
     /// data16 rex.W call __tls_get_addr@plt`, the exact 16 bytes a linker may rewrite into a
@@ -198,9 +208,7 @@ impl MInst {
                 clobbers,
                 callee_pop,
                 stack_map,
-                normal,
-                handlers,
-                contexts,
+                targets,
             } => {
                 // As for `Call`: the instruction's own operands come first.
                 MInst::TryCall {
@@ -210,9 +218,7 @@ impl MInst {
                     clobbers: *clobbers,
                     callee_pop: *callee_pop,
                     stack_map: stack_map.clone(),
-                    normal: *normal,
-                    handlers: handlers.clone(),
-                    contexts: contexts.clone(),
+                    targets: targets.clone(),
                 }
             }
             MInst::StackSwitch {
@@ -430,17 +436,15 @@ impl MInst {
                 inst,
                 uses,
                 defs,
-                normal,
-                handlers,
+                targets,
                 ..
             } => format!(
                 "try {} uses [{}] defs [{}]; .L{}, [{}]",
                 att(inst, &SymbolicNames),
                 fixed(uses),
                 fixed(defs),
-                normal.0,
-                handlers
-                    .iter()
+                targets.normal.0,
+                (targets.handlers.iter())
                     .map(|(tag, l)| match tag {
                         Some(t) => format!("tag{t}: .L{}", l.0),
                         None => format!("default: .L{}", l.0),
