@@ -296,13 +296,6 @@ fn both_readers_accept_the_same_files_and_agree_on_every_function() {
         tally.extensions,
         tally.unbuilt_targets,
         tally.disagreements.len()
-    ); {} disagreements",
-        tally.files,
-        tally.accepted,
-        tally.functions,
-        tally.rejected_by_both,
-        tally.extensions,
-        tally.disagreements.len()
     );
     assert!(
         tally.disagreements.is_empty(),
