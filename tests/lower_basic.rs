@@ -912,7 +912,13 @@ fn most_x64_rules_fire_on_the_passing_list() {
     let prog = rulesel::compile::rule_program().expect("rules compile");
     let mut machine = rulesel::dsl::Machine::new();
     machine.enable_coverage(prog.rule_count());
-    let ours = [FOLD, OUR_FLOATS, OUR_INTEGERS, COMPILE_ONLY, COMPILE_ONLY_TLS];
+    let ours = [
+        FOLD,
+        OUR_FLOATS,
+        OUR_INTEGERS,
+        COMPILE_ONLY,
+        COMPILE_ONLY_TLS,
+    ];
     // Our run tests (`tests/runtests/*.clif`) too: they exist to reach rules the shared
     // files do not.
     let run_tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtests");
