@@ -219,10 +219,7 @@ impl FuncGen<'_> {
         let Some(ty) = self.lowered_ty(op, &Ty::INTS) else {
             return;
         };
-        if ty == Ty::I128 && matches!(op, "umin" | "umax" | "smin" | "smax") {
-            // Cranelift's x64 back end has no i128 minimum or maximum.
-            self.rulesel_only = true;
-        }
+        self.i128_min_max_abs(op, ty);
         let x = self.operand(b, scope, ty);
         let y = if self.rng.chance(20) {
             // A constant operand (immediate forms in the lowering).
@@ -237,6 +234,13 @@ impl FuncGen<'_> {
             y = self.not_minus_one(b, scope, ty, y);
         }
         self.binary(b, scope, op, ty, x, y);
+    }
+
+    /// Cranelift's x64 back end has no i128 `iabs` or min/max (rulesel lowers them).
+    fn i128_min_max_abs(&mut self, op: &str, ty: Ty) {
+        if ty == Ty::I128 && matches!(op, "iabs" | "smin" | "smax" | "umin" | "umax") {
+            self.rulesel_only = true;
+        }
     }
 
     fn shift(&mut self, b: BlockId, scope: &mut Scope) {
@@ -255,6 +259,7 @@ impl FuncGen<'_> {
         let Some(ty) = self.lowered_ty(op, &Ty::INTS) else {
             return;
         };
+        self.i128_min_max_abs(op, ty);
         let x = self.operand(b, scope, ty);
         self.def(b, scope, ty, vec![x], format!("{op} {x}"));
     }
