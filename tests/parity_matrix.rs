@@ -197,11 +197,16 @@ fn judge(cell: &Cell, config: &Config, seed: u64) -> Verdict {
     };
     let mut rng = Rng::new(seed);
     for _ in 0..CALLS_PER_CELL {
-        let args: Vec<u128> = cell
+        let mut args: Vec<u128> = cell
             .args
             .iter()
             .map(|&t| interesting_bits(&mut rng, t))
             .collect();
+        // `srem` by -1 is 0 in Cranelift's x64 code (and rulesel's), a trap in the interpreter:
+        // the two parts there, so it is not compared (the fuzz generator avoids it too).
+        if cell.op == "srem" && args[1] == all_ones(cell.args[1]) {
+            args[1] = 3;
+        }
         let Ok(expected) = oracle.call(0, &args, &cell.args) else {
             return Verdict::Invalid;
         };
@@ -215,6 +220,14 @@ fn judge(cell: &Cell, config: &Config, seed: u64) -> Verdict {
         }
     }
     Verdict::Agrees
+}
+
+/// All ones in type `t`'s width (-1 as a signed value).
+fn all_ones(t: Ty) -> u128 {
+    match rulesel::fuzzgen::lowered::ir_type(t).bits() {
+        128 => u128::MAX,
+        b => (1u128 << b) - 1,
+    }
 }
 
 fn known_gaps() -> BTreeSet<String> {
@@ -235,8 +248,10 @@ fn rulesel_lowers_and_agrees_on_every_cell_cranelift_lowers() {
     let mut gaps = Vec::new();
     let mut mismatches = Vec::new();
     for (set, features) in feature_sets {
+        // Cranelift takes i128 parameters and results in the System V convention only with
+        // the LLVM ABI extensions (without, its x64 back end panics on the signature).
         let config = Config {
-            settings: Vec::new(),
+            settings: vec![("enable_llvm_abi_extensions".into(), "true".into())],
             features,
         };
         for (i, cell) in cells.iter().enumerate() {

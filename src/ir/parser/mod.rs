@@ -75,11 +75,11 @@ pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
         headers: p.headers()?,
         ..TestFile::default()
     };
-    // As in Cranelift: signatures without a convention get the host's in files that run code.
-    let runs = file
-        .headers
-        .iter()
-        .any(|h| matches!(&h.kind, HeaderKind::Test { command, .. } if command == "run"));
+    // As in Cranelift: signatures without a convention get the host's in files that run code
+    // (compiled or interpreted).
+    let runs = file.headers.iter().any(|h| {
+        matches!(&h.kind, HeaderKind::Test { command, .. } if command == "run" || command == "interpret")
+    });
     if runs {
         p.default_call_conv = CallConv::SystemV;
     }
