@@ -592,17 +592,6 @@ fn code_that_is_not_run_compiles() {
     }
 }
 
-/// Thread-local access compiles only for objects (tests/program_tls.rs runs it linked).
-const COMPILE_ONLY_TLS: &str = "set tls_model=elf_gd
-target x86_64
-function %tls() -> i64 {
-    gv0 = symbol tls %counter
-block0:
-    v0 = tls_value.i64 gv0
-    return v0
-}
-";
-
 /// Operations and forms the shared files do not reach (so every rule fires somewhere).
 const OUR_INTEGERS: &str = include_str!("lower_our_ops.clif");
 
@@ -912,13 +901,7 @@ fn most_x64_rules_fire_on_the_passing_list() {
     let prog = rulesel::compile::rule_program().expect("rules compile");
     let mut machine = rulesel::dsl::Machine::new();
     machine.enable_coverage(prog.rule_count());
-    let ours = [
-        FOLD,
-        OUR_FLOATS,
-        OUR_INTEGERS,
-        COMPILE_ONLY,
-        COMPILE_ONLY_TLS,
-    ];
+    let ours = [FOLD, OUR_FLOATS, OUR_INTEGERS, COMPILE_ONLY];
     // Our run tests (`tests/runtests/*.clif`) too: they exist to reach rules the shared
     // files do not.
     let run_tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/runtests");
