@@ -67,7 +67,8 @@ impl From<Unsupported> for TrampolineError {
 const SAVED_BELOW_RBP: i32 = 40;
 /// `values`, kept across the call.
 const VALUES_SLOT: i32 = -48;
-/// Scratch registers no convention passes arguments in.
+/// Scratch registers no convention passes arguments in (r10 returns a `tail` result, so
+/// results in registers are stored before TEMP is used to copy those on the stack).
 const TEMP: PReg = R10;
 const TEMP_XMM: PReg = xmm(15);
 
@@ -246,7 +247,12 @@ fn assemble(layout: &AbiLayout) -> Result<(CompiledCode, u32), TrampolineError> 
         &[Arg::Mem(Amode::base_disp(RBP, VALUES_SLOT))],
         &[RBX],
     )?;
-    for p in ret_passes(layout) {
+    // Results in registers first: a result on the stack is copied through TEMP, which may
+    // itself hold a result (the tail convention returns in r10).
+    let (in_regs, on_stack): (Vec<_>, Vec<_>) = ret_passes(layout)
+        .into_iter()
+        .partition(|p| matches!(p.place, Place::Reg(_)));
+    for p in in_regs.into_iter().chain(on_stack) {
         let dst = value_slot(p.value, p.part);
         match p.place {
             Place::Reg(reg) => a.store(p.ty, reg, dst)?,
