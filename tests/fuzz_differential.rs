@@ -188,4 +188,40 @@ block0(v0: i64, v1: f64):
             &[100, 2.5f64.to_bits() as u128],
         );
     }
+    // Winch packs the results other than the last at their own sizes, the first at the
+    // highest offset (8-byte slots when one of them is extended).
+    for (name, rets, ext) in [
+        ("winch results packed", "i8, i64, f32, i16, i32, f64", ""),
+        (
+            "winch results in 8-byte slots",
+            "i8 uext, i64, f32, i16, i32, f64",
+            " uext",
+        ),
+    ] {
+        check_across_compilers(
+            name,
+            &[("enable_multi_ret_implicit_sret", "true")],
+            &format!(
+                "function %f(i64) -> {rets} winch {{
+block0(v0: i64):
+    v1 = ireduce.i8 v0
+    v2 = iconst.i64 -3
+    v3 = f32const 0x1.5
+    v4 = ireduce.i16 v0
+    v5 = iconst.i32 0x7654_3210
+    v6 = f64const -0x7.25
+    v7 = iadd v2, v0
+    return v1, v7, v3, v4, v5, v6
+}}
+function %main(i64) -> i8{ext}, i64, f32, i16, i32, f64 system_v {{
+    fn0 = %f(i64) -> {rets} winch
+block0(v0: i64):
+    v1, v2, v3, v4, v5, v6 = call fn0(v0)
+    return v1, v2, v3, v4, v5, v6
+}}
+"
+            ),
+            &[0x1_2345_6789_abcd_ef01],
+        );
+    }
 }

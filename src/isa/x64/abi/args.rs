@@ -8,6 +8,9 @@
 //! | `windows_fastcall` | rcx rdx r8 r9 by position | xmm0–3 by position | rax rdx | xmm0 | caller pops, after 32 bytes of shadow space |
 //! | `winch` | as System V | as System V | the last result only: rax | the last result only: xmm0 | caller pops |
 //!
+//! Winch's other results are packed into the return area at their own sizes, the first at the
+//! highest offset (see `winch_return_area`).
+//!
 //! Common rules (Cranelift 0.135's, which code compiled by rulesel must interoperate with):
 //! - Stack arguments take 8-byte slots in parameter order (16 bytes, 16-aligned, for 128-bit
 //!   floats and vectors); the whole argument area is a multiple of 16 bytes, so the stack stays
@@ -326,6 +329,9 @@ impl AbiLayout {
             let usable = cc != CallConv::Winch || is_last;
             ret_locs.push(assign_ret(&mut rets, ret, usable, cc, flags)?);
         }
+        if cc == CallConv::Winch {
+            rets.stack = winch_return_area(&mut ret_locs);
+        }
         let stack_ret_size = align_to(rets.stack, 16);
 
         let shadow = if cc == CallConv::WindowsFastcall {
@@ -392,6 +398,42 @@ impl AbiLayout {
             0
         }
     }
+}
+
+/// Winch's return area, as Cranelift lays it out (code compiled by Winch writes it): every
+/// result but the last is on the stack, packed at its own size, unaligned (in 8-byte aligned
+/// slots of at least 8 bytes when some result is extended, an `f16` or an `i8x2`), and the
+/// first result at the highest offset. Returns the area's size before rounding.
+fn winch_return_area(rets: &mut [AbiArg]) -> u32 {
+    let padded = rets.iter().any(|r| {
+        r.extension != ArgumentExtension::None
+            || r.ty == Type::F16
+            || (r.ty.is_vector() && r.ty.lane_type() == Type::I8 && r.ty.lane_count() == 2)
+    });
+    let size_of = |ty: Type| {
+        if padded {
+            ty.bytes().max(8)
+        } else {
+            ty.bytes()
+        }
+    };
+    let mut end = 0;
+    for r in rets.iter_mut() {
+        if let ArgLoc::Slot(ArgSlot::Stack { offset, ty }) = &mut r.loc {
+            let size = size_of(*ty);
+            if padded {
+                end = align_to(end, size);
+            }
+            *offset = end;
+            end += size;
+        }
+    }
+    for r in rets.iter_mut() {
+        if let ArgLoc::Slot(ArgSlot::Stack { offset, ty }) = &mut r.loc {
+            *offset = end - *offset - size_of(*ty);
+        }
+    }
+    end
 }
 
 fn assign_ret(

@@ -236,7 +236,21 @@ pub fn lower_return(ctx: &mut LowerCtx, inst: ir::Inst) {
             }
             Place::RetArea(off) => {
                 let ptr = ctx.ret_area_reg();
-                store(ctx, p.ty, Amode::base_disp(ptr, off as i32), r);
+                let at = Amode::base_disp(ptr, off as i32);
+                // A narrow integer that is not extended writes only its own bytes: winch packs
+                // such results next to each other.
+                let narrow = match p.ty.bits() {
+                    8 => Some(Op::mov_m8_r8),
+                    16 => Some(Op::mov_m16_r16),
+                    32 => Some(Op::mov_m32_r32),
+                    _ => None,
+                };
+                match narrow {
+                    Some(op) if p.extend.is_none() && r.class() == RegClass::Int => {
+                        emit0(ctx, op, &[Arg::Mem(at), Arg::Reg(r)])
+                    }
+                    _ => store(ctx, p.ty, at, r),
+                }
             }
             Place::ArgStack(_) => ctx.fail("a result in the argument area"),
         }
