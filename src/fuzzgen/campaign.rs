@@ -347,9 +347,17 @@ fn write_finding(
         Err(e) => out.push_str(&format!("; interpreter: {e}\n")),
     }
     out.push_str(&format!(
-        "test interpret\ntest run\n{}\n{text}",
+        "test interpret\ntest run\n{}\n",
         small.config.header()
     ));
+    // A run line calls the function it follows (whatever name it writes), so it goes right
+    // after the tested function.
+    let header = format!("function %{}(", f.name);
+    let tested_end = text
+        .find(&header)
+        .and_then(|at| text[at..].find("\n}\n").map(|end| at + end + 3))
+        .unwrap_or(text.len());
+    out.push_str(&text[..tested_end]);
     if let Ok(Outcome::Returned(bits)) = &theirs {
         let vals: Vec<String> = returns
             .iter()
@@ -363,6 +371,7 @@ fn write_finding(
         };
         out.push_str(&format!("; run: {call} == {expected}\n"));
     }
+    out.push_str(&text[tested_end..]);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
