@@ -14,7 +14,7 @@ use crate::settings::Flags;
 
 /// The features a target may ask for, each after the ones it needs (Cranelift's x64 settings
 /// treat `has_ssse3` as needing `has_sse3`, and so on up to AVX).
-const FEATURE_CHAIN: [(Feature, Option<Feature>); 11] = [
+const FEATURE_CHAIN: [(Feature, Option<Feature>); 16] = [
     (Feature::Sse3, None),
     (Feature::Ssse3, Some(Feature::Sse3)),
     (Feature::Sse41, Some(Feature::Ssse3)),
@@ -26,6 +26,12 @@ const FEATURE_CHAIN: [(Feature, Option<Feature>); 11] = [
     (Feature::Bmi1, None),
     (Feature::Bmi2, Some(Feature::Bmi1)),
     (Feature::Lzcnt, None),
+    // The EVEX forms: taken only where the host has them (the run tests need the CPU).
+    (Feature::Avx512f, Some(Feature::Avx2)),
+    (Feature::Avx512vl, Some(Feature::Avx512f)),
+    (Feature::Avx512dq, Some(Feature::Avx512f)),
+    (Feature::Avx512bitalg, Some(Feature::Avx512f)),
+    (Feature::Avx512vbmi, Some(Feature::Avx512f)),
 ];
 
 /// A random configuration (see the module documentation).

@@ -44,7 +44,7 @@ use super::config::random_config;
 use super::lowered::{lowered, Lowered};
 use super::program::{
     Block, BlockId, Compiler, Config, Conv, Ext, Func, Line, Module, Param, Sig, Slot, Target,
-    Term, Ty, Val,
+    Term, TryCall, Ty, Val,
 };
 use crate::dsl::testkit::Rng;
 
@@ -161,6 +161,8 @@ fn return_registers(conv: Conv, config: &Config) -> (usize, usize) {
     match conv {
         Conv::Tail => (8, 8),
         Conv::WindowsFastcall => (2, 1),
+        // Only the last result, which `returns_fit` checks.
+        Conv::Winch => (1, 1),
         _ if config.is_on("enable_llvm_abi_extensions") => (3, 2),
         _ => (2, 2),
     }
@@ -168,6 +170,9 @@ fn return_registers(conv: Conv, config: &Config) -> (usize, usize) {
 
 /// Do `returns` fit in the return registers of `conv`?
 fn returns_fit(returns: &[Param], conv: Conv, config: &Config) -> bool {
+    if conv == Conv::Winch && returns.len() > 1 {
+        return false;
+    }
     let (ints, floats) = return_registers(conv, config);
     let int_regs: usize = returns
         .iter()
@@ -195,9 +200,16 @@ fn signatures(rng: &mut Rng, config: &Config, count: usize) -> Vec<Sig> {
             Conv::Tail,
             Conv::Tail,
             Conv::WindowsFastcall,
+            Conv::PreserveAll,
+            Conv::Winch,
         ]);
-        // i128 under Windows x64 needs the LLVM extensions, in both compilers.
-        let i128_ok = conv != Conv::WindowsFastcall || llvm;
+        // i128 under Windows x64 needs the LLVM extensions, in both compilers; winch has no
+        // i128 at all.
+        let i128_ok = match conv {
+            Conv::WindowsFastcall => llvm,
+            Conv::Winch => false,
+            _ => true,
+        };
         let value = |rng: &mut Rng| loop {
             let ty = random_ty(rng);
             if ty == Ty::I128 && !i128_ok {
@@ -241,7 +253,10 @@ fn signatures(rng: &mut Rng, config: &Config, count: usize) -> Vec<Sig> {
             .filter(|(_, s)| s.conv == Conv::Tail)
             .map(|(k, _)| k)
             .collect();
-        let returns = if conv == Conv::Tail && !later_tails.is_empty() && rng.chance(50) {
+        // Cranelift's verifier gives preserve_all no results.
+        let returns = if conv == Conv::PreserveAll {
+            Vec::new()
+        } else if conv == Conv::Tail && !later_tails.is_empty() && rng.chance(50) {
             sigs[*rng.pick(&later_tails)].returns.clone()
         } else {
             loop {
@@ -695,6 +710,9 @@ impl FuncGen<'_> {
                 b
             }
             56..=62 if self.index + 1 < self.sigs.len() => {
+                if self.lowered.has("try_call", None) && self.rng.chance(20) {
+                    return self.try_call(b, scope, false);
+                }
                 self.call(b, scope);
                 b
             }
@@ -873,6 +891,15 @@ impl FuncGen<'_> {
         for _ in 0..1 + self.rng.below(3) {
             self.cold_op(cold, &mut cold_scope);
         }
+        if self.index + 1 < self.sigs.len() && self.rng.chance(15) {
+            // Through a 32-bit address half the time, which only runs in rulesel.
+            let normal = self.try_call(cold, &mut cold_scope, true);
+            self.blocks[normal.0 as usize].term = Term::Jump(Target {
+                block: next,
+                args: vec![],
+            });
+            return next;
+        }
         let term = match self.tail_call(cold, &mut cold_scope, true) {
             Some(t) => t,
             None if self.rng.chance(50) => Term::Return(self.results(cold, &mut cold_scope)),
@@ -883,6 +910,135 @@ impl FuncGen<'_> {
         };
         self.blocks[cold.0 as usize].term = term;
         next
+    }
+
+    /// Ends `b` with a `try_call` (or `try_call_indirect`, in `cold` code sometimes through a
+    /// 32-bit address) of a later function and returns the block its results reach, where the
+    /// function goes on. No generated callee throws, so the handlers (with the payloads the
+    /// callee's convention delivers) are compiled but never run; the normal block may read a
+    /// handler's address, which only its being non-zero can be compared on.
+    fn try_call(&mut self, b: BlockId, scope: &mut Scope, cold: bool) -> BlockId {
+        let callee =
+            self.index + 1 + self.rng.below((self.sigs.len() - self.index - 1) as u64) as usize;
+        let own = self.own_vmctx();
+        let args = self.call_args(b, scope, callee, own);
+        let argv: Vec<String> = args.iter().map(Val::to_string).collect();
+        let argv = argv.join(", ");
+        let sig_ref = self.sig_ref(callee);
+        let fn_ref = self.fn_ref(callee);
+        let addr_ty = if cold && self.rng.chance(50) {
+            Ty::I32
+        } else {
+            Ty::I64
+        };
+        let indirect = self.lowered.has("try_call_indirect", Some(addr_ty))
+            && (addr_ty == Ty::I32 || self.rng.chance(30));
+        let mut uses = args;
+        let call = if indirect {
+            self.narrow_address(addr_ty);
+            let ptr = self.new_val();
+            self.line(
+                b,
+                Line {
+                    keep: true,
+                    callee: Some(callee),
+                    ..Line::pure(
+                        vec![(ptr, addr_ty)],
+                        vec![],
+                        format!("{ptr} = func_addr.{addr_ty} fn{fn_ref}"),
+                    )
+                },
+            );
+            uses.insert(0, ptr);
+            format!("{ptr}({argv})")
+        } else {
+            format!("fn{fn_ref}({argv})")
+        };
+        let returns = self.sigs[callee].return_types();
+        let normal = self.new_block();
+        let results: Vec<(Val, Ty)> = returns.iter().map(|&t| (self.new_val(), t)).collect();
+        self.blocks[normal.0 as usize].params = results.clone();
+        let rets: Vec<Val> = returns.iter().map(|_| self.new_val()).collect();
+        let payloads = match self.sigs[callee].conv {
+            Conv::SystemV | Conv::Fast | Conv::Tail | Conv::PreserveAll => {
+                self.rng.below(3) as usize
+            }
+            Conv::WindowsFastcall | Conv::Winch => 0,
+        };
+        let mut handlers: Vec<(Option<u32>, BlockId, usize)> = Vec::new();
+        for k in 0..self.rng.below(4) {
+            // Distinct tags, then at most one `default`, last.
+            let tag = match k {
+                3 => None,
+                _ if self.rng.chance(25) => None,
+                _ => Some(k as u32 * 3 + self.rng.below(3) as u32),
+            };
+            let handler = self.new_block();
+            let exn: Vec<(Val, Ty)> = (0..payloads).map(|_| (self.new_val(), Ty::I64)).collect();
+            self.blocks[handler.0 as usize].params = exn.clone();
+            let mut handler_scope = scope.clone();
+            handler_scope.extend(exn);
+            self.blocks[handler.0 as usize].term = if self.rng.chance(50) {
+                Term::Return(self.results(handler, &mut handler_scope))
+            } else {
+                Term::Other {
+                    text: format!("trap {}", self.rng.pick(&TRAP_CODES)),
+                    uses: vec![],
+                    callee: None,
+                }
+            };
+            handlers.push((tag, handler, payloads));
+            if tag.is_none() {
+                break;
+            }
+        }
+        self.blocks[b.0 as usize].term = Term::TryCall(TryCall {
+            call,
+            indirect,
+            sig_ref,
+            uses,
+            callee,
+            normal,
+            rets,
+            handlers: handlers.clone(),
+        });
+        scope.extend(results);
+        let addr_ty = if cold && self.rng.chance(50) {
+            Ty::I32
+        } else {
+            Ty::I64
+        };
+        if !handlers.is_empty()
+            && self
+                .lowered
+                .has("get_exception_handler_address", Some(addr_ty))
+            && self.rng.chance(40)
+        {
+            self.narrow_address(addr_ty);
+            let index = self.rng.below(handlers.len() as u64);
+            let addr = self.new_val();
+            self.line(
+                normal,
+                Line {
+                    keep: true,
+                    oracle: Some(format!("{addr} = iconst.{addr_ty} 1")),
+                    ..Line::pure(
+                        vec![(addr, addr_ty)],
+                        vec![],
+                        format!("{addr} = get_exception_handler_address.{addr_ty} {b}, {index}"),
+                    )
+                },
+            );
+            let zero = self.konst(normal, scope, addr_ty, 0);
+            self.def(
+                normal,
+                scope,
+                Ty::I8,
+                vec![addr, zero],
+                format!("icmp ne {addr}, {zero}"),
+            );
+        }
+        normal
     }
 
     /// Arguments for a call of module function `callee`: values in scope, and for a vmctx the

@@ -80,6 +80,16 @@ pub fn ir_type(ty: Ty) -> Type {
 /// for some opcodes, and the rules then "cover" those types too) or cannot be compared.
 pub const UNGENERATED: &[(&str, &[Ty], &str)] = &[
     (
+        "stack_switch",
+        &[Ty::I64],
+        "Cranelift's interpreter has no stack_switch (run test: tests/runtests/stack_switch.clif)",
+    ),
+    (
+        "tls_value",
+        &[Ty::I64],
+        "only in objects (ELF general-dynamic), not in the JIT nor Cranelift's interpreter (tests/program_tls.rs)",
+    ),
+    (
         "uload8",
         &[Ty::I8, Ty::I128],
         "Cranelift's uload8/sload8 produce i16 to i64",

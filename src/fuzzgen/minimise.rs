@@ -64,7 +64,7 @@ fn simplify_branches(
                     args: Vec::new(),
                 })
                 .collect(),
-            Term::Jump(_) | Term::Return(_) | Term::Other { .. } => continue,
+            Term::Jump(_) | Term::Return(_) | Term::Other { .. } | Term::TryCall(_) => continue,
         };
         for target in choices {
             let mut candidate = best.clone();
@@ -211,11 +211,24 @@ fn prune_functions(module: &Module, func: usize) -> (Module, usize) {
                         line.text = rename(&line.text);
                     }
                 }
-                if let Term::Other { text, callee, .. } = &mut block.term {
-                    if let Some(c) = *callee {
-                        *callee = new_index[c];
+                match &mut block.term {
+                    Term::Other {
+                        text,
+                        callee: callee @ Some(_),
+                        ..
+                    } => {
+                        *callee = callee.and_then(|c| new_index[c]);
                         *text = rename(text);
                     }
+                    // In a block no longer reachable the callee may be gone; such blocks are
+                    // not printed.
+                    Term::TryCall(t) => {
+                        if let Some(new) = new_index[t.callee] {
+                            t.callee = new;
+                            t.call = rename(&t.call);
+                        }
+                    }
+                    _ => {}
                 }
             }
             f

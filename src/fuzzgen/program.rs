@@ -103,10 +103,19 @@ pub enum Conv {
     Fast,
     Tail,
     WindowsFastcall,
+    PreserveAll,
+    Winch,
 }
 
 impl Conv {
-    pub const ALL: [Conv; 4] = [Conv::SystemV, Conv::Fast, Conv::Tail, Conv::WindowsFastcall];
+    pub const ALL: [Conv; 6] = [
+        Conv::SystemV,
+        Conv::Fast,
+        Conv::Tail,
+        Conv::WindowsFastcall,
+        Conv::PreserveAll,
+        Conv::Winch,
+    ];
 
     /// The CLIF name.
     pub fn name(self) -> &'static str {
@@ -115,6 +124,8 @@ impl Conv {
             Conv::Fast => "fast",
             Conv::Tail => "tail",
             Conv::WindowsFastcall => "windows_fastcall",
+            Conv::PreserveAll => "preserve_all",
+            Conv::Winch => "winch",
         }
     }
 }
@@ -291,6 +302,87 @@ pub enum Term {
         uses: Vec<Val>,
         callee: Option<usize>,
     },
+    /// `try_call` or `try_call_indirect` of module function `callee`, whose results reach
+    /// `normal`'s parameters. Generated callees never throw, so Cranelift's interpreter (which
+    /// has no `try_call`) reads `rets = call …; jump normal(rets)` in its place.
+    TryCall(TryCall),
+}
+
+/// A `try_call` terminator; see [`Term::TryCall`].
+#[derive(Clone, Debug)]
+pub struct TryCall {
+    /// The callee and its arguments: `fn2(v1, v3)`, or `v7(v1, v3)` through an address.
+    pub call: String,
+    pub indirect: bool,
+    /// The callee's signature reference (`sigN`).
+    pub sig_ref: usize,
+    pub uses: Vec<Val>,
+    pub callee: usize,
+    /// The block the call returns to; it takes the results as its parameters.
+    pub normal: BlockId,
+    /// The values the interpreter's plain call defines, one per result.
+    pub rets: Vec<Val>,
+    /// The exception table: (tag or `None` for `default`, handler block, how many payload
+    /// values (`exn0`, …) the handler takes).
+    pub handlers: Vec<(Option<u32>, BlockId, usize)>,
+}
+
+impl TryCall {
+    /// What the interpreter reads: a plain call and a jump.
+    pub fn oracle_text(&self) -> String {
+        let rets: Vec<String> = self.rets.iter().map(Val::to_string).collect();
+        let call = if self.indirect {
+            format!("call_indirect sig{}, {}", self.sig_ref, self.call)
+        } else {
+            format!("call {}", self.call)
+        };
+        let call = if rets.is_empty() {
+            call
+        } else {
+            format!("{} = {call}", rets.join(", "))
+        };
+        let target = Target {
+            block: self.normal,
+            args: self.rets.clone(),
+        };
+        format!("{call}\n    jump {target}")
+    }
+}
+
+impl fmt::Display for TryCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = if self.indirect {
+            "try_call_indirect"
+        } else {
+            "try_call"
+        };
+        let rets: Vec<String> = (0..self.rets.len()).map(|i| format!("ret{i}")).collect();
+        let normal = if rets.is_empty() {
+            self.normal.to_string()
+        } else {
+            format!("{}({})", self.normal, rets.join(", "))
+        };
+        let handlers: Vec<String> = self
+            .handlers
+            .iter()
+            .map(|&(tag, block, payloads)| {
+                let tag = tag.map_or("default".to_string(), |t| format!("tag{t}"));
+                let exn: Vec<String> = (0..payloads).map(|i| format!("exn{i}")).collect();
+                if exn.is_empty() {
+                    format!("{tag}: {block}")
+                } else {
+                    format!("{tag}: {block}({})", exn.join(", "))
+                }
+            })
+            .collect();
+        write!(
+            f,
+            "{op} {}, sig{}, {normal}, [ {} ]",
+            self.call,
+            self.sig_ref,
+            handlers.join(", ")
+        )
+    }
 }
 
 impl Term {
@@ -304,6 +396,7 @@ impl Term {
             Term::BrTable(i, _, _) => vec![*i],
             Term::Return(vals) => vals.clone(),
             Term::Other { uses, .. } => uses.clone(),
+            Term::TryCall(t) => t.uses.clone(),
         }
     }
 
@@ -314,6 +407,9 @@ impl Term {
             Term::Brif(_, a, b) => vec![a.block, b.block],
             Term::BrTable(_, d, ts) => std::iter::once(*d).chain(ts.iter().copied()).collect(),
             Term::Return(_) | Term::Other { .. } => Vec::new(),
+            Term::TryCall(t) => std::iter::once(t.normal)
+                .chain(t.handlers.iter().map(|&(_, b, _)| b))
+                .collect(),
         }
     }
 }
@@ -332,6 +428,7 @@ impl fmt::Display for Term {
                 write!(f, "return {}", vals.join(", "))
             }
             Term::Other { text, .. } => f.write_str(text),
+            Term::TryCall(t) => t.fmt(f),
         }
     }
 }
@@ -432,6 +529,7 @@ impl Func {
             .flat_map(|(_, block)| {
                 let term = match &block.term {
                     Term::Other { callee, .. } => *callee,
+                    Term::TryCall(t) => Some(t.callee),
                     _ => None,
                 };
                 block.lines.iter().filter_map(|l| l.callee).chain(term)
@@ -572,7 +670,11 @@ fn write_func(out: &mut String, func: &Func, module: &Module, oracle: bool) {
             };
             writeln!(out, "    {text}").unwrap();
         }
-        writeln!(out, "    {}", block.term).unwrap();
+        match (&block.term, oracle) {
+            (Term::TryCall(t), true) => writeln!(out, "    {}", t.oracle_text()),
+            (term, _) => writeln!(out, "    {term}"),
+        }
+        .unwrap();
     }
     out.push_str("}\n");
 }
