@@ -369,7 +369,8 @@ fn tail_callee_pops_its_stack_arguments() {
 fn winch_returns_only_the_last_result_in_a_register() {
     assert_eq!(
         describe_with(CallConv::Winch, "i64:vmctx i64:vmctx i32", "i64 f32 i32", &implicit_sret()),
-        "args: rsi, rdx, ecx; rets: stack+0, stack+8, eax; ret area ptr: rdi; stack args 0, rets 16"
+        // Packed as Cranelift lays them out for Winch: the first result at the highest offset.
+        "args: rsi, rdx, ecx; rets: stack+4, stack+0, eax; ret area ptr: rdi; stack args 0, rets 16"
     );
     assert_eq!(
         describe(CallConv::Winch, "", "f64"),
@@ -545,8 +546,16 @@ fn random_signatures_keep_the_layout_invariants() {
                         regs.push(reg);
                     }
                     ArgSlot::Stack { offset, ty } => {
-                        let size = ty.bytes().max(8);
-                        assert_eq!(offset % size.min(16), 0, "{sig}: aligned");
+                        // Winch packs its results at their own sizes, unaligned.
+                        let packed = what == "rets" && layout.call_conv == CallConv::Winch;
+                        let size = if packed {
+                            ty.bytes()
+                        } else {
+                            ty.bytes().max(8)
+                        };
+                        if !packed {
+                            assert_eq!(offset % size.min(16), 0, "{sig}: aligned");
+                        }
                         assert!(
                             offset
                                 >= if what == "args" {
