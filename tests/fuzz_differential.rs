@@ -31,6 +31,26 @@ fn short_campaign_has_no_mismatches() {
         report.oracle_problems
     );
     assert!(report.functions >= 300 && report.runs >= 1000, "{report:?}");
+    // The short campaign reaches every calling convention, the exception-table calls and
+    // the load folds.
+    for conv in rulesel::fuzzgen::program::Conv::ALL {
+        assert!(
+            report.stats.conventions.contains_key(conv.name()),
+            "no {} function in the short campaign",
+            conv.name()
+        );
+    }
+    for op in ["try_call", "try_call_indirect", "return_call"] {
+        assert!(
+            report.stats.pairs.keys().any(|(o, _)| o == op),
+            "no {op} in the short campaign"
+        );
+    }
+    assert!(
+        report.stats.folds.values().filter(|&&n| n > 0).count() >= 3,
+        "{:?}",
+        report.stats.folds
+    );
 }
 
 use rulesel::fuzzgen::differential::{build_oracle, build_rulesel, Runner};
