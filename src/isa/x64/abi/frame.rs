@@ -48,6 +48,7 @@
 use super::args::AbiLayout;
 use super::registers::callee_saved;
 use super::Unsupported;
+use crate::ir::CallConv;
 use crate::isa::x64::amode::{FrameArea, FrameResolver};
 use crate::isa::x64::regs::RSP;
 use crate::settings::Flags;
@@ -109,6 +110,9 @@ pub struct FrameLayout {
     pub xmm_save_offset: u32,
     /// What the prologue subtracts from rsp after the pushes.
     pub sp_adjust: u32,
+    /// The pushes come before the stack-limit check and the probes, whose temporaries are then
+    /// among the saved registers: `preserve_all` keeps every register.
+    pub saves_first: bool,
 }
 
 /// Frames this large would need displacements beyond 32 bits.
@@ -193,6 +197,7 @@ impl FrameLayout {
             spill_offset: spill_offset as u32,
             xmm_save_offset: xmm_save_offset as u32,
             sp_adjust: sp_adjust as u32,
+            saves_first: abi.call_conv == CallConv::PreserveAll,
         })
     }
 
@@ -269,7 +274,7 @@ impl FrameResolver for FrameLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::{AbiParam, CallConv, Signature, Type};
+    use crate::ir::{AbiParam, Signature, Type};
     use crate::isa::x64::amode::Amode;
     use crate::isa::x64::regs::{xmm, R12, RBX, RSI};
 

@@ -14,7 +14,8 @@
 //!   lea r11, [r10 + size]               then "new rsp below limit?" without moving rsp
 //!   cmp rsp, r11 ; jb overflow
 //!   <probes>                          stack probes for frames of one guard region or more
-//!   push rbx …                        callee-saved GPRs
+//!   push rbx …                        callee-saved GPRs (under `preserve_all` before the check
+//!                                       and the probes, whose temporaries it saves too)
 //!   sub rsp, sp_adjust                the rest of the frame
 //!   movdqu [rsp + o], xmm6 …          callee-saved XMMs (Windows x64)
 //! ```
@@ -371,12 +372,21 @@ pub fn prologue(
         out.push(FrameInst::Push(RBP));
         out.push(FrameInst::Mov { dst: RBP, src: RSP });
     }
-    let size = frame.size_below_fp();
+    let pushes = frame.saved_gprs.iter().map(|&reg| FrameInst::Push(reg));
+    // Pushed first, the registers leave the rest of the frame to check and probe.
+    let size = if frame.saves_first {
+        out.extend(pushes.clone());
+        frame.sp_adjust
+    } else {
+        frame.size_below_fp()
+    };
     if let Some(limit) = stack_limit {
         emit_stack_check(limit, size, &mut out);
     }
     emit_probes(&plan_probes(size, flags), &mut out);
-    out.extend(frame.saved_gprs.iter().map(|&reg| FrameInst::Push(reg)));
+    if !frame.saves_first {
+        out.extend(pushes);
+    }
     if frame.sp_adjust > 0 {
         out.push(FrameInst::SubImm {
             dst: RSP,

@@ -14,6 +14,7 @@ use crate::isa::x64::abi::emit::emit_frame_insts;
 use crate::isa::x64::abi::prologue::{
     epilogue, prologue, FrameInst, LimitStep, StackLimit, PROBESTACK_SYMBOL,
 };
+use crate::isa::x64::abi::registers::{PROBE_LOOP_REG, PROBE_SIZE_REG, STACK_LIMIT_REG};
 use crate::isa::x64::abi::tail_call::{return_call_sequence, RETURN_CALL_TARGET_REG};
 use crate::isa::x64::abi::{FrameLayout, FrameRequest, StackSlotSpec};
 use crate::isa::x64::amode::{Amode, FrameArea};
@@ -98,6 +99,20 @@ fn stack_limit(ctx: &super::ctx::LowerCtx, gv: ir::GlobalValue) -> Result<StackL
     }
 }
 
+/// The registers the prologue's stack-limit check and probes may write, which a `preserve_all`
+/// function saves as it saves every register it writes (none elsewhere: they are caller-saved).
+fn prologue_temporaries(ctx: &super::ctx::LowerCtx, stack_limit: bool) -> PRegSet {
+    let mut regs = PRegSet::empty();
+    if ctx.abi.call_conv == ir::CallConv::PreserveAll
+        && (stack_limit || ctx.flags.enable_probestack)
+    {
+        for r in [STACK_LIMIT_REG, PROBE_LOOP_REG, PROBE_SIZE_REG] {
+            regs.add(r);
+        }
+    }
+    regs
+}
+
 /// Lays out the frame and encodes the function.
 pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, String> {
     let ctx = &lowered.ctx;
@@ -124,7 +139,7 @@ pub fn emit_function(lowered: &Lowered, out: &Output) -> Result<CompiledCode, St
         stack_slots: &slots,
         spill_slots: out.num_spillslots as u32,
         outgoing_area_size: ctx.outgoing_area,
-        clobbered: clobbered_regs(lowered, out),
+        clobbered: prologue_temporaries(ctx, limit.is_some()) | clobbered_regs(lowered, out),
         is_leaf: ctx.is_leaf,
         tail_call_args_size: ctx.tail_call_args,
     };
