@@ -694,7 +694,10 @@ impl FuncGen<'_> {
             let ty = *self.rng.pick(&[Ty::I8, Ty::I16, Ty::I32, Ty::I64, Ty::F64]);
             let off = 8 * self.rng.below(2);
             if self.rng.chance(50) {
-                let v = self.operand(b, scope, ty);
+                let mut v = self.operand(b, scope, ty);
+                if ty.is_float() {
+                    v = self.canonical_nan(b, scope, v, ty);
+                }
                 self.store_line(b, v, addr, &format!("store notrap {v}, {addr}+{off}"));
             } else {
                 self.def(
@@ -930,7 +933,11 @@ impl FuncGen<'_> {
         match self.rng.below(10) {
             0..=2 => {
                 let ty = random_ty(self.rng);
-                let v = self.operand(b, scope, ty);
+                let mut v = self.operand(b, scope, ty);
+                // Memory is read back as integers: a NaN's bits must not reach it.
+                if ty.is_float() {
+                    v = self.canonical_nan(b, scope, v, ty);
+                }
                 let (addr, off, at) = self.slot_access(b, ty.bytes(), 1);
                 let flags = self.mem_flags(ty.bytes(), at, false);
                 let off = Self::offset_text(off);
