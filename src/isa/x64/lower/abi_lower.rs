@@ -495,16 +495,17 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
     let stack_map =
         (ctx.func.dfg.user_stack_maps.get(&inst)).map(|e| Box::new(StackMap(e.clone())));
     if try_call {
-        if !ret_loads.is_empty() {
-            ctx.fail("not supported yet: try_call with results returned on the stack");
-            return;
-        }
         exceptions::bind_payloads(ctx, inst, layout.call_conv, &mut defs);
+        let Some(result_loads) = try_call_result_loads(ctx, ret_loads, &mut defs, plan.clobbers)
+        else {
+            return;
+        };
         let (normal, handlers) = exceptions::targets(ctx, inst);
         let targets = Box::new(TryCallTargets {
             normal,
             handlers,
             contexts,
+            result_loads,
         });
         ctx.emit(MInst::TryCall {
             inst: call,
@@ -536,6 +537,51 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
             Err(e) => ctx.fail(format!("call result: {e}")),
         }
     }
+}
+
+/// A `try_call`'s results in the return area. Nothing may follow the terminator in its block,
+/// so the terminator loads them itself right after the call (on the normal return only), each
+/// into a register the call clobbers anyway and no other result or payload takes; `defs` binds
+/// the result to it. `None` (after reporting) when the registers run out.
+fn try_call_result_loads(
+    ctx: &mut LowerCtx,
+    ret_loads: Vec<(Reg, ir::Type, Amode)>,
+    defs: &mut Vec<Fixed>,
+    clobbers: regalloc2::PRegSet,
+) -> Option<Vec<Inst>> {
+    use crate::isa::x64::regs::{xmm, R10, R11, R12, R13, R14, R8, R9, RBX, RCX, RDI, RSI};
+    // r15 is left out: it may be the pinned register.
+    let gprs = [RCX, RSI, RDI, R8, R9, R10, R11, RBX, R12, R13, R14];
+    let xmms = (2..16).map(xmm);
+    let mut free: Vec<regalloc2::PReg> = gprs
+        .into_iter()
+        .chain(xmms)
+        .filter(|&p| clobbers.contains(p) && !defs.iter().any(|&(_, d)| d == p))
+        .collect();
+    let mut loads = Vec::with_capacity(ret_loads.len());
+    for (dst, ty, a) in ret_loads {
+        let Some(at) = free.iter().position(|p| p.class() == dst.class()) else {
+            ctx.fail(
+                "not supported yet: a try_call with more results on the stack than free registers",
+            );
+            return None;
+        };
+        let preg = free.remove(at);
+        let op = if dst.class() == RegClass::Float {
+            xmm_moves(ty).0
+        } else {
+            Op::mov_r64_rm64
+        };
+        match Inst::new(op, &[Arg::Mem(a)], &[preg.into()]) {
+            Ok(i) => loads.push(i),
+            Err(e) => {
+                ctx.fail(format!("try_call result: {e}"));
+                return None;
+            }
+        }
+        defs.push((dst, preg));
+    }
+    Some(loads)
 }
 
 /// A call to the runtime routine `name` with register arguments `args` (System V: integers in

@@ -320,6 +320,9 @@ fn emit_minst(
             buf.add_exception_site(frame.size_below_fp(), targets.handlers.clone(), contexts);
             record_stack_map(stack_map.as_deref().map(|m| m.0.as_slice()), buf, frame);
             rereserve(*callee_pop, buf, frame)?;
+            for load in &targets.result_loads {
+                e(emit(load, buf, frame))?;
+            }
             let jmp = Inst::new(Op::jmp, &[Arg::Label(targets.normal)], &[])
                 .map_err(|e| e.to_string())?;
             e(emit(&jmp, buf, frame))?;

@@ -48,12 +48,15 @@ pub struct StackMap(pub Vec<crate::ir::UserStackMapEntry>);
 
 /// Where a `try_call` goes: it returns to `normal`; an exception thrown below it resumes at the
 /// first of `handlers` (tag, `None` for `default`) that matches. `contexts` are the stack slots
-/// holding the exception table's `context` values.
+/// holding the exception table's `context` values. `result_loads` read the results the callee
+/// left in the return area into the physical registers the call's defs bind them to, between
+/// the call and the jump to `normal`.
 #[derive(Clone, Debug)]
 pub struct TryCallTargets {
     pub normal: MachLabel,
     pub handlers: Vec<(Option<u32>, MachLabel)>,
     pub contexts: Vec<u32>,
+    pub result_loads: Vec<Inst>,
 }
 
 #[derive(Clone, Debug)]
