@@ -426,18 +426,25 @@ fn fuzz(campaign: &rulesel::fuzzgen::campaign::Campaign, stats: bool) -> ExitCod
     }
 }
 
+/// The text of a CLIF file, or `None` after saying on stderr why it cannot be read.
+fn read_source(file: &Path) -> Option<String> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            eprintln!("{}: error: cannot read file: {e}", file.display());
+            None
+        }
+    }
+}
+
 /// `rulesel parse`: errors go to stderr as `path:line:col: error: message` with the source line.
 fn parse_files(files: &[PathBuf], print: bool) -> ExitCode {
     let mut failed = false;
     for path in files {
         let shown = path.display().to_string();
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("{shown}: error: cannot read file: {e}");
-                failed = true;
-                continue;
-            }
+        let Some(text) = read_source(path) else {
+            failed = true;
+            continue;
         };
         let file = match rulesel::targets::parse_clif(&text) {
             Ok((file, _)) => file,
@@ -571,12 +578,8 @@ fn explain_file(
     rules: RuleChoice,
 ) -> ExitCode {
     let shown = file.display();
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("{shown}: error: cannot read file: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(text) = read_source(file) else {
+        return ExitCode::FAILURE;
     };
     let explained = match why_not {
         Some(which) => ruletools::why_not::InstRef::parse(which)
@@ -599,12 +602,8 @@ fn explain_file(
 /// status when a function did not compile.
 fn compile_each(file: &Path, disasm: bool, rules: RuleChoice) -> ExitCode {
     let shown = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("{shown}: error: cannot read file: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(text) = read_source(file) else {
+        return ExitCode::FAILURE;
     };
     match compile_report::compile_each(&text, disasm, rules) {
         Ok(report) => {
@@ -641,12 +640,8 @@ fn compile_object(
     jobs: usize,
 ) -> ExitCode {
     let shown = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
-        Ok(text) => text,
-        Err(e) => {
-            eprintln!("{shown}: error: cannot read file: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(text) = read_source(file) else {
+        return ExitCode::FAILURE;
     };
     let module = Module::from_clif(&text).map(|mut m| {
         m.set_rules(rules);

@@ -467,27 +467,10 @@ impl FuncGen<'_> {
             .collect::<Vec<_>>()
             .join(", ");
         let fn_ref = self.fn_ref(callee);
-        let addr_ty = if cold && self.rng.chance(50) {
-            Ty::I32
-        } else {
-            Ty::I64
-        };
+        let addr_ty = self.call_address_type(cold);
         if self.lowered.has("return_call_indirect", Some(addr_ty)) && self.rng.chance(30) {
-            self.narrow_address(addr_ty);
             let sig_ref = self.sig_ref(callee);
-            let ptr = self.new_val();
-            self.line(
-                b,
-                Line {
-                    keep: true,
-                    callee: Some(callee),
-                    ..Line::pure(
-                        vec![(ptr, addr_ty)],
-                        vec![],
-                        format!("{ptr} = func_addr.{addr_ty} fn{fn_ref}"),
-                    )
-                },
-            );
+            let ptr = self.func_addr(b, callee, fn_ref, addr_ty);
             let mut uses = vec![ptr];
             uses.extend(&args);
             return Some(Term::Other {
@@ -501,6 +484,37 @@ impl FuncGen<'_> {
             uses: args,
             callee: Some(callee),
         })
+    }
+
+    /// The address type of an indirect call: 64 bits, or in `cold` code (which never runs)
+    /// sometimes 32 bits, which the interpreter cannot follow.
+    fn call_address_type(&mut self, cold: bool) -> Ty {
+        if cold && self.rng.chance(50) {
+            Ty::I32
+        } else {
+            Ty::I64
+        }
+    }
+
+    /// `ptr = func_addr.ty fnN` in block `b`, for an indirect call of module function `callee`
+    /// (function reference `fn_ref`); kept by the minimiser (its users call through it). A
+    /// 32-bit address makes the function rulesel's alone.
+    fn func_addr(&mut self, b: BlockId, callee: usize, fn_ref: usize, ty: Ty) -> Val {
+        self.narrow_address(ty);
+        let ptr = self.new_val();
+        self.line(
+            b,
+            Line {
+                keep: true,
+                callee: Some(callee),
+                ..Line::pure(
+                    vec![(ptr, ty)],
+                    vec![],
+                    format!("{ptr} = func_addr.{ty} fn{fn_ref}"),
+                )
+            },
+        );
+        ptr
     }
 
     /// The function's own vmctx parameter, if it has one.
@@ -934,29 +948,12 @@ impl FuncGen<'_> {
         let argv = argv.join(", ");
         let sig_ref = self.sig_ref(callee);
         let fn_ref = self.fn_ref(callee);
-        let addr_ty = if cold && self.rng.chance(50) {
-            Ty::I32
-        } else {
-            Ty::I64
-        };
+        let addr_ty = self.call_address_type(cold);
         let indirect = self.lowered.has("try_call_indirect", Some(addr_ty))
             && (addr_ty == Ty::I32 || self.rng.chance(30));
         let mut uses = args;
         let call = if indirect {
-            self.narrow_address(addr_ty);
-            let ptr = self.new_val();
-            self.line(
-                b,
-                Line {
-                    keep: true,
-                    callee: Some(callee),
-                    ..Line::pure(
-                        vec![(ptr, addr_ty)],
-                        vec![],
-                        format!("{ptr} = func_addr.{addr_ty} fn{fn_ref}"),
-                    )
-                },
-            );
+            let ptr = self.func_addr(b, callee, fn_ref, addr_ty);
             uses.insert(0, ptr);
             format!("{ptr}({argv})")
         } else {
@@ -1011,11 +1008,7 @@ impl FuncGen<'_> {
             handlers: handlers.clone(),
         });
         scope.extend(results);
-        let addr_ty = if cold && self.rng.chance(50) {
-            Ty::I32
-        } else {
-            Ty::I64
-        };
+        let addr_ty = self.call_address_type(cold);
         if !handlers.is_empty()
             && self
                 .lowered
@@ -1114,19 +1107,7 @@ impl FuncGen<'_> {
         let mut uses = args;
         let call = if self.lowered.has("call_indirect", Some(Ty::I64)) && self.rng.chance(25) {
             let sig_ref = self.sig_ref(callee);
-            let ptr = self.new_val();
-            self.line(
-                b,
-                Line {
-                    keep: true,
-                    callee: Some(callee),
-                    ..Line::pure(
-                        vec![(ptr, Ty::I64)],
-                        vec![],
-                        format!("{ptr} = func_addr.i64 fn{fn_ref}"),
-                    )
-                },
-            );
+            let ptr = self.func_addr(b, callee, fn_ref, Ty::I64);
             uses.insert(0, ptr);
             format!("call_indirect sig{sig_ref}, {ptr}({})", argv.join(", "))
         } else {

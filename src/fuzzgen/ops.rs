@@ -694,10 +694,7 @@ impl FuncGen<'_> {
             let ty = *self.rng.pick(&[Ty::I8, Ty::I16, Ty::I32, Ty::I64, Ty::F64]);
             let off = 8 * self.rng.below(2);
             if self.rng.chance(50) {
-                let mut v = self.operand(b, scope, ty);
-                if ty.is_float() {
-                    v = self.canonical_nan(b, scope, v, ty);
-                }
+                let v = self.stored_operand(b, scope, ty);
                 self.store_line(b, v, addr, &format!("store notrap {v}, {addr}+{off}"));
             } else {
                 self.def(
@@ -824,6 +821,17 @@ impl FuncGen<'_> {
         )
     }
 
+    /// An operand of type `ty` to store: memory is read back as integers, so a float is made
+    /// the canonical NaN first when it is a NaN (its bits are not specified).
+    fn stored_operand(&mut self, b: BlockId, scope: &mut Scope, ty: Ty) -> Val {
+        let v = self.operand(b, scope, ty);
+        if ty.is_float() {
+            self.canonical_nan(b, scope, v, ty)
+        } else {
+            v
+        }
+    }
+
     fn store_line(&mut self, b: BlockId, v: Val, addr: Val, text: &str) {
         self.line(
             b,
@@ -933,11 +941,7 @@ impl FuncGen<'_> {
         match self.rng.below(10) {
             0..=2 => {
                 let ty = random_ty(self.rng);
-                let mut v = self.operand(b, scope, ty);
-                // Memory is read back as integers: a NaN's bits must not reach it.
-                if ty.is_float() {
-                    v = self.canonical_nan(b, scope, v, ty);
-                }
+                let v = self.stored_operand(b, scope, ty);
                 let (addr, off, at) = self.slot_access(b, ty.bytes(), 1);
                 let flags = self.mem_flags(ty.bytes(), at, false);
                 let off = Self::offset_text(off);

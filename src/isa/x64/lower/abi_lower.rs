@@ -103,13 +103,21 @@ pub(super) fn emit_load_store(ctx: &mut LowerCtx, load: Op, src: Amode, store: O
     emit0(ctx, store, &[Arg::Mem(dst), Arg::Reg(r)]);
 }
 
+/// The load of a part of type `ty` into a register of `class` (all 64 bits of a GPR).
+fn load_op(class: RegClass, ty: ir::Type) -> Op {
+    match class {
+        RegClass::Float => xmm_moves(ty).0,
+        _ => Op::mov_r64_rm64,
+    }
+}
+
 /// Loads `ty` from `amode` into a fresh register.
 fn load(ctx: &mut LowerCtx, ty: ir::Type, amode: Amode) -> Reg {
-    let (op, class) = match LowerCtx::class_of(ty) {
-        RegClass::Float => (xmm_moves(ty).0, RegClass::Float),
-        _ => (Op::mov_r64_rm64, RegClass::Int),
+    let class = match LowerCtx::class_of(ty) {
+        RegClass::Float => RegClass::Float,
+        _ => RegClass::Int,
     };
-    emit1(ctx, op, &[Arg::Mem(amode)], class)
+    emit1(ctx, load_op(class, ty), &[Arg::Mem(amode)], class)
 }
 
 /// Stores `r` (of part type `ty`) to `amode`.
@@ -527,12 +535,7 @@ pub fn lower_call(ctx: &mut LowerCtx, inst: ir::Inst) {
         stack_map,
     });
     for (dst, ty, a) in ret_loads {
-        let op = if dst.class() == RegClass::Float {
-            xmm_moves(ty).0
-        } else {
-            Op::mov_r64_rm64
-        };
-        match Inst::new(op, &[Arg::Mem(a)], &[dst]) {
+        match Inst::new(load_op(dst.class(), ty), &[Arg::Mem(a)], &[dst]) {
             Ok(i) => ctx.emit(MInst::Real(i)),
             Err(e) => ctx.fail(format!("call result: {e}")),
         }
@@ -567,12 +570,7 @@ fn try_call_result_loads(
             return None;
         };
         let preg = free.remove(at);
-        let op = if dst.class() == RegClass::Float {
-            xmm_moves(ty).0
-        } else {
-            Op::mov_r64_rm64
-        };
-        match Inst::new(op, &[Arg::Mem(a)], &[preg.into()]) {
+        match Inst::new(load_op(dst.class(), ty), &[Arg::Mem(a)], &[preg.into()]) {
             Ok(i) => loads.push(i),
             Err(e) => {
                 ctx.fail(format!("try_call result: {e}"));
