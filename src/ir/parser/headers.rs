@@ -96,12 +96,8 @@ impl<'a> Parser<'a> {
             .map_or(self.text.len(), |i| start + i);
         let line = &self.text[start..line_end];
         let line = line.split(';').next().unwrap_or(line);
-        while self
-            .tokens
-            .get(self.pos)
-            .is_some_and(|s| s.start < line_end)
-        {
-            self.pos += 1;
+        while self.tokens.current().is_some_and(|s| s.start < line_end) {
+            self.bump();
         }
         // Each word with its offset, for errors that point at it.
         let mut words = line

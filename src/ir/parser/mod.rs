@@ -11,7 +11,7 @@
 use super::dfg::{ExternalName, UserStackMapEntry};
 use super::entity::{Block, Constant, FuncRef, GlobalValue, SigRef, StackSlot, Value};
 use super::function::{DebugTag, Function, SourceLoc, SourcePos};
-use super::lexer::{tokenize, LineMap, Spanned, Token};
+use super::lexer::{tokenize, LineMap, Spanned, Token, TokenStream};
 use super::opcodes::{CtrlType, Opcode};
 use super::runcmd::{run_command_body, RunCommand, RunParser};
 use super::signature::CallConv;
@@ -58,17 +58,11 @@ pub struct TestFile {
 
 /// Parses a whole CLIF file: header lines, then functions with their run commands.
 pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
-    let lines = LineMap::new(text);
-    let (tokens, comments) = tokenize(text, 0).map_err(|e| ParseError {
-        pos: lines.pos(e.offset),
-        offset: e.offset,
-        message: e.message,
-    })?;
     let mut p = Parser {
         text,
-        tokens,
-        pos: 0,
-        lines,
+        // Only run commands are read from comments.
+        tokens: TokenStream::new(text, 0, |c| run_command_body(c).is_some()),
+        lines: LineMap::new(text),
         default_call_conv: CallConv::Fast,
     };
     let mut file = TestFile {
@@ -101,6 +95,10 @@ pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
             _ => return Err(p.error("expected 'function', 'test', 'target', 'set' or 'feature'")),
         }
     }
+    if let Some(e) = p.tokens.error() {
+        return Err(p.error_at(e.offset, e.message.clone()));
+    }
+    let comments = p.tokens.take_comments();
     p.attach_run_commands(&comments, &starts, &mut file)?;
     Ok(file)
 }
@@ -118,8 +116,7 @@ type PResult<T> = Result<T, ParseError>;
 
 struct Parser<'a> {
     text: &'a str,
-    tokens: Vec<Spanned<'a>>,
-    pos: usize,
+    tokens: TokenStream<'a>,
     lines: LineMap<'a>,
     /// The convention of signatures that name none.
     default_call_conv: CallConv,
@@ -191,14 +188,22 @@ impl<'a> Parser<'a> {
     // ---- token access ----
 
     fn peek(&self) -> Option<Token<'a>> {
-        self.tokens.get(self.pos).map(|s| s.token)
+        self.tokens.current().map(|s| s.token)
     }
 
-    /// The offset of the current token (the end of text at the end).
+    /// Moves past the current token.
+    fn bump(&mut self) {
+        self.tokens.advance();
+    }
+
+    /// The offset of the current token (the end of text at the end, the unreadable character
+    /// at one).
     fn offset(&self) -> usize {
-        self.tokens
-            .get(self.pos)
-            .map_or(self.text.len(), |s| s.start)
+        match (self.tokens.current(), self.tokens.error()) {
+            (Some(s), _) => s.start,
+            (None, Some(e)) => e.offset,
+            (None, None) => self.text.len(),
+        }
     }
 
     fn found(&self) -> String {
@@ -214,14 +219,18 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// "expected X, found Y" at the current token.
+    /// "expected X, found Y" at the current token; at a character the lexer cannot read, that
+    /// character is the error.
     fn error(&self, expected: &str) -> ParseError {
+        if let (None, Some(e)) = (self.tokens.current(), self.tokens.error()) {
+            return self.error_at(e.offset, e.message.clone());
+        }
         self.error_at(self.offset(), format!("{expected}, found {}", self.found()))
     }
 
     fn eat(&mut self, token: Token<'_>) -> bool {
         if self.peek() == Some(token) {
-            self.pos += 1;
+            self.bump();
             true
         } else {
             false
@@ -240,7 +249,7 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(Token::Ident(s)) => {
                 let at = self.offset();
-                self.pos += 1;
+                self.bump();
                 Ok((s, at))
             }
             _ => Err(self.error(&format!("expected {what}"))),
@@ -258,7 +267,7 @@ impl<'a> Parser<'a> {
                 )),
                 Some(n) => {
                     let at = self.offset();
-                    self.pos += 1;
+                    self.bump();
                     Ok((n, at))
                 }
                 None => Err(self.error(&format!("expected {what}"))),
@@ -271,7 +280,7 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(Token::Integer(s)) => {
                 let at = self.offset();
-                self.pos += 1;
+                self.bump();
                 Ok((s, at))
             }
             _ => Err(self.error(&format!("expected {what}"))),
@@ -280,7 +289,7 @@ impl<'a> Parser<'a> {
 
     fn is_on_line_of(&self, offset: usize) -> bool {
         self.tokens
-            .get(self.pos)
+            .current()
             .is_some_and(|s| self.lines.line(s.start) == self.lines.line(offset))
     }
 
@@ -618,7 +627,7 @@ impl<'a> Parser<'a> {
                 format!("source location '@{text}' does not fit in 32 bits"),
             )
         })?;
-        self.pos += 1;
+        self.bump();
         // Cranelift's "no location" is all ones; it is not written.
         Ok((n != u32::MAX).then_some(SourceLoc(n)))
     }
@@ -649,7 +658,7 @@ impl<'a> Parser<'a> {
             let slot = match self.peek() {
                 Some(Token::SourceLoc(w)) if entity_number(w, "ss").is_some() => {
                     let at = self.offset() + 1;
-                    self.pos += 1;
+                    self.bump();
                     let n = entity_number(w, "ss").unwrap_or(0);
                     self.declared_stack_slot(ctx, n, at)?
                 }

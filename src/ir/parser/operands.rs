@@ -44,7 +44,7 @@ impl<'a> Parser<'a> {
                     Err(e) => return Err(self.error_at(at, e.0)),
                 }
             }
-            self.pos += 1;
+            self.bump();
         }
         Ok(flags)
     }
@@ -53,7 +53,7 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(Token::Integer(s)) if s.starts_with(['+', '-']) => {
                 let at = self.offset();
-                self.pos += 1;
+                self.bump();
                 Offset32::parse(s).map_err(|e| self.error_at(at, e))
             }
             _ => Ok(Offset32(0)),
@@ -78,7 +78,7 @@ impl<'a> Parser<'a> {
         match self.peek() {
             Some(Token::Float(s)) | Some(Token::Integer(s)) => {
                 let at = self.offset();
-                self.pos += 1;
+                self.bump();
                 Ok((s, at))
             }
             _ => Err(self.error(&format!("expected {what}"))),
@@ -215,7 +215,7 @@ impl<'a> Parser<'a> {
         let at = self.offset();
         if let Some(Token::Ident(w)) = self.peek() {
             if let Some(n) = entity_number(w, "const") {
-                self.pos += 1;
+                self.bump();
                 return ctx
                     .constants
                     .get(&n)

@@ -80,7 +80,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(Token::Integer(s)) if s.starts_with("0x") => {
                     let lit_at = self.offset();
-                    self.pos += 1;
+                    self.bump();
                     self.hex_constant(s, lit_at)?
                 }
                 _ => {
@@ -111,7 +111,7 @@ impl<'a> Parser<'a> {
                 .map_err(|_| self.error_at(id_at, format!("bad alias region user id '{text}'")))?;
             let description = match self.peek() {
                 Some(Token::String(s)) => {
-                    self.pos += 1;
+                    self.bump();
                     s.to_string()
                 }
                 _ => return Err(self.error("expected a quoted description of the alias region")),
@@ -268,12 +268,12 @@ impl<'a> Parser<'a> {
     pub(super) fn external_name(&mut self) -> PResult<ExternalName> {
         match self.peek() {
             Some(Token::Name(n)) => {
-                self.pos += 1;
+                self.bump();
                 Ok(ExternalName::TestCase(n.to_string()))
             }
             Some(Token::Ident(s)) if entity_number(s, "u").is_some() => {
                 let namespace = entity_number(s, "u").unwrap_or(0);
-                self.pos += 1;
+                self.bump();
                 self.expect(Token::Colon)?;
                 let (text, at) = self.integer("a user name index")?;
                 let index = text
@@ -300,7 +300,7 @@ impl<'a> Parser<'a> {
                 Some(Token::Ident("sret")) => param.purpose = ArgumentPurpose::StructReturn,
                 Some(Token::Ident("vmctx")) => param.purpose = ArgumentPurpose::VMContext,
                 Some(Token::Ident("sarg")) => {
-                    self.pos += 1;
+                    self.bump();
                     self.expect(Token::LParen)?;
                     let size = self.u32_literal("a struct size")?;
                     self.expect(Token::RParen)?;
@@ -309,7 +309,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => return Ok(param),
             }
-            self.pos += 1;
+            self.bump();
         }
     }
 
@@ -344,7 +344,7 @@ impl<'a> Parser<'a> {
                 sig.call_conv = CallConv::parse(word).ok_or_else(|| {
                     self.error_at(at, format!("unknown calling convention '{word}'"))
                 })?;
-                self.pos += 1;
+                self.bump();
             }
         }
         Ok(sig)
