@@ -34,6 +34,7 @@ use crate::settings::Flags;
 use crate::unwind::{RegisteredFrames, UnwindError};
 use directives::{parse_directives, Directive};
 use rayon::prelude::*;
+use std::collections::HashSet;
 use std::fmt;
 
 /// Why a module could not be built, compiled, written or loaded.
@@ -80,6 +81,9 @@ pub struct Module {
     functions: Vec<(ir::Function, Linkage)>,
     data: Vec<ObjData>,
     user_names: Vec<(ExternalName, String)>,
+    /// The symbols of the functions and data defined so far (a program defines thousands: a
+    /// scan of them per definition was quadratic).
+    taken: HashSet<String>,
     /// Threads compiling functions; 1 compiles them one after another on the caller's thread.
     jobs: usize,
 }
@@ -105,6 +109,7 @@ impl Module {
             functions: Vec::new(),
             data: Vec::new(),
             user_names: Vec::new(),
+            taken: HashSet::new(),
             jobs: 1,
         }
     }
@@ -165,6 +170,7 @@ impl Module {
     ) -> Result<(), ModuleError> {
         let name = self.symbol_of(&func.name);
         self.check_free(&name)?;
+        self.taken.insert(name);
         self.functions.push((func, linkage));
         Ok(())
     }
@@ -178,6 +184,7 @@ impl Module {
                 data.name, data.align
             )));
         }
+        self.taken.insert(data.name.clone());
         self.data.push(data);
         Ok(())
     }
@@ -205,6 +212,11 @@ impl Module {
     /// a front end numbers rather than names. A user name not given one is the symbol
     /// [`user_symbol`] makes (`u0:3` is `u0_3`).
     pub fn name_user(&mut self, name: ExternalName, symbol: &str) {
+        // A function defined under this name changes symbol.
+        if self.functions.iter().any(|(f, _)| f.name == name) {
+            self.taken.remove(&self.symbol_of(&name));
+            self.taken.insert(symbol.to_string());
+        }
         self.user_names.retain(|(n, _)| *n != name);
         self.user_names.push((name, symbol.to_string()));
     }
@@ -221,9 +233,7 @@ impl Module {
     }
 
     fn check_free(&self, name: &str) -> Result<(), ModuleError> {
-        let taken = self.data.iter().any(|d| d.name == name)
-            || (self.functions.iter()).any(|(f, _)| self.symbol_of(&f.name) == name);
-        if taken {
+        if self.taken.contains(name) {
             return Err(ModuleError::Definition(format!(
                 "`{name}` is defined twice"
             )));
