@@ -280,14 +280,25 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     )
     .constructor("output_none", |_: &mut LowerCtx| InstOutput)
     .constructor(
-        "amode",
-        |ctx: &mut LowerCtx, v: ir::Value, off: i32, flags: u64| {
-            big_endian_unsupported(ctx, flags);
-            let base = ctx.put_in_regs(v).lo;
-            let trap = (flags & 0xff != 0).then_some(TrapCode(flags as u8));
+        "amode_base",
+        |ctx: &mut LowerCtx, base: Reg, off: i32, flags: u64| {
+            let trap = access_trap(ctx, flags);
             AmodeRef(ctx.amode_word(Amode::base_disp(base, off), trap))
         },
     )
+    .constructor(
+        "amode_base_index",
+        |ctx: &mut LowerCtx, base: Reg, index: Reg, scale: u8, off: i32, flags: u64| {
+            let trap = access_trap(ctx, flags);
+            AmodeRef(ctx.amode_word(Amode::base_index(base, index, scale, off), trap))
+        },
+    )
+    .partial_constructor("disp_plus", |_: &mut LowerCtx, off: i32, k: i64| {
+        i32::try_from(k).ok().and_then(|k| off.checked_add(k))
+    })
+    .partial_constructor("addr_scale", |_: &mut LowerCtx, shift: i64| {
+        (0..=3).contains(&shift).then_some(shift as u8)
+    })
     .constructor("stack_amode", |ctx: &mut LowerCtx, slot: u32, off: i32| {
         let a = Amode::Frame {
             area: FrameArea::StackSlot,
@@ -354,22 +365,9 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     .extractor("sinkable_load", |ctx: &mut LowerCtx, v: ir::Value| {
         ctx.sinkable_load(v).map(|i| (i,))
     })
-    .constructor("sink_load", |ctx: &mut LowerCtx, load: ir::Inst| {
+    .constructor("sink", |ctx: &mut LowerCtx, load: ir::Inst| {
         ctx.sunk[load.index()] = true;
-        let (addr, flags, off) = match *ctx.func.dfg.inst(load) {
-            ir::InstructionData::Load {
-                arg, flags, offset, ..
-            } => (arg, flags, offset.0),
-            _ => {
-                ctx.fail("sink_load of an instruction that is not a load");
-                return AmodeRef(0);
-            }
-        };
-        let base = ctx.put_in_regs(addr).lo;
-        let w = super::ctx::memflags_word(flags);
-        big_endian_unsupported(ctx, w);
-        let trap = (w & 0xff != 0).then_some(TrapCode(w as u8));
-        AmodeRef(ctx.amode_word(Amode::base_disp(base, off), trap))
+        SideEffect
     })
     .constructor(
         "atomic_loop",
@@ -601,10 +599,13 @@ fn const_bytes(ctx: &LowerCtx, c: u32) -> Option<&[u8]> {
 
 /// x86 accesses memory little-endian; a big-endian access (memory-flags word bit 8) would
 /// need its bytes swapped, which no rule does yet (nor does Cranelift's x64 back end).
-fn big_endian_unsupported(ctx: &mut LowerCtx, flags: u64) {
+/// The trap code of an access with memory flags `flags` (a word from `memflags_word`), after
+/// refusing big-endian accesses.
+fn access_trap(ctx: &mut LowerCtx, flags: u64) -> Option<TrapCode> {
     if flags & (1 << 8) != 0 {
         ctx.fail("not supported yet: big-endian memory accesses");
     }
+    (flags & 0xff != 0).then_some(TrapCode(flags as u8))
 }
 
 /// The address of symbol `name` + `offset` in a new register. In position-independent code
