@@ -5,7 +5,7 @@
 use crate::alloc_input::{self, AllocInput};
 use crate::heap::{self, HeapUse};
 use crate::peer::{self, OptLevel, PassClock, PeerPhases};
-use crate::{gen, geomean, median, Options};
+use crate::{gen, geomean, median, real_code, Options};
 use cranelift_codegen::isa::{OwnedTargetIsa, TargetIsa};
 use cranelift_codegen::Context;
 use rulesel::compile::{compile_function, compile_function_timed, PhaseTimes};
@@ -42,15 +42,15 @@ const CL_FAST: usize = 3;
 const CL_SPEED: usize = 4;
 
 /// One input file, parsed by both.
-struct Input {
+pub struct Input {
     name: String,
-    text: String,
-    funcs: Vec<ir::Function>,
+    pub text: String,
+    pub funcs: Vec<ir::Function>,
     /// rulesel's flags for ion and fastalloc (verifier off, like Cranelift's below), and ion's
     /// with regalloc2's log on (for counting its input).
-    flags: [Flags; 3],
-    isa: IsaFlags,
-    peer_funcs: Vec<cranelift_codegen::ir::Function>,
+    pub flags: [Flags; 3],
+    pub isa: IsaFlags,
+    pub peer_funcs: Vec<cranelift_codegen::ir::Function>,
     /// Cranelift's ISAs at opt_level none, none with `single_pass`, speed, and none with
     /// regalloc2's log on.
     peer_isas: [OwnedTargetIsa; 4],
@@ -64,6 +64,11 @@ impl Input {
             Compiler::CraneliftSpeed => 2,
             _ => 0,
         }]
+    }
+
+    /// Cranelift at opt_level none with its default allocator.
+    pub fn peer_isa_none(&self) -> &dyn TargetIsa {
+        self.peer_isa(Compiler::CraneliftNone)
     }
 }
 
@@ -602,6 +607,15 @@ pub fn run(options: &Options) -> Result<CompileResults, String> {
         ratios.push(row.rate(ION) / row.rate(CL_NONE));
         gens.push((input, row));
     }
+    let real = match real_code::program_text(&options.quickjs)? {
+        Some((files, text)) => {
+            let input = load(&format!("QuickJS ({files} files)"), text)?;
+            let row = measure(&input, gen_iters, &mut ctx)?;
+            print_row(&row);
+            Some((input, row))
+        }
+        None => None,
+    };
     let per_inst = |row: &Row, k: usize| row.times[k].as_secs_f64() / row.insts as f64;
     let (small, large) = (&gens[0].1, &gens[2].1);
     let growth = |k: usize| per_inst(large, k) / per_inst(small, k);
@@ -618,23 +632,75 @@ pub fn run(options: &Options) -> Result<CompileResults, String> {
         skipped.len()
     );
     let mut fps = vec![footprint(&total.name, &inputs.iter().collect::<Vec<_>>())?];
-    for (input, _) in &gens {
+    for (input, _) in gens.iter().chain(&real) {
         fps.push(footprint(&input.name, &[input])?);
     }
     print_footprints(&fps);
+    match &real {
+        Some((input, row)) => print_real_code(input, row)?,
+        None => println!(
+            "\n== 1d. real code: {} not found, row skipped",
+            options.quickjs.display()
+        ),
+    }
     let phase_iters = if options.quick { 2 } else { 7 };
     let mut phase_rows = vec![phases(
         "run-test files",
         &inputs.iter().collect::<Vec<_>>(),
         phase_iters,
     )?];
-    for (input, _) in &gens {
+    for (input, _) in gens.iter().chain(&real) {
         phase_rows.push(phases(&input.name, &[input], phase_iters)?);
     }
     Ok(CompileResults {
         phases: phase_rows,
         ratio_vs_none: geomean(&ratios),
     })
+}
+
+/// Section 1d: the real-code row's ratios, and the heap of compiling it as one program.
+fn print_real_code(input: &Input, row: &Row) -> Result<(), String> {
+    let heap = real_code::program_heap(input)?;
+    let [ours, peer] = heap.program;
+    let mb = |b: u64| b as f64 / 1e6;
+    println!();
+    println!(
+        "== 1d. real code: {} ({} IR instructions), compiled as one program",
+        row.name, row.insts
+    );
+    println!("   peak = most heap live at once while parsing the text and compiling every function, keeping each one's code");
+    println!(
+        "   throughput: ion {:.2}× cranelift-none, fast {:.2}× cranelift-none, fast {:.2}× cranelift-single_pass",
+        row.rate(ION) / row.rate(CL_NONE),
+        row.rate(FAST) / row.rate(CL_NONE),
+        row.rate(FAST) / row.rate(CL_FAST)
+    );
+    println!(
+        "   code bytes: rulesel ion {} / cranelift-none {} = {:.3}×; / cranelift-speed {} = {:.3}×",
+        row.bytes[0],
+        row.bytes[1],
+        row.bytes[0] as f64 / row.bytes[1] as f64,
+        row.bytes[2],
+        row.bytes[0] as f64 / row.bytes[2] as f64
+    );
+    println!(
+        "   program peak heap: rulesel ion {:.1} MB / cranelift-none {:.1} MB = {:.2}×; bytes allocated {:.0} MB / {:.0} MB = {:.2}×",
+        mb(ours.peak),
+        mb(peer.peak),
+        ours.peak as f64 / peer.peak.max(1) as f64,
+        mb(ours.bytes),
+        mb(peer.bytes),
+        ours.bytes as f64 / peer.bytes.max(1) as f64
+    );
+    let [parse_ours, parse_peer] = heap.parse;
+    println!(
+        "   of which parsing alone: peak {:.1} MB / {:.1} MB = {:.2}×",
+        mb(parse_ours.peak),
+        mb(parse_peer.peak),
+        parse_ours.peak as f64 / parse_peer.peak.max(1) as f64
+    );
+    real_code::FunctionSizes::measure(input)?.print(8);
+    Ok(())
 }
 
 fn file_name(path: &Path) -> String {

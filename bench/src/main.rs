@@ -3,7 +3,9 @@
 //! 1. compile speed — the scalar run-test files and generated 1k/10k/100k-instruction
 //!    functions, compiled by rulesel (ion and fastalloc) and Cranelift (opt_level none with
 //!    either allocator, and speed), single-threaded, median of several iterations; what each
-//!    hands the register allocator (1b) and the heap each uses (1c);
+//!    hands the register allocator (1b) and the heap each uses (1c); real code (1d): every
+//!    QuickJS function as Wasmtime emits it, compiled as one program: throughput, code bytes
+//!    and peak heap against Cranelift;
 //! 2. code speed — the kernels in `bench/*.clif`, JIT-compiled by both and run (rulesel with
 //!    either allocator);
 //! 3. where rulesel's time goes — parse, verify, lower (rules apart), regalloc, emit.
@@ -19,6 +21,7 @@ mod compile_speed;
 mod gen;
 mod heap;
 mod peer;
+mod real_code;
 
 #[global_allocator]
 static HEAP: heap::Counting = heap::Counting;
@@ -33,6 +36,9 @@ pub struct Options {
     pub quick: bool,
     pub runtests: PathBuf,
     pub kernels: PathBuf,
+    /// Real code compiled as one program (the QuickJS functions); its row is left out when
+    /// the directory is missing.
+    pub quickjs: PathBuf,
     /// Write the generated functions here as `generated-{1k,10k,100k}.clif` and stop (for
     /// profiling one of them with `rulesel compile`).
     pub write_generated: Option<PathBuf>,
@@ -43,6 +49,7 @@ fn parse_args() -> Result<Options, String> {
         quick: false,
         runtests: PathBuf::from("../shared/clif-runtests"),
         kernels: PathBuf::from("bench"),
+        quickjs: PathBuf::from("../shared/wasm-clif/quickjs"),
         write_generated: None,
     };
     let mut args = std::env::args().skip(1);
@@ -59,9 +66,12 @@ fn parse_args() -> Result<Options, String> {
             "--kernels" => {
                 options.kernels = args.next().ok_or("--kernels needs a directory")?.into()
             }
+            "--quickjs" => {
+                options.quickjs = args.next().ok_or("--quickjs needs a directory")?.into()
+            }
             _ => {
                 return Err(format!(
-                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR, --write-generated DIR)"
+                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR, --quickjs DIR, --write-generated DIR)"
                 ))
             }
         }
