@@ -183,7 +183,7 @@ fn explain_shows_rule_and_code_per_instruction_then_the_final_code() {
     // The constant folds into the add: it has no step of its own.
     assert!(!out.contains("v2 = iconst"), "{out}");
     let add = at("v3 = iadd v0, v2");
-    let iadd_rule = rule_line("arith.rules", "(iadd x y)))");
+    let iadd_rule = rule_line("arith.rules", "(iadd x (iconst k))))");
     assert_eq!(
         lines[add + 1].trim(),
         format!("rule rules/x64/arith.rules:{iadd_rule}")
