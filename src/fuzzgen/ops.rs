@@ -889,22 +889,58 @@ impl FuncGen<'_> {
         }
     }
 
-    /// `addr + off` by `iadd_imm` (for Cranelift, which lacks it: an `iconst` and an `iadd`).
+    /// `addr + off` in one of the shapes addressing modes fold (memory.rules `amode`): by
+    /// `iadd_imm` (for Cranelift, which lacks it: an `iconst` and an `iadd`), or by an `iadd`
+    /// of a constant on either side, of a constant shifted left by 1-3 (a scaled index), or of
+    /// a value computed from constants (a plain index).
     fn moved_address(&mut self, b: BlockId, addr: Val, off: i64) -> Val {
         let moved = self.new_val();
         let k = self.new_val();
+        let shift = (0..=3).rev().find(|s| off % (1 << s) == 0).unwrap_or(0);
+        let (text, oracle) = match self.rng.below(5) {
+            0 => (
+                format!("{moved} = iadd_imm {addr}, {off}"),
+                Some(format!(
+                    "{k} = iconst.i64 {off}\n    {moved} = iadd {addr}, {k}"
+                )),
+            ),
+            1 => (
+                format!("{k} = iconst.i64 {off}\n    {moved} = iadd {k}, {addr}"),
+                None,
+            ),
+            2 => (
+                format!("{k} = iconst.i64 {off}\n    {moved} = iadd {addr}, {k}"),
+                None,
+            ),
+            3 => {
+                let (s, index) = (self.new_val(), self.new_val());
+                let (left, right) = if self.rng.chance(50) {
+                    (addr, index)
+                } else {
+                    (index, addr)
+                };
+                let text = format!(
+                    "{k} = iconst.i64 {}\n    {s} = iconst.i64 {shift}\n    {index} = ishl {k}, {s}\n    {moved} = iadd {left}, {right}",
+                    off >> shift
+                );
+                (text, None)
+            }
+            _ => {
+                let (mask, index) = (self.new_val(), self.new_val());
+                let m = self.rng.below(1 << 16) as i64;
+                let text = format!(
+                    "{k} = iconst.i64 {}\n    {mask} = iconst.i64 {m}\n    {index} = bxor {k}, {mask}\n    {moved} = iadd {addr}, {index}",
+                    off ^ m
+                );
+                (text, None)
+            }
+        };
         self.line(
             b,
             Line {
                 keep: true,
-                oracle: Some(format!(
-                    "{k} = iconst.i64 {off}\n    {moved} = iadd {addr}, {k}"
-                )),
-                ..Line::pure(
-                    vec![(moved, Ty::I64)],
-                    vec![addr],
-                    format!("{moved} = iadd_imm {addr}, {off}"),
-                )
+                oracle,
+                ..Line::pure(vec![(moved, Ty::I64)], vec![addr], text)
             },
         );
         moved

@@ -518,6 +518,9 @@ fn register_externs(env: &mut TermEnv<LowerCtx>) {
     })
     .constructor("has_popcnt", |ctx: &mut LowerCtx| ctx.isa.popcnt)
     .constructor("has_lzcnt", |ctx: &mut LowerCtx| ctx.isa.lzcnt)
+    .constructor("zeroes_upper32", |ctx: &mut LowerCtx, v: ir::Value| {
+        zeroes_upper32(ctx, v)
+    })
     .constructor("has_bmi1", |ctx: &mut LowerCtx| ctx.isa.bmi1)
     .constructor("has_bmi2", |ctx: &mut LowerCtx| ctx.isa.bmi2)
     .constructor("has_sse41", |ctx: &mut LowerCtx| ctx.isa.sse41)
@@ -599,6 +602,40 @@ fn const_bytes(ctx: &LowerCtx, c: u32) -> Option<&[u8]> {
 
 /// x86 accesses memory little-endian; a big-endian access (memory-flags word bit 8) would
 /// need its bytes swapped, which no rule does yet (nor does Cranelift's x64 back end).
+/// Whether the rules lower `v`, an i32, by an instruction writing a 32-bit register, which
+/// zeroes the upper half (so a `uextend.i64` of it needs no instruction). Only opcodes whose
+/// every i32 rule ends in such an instruction (arith.rules' ALU, multiply and constant rules,
+/// memory.rules' loads) are listed; a rule added for one of them must write 32 bits too.
+fn zeroes_upper32(ctx: &LowerCtx, v: ir::Value) -> bool {
+    use ir::Opcode as O;
+    let dfg = &ctx.func.dfg;
+    let v = dfg.resolve_aliases(v);
+    if dfg.value_type(v) != ir::Type::I32 {
+        return false;
+    }
+    match dfg.value_def(v) {
+        ir::ValueDef::Result(inst, 0) => matches!(
+            dfg.inst(inst).opcode(),
+            O::Iadd
+                | O::Isub
+                | O::Band
+                | O::Bor
+                | O::Bxor
+                | O::Imul
+                | O::IaddImm
+                | O::BandImm
+                | O::BorImm
+                | O::BxorImm
+                | O::ImulImm
+                | O::Iconst
+                | O::Load
+                | O::Uload8
+                | O::Uload16
+        ),
+        _ => false,
+    }
+}
+
 /// The trap code of an access with memory flags `flags` (a word from `memflags_word`), after
 /// refusing big-endian accesses.
 fn access_trap(ctx: &mut LowerCtx, flags: u64) -> Option<TrapCode> {
