@@ -42,6 +42,8 @@ pub struct Options {
     /// Write the generated functions here as `generated-{1k,10k,100k}.clif` and stop (for
     /// profiling one of them with `rulesel compile`).
     pub write_generated: Option<PathBuf>,
+    /// Print Cranelift's listing of this file's functions and stop.
+    pub listing: Option<PathBuf>,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -51,6 +53,7 @@ fn parse_args() -> Result<Options, String> {
         kernels: PathBuf::from("bench"),
         quickjs: PathBuf::from("../shared/wasm-clif/quickjs"),
         write_generated: None,
+        listing: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -66,12 +69,15 @@ fn parse_args() -> Result<Options, String> {
             "--kernels" => {
                 options.kernels = args.next().ok_or("--kernels needs a directory")?.into()
             }
+            "--listing" => {
+                options.listing = Some(args.next().ok_or("--listing needs a file")?.into())
+            }
             "--quickjs" => {
                 options.quickjs = args.next().ok_or("--quickjs needs a directory")?.into()
             }
             _ => {
                 return Err(format!(
-                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR, --quickjs DIR, --write-generated DIR)"
+                    "unknown argument `{a}` (expected --quick, --runtests DIR, --kernels DIR, --quickjs DIR, --write-generated DIR, --listing FILE)"
                 ))
             }
         }
@@ -107,6 +113,21 @@ fn main() -> ExitCode {
             }
         }
         return ExitCode::SUCCESS;
+    }
+    if let Some(file) = &options.listing {
+        let listed = std::fs::read_to_string(file)
+            .map_err(|e| format!("{}: {e}", file.display()))
+            .and_then(|text| peer::listing(&text));
+        return match listed {
+            Ok(text) => {
+                print!("{text}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let compile = match compile_speed::run(&options) {
         Ok(c) => c,

@@ -66,6 +66,34 @@ pub fn compile(ctx: &mut Context, isa: &dyn TargetIsa, func: Function) -> Result
     Ok(code.code_buffer().len())
 }
 
+/// Cranelift's listing of each function of a CLIF text (no headers) at opt_level none, for
+/// comparing with `rulesel compile -D` function by function: the machine code as its
+/// disassembler prints it after register allocation.
+pub fn listing(text: &str) -> Result<String, String> {
+    let isa = isa(OptLevel::None, &[], &[])?;
+    let parsed = cranelift_reader::parse_test(text, Default::default())
+        .map_err(|e| format!("cranelift parse: {e}"))?;
+    let mut ctx = Context::new();
+    ctx.set_disasm(true);
+    let mut out = String::new();
+    for (f, _) in parsed.functions {
+        ctx.clear();
+        ctx.set_disasm(true);
+        let name = f.name.to_string();
+        ctx.func = f;
+        let code = ctx
+            .compile(&*isa, &mut ControlPlane::default())
+            .map_err(|e| format!("cranelift: {:?}", e.inner))?;
+        let vcode = code.vcode.as_deref().unwrap_or("");
+        let insts = vcode.lines().filter(|l| l.starts_with("  ")).count();
+        out += &format!(
+            "function {name}: {} bytes, {insts} instructions\n{vcode}\n",
+            code.code_buffer().len()
+        );
+    }
+    Ok(out)
+}
+
 /// Cranelift's time per phase, as its own pass timer reports it (see [`PassClock`]).
 #[derive(Clone, Copy, Default, Debug)]
 pub struct PeerPhases {
