@@ -183,7 +183,7 @@ fn explain_shows_rule_and_code_per_instruction_then_the_final_code() {
     // The constant folds into the add: it has no step of its own.
     assert!(!out.contains("v2 = iconst"), "{out}");
     let add = at("v3 = iadd v0, v2");
-    let iadd_rule = rule_line("arith.rules", "(iadd x (iconst k))))");
+    let iadd_rule = rule_line("arith.rules", "(ty_32_64 ty) (iadd x (iconst k))))");
     assert_eq!(
         lines[add + 1].trim(),
         format!("rule rules/x64/arith.rules:{iadd_rule}")
@@ -198,11 +198,11 @@ fn explain_shows_rule_and_code_per_instruction_then_the_final_code() {
             .trim()
     };
     assert!(
-        emitted(add).starts_with("=> add") && emitted(add).contains("$0x5"),
+        emitted(add).starts_with("=> lea") && emitted(add).contains("0x5("),
         "{out}"
     );
-    // Helper rules reported by the trace hook: the immediate form of the ALU helper.
-    let imm_rule = rule_line("arith.rules", "(alu_imm (AluOp.Add) $I64 x k)");
+    // Helper rules reported by the trace hook: the i64 form of the lea helper.
+    let imm_rule = rule_line("arith.rules", "(lea_add $I64 a)");
     let via = format!("via rules/x64/arith.rules:{imm_rule}");
     let mul = at("v4 = imul v3, v1");
     assert!(
@@ -234,7 +234,7 @@ fn explain_shows_rule_and_code_per_instruction_then_the_final_code() {
 
 #[test]
 fn explain_and_compile_take_a_rules_directory() {
-    // A copy of the x64 rules with the register-register i64 add rule given another
+    // A copy of the x64 rules with the register-register i64 xor rule given another
     // instruction (sub): explain shows the other rule set's choice without a rebuild.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explain_rules");
     let _ = std::fs::remove_dir_all(&dir);
@@ -246,20 +246,20 @@ fn explain_and_compile_take_a_rules_directory() {
     let arith = dir.join("arith.rules");
     let text = std::fs::read_to_string(&arith).unwrap();
     let swapped = text.replacen(
-        "(rule 1 (alu (AluOp.Add) $I64 x y) (add_r64_rm64 x y))",
-        "(rule 1 (alu (AluOp.Add) $I64 x y) (sub_r64_rm64 x y))",
+        "(rule 1 (alu (AluOp.Xor) $I64 x y) (xor_r64_rm64 x y))",
+        "(rule 1 (alu (AluOp.Xor) $I64 x y) (sub_r64_rm64 x y))",
         1,
     );
     assert_ne!(text, swapped, "the rule to swap is in arith.rules");
     std::fs::write(&arith, swapped).unwrap();
-    let file = dir.join("add.clif");
+    let file = dir.join("xor.clif");
     std::fs::write(
         &file,
-        "target x86_64\nfunction %f(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n    v2 = iadd v0, v1\n    return v2\n}\n",
+        "target x86_64\nfunction %f(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n    v2 = bxor v0, v1\n    return v2\n}\n",
     )
     .unwrap();
     let (ok, out, err) = rulesel(&["explain", file.to_str().unwrap()]);
-    assert!(ok && out.contains("=> add "), "{out}{err}");
+    assert!(ok && out.contains("=> xor "), "{out}{err}");
     let (ok, out, err) = rulesel(&[
         "explain",
         "--rules",
@@ -267,10 +267,10 @@ fn explain_and_compile_take_a_rules_directory() {
         file.to_str().unwrap(),
     ]);
     assert!(
-        ok && out.contains("=> sub ") && !out.contains("=> add "),
+        ok && out.contains("=> sub ") && !out.contains("=> xor "),
         "{out}{err}"
     );
-    let obj = dir.join("add.o");
+    let obj = dir.join("xor.o");
     let (ok, out, err) = rulesel(&[
         "compile",
         "--rules",

@@ -314,6 +314,38 @@ impl Inst {
         self
     }
 
+    /// After allocation: a `lea` of `disp(base)`, or of `(base, index)` unscaled, whose
+    /// destination is the base (or that index) as the shorter `add` it computes. The rules
+    /// lower adds to `lea` so that the allocator need not give the result an operand's
+    /// register; where it did, this is the usual x86 form. The flags it writes are dead:
+    /// lowering never puts an add between a flag's setter and its reader.
+    pub fn lea_as_add(&self) -> Option<Inst> {
+        let (add_imm, add_reg) = match self.op {
+            Op::lea_r32 => (Op::add_r32_imm32, Op::add_r32_rm32),
+            Op::lea_r64 => (Op::add_r64_imm32, Op::add_r64_rm64),
+            _ => return None,
+        };
+        let Amode::Base {
+            base,
+            index,
+            scale,
+            disp,
+        } = self.mem
+        else {
+            return None;
+        };
+        let dst = self.regs[0];
+        let add = if !index.is_valid() && base == dst {
+            Inst::new(add_imm, &[Arg::Reg(dst), Arg::Imm(disp.into())], &[dst])
+        } else if index.is_valid() && scale == 0 && disp == 0 && (base == dst || index == dst) {
+            let other = if base == dst { index } else { base };
+            Inst::new(add_reg, &[Arg::Reg(dst), Arg::Reg(other)], &[dst])
+        } else {
+            return None;
+        };
+        add.ok()
+    }
+
     /// Does the instruction address memory?
     pub fn has_mem(&self) -> bool {
         self.mem_form || self.op.row().operands.iter().any(|o| o.kind == Kind::Mem)
@@ -536,6 +568,34 @@ mod tests {
         let mut out = Vec::new();
         inst.collect_operands(&mut out);
         out
+    }
+
+    #[test]
+    fn lea_whose_destination_is_an_operand_is_an_add() {
+        let (rax, rcx) = (Reg::phys(RAX), Reg::phys(RCX));
+        let lea = |op, a| Inst::new(op, &[Arg::Mem(a)], &[rax]).unwrap();
+        let text = |i: Option<Inst>| i.map(|i| i.to_string());
+        assert_eq!(
+            text(lea(Op::lea_r64, Amode::base_disp(rax, 5)).lea_as_add()),
+            Some("add    $0x5,%rax".to_string())
+        );
+        for a in [
+            Amode::base_index(rax, rcx, 0, 0),
+            Amode::base_index(rcx, rax, 0, 0),
+        ] {
+            assert_eq!(
+                text(lea(Op::lea_r32, a).lea_as_add()),
+                Some("add    %ecx,%eax".to_string())
+            );
+        }
+        // Another destination, a scale or a displacement beside the index stays a lea.
+        for a in [
+            Amode::base_disp(rcx, 5),
+            Amode::base_index(rax, rcx, 1, 0),
+            Amode::base_index(rax, rcx, 0, 8),
+        ] {
+            assert!(lea(Op::lea_r64, a).lea_as_add().is_none());
+        }
     }
 
     #[test]

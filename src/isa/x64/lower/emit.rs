@@ -265,7 +265,7 @@ fn emit_minst(
 ) -> Result<(), String> {
     let e = |r: Result<(), crate::isa::x64::encode::EmitError>| r.map_err(|e| e.to_string());
     match m {
-        MInst::Real(inst) => e(emit(inst, buf, frame))?,
+        MInst::Real(inst) => e(emit(inst.lea_as_add().as_ref().unwrap_or(inst), buf, frame))?,
         MInst::Args { .. } => {}
         MInst::ReturnCall {
             symbol,
