@@ -985,7 +985,7 @@ block0(v0: i64, v1: i64):
     )
     .unwrap();
     assert!(!code.bytes.is_empty());
-    // iconst folds into the add as an immediate: it has no step of its own.
+    // iconst folds into the add (a lea) as a displacement: it has no step of its own.
     let insts: Vec<&str> = steps.iter().map(|s| s.inst.as_str()).collect();
     assert_eq!(insts.len(), 3, "{steps:#?}");
     assert!(steps[0]
@@ -993,7 +993,7 @@ block0(v0: i64, v1: i64):
         .as_deref()
         .unwrap()
         .starts_with("rules/x64/arith.rules:"));
-    assert!(steps[0].code[0].starts_with("add"), "{steps:#?}");
+    assert!(steps[0].code[0].starts_with("lea"), "{steps:#?}");
     assert!(steps[1].code[0].starts_with("imul"), "{steps:#?}");
     assert!(steps[2].code[0].starts_with("ret"), "{steps:#?}");
 }

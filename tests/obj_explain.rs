@@ -73,8 +73,14 @@ fn check_agreement(name: &str, clif: &str) {
         let have = listing
             .get(&symbol)
             .unwrap_or_else(|| panic!("no {symbol} in {name}.o"));
+        // A lea whose destination the allocator made its base is written as the add it is.
+        let count = |map: &BTreeMap<String, usize>, m: &str| map.get(m).copied().unwrap_or(0);
+        let adds_from_leas = count(have, "add").saturating_sub(count(&wanted, "add"));
         for (m, &n) in &wanted {
-            let found = have.get(m).copied().unwrap_or(0);
+            let found = match m.as_str() {
+                "lea" => count(have, "lea") + adds_from_leas,
+                _ => count(have, m),
+            };
             assert!(
                 found >= n,
                 "{name} {symbol}: explain has {n} × {m}, objdump {found}\nexplain: {wanted:?}\nobjdump: {have:?}"

@@ -38,8 +38,25 @@ fn an_add_of_two_call_results_explains_why_the_specific_rules_do_not_fire() {
         "{out}"
     );
     assert!(out.contains("term `lower`: "), "{out}");
-    // By priority: the i128 rule, the two sunk-load rules, the constant rule, the plain one.
+    // By priority: the two constant lea rules, the i128 rule, the narrow constant rule, the
+    // two sunk-load rules, then the register lea rule fires.
+    let no_def = "`(iconst k)`: no instruction the patterns can see defines the value";
+    let lea_right = at(
+        "arith.rules",
+        "(lower (has_type (ty_32_64 ty) (iadd x (iconst k))))",
+        "(iconst k)",
+    );
+    let lea_left = at(
+        "arith.rules",
+        "(lower (has_type (ty_32_64 ty) (iadd (iconst k) x)))",
+        "(iconst k)",
+    );
     let i128 = at("i128.rules", "(lower (has_type $I128 (iadd x y)))", "$I128");
+    let narrow = at(
+        "arith.rules",
+        "(lower (has_type (gpr_ty ty) (iadd x (iconst k))))",
+        "(iconst k)",
+    );
     let load_left = at(
         "arith.rules",
         "(iadd (sinkable_load l) x)",
@@ -50,16 +67,13 @@ fn an_add_of_two_call_results_explains_why_the_specific_rules_do_not_fire() {
         "(iadd x (sinkable_load l))",
         "(sinkable_load l)",
     );
-    let konst = at(
-        "arith.rules",
-        "(lower (has_type (gpr_ty ty) (iadd (iconst k) y)))",
-        "(iconst k)",
-    );
     let expected = [
+        format!("fails at {lea_right} {no_def}"),
+        format!("fails at {lea_left} {no_def}"),
         format!("fails at {i128} `$I128`: the value is $I64, not $I128"),
+        format!("fails at {narrow} {no_def}"),
         format!("fails at {load_left} `(sinkable_load l)`: the extractor `sinkable_load` does not match"),
         format!("fails at {load_right} `(sinkable_load l)`: the extractor `sinkable_load` does not match"),
-        format!("fails at {konst} `(iconst k)`: no instruction the patterns can see defines the value"),
         "fires".to_string(),
     ];
     let mut rest = out.as_str();
